@@ -1,0 +1,2 @@
+//! PlaceForte desktop core (placeholder until the desktop-core issue lands).
+#![forbid(unsafe_code)]
