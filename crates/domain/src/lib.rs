@@ -1,1 +1,34 @@
+//! Québec's daycare rules, as versioned data, and the pure functions over them.
+//!
+//! This crate does no IO, no async and no clock reading: every function takes the day it is
+//! asked about and the [`RuleSet`] to apply, so results are reproducible and explainable later.
+//!
+//! - [`rules`]: the [`RuleSet`] values with the source of every number ([`Sourced`]).
+//! - [`age`]: exact month arithmetic, [`AgeClass`], subsidized-place eligibility.
+//! - [`ratio`]: educators needed for children present.
+//! - [`capacity`]: places and permits that cannot be negative or over the installation cap.
+//! - [`candidate`] and [`referral_order`]: the regulated referral order, with the reason for
+//!   every rank.
+//!
+//! Types refuse invalid values when built ("parse, don't validate"): a [`BirthDate`] is never in
+//! the future, a [`Candidate`] never wants to start before birth, a [`Capacity`] is never negative.
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod age;
+pub mod candidate;
+pub mod capacity;
+pub mod error;
+pub mod ratio;
+pub mod referral_order;
+pub mod rules;
+pub mod sourced;
+
+pub use age::{age_class, subsidized_place_eligible, AgeClass, BirthDate};
+pub use candidate::{Candidate, CandidateInput, Category, CategoryFacts, PriorityBasis};
+pub use capacity::{Capacity, Permit};
+pub use error::DomainError;
+pub use ratio::{educators_for_counts, educators_needed, ClassCounts, EducatorsNeeded};
+pub use referral_order::{rank_candidates, RankReason, RankedCandidate, Standing};
+pub use rules::{RuleBook, RuleSet, QUEBEC_2025};
+pub use sourced::{Source, Sourced, Verification};

@@ -1,0 +1,39 @@
+# Shared helpers for the scripts: install what is missing on Debian/Ubuntu.
+# Sourced, not run.
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# apt_install PKG...: installs the packages not yet installed. The first install can fail with
+# "dpkg: cannot access archive" on some images (a hook deletes downloads early), so it is
+# retried once after a fresh update.
+apt_install() {
+    missing=""
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
+            || missing="$missing $pkg"
+    done
+    [ -z "$missing" ] && return 0
+    echo "==> installing:$missing"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    # shellcheck disable=SC2086
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing \
+        || { as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+             as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing; }
+}
+
+# ensure_rust: a Rust toolchain with rustfmt and clippy.
+ensure_rust() {
+    if [ -f "$HOME/.cargo/env" ]; then . "$HOME/.cargo/env"; fi
+    if ! command -v cargo >/dev/null 2>&1; then
+        apt_install curl ca-certificates
+        echo "==> installing Rust (rustup)"
+        curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
+        . "$HOME/.cargo/env"
+    fi
+    if command -v rustup >/dev/null 2>&1; then
+        rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
+        rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
+    fi
+}

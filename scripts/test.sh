@@ -1,0 +1,27 @@
+#!/bin/sh
+# The test command: installs what is missing, then runs every check and every test.
+# CI (.ci/run) calls exactly this.
+set -eu
+cd "$(dirname "$0")/.."
+. scripts/lib/deps.sh
+
+apt_install build-essential pkg-config libssl-dev ca-certificates
+ensure_rust
+
+echo "==> cargo fmt --check"
+cargo fmt --all --check
+
+echo "==> cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+echo "==> tests"
+if cargo nextest --version >/dev/null 2>&1; then
+    cargo nextest run --workspace --locked --no-tests=pass
+else
+    echo "(cargo-nextest not found: using cargo test)"
+    cargo test --workspace --locked --lib --bins --tests
+fi
+echo "==> doc tests"
+cargo test --workspace --locked --doc
+
+echo "==> all checks passed"
