@@ -23,14 +23,14 @@ use crate::error::DomainError;
 use crate::rules::RuleSet;
 
 /// The regulation's age classes, youngest first. The order is the order a child moves through.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AgeClass {
     /// Under 18 months on the day.
+    #[serde(rename = "under_18_months")]
     Under18Months,
     /// 18 months or more on the day, and not in an older class.
+    #[serde(rename = "from_18_months_to_4_years")]
     From18MonthsTo4Years,
     /// 4 years on September 30 of the reference year, but under 5 on that day.
     FourYears,
@@ -148,12 +148,13 @@ pub fn reference_day(on: NaiveDate, rules: &RuleSet) -> NaiveDate {
 }
 
 /// The child's age class on `on`, under `rules`.
-pub fn age_class(birth: BirthDate, on: NaiveDate, rules: &RuleSet) -> Result<AgeClass, DomainError> {
+pub fn age_class(
+    birth: BirthDate,
+    on: NaiveDate,
+    rules: &RuleSet,
+) -> Result<AgeClass, DomainError> {
     let Some(months_today) = completed_months(birth, on) else {
-        return Err(DomainError::NotYetBorn {
-            birth: birth.0,
-            on,
-        });
+        return Err(DomainError::NotYetBorn { birth: birth.0, on });
     };
     // A child born after the reference day has age 0 on it.
     let months_on_reference_day = completed_months(birth, reference_day(on, rules)).unwrap_or(0);

@@ -18,9 +18,7 @@ pub struct CategoryFacts {
 }
 
 /// The five categories of the referral order, first served first.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
     /// 1: a staff member's child living at the same address as an admitted child.

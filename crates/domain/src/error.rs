@@ -26,7 +26,9 @@ pub enum DomainError {
         desired: NaiveDate,
     },
     /// A registration dated before the child's birth or after today.
-    #[error("registration date {registered} must be between the birth date {birth} and today {today}")]
+    #[error(
+        "registration date {registered} must be between the birth date {birth} and today {today}"
+    )]
     RegistrationDateOutOfRange {
         /// The child's birth date.
         birth: NaiveDate,

@@ -130,7 +130,10 @@ where
         .rev()
         .filter(|(_, c)| !c.priority().is_priority())
         .map(|(i, _)| i);
-    let swaps: Vec<(usize, usize)> = outside_priority.zip(inside_displaceable).take(seats).collect();
+    let swaps: Vec<(usize, usize)> = outside_priority
+        .zip(inside_displaceable)
+        .take(seats)
+        .collect();
     let seats_u32 = u32::try_from(seats).unwrap_or(u32::MAX);
 
     let mut standing: Vec<Standing> = (0..category_order.len())
@@ -150,7 +153,8 @@ where
         standing[displaced] = Standing::DisplacedByPriorityQuota;
     }
 
-    let has_place = |s: &Standing| matches!(s, Standing::WithinPlaces | Standing::PriorityQuota { .. });
+    let has_place =
+        |s: &Standing| matches!(s, Standing::WithinPlaces | Standing::PriorityQuota { .. });
     let (placed, rest): (Vec<usize>, Vec<usize>) =
         (0..category_order.len()).partition(|&i| has_place(&standing[i]));
 

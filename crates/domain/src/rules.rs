@@ -104,7 +104,8 @@ pub struct RuleSet {
     pub referral: ReferralRules,
 }
 
-const RSGEE: &str = "Règlement sur les services de garde éducatifs à l'enfance (RSGEE, CQLR c. S-4.1.1, r. 2)";
+const RSGEE: &str =
+    "Règlement sur les services de garde éducatifs à l'enfance (RSGEE, CQLR c. S-4.1.1, r. 2)";
 
 /// The rules in force since the 2025 single-window referral order.
 ///

@@ -15,6 +15,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod device;
 mod ids;
 
 use serde::{Deserialize, Serialize};
