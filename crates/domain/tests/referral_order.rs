@@ -273,7 +273,7 @@ fn a_candidate_wanting_to_start_before_birth_or_registered_out_of_range_is_refus
 #[test]
 fn the_reason_serializes_without_the_priority_basis() {
     let ranked = rank(&[candidate("p", 4, d(2025, 1, 1), precarity())], 1);
-    let json = serde_json::to_value(&ranked[0].reason).unwrap();
+    let json = serde_json::to_value(ranked[0].reason).unwrap();
     assert_eq!(json["priority"], true);
     assert_eq!(json["standing"]["kind"], "within_places");
     assert_eq!(json["category"], "not_in_subsidized_care");
