@@ -22,6 +22,12 @@ use serde::{Deserialize, Serialize};
 
 pub use ids::{DaycareId, DeviceId, IdParseError, ReferralId, RegistrationId, VacancyId};
 
+/// A calendar date on the wire: ISO 8601 `YYYY-MM-DD`.
+pub type Date = chrono::NaiveDate;
+
+/// An instant on the wire: RFC 3339 in UTC, e.g. `2026-06-01T13:45:00Z`.
+pub type Instant = chrono::DateTime<chrono::Utc>;
+
 /// The protocol version this build speaks.
 pub const PROTOCOL_VERSION: u32 = 1;
 
