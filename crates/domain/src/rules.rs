@@ -123,10 +123,11 @@ pub const QUEBEC_2025: RuleSet = RuleSet {
         "Single-window referral order (province's portal, 2025)",
         "Exact in-force date not verified; 2025-01-01 is used.",
     ),
-    reference_year_start: Sourced::verified(
+    reference_year_start: Sourced::unverified(
         MonthDay { month: 9, day: 1 },
-        "Reduced Contribution Regulation (CQLR c. S-4.1.1, r. 1): reference year",
-        "The reference year runs from September 1 to August 31.",
+        "Reduced Contribution Regulation (CQLR c. S-4.1.1, r. 1), definition of reference year (?)",
+        "The reference year runs from September 1 to August 31; it fixes which September 30 \
+         an age is measured on.",
     ),
     age_reference_day: Sourced::unverified(
         MonthDay { month: 9, day: 30 },
@@ -246,5 +247,80 @@ impl RuleBook {
     /// All sets, oldest first.
     pub fn sets(&self) -> &[RuleSet] {
         &self.sets
+    }
+}
+
+/// One value of a rule set, flattened for listing (the rules page, a settings screen).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleEntry {
+    /// Stable name of the rule, e.g. `ratios.under_18_months`.
+    pub name: &'static str,
+    /// The value, written out.
+    pub value: String,
+    /// Where it comes from.
+    pub source: crate::sourced::Source,
+}
+
+impl RuleSet {
+    /// Every value of this set with its source, in a fixed order.
+    pub fn entries(&self) -> Vec<RuleEntry> {
+        fn entry<T: std::fmt::Display>(name: &'static str, s: &Sourced<T>) -> RuleEntry {
+            RuleEntry {
+                name,
+                value: s.value.to_string(),
+                source: s.source,
+            }
+        }
+        let month_day = |name, s: &Sourced<MonthDay>| RuleEntry {
+            name,
+            value: format!("{:02}-{:02}", s.value.month, s.value.day),
+            source: s.source,
+        };
+        let ratio = |name, s: &Sourced<u32>| RuleEntry {
+            name,
+            value: format!("1 educator : {} children", s.value),
+            source: s.source,
+        };
+        let months = |name, s: &Sourced<u32>| RuleEntry {
+            name,
+            value: format!("{} months", s.value),
+            source: s.source,
+        };
+        vec![
+            entry("effective_from", &self.effective_from),
+            month_day("reference_year_start", &self.reference_year_start),
+            month_day("age_reference_day", &self.age_reference_day),
+            months("age_classes.toddler_from", &self.age_classes.toddler_from_months),
+            months("age_classes.four_years_from", &self.age_classes.four_years_from_months),
+            months("age_classes.five_years_from", &self.age_classes.five_years_from_months),
+            ratio("ratios.under_18_months", &self.ratios.under_18_months),
+            ratio(
+                "ratios.from_18_months_to_4_years",
+                &self.ratios.from_18_months_to_4_years,
+            ),
+            ratio("ratios.four_years", &self.ratios.four_years),
+            ratio("ratios.five_and_over", &self.ratios.five_and_over),
+            RuleEntry {
+                name: "installation_max_children",
+                value: format!("{} children", self.installation_max_children.value),
+                source: self.installation_max_children.source,
+            },
+            months("subsidized_under", &self.subsidized_under_months),
+            RuleEntry {
+                name: "referral.categories",
+                value: "5 categories".to_owned(),
+                source: self.referral.categories.source,
+            },
+            RuleEntry {
+                name: "referral.priority_share",
+                value: format!("{}% of places", self.referral.priority_share_percent.value),
+                source: self.referral.priority_share_percent.source,
+            },
+            entry(
+                "referral.ties_favour_precarity",
+                &self.referral.ties_favour_precarity,
+            ),
+            entry("referral.only_born_children", &self.referral.only_born_children),
+        ]
     }
 }
