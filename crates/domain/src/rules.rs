@@ -290,9 +290,18 @@ impl RuleSet {
             entry("effective_from", &self.effective_from),
             month_day("reference_year_start", &self.reference_year_start),
             month_day("age_reference_day", &self.age_reference_day),
-            months("age_classes.toddler_from", &self.age_classes.toddler_from_months),
-            months("age_classes.four_years_from", &self.age_classes.four_years_from_months),
-            months("age_classes.five_years_from", &self.age_classes.five_years_from_months),
+            months(
+                "age_classes.toddler_from",
+                &self.age_classes.toddler_from_months,
+            ),
+            months(
+                "age_classes.four_years_from",
+                &self.age_classes.four_years_from_months,
+            ),
+            months(
+                "age_classes.five_years_from",
+                &self.age_classes.five_years_from_months,
+            ),
             ratio("ratios.under_18_months", &self.ratios.under_18_months),
             ratio(
                 "ratios.from_18_months_to_4_years",
@@ -320,7 +329,10 @@ impl RuleSet {
                 "referral.ties_favour_precarity",
                 &self.referral.ties_favour_precarity,
             ),
-            entry("referral.only_born_children", &self.referral.only_born_children),
+            entry(
+                "referral.only_born_children",
+                &self.referral.only_born_children,
+            ),
         ]
     }
 }

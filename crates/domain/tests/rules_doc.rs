@@ -81,7 +81,12 @@ fn the_rule_book_picks_the_set_in_force_on_a_date() {
     older.installation_max_children.value = 80;
     let book = RuleBook::new(vec![QUEBEC_2025, older]).unwrap();
     assert_eq!(book.in_force_on(d(2024, 12, 31)).id, "test-2020");
-    assert_eq!(book.in_force_on(d(2024, 12, 31)).installation_max_children.value, 80);
+    assert_eq!(
+        book.in_force_on(d(2024, 12, 31))
+            .installation_max_children
+            .value,
+        80
+    );
     assert_eq!(book.in_force_on(d(2025, 1, 1)).id, "qc-2025");
     assert_eq!(book.in_force_on(d(2030, 1, 1)).id, "qc-2025");
     // Before the first set, the first set applies.
