@@ -12,6 +12,19 @@
 //!
 //! Types refuse invalid values when built ("parse, don't validate"): a [`BirthDate`] is never in
 //! the future, a [`Candidate`] never wants to start before birth, a [`Capacity`] is never negative.
+//!
+//! ```
+//! use chrono::NaiveDate;
+//! use placeforte_domain::{age_class, educators_needed, AgeClass, BirthDate, QUEBEC_2025};
+//!
+//! let today = NaiveDate::from_ymd_opt(2026, 6, 1).expect("a date");
+//! let toddler = BirthDate::new(NaiveDate::from_ymd_opt(2024, 1, 15).expect("a date"), today)?;
+//! let baby = BirthDate::new(NaiveDate::from_ymd_opt(2025, 11, 2).expect("a date"), today)?;
+//! assert_eq!(age_class(toddler, today, &QUEBEC_2025)?, AgeClass::From18MonthsTo4Years);
+//! // 1/8 + 1/5 of an educator, rounded up once.
+//! assert_eq!(educators_needed(&[toddler, baby], today, &QUEBEC_2025)?.educators, 1);
+//! # Ok::<(), placeforte_domain::DomainError>(())
+//! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
