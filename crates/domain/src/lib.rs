@@ -8,7 +8,8 @@
 //! - [`ratio`]: educators needed for children present.
 //! - [`capacity`]: places and permits that cannot be negative or over the installation cap.
 //! - [`candidate`] and [`referral_order`]: the regulated referral order, with the reason for
-//!   every rank.
+//!   every rank; [`eligibility`]: which registrations a vacancy may be offered to.
+//! - [`offer`]: what accepting, refusing or missing a deadline does to a registration.
 //!
 //! Types refuse invalid values when built ("parse, don't validate"): a [`BirthDate`] is never in
 //! the future, a [`Candidate`] never wants to start before birth, a [`Capacity`] is never negative.
@@ -31,7 +32,9 @@
 pub mod age;
 pub mod candidate;
 pub mod capacity;
+pub mod eligibility;
 pub mod error;
+pub mod offer;
 pub mod ratio;
 pub mod referral_order;
 pub mod rules;
@@ -40,7 +43,12 @@ pub mod sourced;
 pub use age::{age_class, subsidized_place_eligible, AgeClass, BirthDate};
 pub use candidate::{Candidate, CandidateInput, Category, CategoryFacts, PriorityBasis};
 pub use capacity::{Capacity, Permit};
+pub use eligibility::{referable_to_vacancy, Ineligibility};
 pub use error::DomainError;
+pub use offer::{
+    apply_outcome, OfferOutcome, OutcomeEffect, OutcomeError, RefusalReason, RegistrationState,
+    RegistrationStatus,
+};
 pub use ratio::{educators_for_counts, educators_needed, ClassCounts, EducatorsNeeded};
 pub use referral_order::{rank_candidates, RankReason, RankedCandidate, Standing};
 pub use rules::{RuleBook, RuleSet, QUEBEC_2025};

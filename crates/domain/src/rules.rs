@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::age::AgeClass;
+use crate::offer::RefusalReason;
 use crate::sourced::Sourced;
 
 /// A day of the year without a year (September 30, September 1).
@@ -80,6 +81,17 @@ pub struct ReferralRules {
     pub only_born_children: Sourced<bool>,
 }
 
+/// What happens to a registration when an offer is answered or left unanswered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct OfferRules {
+    /// Days a family has to answer an offer.
+    pub answer_within_days: Sourced<u32>,
+    /// Missed deadlines that withdraw the request; fewer suspend it.
+    pub missed_deadlines_to_withdraw: Sourced<u32>,
+    /// Refusal reasons that keep the request waiting instead of withdrawing it.
+    pub refusals_that_keep_the_request: Sourced<&'static [RefusalReason]>,
+}
+
 /// One version of Québec's rules, in force from `effective_from` until the next version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct RuleSet {
@@ -102,6 +114,8 @@ pub struct RuleSet {
     pub subsidized_under_months: Sourced<u32>,
     /// The referral order.
     pub referral: ReferralRules,
+    /// Offers and their outcomes.
+    pub offers: OfferRules,
 }
 
 const RSGEE: &str =
@@ -199,6 +213,30 @@ pub const QUEBEC_2025: RuleSet = RuleSet {
             true,
             "Single-window referral order (province's portal, 2025)",
             "Only children already born are registered.",
+        ),
+    },
+    offers: OfferRules {
+        answer_within_days: Sourced::interpretation(
+            7,
+            "Single-window referral order (province's portal, 2025): offers have a time limit",
+            "The rules say offers have a time limit; its length was not found. 7 days is a \
+             placeholder to confirm.",
+        ),
+        missed_deadlines_to_withdraw: Sourced::verified(
+            2,
+            "Single-window referral order (province's portal, 2025)",
+            "A first missed time limit suspends the request; a second withdraws it.",
+        ),
+        refusals_that_keep_the_request: Sourced::interpretation(
+            &[
+                RefusalReason::StartEarlierThanWanted,
+                RefusalReason::ChildHealth,
+            ],
+            "Single-window referral order (province's portal, 2025): declining withdraws the \
+             request, with exceptions",
+            "Declining withdraws the request. The regulated exceptions were not found; an \
+             offer starting earlier than the desired date and the child's health are \
+             placeholders to confirm.",
         ),
     },
 };
