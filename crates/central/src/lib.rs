@@ -1,2 +1,200 @@
-//! PlaceForte central service (placeholder until the central-service issue lands).
+//! PlaceForte central service: the only party that holds registrations, reached only by enrolled
+//! workstations over mutual TLS.
+//!
+//! # Shape
+//! - Two listeners. The **enrolment listener** is server-authenticated TLS and accepts nothing
+//!   but `POST /v1/enrol` (a one-time code and a CSR), the health check and the CRL. The **API
+//!   listener** requires a client certificate issued by the service's own device CA
+//!   ([`tls::mutual_tls_config`]).
+//! - Handlers get the caller as a [`DeviceIdentity`] extractor, which re-checks expiry against
+//!   the service's [`Clock`] and revocation against the store on every request: a revoked device
+//!   is refused on its next request, even on a connection opened before the revocation.
+//! - Storage is the [`Storage`] trait, on SQLite ([`SqliteStore`]) or PostgreSQL
+//!   ([`PostgresStore`]).
+//! - [`app`] and [`enrolment_app`] build the routers; [`serve`] runs one on a [`TlsListener`];
+//!   [`start`] binds and runs both.
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod ca;
+pub mod clock;
+pub mod config;
+pub mod enrolment_code;
+pub mod error;
+pub mod identity;
+pub mod init;
+pub mod operator;
+mod routes;
+pub mod secret;
+pub mod seed;
+pub mod state;
+pub mod store;
+pub mod tls;
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+use placeforte_protocol::device::{CRL_PATH, ENROL_PATH, HEALTH_PATH, RENEW_PATH, WHOAMI_PATH};
+use placeforte_protocol::MAX_REQUEST_BODY_BYTES;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::ApiFailure;
+pub use identity::DeviceIdentity;
+pub use routes::ApiJson;
+pub use state::{AppState, Lifetimes};
+pub use store::{AnyStore, PostgresStore, SqliteStore, Storage, StoreError};
+pub use tls::{ServerIdentity, TlsListener, TlsPeer};
+
+/// The API listener's router: every route but health and the CRL needs a [`DeviceIdentity`].
+pub fn app<S: Storage>(state: AppState<S>) -> Router {
+    Router::new()
+        .route(HEALTH_PATH, get(routes::health))
+        .route(WHOAMI_PATH, get(routes::whoami))
+        .route(RENEW_PATH, post(routes::renew::<S>))
+        .route(CRL_PATH, get(routes::crl::<S>))
+        .fallback(routes::not_found)
+        .layer(DefaultBodyLimit::max(MAX_REQUEST_BODY_BYTES))
+        .with_state(state)
+}
+
+/// The enrolment listener's router: enrolment, health, CRL; nothing else.
+pub fn enrolment_app<S: Storage>(state: AppState<S>) -> Router {
+    Router::new()
+        .route(HEALTH_PATH, get(routes::health))
+        .route(ENROL_PATH, post(routes::enrol::<S>))
+        .route(CRL_PATH, get(routes::crl::<S>))
+        .fallback(routes::not_found)
+        .layer(DefaultBodyLimit::max(MAX_REQUEST_BODY_BYTES))
+        .with_state(state)
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves, then drains open requests.
+pub async fn serve(
+    listener: TlsListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<TlsPeer>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// Where and how to listen.
+#[derive(Debug, Clone, Copy)]
+pub struct ListenSettings {
+    /// API listener address (port 0 picks a free port).
+    pub api: SocketAddr,
+    /// Enrolment listener address.
+    pub enrolment: SocketAddr,
+    /// Longest a TLS handshake may take.
+    pub handshake_timeout: Duration,
+}
+
+/// Both listeners, running.
+#[derive(Debug)]
+pub struct RunningService {
+    /// Where the API listener is bound.
+    pub api_addr: SocketAddr,
+    /// Where the enrolment listener is bound.
+    pub enrolment_addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<io::Result<()>>>,
+}
+
+impl RunningService {
+    /// Stops both listeners and waits for them.
+    pub async fn shutdown(self) -> io::Result<()> {
+        let _ = self.stop.send(true);
+        self.wait().await
+    }
+
+    /// Waits until both listeners end (after a stop, or on error).
+    pub async fn wait(self) -> io::Result<()> {
+        for task in self.tasks {
+            task.await.map_err(io::Error::other)??;
+        }
+        Ok(())
+    }
+
+    /// A handle that stops the service when sent `true`.
+    pub fn stopper(&self) -> watch::Sender<bool> {
+        self.stop.clone()
+    }
+}
+
+/// Binds both listeners and serves them until [`RunningService::shutdown`].
+pub async fn start<S: Storage>(
+    state: AppState<S>,
+    server_identity: &ServerIdentity,
+    settings: ListenSettings,
+) -> Result<RunningService, StartError> {
+    let api_tls = tls::mutual_tls_config(state.ca.certificate_der(), server_identity)?;
+    let enrolment_tls = tls::server_only_tls_config(server_identity)?;
+    let bind = |addr: SocketAddr| async move {
+        TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartError::Bind { addr, source })
+    };
+    let api = TlsListener::new(
+        bind(settings.api).await?,
+        api_tls,
+        settings.handshake_timeout,
+    )
+    .map_err(StartError::Io)?;
+    let enrolment = TlsListener::new(
+        bind(settings.enrolment).await?,
+        enrolment_tls,
+        settings.handshake_timeout,
+    )
+    .map_err(StartError::Io)?;
+    let api_addr = axum::serve::Listener::local_addr(&api).map_err(StartError::Io)?;
+    let enrolment_addr = axum::serve::Listener::local_addr(&enrolment).map_err(StartError::Io)?;
+    let (stop, stopped) = watch::channel(false);
+    let until_stopped = move || {
+        let mut stopped = stopped.clone();
+        async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        }
+    };
+    let tasks = vec![
+        tokio::spawn(serve(api, app(state.clone()), until_stopped())),
+        tokio::spawn(serve(enrolment, enrolment_app(state), until_stopped())),
+    ];
+    tracing::info!(%api_addr, %enrolment_addr, "listening");
+    Ok(RunningService {
+        api_addr,
+        enrolment_addr,
+        stop,
+        tasks,
+    })
+}
+
+/// The service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// TLS configuration failed.
+    #[error(transparent)]
+    Tls(#[from] tls::TlsSetupError),
+    /// An address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The OS error.
+        source: io::Error,
+    },
+    /// Other I/O failure.
+    #[error("I/O error: {0}")]
+    Io(io::Error),
+}

@@ -1,0 +1,275 @@
+//! Configuration: an optional TOML file, then environment variables, then defaults.
+//!
+//! | key (TOML)                        | environment                          | default                         |
+//! |-----------------------------------|--------------------------------------|---------------------------------|
+//! | `api_listen`                      | `PLACEFORTE_API_LISTEN`              | `127.0.0.1:8443`                |
+//! | `enrolment_listen`                | `PLACEFORTE_ENROLMENT_LISTEN`        | `127.0.0.1:8444`                |
+//! | `data_dir`                        | `PLACEFORTE_DATA_DIR`                | `./placeforte-data`             |
+//! | `database_url`                    | `DATABASE_URL`                       | `sqlite:<data_dir>/central.db`  |
+//! | `ca_certificate`                  | `PLACEFORTE_CA_CERTIFICATE`          | `<data_dir>/device-ca.pem`      |
+//! | `ca_key`                          | `PLACEFORTE_CA_KEY`                  | `<data_dir>/device-ca.key`      |
+//! | `server_certificate`              | `PLACEFORTE_SERVER_CERTIFICATE`      | `<data_dir>/server.pem`         |
+//! | `server_key`                      | `PLACEFORTE_SERVER_KEY`              | `<data_dir>/server.key`         |
+//! | `server_names`                    | `PLACEFORTE_SERVER_NAMES` (commas)   | `localhost,127.0.0.1`           |
+//! | `certificate_lifetime_days`       | `PLACEFORTE_CERTIFICATE_LIFETIME_DAYS` | `7`                           |
+//! | `enrolment_code_lifetime_minutes` | `PLACEFORTE_ENROLMENT_CODE_LIFETIME_MINUTES` | `15`                    |
+//! | `handshake_timeout_seconds`       | `PLACEFORTE_HANDSHAKE_TIMEOUT_SECONDS` | `10`                          |
+//!
+//! The environment wins over the file, so a deployment can keep secrets (the database URL) out
+//! of the file.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::secret::Secret;
+use crate::state::Lifetimes;
+use crate::ListenSettings;
+
+/// The configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read the configuration file {}: {source}", path.display())]
+    Read {
+        /// Where.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML for this service.
+    #[error("the configuration file {} is not valid: {message}", path.display())]
+    Parse {
+        /// Where.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// An environment variable has an invalid value.
+    #[error("the environment variable {name} is not valid: {message}")]
+    Env {
+        /// Which variable.
+        name: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// A value is out of range.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// The file, every key optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    api_listen: Option<SocketAddr>,
+    enrolment_listen: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    ca_certificate: Option<PathBuf>,
+    ca_key: Option<PathBuf>,
+    server_certificate: Option<PathBuf>,
+    server_key: Option<PathBuf>,
+    server_names: Option<Vec<String>>,
+    certificate_lifetime_days: Option<u32>,
+    enrolment_code_lifetime_minutes: Option<u32>,
+    handshake_timeout_seconds: Option<u64>,
+}
+
+/// The effective configuration. `Debug` hides the database URL (it may hold a password).
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// API listener (client certificate required).
+    pub api_listen: SocketAddr,
+    /// Enrolment listener (server TLS only).
+    pub enrolment_listen: SocketAddr,
+    /// Where `init` writes keys and the default SQLite file lives.
+    pub data_dir: PathBuf,
+    /// `sqlite:…` or `postgres://…`.
+    pub database_url: Secret,
+    /// Device CA certificate, PEM.
+    pub ca_certificate: PathBuf,
+    /// Device CA private key, PEM (0600).
+    pub ca_key: PathBuf,
+    /// The service's TLS certificate chain, PEM.
+    pub server_certificate: PathBuf,
+    /// The service's TLS private key, PEM (0600).
+    pub server_key: PathBuf,
+    /// Names `init` puts in the server certificate.
+    pub server_names: Vec<String>,
+    /// Certificate and code lifetimes.
+    pub lifetimes: Lifetimes,
+    /// Longest a TLS handshake may take.
+    pub handshake_timeout: Duration,
+}
+
+impl Config {
+    /// Loads `file` (if given), then the process environment.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        Config::load_with(file, |name| std::env::var(name).ok())
+    }
+
+    /// Loads `file` (if given), then variables from `env` (tests pass their own).
+    pub fn load_with(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let parsed = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+                toml::from_str::<ConfigFile>(&text).map_err(|e| ConfigError::Parse {
+                    path: path.to_path_buf(),
+                    message: e.message().to_owned(),
+                })?
+            }
+            None => ConfigFile::default(),
+        };
+        let var = |name: &'static str| env(name).filter(|v| !v.is_empty());
+        fn parsed_var<T: std::str::FromStr>(
+            name: &'static str,
+            value: Option<String>,
+        ) -> Result<Option<T>, ConfigError>
+        where
+            T::Err: std::fmt::Display,
+        {
+            value
+                .map(|v| {
+                    v.parse::<T>().map_err(|e| ConfigError::Env {
+                        name,
+                        message: e.to_string(),
+                    })
+                })
+                .transpose()
+        }
+        let path_var = |name: &'static str| var(name).map(PathBuf::from);
+
+        let data_dir = path_var("PLACEFORTE_DATA_DIR")
+            .or(parsed.data_dir)
+            .unwrap_or_else(|| PathBuf::from("placeforte-data"));
+        let in_data = |file: &str| data_dir.join(file);
+        let database_url = var("DATABASE_URL")
+            .or(parsed.database_url)
+            .unwrap_or_else(|| format!("sqlite:{}", in_data("central.db").display()));
+        let days = parsed_var::<u32>(
+            "PLACEFORTE_CERTIFICATE_LIFETIME_DAYS",
+            var("PLACEFORTE_CERTIFICATE_LIFETIME_DAYS"),
+        )?
+        .or(parsed.certificate_lifetime_days)
+        .unwrap_or(7);
+        let minutes = parsed_var::<u32>(
+            "PLACEFORTE_ENROLMENT_CODE_LIFETIME_MINUTES",
+            var("PLACEFORTE_ENROLMENT_CODE_LIFETIME_MINUTES"),
+        )?
+        .or(parsed.enrolment_code_lifetime_minutes)
+        .unwrap_or(15);
+        if !(1..=90).contains(&days) {
+            return Err(ConfigError::Invalid(
+                "certificate_lifetime_days must be between 1 and 90: certificates are short-lived"
+                    .to_owned(),
+            ));
+        }
+        if !(1..=24 * 60).contains(&minutes) {
+            return Err(ConfigError::Invalid(
+                "enrolment_code_lifetime_minutes must be between 1 and 1440".to_owned(),
+            ));
+        }
+        let handshake = parsed_var::<u64>(
+            "PLACEFORTE_HANDSHAKE_TIMEOUT_SECONDS",
+            var("PLACEFORTE_HANDSHAKE_TIMEOUT_SECONDS"),
+        )?
+        .or(parsed.handshake_timeout_seconds)
+        .unwrap_or(10);
+        Ok(Config {
+            api_listen: parsed_var("PLACEFORTE_API_LISTEN", var("PLACEFORTE_API_LISTEN"))?
+                .or(parsed.api_listen)
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8443))),
+            enrolment_listen: parsed_var(
+                "PLACEFORTE_ENROLMENT_LISTEN",
+                var("PLACEFORTE_ENROLMENT_LISTEN"),
+            )?
+            .or(parsed.enrolment_listen)
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8444))),
+            database_url: Secret::new(database_url),
+            ca_certificate: path_var("PLACEFORTE_CA_CERTIFICATE")
+                .or(parsed.ca_certificate)
+                .unwrap_or_else(|| in_data("device-ca.pem")),
+            ca_key: path_var("PLACEFORTE_CA_KEY")
+                .or(parsed.ca_key)
+                .unwrap_or_else(|| in_data("device-ca.key")),
+            server_certificate: path_var("PLACEFORTE_SERVER_CERTIFICATE")
+                .or(parsed.server_certificate)
+                .unwrap_or_else(|| in_data("server.pem")),
+            server_key: path_var("PLACEFORTE_SERVER_KEY")
+                .or(parsed.server_key)
+                .unwrap_or_else(|| in_data("server.key")),
+            server_names: var("PLACEFORTE_SERVER_NAMES")
+                .map(|v| v.split(',').map(|s| s.trim().to_owned()).collect())
+                .or(parsed.server_names)
+                .unwrap_or_else(|| vec!["localhost".to_owned(), "127.0.0.1".to_owned()]),
+            lifetimes: Lifetimes {
+                device_certificate: chrono::Duration::days(i64::from(days)),
+                enrolment_code: chrono::Duration::minutes(i64::from(minutes)),
+            },
+            handshake_timeout: Duration::from_secs(handshake.max(1)),
+            data_dir,
+        })
+    }
+
+    /// The listener settings.
+    pub fn listen_settings(&self) -> ListenSettings {
+        ListenSettings {
+            api: self.api_listen,
+            enrolment: self.enrolment_listen,
+            handshake_timeout: self.handshake_timeout,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_overrides_file_and_debug_hides_the_database_url() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("central.toml");
+        std::fs::write(
+            &file,
+            "database_url = \"postgres://svc:hunter2@db/pf\"\ncertificate_lifetime_days = 5\napi_listen = \"0.0.0.0:9443\"\n",
+        )
+        .expect("write");
+        let config = Config::load_with(Some(&file), |name| {
+            (name == "PLACEFORTE_ENROLMENT_CODE_LIFETIME_MINUTES").then(|| "10".to_owned())
+        })
+        .expect("config");
+        assert_eq!(
+            config.lifetimes.device_certificate,
+            chrono::Duration::days(5)
+        );
+        assert_eq!(
+            config.lifetimes.enrolment_code,
+            chrono::Duration::minutes(10)
+        );
+        assert_eq!(config.api_listen.port(), 9443);
+        assert!(!format!("{config:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_refused_in_plain_words() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("central.toml");
+        std::fs::write(&file, "api_lisen = \"127.0.0.1:1\"\n").expect("write");
+        let err = Config::load_with(Some(&file), |_| None).expect_err("typo");
+        assert!(err.to_string().contains("api_lisen"), "{err}");
+        let err = Config::load_with(None, |name| {
+            (name == "PLACEFORTE_CERTIFICATE_LIFETIME_DAYS").then(|| "365".to_owned())
+        })
+        .expect_err("too long");
+        assert!(err.to_string().contains("between 1 and 90"), "{err}");
+    }
+}

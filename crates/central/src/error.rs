@@ -1,0 +1,119 @@
+//! The one error type of the HTTP layer. Each variant documents its status; the body is always
+//! an [`ApiError`]; internal details are logged, never returned.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use placeforte_protocol::ApiError;
+
+use crate::store::StoreError;
+
+/// Why a request was refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiFailure {
+    /// 401 `unauthenticated`: the connection carries no verified device certificate.
+    #[error("no device certificate on this connection")]
+    Unauthenticated,
+    /// 401 `device_revoked`: the operator revoked this device (or it is unknown).
+    #[error("this device is revoked")]
+    DeviceRevoked,
+    /// 401 `certificate_expired`: the certificate of this connection has expired.
+    #[error("the device certificate has expired")]
+    CertificateExpired,
+    /// 403 `enrolment_refused`: the code is unknown, used, expired, or for another daycare.
+    /// One answer for all four, so the endpoint tells an attacker nothing.
+    #[error("the enrolment code is not valid for this daycare")]
+    EnrolmentRefused,
+    /// 400 `csr_invalid`: the CSR does not parse or its signature does not verify.
+    #[error("the certificate signing request is not valid")]
+    CsrInvalid,
+    /// 409 `renewal_too_early`: renewal opens at two thirds of the certificate's lifetime.
+    #[error("renewal is accepted from two thirds of the certificate's lifetime")]
+    RenewalTooEarly,
+    /// 413 `body_too_large`: the body is over the protocol's limit.
+    #[error("the request body is too large")]
+    BodyTooLarge,
+    /// 400 `malformed_body`: not JSON, wrong types, unknown or missing fields.
+    #[error("malformed request body: {0}")]
+    MalformedBody(String),
+    /// 404 `not_found`.
+    #[error("no such resource")]
+    NotFound,
+    /// 500 `internal`: storage failed.
+    #[error("storage failed")]
+    Storage(#[from] StoreError),
+    /// 500 `internal`: signing failed.
+    #[error("certificate authority failed: {0}")]
+    Authority(#[from] crate::ca::CaError),
+}
+
+impl ApiFailure {
+    /// HTTP status and stable code.
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            ApiFailure::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            ApiFailure::DeviceRevoked => (StatusCode::UNAUTHORIZED, "device_revoked"),
+            ApiFailure::CertificateExpired => (StatusCode::UNAUTHORIZED, "certificate_expired"),
+            ApiFailure::EnrolmentRefused => (StatusCode::FORBIDDEN, "enrolment_refused"),
+            ApiFailure::CsrInvalid => (StatusCode::BAD_REQUEST, "csr_invalid"),
+            ApiFailure::RenewalTooEarly => (StatusCode::CONFLICT, "renewal_too_early"),
+            ApiFailure::BodyTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
+            ApiFailure::MalformedBody(_) => (StatusCode::BAD_REQUEST, "malformed_body"),
+            ApiFailure::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            ApiFailure::Storage(_) | ApiFailure::Authority(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiFailure {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        let message = if status.is_server_error() {
+            tracing::error!(error = %self, source = ?std::error::Error::source(&self), "request failed");
+            "internal error; the service logged the details".to_owned()
+        } else {
+            tracing::info!(code, "request refused");
+            self.to_string()
+        };
+        let body = ApiError {
+            code: code.to_owned(),
+            message,
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn internal_details_are_not_returned() {
+        let failure = ApiFailure::Storage(StoreError::Database(sqlx::Error::Protocol(
+            "secret table layout".into(),
+        )));
+        let response = failure.into_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .expect("body");
+        let error: ApiError = serde_json::from_slice(&body).expect("ApiError body");
+        assert_eq!(error.code, "internal");
+        assert!(!error.message.contains("secret table layout"));
+    }
+
+    #[tokio::test]
+    async fn refusal_body_is_pinned() {
+        let response = ApiFailure::DeviceRevoked.into_response();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        let body = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .expect("body");
+        assert_eq!(
+            std::str::from_utf8(&body).expect("utf-8"),
+            r#"{"code":"device_revoked","message":"this device is revoked"}"#
+        );
+    }
+}

@@ -1,0 +1,321 @@
+//! `placeforte-central`: the operator's command line and the service itself.
+#![forbid(unsafe_code)]
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use chrono::{NaiveDate, Utc};
+use clap::{Parser, Subcommand};
+use placeforte_central::ca::DeviceCa;
+use placeforte_central::config::Config;
+use placeforte_central::operator::{self, Operator};
+use placeforte_central::seed::{self, SeedOptions};
+use placeforte_central::store::{AnyStore, SecurityEvent, Storage};
+use placeforte_central::{init, start, AppState, ServerIdentity, SystemClock};
+use placeforte_protocol::{DaycareId, DeviceId};
+
+/// PlaceForte central service and operator tools.
+///
+/// Configuration comes from --config (TOML), then environment variables (DATABASE_URL,
+/// PLACEFORTE_*), then defaults; see the crate documentation for every key.
+#[derive(Debug, Parser)]
+#[command(name = "placeforte-central", version)]
+struct Cli {
+    /// TOML configuration file.
+    #[arg(long, global = true, env = "PLACEFORTE_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create the device CA, the service's TLS certificate (keys 0600) and the database.
+    Init,
+    /// Run the enrolment and API listeners until Ctrl-C or SIGTERM.
+    Serve,
+    /// Manage daycares.
+    #[command(subcommand)]
+    Daycare(DaycareCommand),
+    /// Manage one-time enrolment codes.
+    #[command(subcommand, name = "enrolment-code")]
+    EnrolmentCode(EnrolmentCodeCommand),
+    /// Manage enrolled devices.
+    #[command(subcommand)]
+    Device(DeviceCommand),
+    /// Fill an empty database with a deterministic synthetic province (no real person in it).
+    Seed {
+        /// Registrations to create (honeytokens included).
+        #[arg(long, default_value_t = 88_000)]
+        registrations: usize,
+        /// Daycares to create.
+        #[arg(long, default_value_t = 3_000)]
+        daycares: usize,
+        /// Honeytoken registrations among them.
+        #[arg(long, default_value_t = 7)]
+        honeytokens: usize,
+        /// Random seed: the same seed and --as-of give the same data.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// "Today" for generated dates (YYYY-MM-DD; default: today).
+        #[arg(long)]
+        as_of: Option<NaiveDate>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DaycareCommand {
+    /// Add a daycare with its permit.
+    Add {
+        /// Public name.
+        #[arg(long)]
+        name: String,
+        /// Administrative region.
+        #[arg(long)]
+        region: String,
+        /// Permit places per age class, youngest first: under 18 months, 18 months to 4 years,
+        /// 4 years, 5 years and over (for example 10,30,15,0).
+        #[arg(long, value_delimiter = ',', num_args = 4, required = true)]
+        places: Vec<u32>,
+    },
+    /// List daycares.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+enum EnrolmentCodeCommand {
+    /// Issue a one-time code for a daycare's workstation. The code is printed once, never stored.
+    Issue {
+        /// The daycare's id.
+        daycare: DaycareId,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DeviceCommand {
+    /// List enrolled devices.
+    List,
+    /// Revoke a device: its next request is refused, even on an open connection.
+    Revoke {
+        /// The device's id.
+        device: DeviceId,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let config = Config::load(cli.config.as_deref()).map_err(|e| e.to_string())?;
+    if let Command::Init = cli.command {
+        let report = init::initialize(&config, Utc::now()).map_err(|e| e.to_string())?;
+        for path in report.written {
+            println!("wrote {}", path.display());
+        }
+        // Creating the store runs the migrations (and creates the SQLite file).
+        open(&config).await?;
+        println!("database ready");
+        return Ok(());
+    }
+    match open(&config).await? {
+        AnyStore::Sqlite(store) => command(store, &config, cli.command).await,
+        AnyStore::Postgres(store) => command(store, &config, cli.command).await,
+    }
+}
+
+async fn open(config: &Config) -> Result<AnyStore, String> {
+    if let Some(path) = config.database_url.expose().strip_prefix("sqlite:") {
+        let path = PathBuf::from(path.trim_start_matches("//"));
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        }
+    }
+    AnyStore::open(config.database_url.expose())
+        .await
+        .map_err(|e| format!("cannot open the database: {e}"))
+}
+
+async fn command<S: Storage>(store: S, config: &Config, command: Command) -> Result<(), String> {
+    let operator = Operator::from_environment();
+    let now = Utc::now();
+    match command {
+        Command::Init => Ok(()),
+        Command::Serve => serve(store, config).await,
+        Command::Daycare(DaycareCommand::Add {
+            name,
+            region,
+            places,
+        }) => {
+            let places: [u32; 4] = places
+                .try_into()
+                .map_err(|_| "--places takes exactly four numbers".to_owned())?;
+            let daycare = operator::add_daycare(&store, &operator, now, &name, &region, places)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("{}", daycare.id);
+            Ok(())
+        }
+        Command::Daycare(DaycareCommand::List) => {
+            operator::record_listing(&store, &operator, now, "daycares")
+                .await
+                .map_err(|e| e.to_string())?;
+            let daycares = store.daycares().await.map_err(|e| e.to_string())?;
+            println!("id\tregion\tplaces\tname");
+            for d in daycares {
+                let places: Vec<String> = d.places.iter().map(u32::to_string).collect();
+                println!("{}\t{}\t{}\t{}", d.id, d.region, places.join(","), d.name);
+            }
+            Ok(())
+        }
+        Command::EnrolmentCode(EnrolmentCodeCommand::Issue { daycare }) => {
+            let issued = operator::issue_enrolment_code(
+                &store,
+                &operator,
+                now,
+                daycare,
+                config.lifetimes.enrolment_code,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            println!("daycare: {daycare}");
+            println!("code:    {}", issued.code.expose());
+            println!(
+                "expires: {} (single use; it is not stored and cannot be shown again)",
+                issued.expires_at.to_rfc3339()
+            );
+            Ok(())
+        }
+        Command::Device(DeviceCommand::List) => {
+            operator::record_listing(&store, &operator, now, "devices")
+                .await
+                .map_err(|e| e.to_string())?;
+            let devices = store.devices().await.map_err(|e| e.to_string())?;
+            println!("id\tdaycare\tenrolled\tstatus");
+            for d in devices {
+                let status = match d.revoked_at {
+                    Some(at) => format!("revoked {}", at.to_rfc3339()),
+                    None => "active".to_owned(),
+                };
+                println!(
+                    "{}\t{}\t{}\t{status}",
+                    d.id,
+                    d.daycare_id,
+                    d.enrolled_at.to_rfc3339()
+                );
+            }
+            Ok(())
+        }
+        Command::Device(DeviceCommand::Revoke { device }) => {
+            operator::revoke_device(&store, &operator, now, device)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("revoked {device}: its next request will be refused");
+            Ok(())
+        }
+        Command::Seed {
+            registrations,
+            daycares,
+            honeytokens,
+            seed,
+            as_of,
+        } => {
+            let options = SeedOptions {
+                registrations,
+                daycares,
+                honeytokens,
+                seed,
+                as_of: as_of.unwrap_or_else(|| now.date_naive()),
+            };
+            let started = std::time::Instant::now();
+            let event = SecurityEvent {
+                occurred_at: now,
+                actor: format!("operator:{}", operator.0),
+                action: "synthetic_data.seeded".to_owned(),
+                subject: format!("seed:{seed}"),
+            };
+            let summary = seed::seed(&store, event, &options)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "seeded {} daycares, {} registrations ({} honeytokens), {} chosen daycares in {:.2} s",
+                summary.daycares,
+                summary.registrations,
+                summary.honeytokens,
+                summary.choices,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn serve<S: Storage>(store: S, config: &Config) -> Result<(), String> {
+    let ca = DeviceCa::load(&config.ca_certificate, &config.ca_key).map_err(|e| e.to_string())?;
+    let identity = ServerIdentity::load(&config.server_certificate, &config.server_key)
+        .map_err(|e| e.to_string())?;
+    let state = AppState {
+        store,
+        ca: Arc::new(ca),
+        clock: Arc::new(SystemClock),
+        lifetimes: config.lifetimes,
+    };
+    let running = start(state, &identity, config.listen_settings())
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "listening: API (client certificate required) on {}, enrolment on {}",
+        running.api_addr, running.enrolment_addr
+    );
+    let stop = running.stopper();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        let _ = stop.send(true);
+    });
+    running.wait().await.map_err(|e| e.to_string())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,213 @@
+//! Handlers: each takes state, calls the library, maps the error.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use placeforte_protocol::device::{DeviceCertificate, EnrolRequest, RenewRequest, WhoAmIResponse};
+use placeforte_protocol::{DeviceId, HealthResponse, PROTOCOL_VERSION};
+use serde::de::DeserializeOwned;
+
+use crate::ca::{CaError, DeviceCertificatePem};
+use crate::enrolment_code;
+use crate::error::ApiFailure;
+use crate::identity::DeviceIdentity;
+use crate::state::AppState;
+use crate::store::{DeviceRecord, IssuedCertificate, SecurityEvent, Storage};
+
+/// A JSON body whose rejections are [`ApiFailure`]s (413 or 400 with an `ApiError` body).
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiFailure;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiFailure::BodyTooLarge)
+            }
+            Err(rejection) => Err(ApiFailure::MalformedBody(describe(&rejection))),
+        }
+    }
+}
+
+fn describe(rejection: &JsonRejection) -> String {
+    match rejection {
+        JsonRejection::MissingJsonContentType(_) => {
+            "expected Content-Type: application/json".into()
+        }
+        other => other.body_text(),
+    }
+}
+
+pub(crate) async fn health() -> Json<HealthResponse> {
+    Json(HealthResponse {
+        status: "ok".to_owned(),
+        protocol_version: PROTOCOL_VERSION,
+    })
+}
+
+pub(crate) async fn not_found() -> ApiFailure {
+    ApiFailure::NotFound
+}
+
+pub(crate) async fn enrol<S: Storage>(
+    State(state): State<AppState<S>>,
+    ApiJson(request): ApiJson<EnrolRequest>,
+) -> Result<Json<DeviceCertificate>, ApiFailure> {
+    let now = state.clock.now();
+    let device_id = DeviceId::random();
+    // The CSR is checked (signature included) before the code is looked at, so a bad CSR
+    // does not burn the code.
+    let issued = issue(&state, &request.csr_pem, request.daycare_id, device_id, now)?;
+    let device = DeviceRecord {
+        id: device_id,
+        daycare_id: request.daycare_id,
+        enrolled_at: now,
+        revoked_at: None,
+    };
+    let event = SecurityEvent {
+        occurred_at: now,
+        actor: format!("device:{device_id}"),
+        action: "device.enrolled".to_owned(),
+        subject: format!("daycare:{}", request.daycare_id),
+    };
+    let enrolled = state
+        .store
+        .enrol_device(
+            &enrolment_code::hash(&request.enrolment_code),
+            now,
+            &device,
+            &issued_record(&issued, device_id, now),
+            &event,
+        )
+        .await?;
+    if !enrolled {
+        tracing::info!(daycare = %request.daycare_id, "enrolment refused: code unknown, used, expired or for another daycare");
+        return Err(ApiFailure::EnrolmentRefused);
+    }
+    tracing::info!(device = %device_id, daycare = %request.daycare_id, "device enrolled");
+    Ok(Json(answer(&state, issued, &device)))
+}
+
+pub(crate) async fn renew<S: Storage>(
+    identity: DeviceIdentity,
+    State(state): State<AppState<S>>,
+    ApiJson(request): ApiJson<RenewRequest>,
+) -> Result<Json<DeviceCertificate>, ApiFailure> {
+    let now = state.clock.now();
+    let current = &identity.certificate;
+    if now < renew_after(current.not_before, current.not_after) {
+        return Err(ApiFailure::RenewalTooEarly);
+    }
+    let issued = issue(
+        &state,
+        &request.csr_pem,
+        current.daycare_id,
+        current.device_id,
+        now,
+    )?;
+    let event = SecurityEvent {
+        occurred_at: now,
+        actor: format!("device:{}", current.device_id),
+        action: "device.certificate_renewed".to_owned(),
+        subject: format!("certificate:{}", issued.serial_hex),
+    };
+    let recorded = state
+        .store
+        .add_renewed_certificate(&issued_record(&issued, current.device_id, now), &event)
+        .await?;
+    if !recorded {
+        // Revoked between the identity check and now.
+        return Err(ApiFailure::DeviceRevoked);
+    }
+    let device = DeviceRecord {
+        id: current.device_id,
+        daycare_id: current.daycare_id,
+        enrolled_at: now,
+        revoked_at: None,
+    };
+    Ok(Json(answer(&state, issued, &device)))
+}
+
+pub(crate) async fn whoami(identity: DeviceIdentity) -> Json<WhoAmIResponse> {
+    Json(WhoAmIResponse {
+        device_id: identity.certificate.device_id,
+        daycare_id: identity.certificate.daycare_id,
+        certificate_not_after: identity.certificate.not_after,
+    })
+}
+
+pub(crate) async fn crl<S: Storage>(
+    State(state): State<AppState<S>>,
+) -> Result<impl IntoResponse, ApiFailure> {
+    let revoked = state.store.revoked_certificates().await?;
+    let der = state.ca.crl_der(&revoked, state.clock.now())?;
+    Ok(([(header::CONTENT_TYPE, "application/pkix-crl")], der))
+}
+
+/// Renewal opens at two thirds of the lifetime.
+fn renew_after(
+    not_before: chrono::DateTime<chrono::Utc>,
+    not_after: chrono::DateTime<chrono::Utc>,
+) -> chrono::DateTime<chrono::Utc> {
+    not_before + (not_after - not_before) * 2 / 3
+}
+
+fn issue<S>(
+    state: &AppState<S>,
+    csr_pem: &str,
+    daycare: placeforte_protocol::DaycareId,
+    device: DeviceId,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<DeviceCertificatePem, ApiFailure> {
+    state
+        .ca
+        .issue_device_certificate(
+            csr_pem,
+            daycare,
+            device,
+            now,
+            now + state.lifetimes.device_certificate,
+        )
+        .map_err(|error| match error {
+            CaError::Csr(reason) => {
+                tracing::info!(%reason, "CSR refused");
+                ApiFailure::CsrInvalid
+            }
+            other => ApiFailure::Authority(other),
+        })
+}
+
+fn issued_record(
+    issued: &DeviceCertificatePem,
+    device: DeviceId,
+    now: chrono::DateTime<chrono::Utc>,
+) -> IssuedCertificate {
+    IssuedCertificate {
+        serial_hex: issued.serial_hex.clone(),
+        device_id: device,
+        not_before: issued.not_before,
+        not_after: issued.not_after,
+        issued_at: now,
+    }
+}
+
+fn answer<S>(
+    state: &AppState<S>,
+    issued: DeviceCertificatePem,
+    device: &DeviceRecord,
+) -> DeviceCertificate {
+    DeviceCertificate {
+        device_id: device.id,
+        daycare_id: device.daycare_id,
+        certificate_chain_pem: format!("{}{}", issued.pem, state.ca.certificate_pem()),
+        ca_certificate_pem: state.ca.certificate_pem().to_owned(),
+        not_before: issued.not_before,
+        not_after: issued.not_after,
+        renew_after: renew_after(issued.not_before, issued.not_after),
+    }
+}

@@ -1,0 +1,50 @@
+//! What every handler shares.
+
+use std::sync::Arc;
+
+use chrono::Duration;
+
+use crate::ca::DeviceCa;
+use crate::clock::Clock;
+
+/// Lifetimes the operator can configure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lifetimes {
+    /// Validity of a device certificate (default 7 days).
+    pub device_certificate: Duration,
+    /// Validity of an enrolment code (default 15 minutes).
+    pub enrolment_code: Duration,
+}
+
+impl Default for Lifetimes {
+    fn default() -> Self {
+        Lifetimes {
+            device_certificate: Duration::days(7),
+            enrolment_code: Duration::minutes(15),
+        }
+    }
+}
+
+/// Shared state: the store, the CA, the clock, the lifetimes.
+#[derive(Debug)]
+pub struct AppState<S> {
+    /// The store.
+    pub store: S,
+    /// The device CA.
+    pub ca: Arc<DeviceCa>,
+    /// The clock every expiry is checked against.
+    pub clock: Arc<dyn Clock>,
+    /// Configured lifetimes.
+    pub lifetimes: Lifetimes,
+}
+
+impl<S: Clone> Clone for AppState<S> {
+    fn clone(&self) -> Self {
+        AppState {
+            store: self.store.clone(),
+            ca: Arc::clone(&self.ca),
+            clock: Arc::clone(&self.clock),
+            lifetimes: self.lifetimes,
+        }
+    }
+}

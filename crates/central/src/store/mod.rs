@@ -1,0 +1,151 @@
+//! Storage: one trait, implemented on SQLite (default) and PostgreSQL.
+//!
+//! Both implementations run the same SQL text (`$1` placeholders work on both) against their own
+//! schema (`migrations/central-sqlite`, `migrations/central-postgres`); only the column types
+//! differ. Every check that involves time is done in Rust with the injected clock, never with
+//! the database's `now()`, so the two behave alike and tests need no sleeping.
+
+mod postgres;
+mod records;
+mod sql;
+mod sqlite;
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+use placeforte_protocol::{DaycareId, DeviceId};
+
+pub use postgres::PostgresStore;
+pub use records::{
+    DaycareRecord, DeviceRecord, EnrolmentCodeRecord, IssuedCertificate, RegistrationChoice,
+    RegistrationRecord, RevokedCertificate, SecurityEvent, SeedBatch,
+};
+pub use sqlite::SqliteStore;
+
+/// A storage failure. Details are for the log only.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database refused or failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Migrations failed at start-up.
+    #[error("database migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    /// A stored value is not what the schema promises.
+    #[error("corrupt stored value: {0}")]
+    Corrupt(String),
+    /// The database URL names no supported backend.
+    #[error("unsupported database URL (expected sqlite:… or postgres://…)")]
+    UnsupportedUrl,
+}
+
+/// Everything the service reads and writes. Implementations are cheap to clone (a pool).
+pub trait Storage: Clone + Send + Sync + 'static {
+    /// Adds a daycare and records who did it.
+    fn add_daycare(
+        &self,
+        daycare: &DaycareRecord,
+        event: &SecurityEvent,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Every daycare, by name.
+    fn daycares(&self) -> impl Future<Output = Result<Vec<DaycareRecord>, StoreError>> + Send;
+
+    /// One daycare.
+    fn daycare(
+        &self,
+        id: DaycareId,
+    ) -> impl Future<Output = Result<Option<DaycareRecord>, StoreError>> + Send;
+
+    /// Stores a new enrolment code (its hash) and records who issued it.
+    fn add_enrolment_code(
+        &self,
+        code: &EnrolmentCodeRecord,
+        event: &SecurityEvent,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// In one transaction: consumes the code with this hash if it is unused, unexpired at `now`
+    /// and issued for `device.daycare_id`; then creates the device and records its certificate.
+    /// Returns `false`, writing nothing, when the code does not qualify.
+    fn enrol_device(
+        &self,
+        code_sha256: &[u8],
+        now: DateTime<Utc>,
+        device: &DeviceRecord,
+        certificate: &IssuedCertificate,
+        event: &SecurityEvent,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// One device.
+    fn device(
+        &self,
+        id: DeviceId,
+    ) -> impl Future<Output = Result<Option<DeviceRecord>, StoreError>> + Send;
+
+    /// Every device, by enrolment time.
+    fn devices(&self) -> impl Future<Output = Result<Vec<DeviceRecord>, StoreError>> + Send;
+
+    /// Revokes a device. Returns `false` if it is unknown or already revoked.
+    fn revoke_device(
+        &self,
+        id: DeviceId,
+        now: DateTime<Utc>,
+        event: &SecurityEvent,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Records a renewed certificate, unless the device is revoked (then `false`).
+    fn add_renewed_certificate(
+        &self,
+        certificate: &IssuedCertificate,
+        event: &SecurityEvent,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Certificates of revoked devices, for the CRL.
+    fn revoked_certificates(
+        &self,
+    ) -> impl Future<Output = Result<Vec<RevokedCertificate>, StoreError>> + Send;
+
+    /// Appends one event on its own (an operator action with no other write).
+    fn record_event(
+        &self,
+        event: &SecurityEvent,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Number of recorded events.
+    fn security_event_count(&self) -> impl Future<Output = Result<i64, StoreError>> + Send;
+
+    /// Writes a whole synthetic data set in one transaction.
+    fn insert_seed(
+        &self,
+        batch: &SeedBatch,
+        event: &SecurityEvent,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Number of registrations.
+    fn registration_count(&self) -> impl Future<Output = Result<i64, StoreError>> + Send;
+
+    /// Number of registrations flagged as honeytokens.
+    fn honeytoken_count(&self) -> impl Future<Output = Result<i64, StoreError>> + Send;
+}
+
+/// A store opened from a database URL: the binary picks the backend at run time.
+#[derive(Debug, Clone)]
+pub enum AnyStore {
+    /// `sqlite:…`
+    Sqlite(SqliteStore),
+    /// `postgres://…` or `postgresql://…`
+    Postgres(PostgresStore),
+}
+
+impl AnyStore {
+    /// Opens (and migrates) the database at `url`.
+    pub async fn open(url: &str) -> Result<AnyStore, StoreError> {
+        if url.starts_with("sqlite:") {
+            Ok(AnyStore::Sqlite(SqliteStore::open(url).await?))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(AnyStore::Postgres(PostgresStore::connect(url).await?))
+        } else {
+            Err(StoreError::UnsupportedUrl)
+        }
+    }
+}

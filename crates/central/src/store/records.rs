@@ -1,0 +1,143 @@
+//! Rows as the service sees them.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use placeforte_domain::{CategoryFacts, PriorityBasis};
+use placeforte_protocol::{DaycareId, DeviceId, RegistrationId};
+
+/// A daycare and its permit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DaycareRecord {
+    /// Its id.
+    pub id: DaycareId,
+    /// Public name.
+    pub name: String,
+    /// Administrative region.
+    pub region: String,
+    /// Permit places per age class, in [`placeforte_domain::AgeClass::ALL`] order.
+    pub places: [u32; 4],
+    /// When the operator added it.
+    pub created_at: DateTime<Utc>,
+}
+
+/// An enrolled device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRecord {
+    /// Its id (in its certificate's SAN).
+    pub id: DeviceId,
+    /// Its daycare (in its certificate's SAN too).
+    pub daycare_id: DaycareId,
+    /// When it enrolled.
+    pub enrolled_at: DateTime<Utc>,
+    /// When the operator revoked it, if they did.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A certificate the device CA issued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedCertificate {
+    /// Serial number, lowercase hex.
+    pub serial_hex: String,
+    /// The device it identifies.
+    pub device_id: DeviceId,
+    /// Start of validity.
+    pub not_before: DateTime<Utc>,
+    /// End of validity.
+    pub not_after: DateTime<Utc>,
+    /// When it was issued.
+    pub issued_at: DateTime<Utc>,
+}
+
+/// A certificate to list on the CRL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevokedCertificate {
+    /// Serial number, lowercase hex.
+    pub serial_hex: String,
+    /// When its device was revoked.
+    pub revoked_at: DateTime<Utc>,
+    /// End of validity (an expired certificate can leave the CRL).
+    pub not_after: DateTime<Utc>,
+}
+
+/// A one-time enrolment code, as stored: only its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnrolmentCodeRecord {
+    /// SHA-256 of the normalized code.
+    pub code_sha256: Vec<u8>,
+    /// The only daycare it enrols a device into.
+    pub daycare_id: DaycareId,
+    /// When it was issued.
+    pub issued_at: DateTime<Utc>,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// One operator action or device lifecycle event (absorbed by the audit log in part 2).
+/// Never personal data: ids and action names only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurityEvent {
+    /// When.
+    pub occurred_at: DateTime<Utc>,
+    /// Who: `operator:<login>` or `device:<id>`.
+    pub actor: String,
+    /// What, as a dotted name (`device.revoked`).
+    pub action: String,
+    /// On what: an id.
+    pub subject: String,
+}
+
+/// A child's registration (DESIGN.md section 5; never the civil-status number).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistrationRecord {
+    /// Its id.
+    pub id: RegistrationId,
+    /// Child's given name.
+    pub child_given_name: String,
+    /// Child's family name.
+    pub child_family_name: String,
+    /// Birth date (children are registered once born).
+    pub birth_date: NaiveDate,
+    /// When the parents want a place from.
+    pub desired_entry_date: NaiveDate,
+    /// When the registration was made.
+    pub registered_on: NaiveDate,
+    /// Administrative region of the family.
+    pub region: String,
+    /// Opaque key shared by registrations at one address (siblings).
+    pub address_key: String,
+    /// A parent's given name.
+    pub parent_given_name: String,
+    /// A parent's family name.
+    pub parent_family_name: String,
+    /// A parent's phone number.
+    pub parent_phone: String,
+    /// A parent's e-mail address.
+    pub parent_email: String,
+    /// Facts that set the referral category.
+    pub facts: CategoryFacts,
+    /// Priority basis, if any.
+    pub priority: PriorityBasis,
+}
+
+/// One daycare chosen by a registration, with its rank (1 = first choice).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RegistrationChoice {
+    /// The registration.
+    pub registration_id: RegistrationId,
+    /// The chosen daycare.
+    pub daycare_id: DaycareId,
+    /// 1 for the first choice.
+    pub preference: i32,
+}
+
+/// A whole synthetic data set.
+#[derive(Debug, Clone, Default)]
+pub struct SeedBatch {
+    /// Daycares.
+    pub daycares: Vec<DaycareRecord>,
+    /// Registrations (honeytokens included).
+    pub registrations: Vec<RegistrationRecord>,
+    /// Chosen daycares.
+    pub choices: Vec<RegistrationChoice>,
+    /// Which registrations are honeytokens.
+    pub honeytokens: Vec<RegistrationId>,
+}

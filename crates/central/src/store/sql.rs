@@ -1,0 +1,420 @@
+//! The SQL shared by both backends, expanded once per backend by [`impl_storage!`].
+//!
+//! A macro rather than code generic over `sqlx::Database`: the generic form needs a bound for
+//! every type bound in every query, which hides the SQL behind trait noise. The macro keeps one
+//! copy of each statement and lets each backend check its own types.
+
+/// Rows per multi-row INSERT when seeding (18 columns: well under both backends' bind limits).
+pub(crate) const SEED_ROWS_PER_STATEMENT: usize = 1_000;
+
+macro_rules! impl_storage {
+    ($store:ty, $db:ty) => {
+        impl $crate::store::Storage for $store {
+            async fn add_daycare(
+                &self,
+                daycare: &$crate::store::DaycareRecord,
+                event: &$crate::store::SecurityEvent,
+            ) -> Result<(), $crate::store::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                insert_daycares(&mut tx, std::slice::from_ref(daycare)).await?;
+                insert_event(&mut tx, event).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn daycares(
+                &self,
+            ) -> Result<Vec<$crate::store::DaycareRecord>, $crate::store::StoreError> {
+                let rows = sqlx::query(concat!(
+                    "SELECT id, name, region, places_under_18_months, places_18_months_to_4_years,",
+                    " places_four_years, places_five_and_over, created_at FROM daycares",
+                    " ORDER BY name, id"
+                ))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(daycare_from_row).collect()
+            }
+
+            async fn daycare(
+                &self,
+                id: placeforte_protocol::DaycareId,
+            ) -> Result<Option<$crate::store::DaycareRecord>, $crate::store::StoreError> {
+                let row = sqlx::query(concat!(
+                    "SELECT id, name, region, places_under_18_months, places_18_months_to_4_years,",
+                    " places_four_years, places_five_and_over, created_at FROM daycares WHERE id = $1"
+                ))
+                .bind(id.as_uuid())
+                .fetch_optional(&self.pool)
+                .await?;
+                row.as_ref().map(daycare_from_row).transpose()
+            }
+
+            async fn add_enrolment_code(
+                &self,
+                code: &$crate::store::EnrolmentCodeRecord,
+                event: &$crate::store::SecurityEvent,
+            ) -> Result<(), $crate::store::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO enrolment_codes (code_sha256, daycare_id, issued_at, expires_at) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(code.code_sha256.as_slice())
+                .bind(code.daycare_id.as_uuid())
+                .bind(code.issued_at)
+                .bind(code.expires_at)
+                .execute(&mut *tx)
+                .await?;
+                insert_event(&mut tx, event).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn enrol_device(
+                &self,
+                code_sha256: &[u8],
+                now: chrono::DateTime<chrono::Utc>,
+                device: &$crate::store::DeviceRecord,
+                certificate: &$crate::store::IssuedCertificate,
+                event: &$crate::store::SecurityEvent,
+            ) -> Result<bool, $crate::store::StoreError> {
+                use sqlx::Row as _;
+                let mut tx = self.pool.begin().await?;
+                // Claiming the code first takes the row (PostgreSQL) or the write lock (SQLite),
+                // so two concurrent enrolments with one code cannot both pass.
+                let claimed = sqlx::query(
+                    "UPDATE enrolment_codes SET used_at = $1 WHERE code_sha256 = $2 AND used_at IS NULL RETURNING daycare_id, expires_at",
+                )
+                .bind(now)
+                .bind(code_sha256)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(claimed) = claimed else {
+                    tx.rollback().await?;
+                    return Ok(false);
+                };
+                let code_daycare: uuid::Uuid = claimed.try_get("daycare_id")?;
+                let expires_at: chrono::DateTime<chrono::Utc> = claimed.try_get("expires_at")?;
+                if code_daycare != device.daycare_id.as_uuid() || now >= expires_at {
+                    // Rolled back: a refused attempt neither consumes the code nor writes.
+                    tx.rollback().await?;
+                    return Ok(false);
+                }
+                sqlx::query("INSERT INTO devices (id, daycare_id, enrolled_at, revoked_at) VALUES ($1, $2, $3, NULL)")
+                    .bind(device.id.as_uuid())
+                    .bind(device.daycare_id.as_uuid())
+                    .bind(device.enrolled_at)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("UPDATE enrolment_codes SET used_by_device = $1 WHERE code_sha256 = $2")
+                    .bind(device.id.as_uuid())
+                    .bind(code_sha256)
+                    .execute(&mut *tx)
+                    .await?;
+                insert_certificate(&mut tx, certificate).await?;
+                insert_event(&mut tx, event).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn device(
+                &self,
+                id: placeforte_protocol::DeviceId,
+            ) -> Result<Option<$crate::store::DeviceRecord>, $crate::store::StoreError> {
+                let row = sqlx::query(
+                    "SELECT id, daycare_id, enrolled_at, revoked_at FROM devices WHERE id = $1",
+                )
+                .bind(id.as_uuid())
+                .fetch_optional(&self.pool)
+                .await?;
+                row.as_ref().map(device_from_row).transpose()
+            }
+
+            async fn devices(
+                &self,
+            ) -> Result<Vec<$crate::store::DeviceRecord>, $crate::store::StoreError> {
+                let rows = sqlx::query(
+                    "SELECT id, daycare_id, enrolled_at, revoked_at FROM devices ORDER BY enrolled_at, id",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(device_from_row).collect()
+            }
+
+            async fn revoke_device(
+                &self,
+                id: placeforte_protocol::DeviceId,
+                now: chrono::DateTime<chrono::Utc>,
+                event: &$crate::store::SecurityEvent,
+            ) -> Result<bool, $crate::store::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let updated = sqlx::query(
+                    "UPDATE devices SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+                )
+                .bind(now)
+                .bind(id.as_uuid())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if updated == 0 {
+                    tx.rollback().await?;
+                    return Ok(false);
+                }
+                insert_event(&mut tx, event).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn add_renewed_certificate(
+                &self,
+                certificate: &$crate::store::IssuedCertificate,
+                event: &$crate::store::SecurityEvent,
+            ) -> Result<bool, $crate::store::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                // Touching the device row first serializes renewal against revocation.
+                let active = sqlx::query(
+                    "UPDATE devices SET enrolled_at = enrolled_at WHERE id = $1 AND revoked_at IS NULL",
+                )
+                .bind(certificate.device_id.as_uuid())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if active == 0 {
+                    tx.rollback().await?;
+                    return Ok(false);
+                }
+                insert_certificate(&mut tx, certificate).await?;
+                insert_event(&mut tx, event).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn revoked_certificates(
+                &self,
+            ) -> Result<Vec<$crate::store::RevokedCertificate>, $crate::store::StoreError> {
+                use sqlx::Row as _;
+                let rows = sqlx::query(concat!(
+                    "SELECT c.serial_hex, d.revoked_at, c.not_after FROM device_certificates c",
+                    " JOIN devices d ON d.id = c.device_id WHERE d.revoked_at IS NOT NULL",
+                    " ORDER BY c.serial_hex"
+                ))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok($crate::store::RevokedCertificate {
+                            serial_hex: row.try_get("serial_hex")?,
+                            revoked_at: row.try_get("revoked_at")?,
+                            not_after: row.try_get("not_after")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn record_event(
+                &self,
+                event: &$crate::store::SecurityEvent,
+            ) -> Result<(), $crate::store::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                insert_event(&mut tx, event).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn security_event_count(&self) -> Result<i64, $crate::store::StoreError> {
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM security_events")
+                    .fetch_one(&self.pool)
+                    .await?)
+            }
+
+            async fn insert_seed(
+                &self,
+                batch: &$crate::store::SeedBatch,
+                event: &$crate::store::SecurityEvent,
+            ) -> Result<(), $crate::store::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                for chunk in batch.daycares.chunks($crate::store::sql::SEED_ROWS_PER_STATEMENT) {
+                    insert_daycares(&mut tx, chunk).await?;
+                }
+                for chunk in batch
+                    .registrations
+                    .chunks($crate::store::sql::SEED_ROWS_PER_STATEMENT)
+                {
+                    let mut insert = sqlx::QueryBuilder::<$db>::new(concat!(
+                        "INSERT INTO registrations (id, child_given_name, child_family_name,",
+                        " birth_date, desired_entry_date, registered_on, region, address_key,",
+                        " parent_given_name, parent_family_name, parent_phone, parent_email,",
+                        " staff_member_child, same_address_as_admitted_child,",
+                        " already_in_subsidized_care, special_needs, socio_economic_precarity,",
+                        " parent_in_education) "
+                    ));
+                    insert.push_values(chunk, |mut row, r| {
+                        row.push_bind(r.id.as_uuid())
+                            .push_bind(r.child_given_name.as_str())
+                            .push_bind(r.child_family_name.as_str())
+                            .push_bind(r.birth_date)
+                            .push_bind(r.desired_entry_date)
+                            .push_bind(r.registered_on)
+                            .push_bind(r.region.as_str())
+                            .push_bind(r.address_key.as_str())
+                            .push_bind(r.parent_given_name.as_str())
+                            .push_bind(r.parent_family_name.as_str())
+                            .push_bind(r.parent_phone.as_str())
+                            .push_bind(r.parent_email.as_str())
+                            .push_bind(r.facts.staff_member_child)
+                            .push_bind(r.facts.same_address_as_admitted_child)
+                            .push_bind(r.facts.already_in_subsidized_care)
+                            .push_bind(r.priority.special_needs)
+                            .push_bind(r.priority.socio_economic_precarity)
+                            .push_bind(r.priority.parent_in_education);
+                    });
+                    insert.build().execute(&mut *tx).await?;
+                }
+                // Three columns: more rows per statement keep the round trips down.
+                for chunk in batch
+                    .choices
+                    .chunks($crate::store::sql::SEED_ROWS_PER_STATEMENT * 5)
+                {
+                    let mut insert = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO registration_choices (registration_id, daycare_id, preference) ",
+                    );
+                    insert.push_values(chunk, |mut row, c| {
+                        row.push_bind(c.registration_id.as_uuid())
+                            .push_bind(c.daycare_id.as_uuid())
+                            .push_bind(c.preference);
+                    });
+                    insert.build().execute(&mut *tx).await?;
+                }
+                for chunk in batch
+                    .honeytokens
+                    .chunks($crate::store::sql::SEED_ROWS_PER_STATEMENT)
+                {
+                    let mut insert = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO honeytoken_registrations (registration_id) ",
+                    );
+                    insert.push_values(chunk, |mut row, id| {
+                        row.push_bind(id.as_uuid());
+                    });
+                    insert.build().execute(&mut *tx).await?;
+                }
+                insert_event(&mut tx, event).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn registration_count(&self) -> Result<i64, $crate::store::StoreError> {
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM registrations")
+                    .fetch_one(&self.pool)
+                    .await?)
+            }
+
+            async fn honeytoken_count(&self) -> Result<i64, $crate::store::StoreError> {
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM honeytoken_registrations")
+                    .fetch_one(&self.pool)
+                    .await?)
+            }
+        }
+
+        async fn insert_daycares(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            daycares: &[$crate::store::DaycareRecord],
+        ) -> Result<(), $crate::store::StoreError> {
+            let mut insert = sqlx::QueryBuilder::<$db>::new(concat!(
+                "INSERT INTO daycares (id, name, region, places_under_18_months,",
+                " places_18_months_to_4_years, places_four_years, places_five_and_over, created_at) "
+            ));
+            let mut places_out_of_range = false;
+            insert.push_values(daycares, |mut row, d| {
+                row.push_bind(d.id.as_uuid())
+                    .push_bind(d.name.as_str())
+                    .push_bind(d.region.as_str());
+                for places in d.places {
+                    let places = i32::try_from(places).unwrap_or_else(|_| {
+                        places_out_of_range = true;
+                        -1
+                    });
+                    row.push_bind(places);
+                }
+                row.push_bind(d.created_at);
+            });
+            if places_out_of_range {
+                return Err($crate::store::StoreError::Corrupt(
+                    "a permit capacity does not fit the schema".to_owned(),
+                ));
+            }
+            insert.build().execute(&mut **tx).await?;
+            Ok(())
+        }
+
+        async fn insert_certificate(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            certificate: &$crate::store::IssuedCertificate,
+        ) -> Result<(), $crate::store::StoreError> {
+            sqlx::query(
+                "INSERT INTO device_certificates (serial_hex, device_id, not_before, not_after, issued_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(certificate.serial_hex.as_str())
+            .bind(certificate.device_id.as_uuid())
+            .bind(certificate.not_before)
+            .bind(certificate.not_after)
+            .bind(certificate.issued_at)
+            .execute(&mut **tx)
+            .await?;
+            Ok(())
+        }
+
+        async fn insert_event(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            event: &$crate::store::SecurityEvent,
+        ) -> Result<(), $crate::store::StoreError> {
+            sqlx::query(
+                "INSERT INTO security_events (occurred_at, actor, action, subject) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(event.occurred_at)
+            .bind(event.actor.as_str())
+            .bind(event.action.as_str())
+            .bind(event.subject.as_str())
+            .execute(&mut **tx)
+            .await?;
+            Ok(())
+        }
+
+        fn daycare_from_row(
+            row: &<$db as sqlx::Database>::Row,
+        ) -> Result<$crate::store::DaycareRecord, $crate::store::StoreError> {
+            use sqlx::Row as _;
+            let mut places = [0u32; 4];
+            for (slot, column) in places.iter_mut().zip([
+                "places_under_18_months",
+                "places_18_months_to_4_years",
+                "places_four_years",
+                "places_five_and_over",
+            ]) {
+                let value: i32 = row.try_get(column)?;
+                *slot = u32::try_from(value).map_err(|_| {
+                    $crate::store::StoreError::Corrupt(format!("negative {column}"))
+                })?;
+            }
+            Ok($crate::store::DaycareRecord {
+                id: placeforte_protocol::DaycareId::from_uuid(row.try_get("id")?),
+                name: row.try_get("name")?,
+                region: row.try_get("region")?,
+                places,
+                created_at: row.try_get("created_at")?,
+            })
+        }
+
+        fn device_from_row(
+            row: &<$db as sqlx::Database>::Row,
+        ) -> Result<$crate::store::DeviceRecord, $crate::store::StoreError> {
+            use sqlx::Row as _;
+            Ok($crate::store::DeviceRecord {
+                id: placeforte_protocol::DeviceId::from_uuid(row.try_get("id")?),
+                daycare_id: placeforte_protocol::DaycareId::from_uuid(row.try_get("daycare_id")?),
+                enrolled_at: row.try_get("enrolled_at")?,
+                revoked_at: row.try_get("revoked_at")?,
+            })
+        }
+    };
+}
+
+pub(crate) use impl_storage;

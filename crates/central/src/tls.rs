@@ -1,0 +1,323 @@
+//! TLS for both listeners: TLS 1.3 only, ring provider; the API listener requires a client
+//! certificate from the device CA, with clientAuth usage and a device name.
+//!
+//! The handshake runs in its own task with a timeout, so a slow or silent client cannot stall
+//! the accept loop; only completed handshakes reach axum.
+
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::connect_info::Connected;
+use axum::serve::{IncomingStream, Listener};
+use rustls::client::danger::HandshakeSignatureValid;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, UnixTime};
+use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
+use rustls::server::WebPkiClientVerifier;
+use rustls::{
+    CertificateError, DigitallySignedStruct, DistinguishedName, RootCertStore, ServerConfig,
+    SignatureScheme,
+};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio_rustls::server::TlsStream;
+use tokio_rustls::TlsAcceptor;
+
+use crate::identity::{CertificateShapeError, CertifiedDevice};
+
+/// TLS set-up failed; the message names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsSetupError {
+    /// A PEM file could not be read or holds nothing usable.
+    #[error("cannot load the {what} from {path}: {reason}")]
+    Pem {
+        /// Which file.
+        what: &'static str,
+        /// Where.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// rustls refused the configuration.
+    #[error("TLS configuration refused: {0}")]
+    Rustls(#[from] rustls::Error),
+    /// The client verifier could not be built.
+    #[error("client certificate verifier: {0}")]
+    Verifier(#[from] rustls::server::VerifierBuilderError),
+}
+
+/// The service's own certificate chain and key.
+pub struct ServerIdentity {
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+}
+
+impl fmt::Debug for ServerIdentity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerIdentity")
+            .field("chain_len", &self.chain.len())
+            .field("key", &"<redacted>")
+            .finish()
+    }
+}
+
+impl ServerIdentity {
+    /// From PEM text: a chain (leaf first) and a private key.
+    pub fn from_pem(chain_pem: &str, key_pem: &str) -> Result<ServerIdentity, TlsSetupError> {
+        ServerIdentity::parse(
+            chain_pem.as_bytes(),
+            key_pem.as_bytes(),
+            "<memory>",
+            "<memory>",
+        )
+    }
+
+    /// From two PEM files.
+    pub fn load(chain_path: &Path, key_path: &Path) -> Result<ServerIdentity, TlsSetupError> {
+        let read = |what, path: &Path| {
+            std::fs::read(path).map_err(|e| TlsSetupError::Pem {
+                what,
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            })
+        };
+        let chain = read("server certificate", chain_path)?;
+        let key = read("server private key", key_path)?;
+        ServerIdentity::parse(
+            &chain,
+            &key,
+            &chain_path.display().to_string(),
+            &key_path.display().to_string(),
+        )
+    }
+
+    fn parse(
+        chain: &[u8],
+        key: &[u8],
+        chain_path: &str,
+        key_path: &str,
+    ) -> Result<ServerIdentity, TlsSetupError> {
+        let chain = CertificateDer::pem_slice_iter(chain)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| TlsSetupError::Pem {
+                what: "server certificate",
+                path: chain_path.to_owned(),
+                reason: e.to_string(),
+            })?;
+        if chain.is_empty() {
+            return Err(TlsSetupError::Pem {
+                what: "server certificate",
+                path: chain_path.to_owned(),
+                reason: "no certificate in it".to_owned(),
+            });
+        }
+        let key = PrivateKeyDer::from_pem_slice(key).map_err(|e| TlsSetupError::Pem {
+            what: "server private key",
+            path: key_path.to_owned(),
+            reason: e.to_string(),
+        })?;
+        Ok(ServerIdentity { chain, key })
+    }
+}
+
+fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// Server config of the API listener: a device certificate is required.
+pub fn mutual_tls_config(
+    device_ca: &CertificateDer<'static>,
+    identity: &ServerIdentity,
+) -> Result<Arc<ServerConfig>, TlsSetupError> {
+    let mut roots = RootCertStore::empty();
+    roots.add(device_ca.clone())?;
+    let webpki =
+        WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider()).build()?;
+    let verifier = Arc::new(DeviceCertVerifier { webpki });
+    let config = ServerConfig::builder_with_provider(provider())
+        .with_protocol_versions(&[&rustls::version::TLS13])?
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(identity.chain.clone(), identity.key.clone_key())?;
+    Ok(finish(config))
+}
+
+/// Server config of the enrolment listener (and of the plain-TLS benchmark): server
+/// authentication only.
+pub fn server_only_tls_config(
+    identity: &ServerIdentity,
+) -> Result<Arc<ServerConfig>, TlsSetupError> {
+    let config = ServerConfig::builder_with_provider(provider())
+        .with_protocol_versions(&[&rustls::version::TLS13])?
+        .with_no_client_auth()
+        .with_single_cert(identity.chain.clone(), identity.key.clone_key())?;
+    Ok(finish(config))
+}
+
+fn finish(mut config: ServerConfig) -> Arc<ServerConfig> {
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Arc::new(config)
+}
+
+/// webpki's verification, then ours: an explicit clientAuth usage and a device name. webpki
+/// alone accepts a certificate that carries no extended key usage at all.
+#[derive(Debug)]
+struct DeviceCertVerifier {
+    webpki: Arc<dyn ClientCertVerifier>,
+}
+
+impl ClientCertVerifier for DeviceCertVerifier {
+    fn root_hint_subjects(&self) -> &[DistinguishedName] {
+        self.webpki.root_hint_subjects()
+    }
+
+    fn verify_client_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
+    ) -> Result<ClientCertVerified, rustls::Error> {
+        let verified = self
+            .webpki
+            .verify_client_cert(end_entity, intermediates, now)?;
+        match CertifiedDevice::from_der(end_entity) {
+            Ok(_) => Ok(verified),
+            Err(CertificateShapeError::NotForClientAuth) => Err(rustls::Error::InvalidCertificate(
+                CertificateError::InvalidPurpose,
+            )),
+            Err(_) => Err(rustls::Error::InvalidCertificate(
+                CertificateError::ApplicationVerificationFailure,
+            )),
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.webpki.supported_verify_schemes()
+    }
+}
+
+/// A TCP listener that yields only connections whose TLS handshake completed.
+#[derive(Debug)]
+pub struct TlsListener {
+    local_addr: SocketAddr,
+    established: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
+    accept_loop: JoinHandle<()>,
+}
+
+impl TlsListener {
+    /// Wraps `tcp`: handshakes with `config`, each bounded by `handshake_timeout`.
+    pub fn new(
+        tcp: TcpListener,
+        config: Arc<ServerConfig>,
+        handshake_timeout: Duration,
+    ) -> io::Result<TlsListener> {
+        let local_addr = tcp.local_addr()?;
+        let (sender, established) = mpsc::channel(64);
+        let acceptor = TlsAcceptor::from(config);
+        let accept_loop = tokio::spawn(async move {
+            loop {
+                let (stream, remote) = tokio::select! {
+                    () = sender.closed() => return,
+                    accepted = tcp.accept() => match accepted {
+                        Ok(accepted) => accepted,
+                        Err(error) => {
+                            // Typically out of file descriptors: back off instead of spinning.
+                            tracing::warn!(%error, "accept failed");
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                            continue;
+                        }
+                    },
+                };
+                // Small requests and answers: do not wait for Nagle.
+                let _ = stream.set_nodelay(true);
+                let acceptor = acceptor.clone();
+                let sender = sender.clone();
+                tokio::spawn(async move {
+                    match tokio::time::timeout(handshake_timeout, acceptor.accept(stream)).await {
+                        Ok(Ok(tls)) => {
+                            let _ = sender.send((tls, remote)).await;
+                        }
+                        Ok(Err(error)) => {
+                            tracing::info!(%remote, %error, "TLS handshake refused");
+                        }
+                        Err(_) => tracing::info!(%remote, "TLS handshake timed out"),
+                    }
+                });
+            }
+        });
+        Ok(TlsListener {
+            local_addr,
+            established,
+            accept_loop,
+        })
+    }
+}
+
+impl Drop for TlsListener {
+    fn drop(&mut self) {
+        self.accept_loop.abort();
+    }
+}
+
+impl Listener for TlsListener {
+    type Io = TlsStream<TcpStream>;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        match self.established.recv().await {
+            Some(connection) => connection,
+            // The accept loop only ends when this listener is dropped, so this cannot be
+            // reached while `accept` is being awaited; never resolve rather than panic.
+            None => std::future::pending().await,
+        }
+    }
+
+    fn local_addr(&self) -> io::Result<Self::Addr> {
+        Ok(self.local_addr)
+    }
+}
+
+/// What axum learns about a connection: who is at the other end.
+#[derive(Debug, Clone)]
+pub struct TlsPeer {
+    /// Remote socket address.
+    pub remote_addr: SocketAddr,
+    /// The device certificate, if the connection presented one (API listener only).
+    pub(crate) device: Option<CertifiedDevice>,
+}
+
+impl Connected<IncomingStream<'_, TlsListener>> for TlsPeer {
+    fn connect_info(stream: IncomingStream<'_, TlsListener>) -> Self {
+        let (_, connection) = stream.io().get_ref();
+        let device = connection
+            .peer_certificates()
+            .and_then(|chain| chain.first())
+            .and_then(|leaf| CertifiedDevice::from_der(leaf).ok());
+        TlsPeer {
+            remote_addr: *stream.remote_addr(),
+            device,
+        }
+    }
+}
