@@ -5,7 +5,7 @@ set -eu
 cd "$(dirname "$0")/.."
 . scripts/lib/deps.sh
 
-apt_install build-essential pkg-config libssl-dev ca-certificates
+apt_install build-essential pkg-config libssl-dev ca-certificates postgresql
 ensure_rust
 
 echo "==> cargo fmt --check"
@@ -13,6 +13,10 @@ cargo fmt --all --check
 
 echo "==> cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+
+# The central service's integration tests run on SQLite and, through this variable, on PostgreSQL.
+. scripts/lib/postgres.sh
+start_test_postgres
 
 echo "==> tests"
 if cargo nextest --version >/dev/null 2>&1; then

@@ -76,7 +76,7 @@ enum DaycareCommand {
         region: String,
         /// Permit places per age class, youngest first: under 18 months, 18 months to 4 years,
         /// 4 years, 5 years and over (for example 10,30,15,0).
-        #[arg(long, value_delimiter = ',', num_args = 4, required = true)]
+        #[arg(long, value_delimiter = ',', required = true, value_name = "N,N,N,N")]
         places: Vec<u32>,
     },
     /// List daycares.

@@ -1,0 +1,300 @@
+//! The operator's binary: start-up failures in plain words, and the whole device lifecycle
+//! through the CLI and a running `serve` (SQLite; the storage tests cover PostgreSQL).
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+
+use common::new_csr;
+use placeforte_protocol::device::{DeviceCertificate, EnrolRequest, WhoAmIResponse};
+
+const BIN: &str = env!("CARGO_BIN_EXE_placeforte-central");
+
+fn central(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("USER", "cli-test")
+        .env("RUST_LOG", "warn")
+        .env("PLACEFORTE_DATA_DIR", dir)
+        .env("PLACEFORTE_API_LISTEN", "127.0.0.1:0")
+        .env("PLACEFORTE_ENROLMENT_LISTEN", "127.0.0.1:0");
+    command
+}
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    central(dir, args).output().expect("run placeforte-central")
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    assert!(!output.status.success(), "should have failed");
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn startup_with_a_missing_ca_file_fails_with_a_clear_message() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let message = stderr(&run(dir.path(), &["serve"]));
+    assert!(
+        message.contains("cannot read the device CA certificate at"),
+        "{message}"
+    );
+    assert!(message.contains("device-ca.pem"), "{message}");
+    assert!(message.contains("placeforte-central init"), "{message}");
+}
+
+#[test]
+fn startup_with_an_unreadable_ca_file_fails_with_a_clear_message() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    stdout(&run(dir.path(), &["init"]));
+    // A directory where the file should be: the read fails (as root, permissions would not).
+    let ca = dir.path().join("device-ca.pem");
+    std::fs::remove_file(&ca).expect("remove");
+    std::fs::create_dir(&ca).expect("mkdir");
+    let message = stderr(&run(dir.path(), &["serve"]));
+    assert!(
+        message.contains("cannot read the device CA certificate at"),
+        "{message}"
+    );
+
+    // A file that is there but is not a certificate.
+    std::fs::remove_dir(&ca).expect("rmdir");
+    std::fs::write(&ca, "garbage").expect("write");
+    let message = stderr(&run(dir.path(), &["serve"]));
+    assert!(
+        message.contains("the device CA certificate at"),
+        "{message}"
+    );
+    assert!(message.contains("is not valid"), "{message}");
+
+    // A key that is not the CA's key.
+    let other = tempfile::tempdir().expect("tempdir");
+    stdout(&run(other.path(), &["init"]));
+    std::fs::copy(other.path().join("device-ca.pem"), &ca).expect("copy");
+    let message = stderr(&run(dir.path(), &["serve"]));
+    assert!(
+        message.contains("does not match the device CA certificate"),
+        "{message}"
+    );
+}
+
+#[test]
+fn init_writes_private_keys_for_the_owner_only_and_never_overwrites() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    stdout(&run(dir.path(), &["init"]));
+    for file in ["device-ca.key", "server.key", "device-ca.pem", "server.pem"] {
+        let mode = std::fs::metadata(dir.path().join(file))
+            .expect(file)
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{file}");
+    }
+    let message = stderr(&run(dir.path(), &["init"]));
+    assert!(message.contains("already exists"), "{message}");
+}
+
+#[test]
+fn help_is_in_english_and_errors_are_plain_words() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let help = stdout(&run(dir.path(), &["--help"]));
+    for command in [
+        "init",
+        "serve",
+        "daycare",
+        "enrolment-code",
+        "device",
+        "seed",
+    ] {
+        assert!(help.contains(command), "{help}");
+    }
+    stdout(&run(dir.path(), &["init"]));
+    let message = stderr(&run(dir.path(), &["enrolment-code", "issue", "not-an-id"]));
+    assert!(message.contains("not-an-id"), "{message}");
+    let unknown = uuid::Uuid::new_v4().to_string();
+    let message = stderr(&run(dir.path(), &["enrolment-code", "issue", &unknown]));
+    assert!(message.contains("no daycare has the id"), "{message}");
+    let message = stderr(&run(dir.path(), &["device", "revoke", &unknown]));
+    assert!(message.contains("no active device has the id"), "{message}");
+    let message = stderr(&run(
+        dir.path(),
+        &[
+            "daycare",
+            "add",
+            "--name",
+            "Trop grand",
+            "--region",
+            "Laval",
+            "--places",
+            "50,50,50,0",
+        ],
+    ));
+    assert!(message.contains("invalid permit"), "{message}");
+}
+
+struct Serving(Child);
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn device_lifecycle_through_the_cli_and_a_running_service() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path();
+    stdout(&run(path, &["init"]));
+    let daycare = stdout(&run(
+        path,
+        &[
+            "daycare",
+            "add",
+            "--name",
+            "CPE La Ribambelle",
+            "--region",
+            "Estrie",
+            "--places",
+            "10,30,15,0",
+        ],
+    ))
+    .trim()
+    .to_owned();
+    let listing = stdout(&run(path, &["daycare", "list"]));
+    assert!(
+        listing.contains("CPE La Ribambelle") && listing.contains(&daycare),
+        "{listing}"
+    );
+    let issued = stdout(&run(path, &["enrolment-code", "issue", &daycare]));
+    let code = issued
+        .lines()
+        .find_map(|line| line.strip_prefix("code:"))
+        .expect("code line")
+        .trim()
+        .to_owned();
+
+    let mut child = central(path, &["serve"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve");
+    let mut first_line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut first_line)
+        .expect("listening line");
+    let _serving = Serving(child);
+    // "listening: API (client certificate required) on A, enrolment on B"
+    let api = first_line
+        .split(" on ")
+        .nth(1)
+        .and_then(|s| s.split(',').next())
+        .expect("API address")
+        .trim()
+        .to_owned();
+    let enrolment = first_line
+        .rsplit(" on ")
+        .next()
+        .expect("enrolment address")
+        .trim()
+        .to_owned();
+
+    let ca_pem = std::fs::read_to_string(path.join("device-ca.pem")).expect("CA");
+    let anonymous = reqwest::Client::builder()
+        .use_rustls_tls()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(ca_pem.as_bytes()).expect("CA"))
+        .build()
+        .expect("client");
+    let (key, csr) = new_csr();
+    let response = anonymous
+        .post(format!("https://{enrolment}/v1/enrol"))
+        .json(&EnrolRequest {
+            daycare_id: daycare.parse().expect("daycare id"),
+            enrolment_code: code,
+            csr_pem: csr,
+        })
+        .send()
+        .await
+        .expect("enrol");
+    assert_eq!(response.status(), 200);
+    let certificate: DeviceCertificate = response.json().await.expect("certificate");
+    let identity = format!(
+        "{}{}",
+        key.serialize_pem(),
+        certificate.certificate_chain_pem
+    );
+    let device_client = reqwest::Client::builder()
+        .use_rustls_tls()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(ca_pem.as_bytes()).expect("CA"))
+        .identity(reqwest::Identity::from_pem(identity.as_bytes()).expect("identity"))
+        .build()
+        .expect("client");
+    let whoami = device_client
+        .get(format!("https://{api}/v1/device/whoami"))
+        .send()
+        .await
+        .expect("whoami");
+    assert_eq!(whoami.status(), 200);
+    let whoami: WhoAmIResponse = whoami.json().await.expect("json");
+    assert_eq!(whoami.device_id, certificate.device_id);
+
+    let devices = stdout(&run(path, &["device", "list"]));
+    assert!(
+        devices.contains(&certificate.device_id.to_string()) && devices.contains("active"),
+        "{devices}"
+    );
+    stdout(&run(
+        path,
+        &["device", "revoke", &certificate.device_id.to_string()],
+    ));
+    // The kept-alive client connection and any new one are refused from the next request on.
+    let refused = device_client
+        .get(format!("https://{api}/v1/device/whoami"))
+        .send()
+        .await
+        .expect("whoami");
+    assert_eq!(refused.status(), 401);
+    let devices = stdout(&run(path, &["device", "list"]));
+    assert!(devices.contains("revoked"), "{devices}");
+}
+
+#[test]
+fn seed_is_deterministic_and_refuses_a_second_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let args = [
+        "seed",
+        "--registrations",
+        "3000",
+        "--daycares",
+        "100",
+        "--seed",
+        "42",
+        "--as-of",
+        "2026-06-01",
+    ];
+    let out = stdout(&run(dir.path(), &args));
+    assert!(
+        out.contains("100 daycares, 3000 registrations (7 honeytokens)"),
+        "{out}"
+    );
+    let message = stderr(&run(dir.path(), &args));
+    assert!(
+        message.contains("already holds 3000 registrations"),
+        "{message}"
+    );
+}

@@ -1,0 +1,299 @@
+//! The harness: a fresh database per test (a temp SQLite file, or a fresh PostgreSQL schema),
+//! the service on 127.0.0.1:0 with real TLS, a manual clock, and clients.
+#![allow(dead_code, unreachable_pub)]
+
+pub mod raw_http;
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use chrono::{DateTime, Utc};
+use placeforte_central::ca::{DeviceCa, GeneratedKeyAndCertificate};
+use placeforte_central::operator::{self, Operator};
+use placeforte_central::store::Storage;
+use placeforte_central::{
+    start, AppState, Lifetimes, ListenSettings, ManualClock, PostgresStore, RunningService,
+    ServerIdentity, SqliteStore,
+};
+use placeforte_protocol::device::{DeviceCertificate, EnrolRequest};
+use placeforte_protocol::{ApiError, DaycareId};
+use raw_http::{client_config, RawConnection};
+use rcgen::{CertificateParams, KeyPair};
+use sqlx::postgres::PgConnectOptions;
+use sqlx::Connection as _;
+
+pub const POSTGRES_URL_VAR: &str = "PLACEFORTE_TEST_POSTGRES_URL";
+
+/// Runs each listed test body (an `async fn name<S: Storage>(h: Harness<S>)` in the parent
+/// module) once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let harness = $crate::common::Harness::sqlite().await;
+                    super::$name(harness).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(harness) = $crate::common::Harness::postgres().await else {
+                        eprintln!(
+                            "skipped on PostgreSQL: {} is not set (scripts/test.sh sets it)",
+                            $crate::common::POSTGRES_URL_VAR
+                        );
+                        return;
+                    };
+                    super::$name(harness).await;
+                }
+            )*
+        }
+    };
+}
+
+/// A device's key and certificate, as the desktop app would keep them.
+#[derive(Debug, Clone)]
+pub struct DeviceKeys {
+    pub key_pem: String,
+    pub certificate: DeviceCertificate,
+}
+
+pub struct Harness<S> {
+    pub store: S,
+    pub clock: ManualClock,
+    pub ca_files: GeneratedKeyAndCertificate,
+    pub service: RunningService,
+    pub operator: Operator,
+    _dir: tempfile::TempDir,
+}
+
+impl Harness<SqliteStore> {
+    pub async fn sqlite() -> Harness<SqliteStore> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite:{}", dir.path().join("central.db").display());
+        let store = SqliteStore::open(&url).await.expect("SQLite store");
+        Harness::start(store, dir).await
+    }
+}
+
+impl Harness<PostgresStore> {
+    /// A fresh schema in the throwaway cluster, or `None` when no cluster is configured.
+    pub async fn postgres() -> Option<Harness<PostgresStore>> {
+        let url = std::env::var(POSTGRES_URL_VAR)
+            .ok()
+            .filter(|u| !u.is_empty())?;
+        let schema = format!("test_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = sqlx::PgConnection::connect(&url)
+            .await
+            .expect("connect to the test PostgreSQL");
+        sqlx::query(&format!("CREATE SCHEMA {schema}"))
+            .execute(&mut admin)
+            .await
+            .expect("create schema");
+        admin.close().await.expect("close");
+        let options = PgConnectOptions::from_str(&url)
+            .expect("URL")
+            .options([("search_path", schema.as_str())]);
+        let store = PostgresStore::connect_with(options)
+            .await
+            .expect("PostgreSQL store");
+        Some(Harness::start(store, tempfile::tempdir().expect("tempdir")).await)
+    }
+}
+
+pub fn new_csr() -> (KeyPair, String) {
+    let key = KeyPair::generate().expect("key");
+    let csr = CertificateParams::new(Vec::<String>::new())
+        .expect("params")
+        .serialize_request(&key)
+        .expect("CSR")
+        .pem()
+        .expect("PEM");
+    (key, csr)
+}
+
+pub fn pem_encode(label: &str, der: &[u8]) -> String {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for chunk in b64.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(chunk).expect("ascii"));
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
+}
+
+impl<S: Storage> Harness<S> {
+    async fn start(store: S, dir: tempfile::TempDir) -> Harness<S> {
+        let clock = ManualClock::new(Utc::now());
+        let (ca, ca_files) = DeviceCa::generate(Utc::now()).expect("CA");
+        let server = ca
+            .issue_server_certificate(&["127.0.0.1".to_owned()], Utc::now())
+            .expect("server certificate");
+        let identity = ServerIdentity::from_pem(&server.certificate_pem, server.key_pem.expose())
+            .expect("server identity");
+        let state = AppState {
+            store: store.clone(),
+            ca: Arc::new(ca),
+            clock: Arc::new(clock.clone()),
+            lifetimes: Lifetimes::default(),
+        };
+        let settings = ListenSettings {
+            api: "127.0.0.1:0".parse().expect("addr"),
+            enrolment: "127.0.0.1:0".parse().expect("addr"),
+            handshake_timeout: Duration::from_secs(5),
+        };
+        let service = start(state, &identity, settings).await.expect("service");
+        Harness {
+            store,
+            clock,
+            ca_files,
+            service,
+            operator: Operator("test-operator".to_owned()),
+            _dir: dir,
+        }
+    }
+
+    pub fn ca_pem(&self) -> &str {
+        &self.ca_files.certificate_pem
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        use placeforte_central::Clock as _;
+        self.clock.now()
+    }
+
+    pub async fn daycare(&self) -> DaycareId {
+        operator::add_daycare(
+            &self.store,
+            &self.operator,
+            self.now(),
+            "CPE Les Mésanges",
+            "Capitale-Nationale",
+            [10, 30, 15, 0],
+        )
+        .await
+        .expect("daycare")
+        .id
+    }
+
+    pub async fn code(&self, daycare: DaycareId) -> String {
+        operator::issue_enrolment_code(
+            &self.store,
+            &self.operator,
+            self.now(),
+            daycare,
+            Lifetimes::default().enrolment_code,
+        )
+        .await
+        .expect("code")
+        .code
+        .expose()
+        .to_owned()
+    }
+
+    /// A reqwest client that trusts the service and presents no certificate.
+    pub fn anonymous_client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .use_rustls_tls()
+            .tls_built_in_root_certs(false)
+            .add_root_certificate(
+                reqwest::Certificate::from_pem(self.ca_pem().as_bytes()).expect("CA"),
+            )
+            .build()
+            .expect("client")
+    }
+
+    /// A reqwest client presenting the device's certificate.
+    pub fn device_client(&self, device: &DeviceKeys) -> reqwest::Client {
+        let identity = format!(
+            "{}{}",
+            device.key_pem, device.certificate.certificate_chain_pem
+        );
+        reqwest::Client::builder()
+            .use_rustls_tls()
+            .tls_built_in_root_certs(false)
+            .add_root_certificate(
+                reqwest::Certificate::from_pem(self.ca_pem().as_bytes()).expect("CA"),
+            )
+            .identity(reqwest::Identity::from_pem(identity.as_bytes()).expect("identity"))
+            .build()
+            .expect("client")
+    }
+
+    pub fn enrolment_url(&self, path: &str) -> String {
+        format!("https://{}{path}", self.service.enrolment_addr)
+    }
+
+    pub fn api_url(&self, path: &str) -> String {
+        format!("https://{}{path}", self.service.api_addr)
+    }
+
+    /// POSTs an enrolment request; returns the status and body.
+    pub async fn enrol_raw(&self, body: String) -> (u16, String) {
+        let response = self
+            .anonymous_client()
+            .post(self.enrolment_url("/v1/enrol"))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("enrolment request");
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("body"))
+    }
+
+    pub async fn enrol(&self, daycare: DaycareId, code: &str, csr_pem: &str) -> (u16, String) {
+        let request = EnrolRequest {
+            daycare_id: daycare,
+            enrolment_code: code.to_owned(),
+            csr_pem: csr_pem.to_owned(),
+        };
+        self.enrol_raw(serde_json::to_string(&request).expect("json"))
+            .await
+    }
+
+    /// Enrols a new device of a new daycare (by the service's clock).
+    pub async fn enrolled_device(&self) -> DeviceKeys {
+        let daycare = self.daycare().await;
+        let code = self.code(daycare).await;
+        let (key, csr) = new_csr();
+        let (status, body) = self.enrol(daycare, &code, &csr).await;
+        assert_eq!(status, 200, "enrolment failed: {body}");
+        DeviceKeys {
+            key_pem: key.serialize_pem(),
+            certificate: serde_json::from_str(&body).expect("DeviceCertificate"),
+        }
+    }
+
+    /// A kept-alive raw connection to the API listener presenting `device`'s certificate.
+    pub async fn api_connection(&self, device: &DeviceKeys) -> std::io::Result<RawConnection> {
+        RawConnection::connect(
+            self.service.api_addr,
+            client_config(
+                self.ca_pem(),
+                Some((&device.certificate.certificate_chain_pem, &device.key_pem)),
+            ),
+        )
+        .await
+    }
+
+    pub async fn device_count(&self) -> usize {
+        self.store.devices().await.expect("devices").len()
+    }
+
+    pub async fn event_count(&self) -> i64 {
+        self.store.security_event_count().await.expect("events")
+    }
+}
+
+pub fn api_error(body: &str) -> ApiError {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("not an ApiError ({e}): {body}"))
+}
