@@ -3,8 +3,8 @@
 //!
 //! # Shape
 //! - Two listeners. The **enrolment listener** is server-authenticated TLS and accepts nothing
-//!   but `POST /v1/enrol` (a one-time code and a CSR), the health check and the CRL. The **API
-//!   listener** requires a client certificate issued by the service's own device CA
+//!   but `POST /v1/enrol` (a one-time code and a CSR) and the health check. The **API
+//!   listener** (health, whoami, renewal, the CRL) requires a client certificate issued by the service's own device CA
 //!   ([`tls::mutual_tls_config`]).
 //! - Handlers get the caller as a [`DeviceIdentity`] extractor, which re-checks expiry against
 //!   the service's [`Clock`] and revocation against the store on every request: a revoked device
@@ -65,12 +65,11 @@ pub fn app<S: Storage>(state: AppState<S>) -> Router {
         .with_state(state)
 }
 
-/// The enrolment listener's router: enrolment, health, CRL; nothing else.
+/// The enrolment listener's router: enrolment and health; nothing else.
 pub fn enrolment_app<S: Storage>(state: AppState<S>) -> Router {
     Router::new()
         .route(HEALTH_PATH, get(routes::health))
         .route(ENROL_PATH, post(routes::enrol::<S>))
-        .route(CRL_PATH, get(routes::crl::<S>))
         .fallback(routes::not_found)
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BODY_BYTES))
         .with_state(state)

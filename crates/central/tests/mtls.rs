@@ -30,6 +30,7 @@ on_both_backends!(
     certificate_without_any_extended_key_usage_is_refused,
     crl_lists_the_certificates_of_revoked_devices,
     enrolment_listener_serves_nothing_but_enrolment,
+    tls_1_2_is_refused_on_both_listeners,
 );
 
 /// The refusal a fresh connection with `config` meets: the TLS alert the server sent.
@@ -389,8 +390,8 @@ async fn crl_lists_the_certificates_of_revoked_devices<S: Storage>(h: Harness<S>
     .await
     .expect("revoke");
     let response = h
-        .anonymous_client()
-        .get(h.enrolment_url("/v1/crl"))
+        .device_client(&kept)
+        .get(h.api_url("/v1/crl"))
         .send()
         .await
         .expect("crl");
@@ -431,7 +432,7 @@ async fn crl_lists_the_certificates_of_revoked_devices<S: Storage>(h: Harness<S>
 
 async fn enrolment_listener_serves_nothing_but_enrolment<S: Storage>(h: Harness<S>) {
     let client = h.anonymous_client();
-    for path in ["/v1/device/whoami", "/v1/device/renew"] {
+    for path in ["/v1/device/whoami", "/v1/device/renew", "/v1/crl"] {
         let response = client
             .get(h.enrolment_url(path))
             .send()
@@ -449,4 +450,41 @@ async fn enrolment_listener_serves_nothing_but_enrolment<S: Storage>(h: Harness<
         .await
         .expect("health");
     assert_eq!(health.status(), 200);
+}
+
+async fn tls_1_2_is_refused_on_both_listeners<S: Storage>(h: Harness<S>) {
+    let device = h.enrolled_device().await;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls::pki_types::pem::PemObject::pem_slice_iter(h.ca_pem().as_bytes()) {
+        roots.add(cert.expect("CA PEM")).expect("CA");
+    }
+    let chain: Vec<rustls::pki_types::CertificateDer<'static>> =
+        rustls::pki_types::pem::PemObject::pem_slice_iter(
+            device.certificate.certificate_chain_pem.as_bytes(),
+        )
+        .collect::<Result<_, _>>()
+        .expect("chain");
+    let key =
+        rustls::pki_types::pem::PemObject::from_pem_slice(device.key_pem.as_bytes()).expect("key");
+    let tls12_only = std::sync::Arc::new(
+        rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_protocol_versions(&[&rustls::version::TLS12])
+        .expect("TLS 1.2")
+        .with_root_certificates(roots)
+        .with_client_auth_cert(chain, key)
+        .expect("client certificate"),
+    );
+    for addr in [h.service.api_addr, h.service.enrolment_addr] {
+        let error = RawConnection::connect(addr, std::sync::Arc::clone(&tls12_only))
+            .await
+            .err()
+            .unwrap_or_else(|| panic!("TLS 1.2 accepted on {addr}"));
+        assert_eq!(
+            received_alert(&error),
+            Some(AlertDescription::ProtocolVersion),
+            "{error:?}"
+        );
+    }
 }

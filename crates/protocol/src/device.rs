@@ -15,7 +15,7 @@ pub const ENROL_PATH: &str = "/v1/enrol";
 pub const RENEW_PATH: &str = "/v1/device/renew";
 /// Path answering who the calling device is (API listener): the trivial authenticated call.
 pub const WHOAMI_PATH: &str = "/v1/device/whoami";
-/// Path of the device CA's certificate revocation list (DER), on both listeners.
+/// Path of the device CA's certificate revocation list (DER), on the API listener.
 pub const CRL_PATH: &str = "/v1/crl";
 /// Path of the health check, on both listeners.
 pub const HEALTH_PATH: &str = "/v1/health";
