@@ -36,7 +36,7 @@ use placeforte_protocol::DeviceId;
 use raw_http::{client_config, RawConnection};
 
 /// Timed runs per figure (the median is reported).
-const RUNS: usize = 5;
+const RUNS: usize = 7;
 /// Length of one timed run.
 const RUN_SECONDS: f64 = 2.0;
 /// Concurrent client loops (connections) in the client process.
@@ -74,7 +74,7 @@ fn tls_benchmarks() {
         .expect("runtime");
     let dir = tempfile::tempdir().expect("tempdir");
     let (api_addr, plain_addr) = runtime.block_on(start_servers(dir.path()));
-    println!("# TLS: median of {RUNS} runs of {RUN_SECONDS} s, {CLIENT_LOOPS} concurrent client loops in a separate process");
+    println!("# TLS: median of {RUNS} interleaved runs of {RUN_SECONDS} s, {CLIENT_LOOPS} concurrent client loops in a separate process");
     println!("| setup | endpoint | new connections/s | requests/s (kept alive) |");
     println!("|---|---|---:|---:|");
     let scenarios = [
@@ -92,34 +92,46 @@ fn tls_benchmarks() {
             "/v1/device/whoami",
         ),
     ];
-    let mut results = Vec::new();
-    for (label, addr, with_cert, path) in scenarios {
-        // One untimed run each: warm caches, connection pools and the SQLite page cache.
+    // One untimed round: warm caches, connection pools and the SQLite page cache.
+    for (_, addr, with_cert, path) in scenarios {
         run_client(dir.path(), "connections", addr, with_cert, path);
         run_client(dir.path(), "requests", addr, with_cert, path);
-        let connections = median(
-            (0..RUNS)
-                .map(|_| run_client(dir.path(), "connections", addr, with_cert, path))
-                .collect(),
-        );
-        let requests = median(
-            (0..RUNS)
-                .map(|_| run_client(dir.path(), "requests", addr, with_cert, path))
-                .collect(),
-        );
-        println!("| {label} | `GET {path}` | {connections:.0} | {requests:.0} |");
-        results.push((connections, requests));
     }
+    // Rounds interleave the scenarios, so a slow spell of the machine hits all of them alike;
+    // ratios are taken within each round, then their median.
+    let mut figures = vec![(Vec::new(), Vec::new()); scenarios.len()];
+    for _ in 0..RUNS {
+        for (i, (_, addr, with_cert, path)) in scenarios.iter().enumerate() {
+            figures[i].0.push(run_client(
+                dir.path(),
+                "connections",
+                *addr,
+                *with_cert,
+                path,
+            ));
+            figures[i]
+                .1
+                .push(run_client(dir.path(), "requests", *addr, *with_cert, path));
+        }
+    }
+    for ((label, _, _, path), (connections, requests)) in scenarios.iter().zip(&figures) {
+        println!(
+            "| {label} | `GET {path}` | {:.0} | {:.0} |",
+            median(connections.clone()),
+            median(requests.clone())
+        );
+    }
+    let ratio = |a: &[f64], b: &[f64]| median(a.iter().zip(b).map(|(x, y)| x / y).collect());
     println!();
     println!(
-        "ratio mutual/plain on the same endpoint (/v1/health): new connections {:.2}, kept-alive requests {:.2}",
-        results[0].0 / results[1].0,
-        results[0].1 / results[1].1
+        "median ratio mutual/plain on the same endpoint (/v1/health): new connections {:.2}, kept-alive requests {:.2}",
+        ratio(&figures[0].0, &figures[1].0),
+        ratio(&figures[0].1, &figures[1].1)
     );
     println!(
-        "ratio authenticated whoami (per-request revocation lookup) / plain health: new connections {:.2}, kept-alive requests {:.2}",
-        results[2].0 / results[1].0,
-        results[2].1 / results[1].1
+        "median ratio authenticated whoami (per-request revocation lookup) / plain health: new connections {:.2}, kept-alive requests {:.2}",
+        ratio(&figures[2].0, &figures[1].0),
+        ratio(&figures[2].1, &figures[1].1)
     );
     println!();
     runtime.shutdown_timeout(Duration::from_secs(1));

@@ -63,6 +63,9 @@ pub enum CaError {
     /// The system random source failed.
     #[error("the system random source failed")]
     Random,
+    /// A stored serial number is not hexadecimal.
+    #[error("stored serial number {0:?} is not hexadecimal")]
+    StoredSerial(String),
 }
 
 /// A certificate the CA just issued.
@@ -154,7 +157,7 @@ impl DeviceCa {
     ) -> Result<DeviceCa, (&'static str, String)> {
         let key = KeyPair::from_pem(key_pem.expose())
             .map_err(|e| ("device CA private key", e.to_string()))?;
-        let der = pem_block(certificate_pem, "CERTIFICATE").ok_or((
+        let der = first_certificate_der(certificate_pem).ok_or((
             "device CA certificate",
             "no PEM certificate in it".to_owned(),
         ))?;
@@ -302,7 +305,7 @@ fn from_hex(text: &str) -> Result<Vec<u8>, CaError> {
         .map(|i| {
             text.get(i..i + 2)
                 .and_then(|pair| u8::from_str_radix(pair, 16).ok())
-                .ok_or(CaError::TimeOutOfRange)
+                .ok_or_else(|| CaError::StoredSerial(text.to_owned()))
         })
         .collect()
 }
@@ -323,16 +326,13 @@ fn read_text(what: &'static str, path: &Path) -> Result<String, CaError> {
     })
 }
 
-/// The contents of the first PEM block labelled `label`.
-pub(crate) fn pem_block(text: &str, label: &str) -> Option<Vec<u8>> {
+/// The first certificate in PEM `text`, DER.
+pub(crate) fn first_certificate_der(text: &str) -> Option<Vec<u8>> {
     use rustls::pki_types::pem::PemObject;
-    match label {
-        "CERTIFICATE" => CertificateDer::pem_slice_iter(text.as_bytes())
-            .next()?
-            .ok()
-            .map(|der| der.to_vec()),
-        _ => None,
-    }
+    CertificateDer::pem_slice_iter(text.as_bytes())
+        .next()?
+        .ok()
+        .map(|der| der.to_vec())
 }
 
 #[cfg(unix)]
@@ -371,7 +371,7 @@ mod tests {
         let issued = ca
             .issue_device_certificate(&csr, daycare, device, now, now + Duration::days(7))
             .expect("issued");
-        let der = pem_block(&issued.pem, "CERTIFICATE").expect("pem");
+        let der = first_certificate_der(&issued.pem).expect("pem");
         let certified = CertifiedDevice::from_der(&der).expect("device certificate");
         assert_eq!(certified.device_id, device);
         assert_eq!(certified.daycare_id, daycare);

@@ -90,7 +90,7 @@ pub(crate) async fn enrol<S: Storage>(
         return Err(ApiFailure::EnrolmentRefused);
     }
     tracing::info!(device = %device_id, daycare = %request.daycare_id, "device enrolled");
-    Ok(Json(answer(&state, issued, &device)))
+    Ok(Json(answer(&state, issued, device_id, request.daycare_id)))
 }
 
 pub(crate) async fn renew<S: Storage>(
@@ -124,13 +124,12 @@ pub(crate) async fn renew<S: Storage>(
         // Revoked between the identity check and now.
         return Err(ApiFailure::DeviceRevoked);
     }
-    let device = DeviceRecord {
-        id: current.device_id,
-        daycare_id: current.daycare_id,
-        enrolled_at: now,
-        revoked_at: None,
-    };
-    Ok(Json(answer(&state, issued, &device)))
+    Ok(Json(answer(
+        &state,
+        issued,
+        current.device_id,
+        current.daycare_id,
+    )))
 }
 
 pub(crate) async fn whoami(identity: DeviceIdentity) -> Json<WhoAmIResponse> {
@@ -199,11 +198,12 @@ fn issued_record(
 fn answer<S>(
     state: &AppState<S>,
     issued: DeviceCertificatePem,
-    device: &DeviceRecord,
+    device_id: DeviceId,
+    daycare_id: placeforte_protocol::DaycareId,
 ) -> DeviceCertificate {
     DeviceCertificate {
-        device_id: device.id,
-        daycare_id: device.daycare_id,
+        device_id,
+        daycare_id,
         certificate_chain_pem: format!("{}{}", issued.pem, state.ca.certificate_pem()),
         ca_certificate_pem: state.ca.certificate_pem().to_owned(),
         not_before: issued.not_before,
