@@ -260,6 +260,17 @@ mod tests {
     }
 
     #[test]
+    fn the_example_file_is_valid() {
+        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("placeforte-central.example.toml");
+        let config = Config::load_with(Some(&example), |_| None).expect("example config");
+        assert_eq!(
+            config.ca_key,
+            PathBuf::from("/var/lib/placeforte/device-ca.key")
+        );
+        assert_eq!(config.lifetimes, Lifetimes::default());
+    }
+
+    #[test]
     fn unknown_keys_and_bad_values_are_refused_in_plain_words() {
         let dir = tempfile::tempdir().expect("tempdir");
         let file = dir.path().join("central.toml");

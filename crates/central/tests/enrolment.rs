@@ -18,6 +18,7 @@ on_both_backends!(
     oversized_body_is_refused_and_nothing_is_written,
     malformed_body_is_refused_and_nothing_is_written,
     enrolment_code_is_stored_only_as_a_hash,
+    concurrent_enrolments_with_one_code_enrol_one_device,
 );
 
 async fn enrolment_code_reused_is_refused<S: Storage>(h: Harness<S>) {
@@ -160,4 +161,46 @@ async fn enrolment_code_is_stored_only_as_a_hash<S: Storage>(h: Harness<S>) {
     let typed = code.to_lowercase().replace('-', " ");
     let (_, csr) = new_csr();
     assert_eq!(h.enrol(daycare, &typed, &csr).await.0, 200);
+}
+
+async fn concurrent_enrolments_with_one_code_enrol_one_device<S: Storage>(h: Harness<S>) {
+    let daycare = h.daycare().await;
+    let code = h.code(daycare).await;
+    let attempts = (0..6).map(|_| {
+        let (_, csr) = new_csr();
+        let request = placeforte_protocol::device::EnrolRequest {
+            daycare_id: daycare,
+            enrolment_code: code.clone(),
+            csr_pem: csr,
+        };
+        let client = h.anonymous_client();
+        let url = h.enrolment_url("/v1/enrol");
+        async move {
+            client
+                .post(url)
+                .json(&request)
+                .send()
+                .await
+                .expect("enrol")
+                .status()
+                .as_u16()
+        }
+    });
+    let mut statuses = futures_join_all(attempts).await;
+    statuses.sort_unstable();
+    assert_eq!(statuses, vec![200, 403, 403, 403, 403, 403]);
+    assert_eq!(h.device_count().await, 1);
+}
+
+/// Runs the futures concurrently on the runtime and collects their outputs in order.
+async fn futures_join_all<F>(futures: impl Iterator<Item = F>) -> Vec<u16>
+where
+    F: std::future::Future<Output = u16> + Send + 'static,
+{
+    let handles: Vec<_> = futures.map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for handle in handles {
+        out.push(handle.await.expect("task"));
+    }
+    out
 }
