@@ -5,7 +5,8 @@ set -eu
 cd "$(dirname "$0")/.."
 . scripts/lib/deps.sh
 
-apt_install build-essential pkg-config libssl-dev ca-certificates postgresql
+apt_install build-essential pkg-config libssl-dev ca-certificates postgresql \
+    libdbus-1-dev dbus gnome-keyring libsecret-tools
 ensure_rust
 
 echo "==> cargo fmt --check"
@@ -17,6 +18,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 # The central service's integration tests run on SQLite and, through this variable, on PostgreSQL.
 . scripts/lib/postgres.sh
 start_test_postgres
+# The desktop core's keychain tests run against a real Secret Service.
+. scripts/lib/keyring.sh
+start_test_keyring
 
 echo "==> tests"
 if cargo nextest --version >/dev/null 2>&1; then

@@ -37,3 +37,15 @@ ensure_rust() {
         rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
     fi
 }
+
+# add_exit_hook CMD: runs CMD when the script exits (normally, on error, or interrupted).
+# Several hooks compose (a single `trap` would replace the previous one); they run last-first.
+EXIT_HOOKS=""
+run_exit_hooks() {
+    for hook in $EXIT_HOOKS; do "$hook" || true; done
+}
+add_exit_hook() {
+    EXIT_HOOKS="$1 $EXIT_HOOKS"
+    trap run_exit_hooks EXIT
+    trap 'run_exit_hooks; exit 130' INT TERM
+}

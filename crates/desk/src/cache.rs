@@ -1,0 +1,316 @@
+//! The encrypted cache: one SQLCipher file, opened only with its raw key.
+//!
+//! The encryption state is in the type: a [`CacheFile`] is a path that can be wiped or
+//! opened with a [`CacheKey`]; only opening gives a [`Cache`] to read and write. There is no
+//! way to open the file without a key. Temporary tables and sort files stay in memory
+//! (`temp_store = MEMORY`) so that nothing decrypted reaches the disk.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::SqlitePool;
+
+use crate::error::DeskError;
+use crate::secret::CacheKey;
+
+/// SQLite's result code for "file is not a database": what a wrong key gives.
+const SQLITE_NOTADB: &str = "26";
+
+/// The cache file, closed.
+#[derive(Debug, Clone)]
+pub struct CacheFile {
+    path: PathBuf,
+}
+
+impl CacheFile {
+    /// The cache at `path` (created on first open).
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        CacheFile { path: path.into() }
+    }
+
+    /// Its path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether the file exists.
+    pub fn exists(&self) -> bool {
+        self.path.exists()
+    }
+
+    /// Opens (or creates) the cache with `key` and brings its schema up to date.
+    ///
+    /// A wrong key or a damaged file gives [`DeskError::CacheUnreadable`]; the file is left
+    /// as it is, for the caller to wipe.
+    pub async fn open(&self, key: &CacheKey) -> Result<Cache, DeskError> {
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let options = SqliteConnectOptions::from_str("sqlite:")?
+            .filename(&self.path)
+            .create_if_missing(true)
+            // sqlx sends `key` before any other pragma on every new connection.
+            .pragma("key", key.sqlcipher_pragma_value())
+            .pragma("temp_store", "MEMORY")
+            .journal_mode(SqliteJournalMode::Wal)
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(unreadable_or)?;
+        // The key is only checked when the first page is read.
+        sqlx::query("SELECT count(*) FROM sqlite_master")
+            .execute(&pool)
+            .await
+            .map_err(unreadable_or)?;
+        sqlx::migrate!("../../migrations/cache").run(&pool).await?;
+        restrict_permissions(&self.path)?;
+        Ok(Cache { pool })
+    }
+
+    /// Deletes the file and its WAL and shared-memory companions. Missing files are fine.
+    pub fn wipe(&self) -> Result<(), DeskError> {
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut name = self.path.as_os_str().to_owned();
+            name.push(suffix);
+            match std::fs::remove_file(PathBuf::from(name)) {
+                Ok(()) => {}
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+                Err(err) => return Err(err.into()),
+            }
+        }
+        Ok(())
+    }
+}
+
+fn unreadable_or(err: sqlx::Error) -> DeskError {
+    let not_a_database = err
+        .as_database_error()
+        .and_then(|db| db.code())
+        .is_some_and(|code| code == SQLITE_NOTADB);
+    if not_a_database {
+        DeskError::CacheUnreadable
+    } else {
+        DeskError::CacheDatabase(err)
+    }
+}
+
+#[cfg(unix)]
+fn restrict_permissions(path: &Path) -> Result<(), DeskError> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn restrict_permissions(_path: &Path) -> Result<(), DeskError> {
+    // On Windows the file is in the user's own profile folder, which other users cannot read.
+    Ok(())
+}
+
+/// The open cache.
+#[derive(Debug, Clone)]
+pub struct Cache {
+    pool: SqlitePool,
+}
+
+impl Cache {
+    /// When the last sync succeeded, if ever.
+    pub async fn last_successful_sync(&self) -> Result<Option<DateTime<Utc>>, DeskError> {
+        let at: Option<DateTime<Utc>> =
+            sqlx::query_scalar("SELECT last_success_at FROM sync_state WHERE id = 1")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(at)
+    }
+
+    /// Records a successful sync at `at`.
+    pub async fn record_successful_sync(&self, at: DateTime<Utc>) -> Result<(), DeskError> {
+        sqlx::query("UPDATE sync_state SET last_success_at = ? WHERE id = 1")
+            .bind(at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Closes every connection, flushing the WAL into the file.
+    pub async fn close(self) {
+        self.pool.close().await;
+    }
+
+    #[cfg(test)]
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MARKER: &str = "Émilie-Tremblay-marker-7c1f";
+
+    async fn cache_with_marker(file: &CacheFile, key: &CacheKey) {
+        let cache = file.open(key).await.unwrap();
+        sqlx::query("CREATE TABLE probe (label TEXT)")
+            .execute(cache.pool())
+            .await
+            .unwrap();
+        for _ in 0..50 {
+            sqlx::query("INSERT INTO probe (label) VALUES (?)")
+                .bind(MARKER)
+                .execute(cache.pool())
+                .await
+                .unwrap();
+        }
+        cache.close().await;
+    }
+
+    fn all_bytes_beside(file: &CacheFile) -> Vec<u8> {
+        let dir = file.path().parent().unwrap();
+        let mut bytes = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            bytes.extend(std::fs::read(entry.unwrap().path()).unwrap());
+        }
+        bytes
+    }
+
+    fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+        haystack.windows(needle.len()).any(|w| w == needle)
+    }
+
+    #[tokio::test]
+    async fn the_file_holds_no_plaintext_and_no_sqlite_header() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = CacheFile::new(dir.path().join("cache.sqlite"));
+        let key = CacheKey::generate().unwrap();
+        cache_with_marker(&file, &key).await;
+
+        let bytes = all_bytes_beside(&file);
+        assert!(bytes.len() > 4096, "the cache was written");
+        assert!(
+            !contains(&bytes, MARKER.as_bytes()),
+            "plaintext found on disk"
+        );
+        assert!(
+            !contains(&bytes, b"SQLite format 3"),
+            "unencrypted SQLite header"
+        );
+        assert!(
+            !contains(&bytes, hex::encode(key.as_bytes()).as_bytes()),
+            "key on disk"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_linked_sqlite_is_sqlcipher() {
+        // Guards the feature unification of libsqlite3-sys: plain SQLite would ignore the
+        // `key` pragma and write everything in clear.
+        let dir = tempfile::tempdir().unwrap();
+        let file = CacheFile::new(dir.path().join("cache.sqlite"));
+        let cache = file.open(&CacheKey::generate().unwrap()).await.unwrap();
+        let version: String = sqlx::query_scalar("PRAGMA cipher_version")
+            .fetch_one(cache.pool())
+            .await
+            .unwrap();
+        assert!(
+            version.starts_with('4'),
+            "SQLCipher 4.x expected, got {version:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_same_key_reopens_the_cache_with_its_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = CacheFile::new(dir.path().join("cache.sqlite"));
+        let key = CacheKey::generate().unwrap();
+        cache_with_marker(&file, &key).await;
+        let cache = file.open(&key).await.unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM probe WHERE label = ?")
+            .bind(MARKER)
+            .fetch_one(cache.pool())
+            .await
+            .unwrap();
+        assert_eq!(n, 50);
+    }
+
+    #[tokio::test]
+    async fn a_wrong_key_is_refused_as_unreadable() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = CacheFile::new(dir.path().join("cache.sqlite"));
+        cache_with_marker(&file, &CacheKey::generate().unwrap()).await;
+        let other = CacheKey::generate().unwrap();
+        assert!(matches!(
+            file.open(&other).await,
+            Err(DeskError::CacheUnreadable)
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_plain_sqlite_file_is_refused_as_unreadable() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.sqlite");
+        // A file an attacker (or an old build) left unencrypted is never used as the cache.
+        let plain = SqlitePoolOptions::new()
+            .connect_with(
+                SqliteConnectOptions::new()
+                    .filename(&path)
+                    .create_if_missing(true),
+            )
+            .await
+            .unwrap();
+        sqlx::query("CREATE TABLE t (x)")
+            .execute(&plain)
+            .await
+            .unwrap();
+        plain.close().await;
+        let file = CacheFile::new(&path);
+        assert!(matches!(
+            file.open(&CacheKey::generate().unwrap()).await,
+            Err(DeskError::CacheUnreadable)
+        ));
+    }
+
+    #[tokio::test]
+    async fn wipe_removes_the_file_and_its_companions() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = CacheFile::new(dir.path().join("cache.sqlite"));
+        let key = CacheKey::generate().unwrap();
+        let cache = file.open(&key).await.unwrap();
+        cache.record_successful_sync(Utc::now()).await.unwrap();
+        cache.close().await;
+        assert!(file.exists());
+        file.wipe().unwrap();
+        assert!(!file.exists());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        // Wiping what is already gone is fine.
+        file.wipe().unwrap();
+    }
+
+    #[tokio::test]
+    async fn the_last_successful_sync_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = CacheFile::new(dir.path().join("cache.sqlite"));
+        let cache = file.open(&CacheKey::generate().unwrap()).await.unwrap();
+        assert_eq!(cache.last_successful_sync().await.unwrap(), None);
+        let at = DateTime::parse_from_rfc3339("2026-06-01T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        cache.record_successful_sync(at).await.unwrap();
+        assert_eq!(cache.last_successful_sync().await.unwrap(), Some(at));
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn the_file_is_readable_by_its_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let file = CacheFile::new(dir.path().join("cache.sqlite"));
+        let _cache = file.open(&CacheKey::generate().unwrap()).await.unwrap();
+        let mode = std::fs::metadata(file.path()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}

@@ -1,0 +1,254 @@
+//! The keychain and the local data against a real Secret Service (gnome-keyring on a private
+//! D-Bus session, started by `scripts/test.sh` through `scripts/lib/keyring.sh`) and a real
+//! SQLCipher file.
+//!
+//! Run by hand: `sh -c '. scripts/lib/deps.sh; . scripts/lib/keyring.sh; start_test_keyring;
+//! cargo test -p placeforte-desk --test keychain'`. Without that session the tests say so and
+//! pass without checking anything; the test script always provides it.
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+use std::process::Command;
+
+use chrono::{Duration, Utc};
+use placeforte_desk::{
+    CacheFile, LocalData, OsKeychain, SecretName, SecretStore, WipeReason, DEFAULT_RETENTION_DAYS,
+};
+
+fn keyring_session() -> bool {
+    if std::env::var("PLACEFORTE_TEST_KEYRING").as_deref() == Ok("1") {
+        return true;
+    }
+    eprintln!("SKIPPED: no test Secret Service (run through scripts/test.sh)");
+    false
+}
+
+/// A keychain service name of this test's own, so tests never see each other's entries.
+fn own_service(test: &str) -> String {
+    format!("ca.placeforte.test.{test}.{}", std::process::id())
+}
+
+/// Looks the entry up with `secret-tool`, outside our process and outside `keyring`: proof
+/// that the secret is in the real Secret Service, not in a mock.
+fn secret_tool_lookup(service: &str, account: &str) -> Option<Vec<u8>> {
+    let out = Command::new("secret-tool")
+        .args(["lookup", "service", service, "username", account])
+        .output()
+        .unwrap();
+    (out.status.success() && !out.stdout.is_empty()).then_some(out.stdout)
+}
+
+fn local(dir: &Path, service: &str) -> LocalData<OsKeychain> {
+    LocalData::new(
+        OsKeychain::with_service(service),
+        CacheFile::new(dir.join("cache.sqlite")),
+        Duration::days(DEFAULT_RETENTION_DAYS),
+    )
+}
+
+#[test]
+fn secrets_round_trip_through_the_real_secret_service() {
+    if !keyring_session() {
+        return;
+    }
+    let service = own_service("round-trip");
+    let keychain = OsKeychain::with_service(&service);
+    assert_eq!(keychain.get(SecretName::DevicePrivateKey).unwrap(), None);
+    keychain
+        .set(SecretName::DevicePrivateKey, b"-----BEGIN PRIVATE KEY-----")
+        .unwrap();
+    assert_eq!(
+        keychain
+            .get(SecretName::DevicePrivateKey)
+            .unwrap()
+            .as_deref(),
+        Some(&b"-----BEGIN PRIVATE KEY-----"[..])
+    );
+    assert_eq!(
+        secret_tool_lookup(&service, "device-private-key").as_deref(),
+        Some(&b"-----BEGIN PRIVATE KEY-----"[..]),
+        "the secret must be visible to other Secret Service clients"
+    );
+    keychain.delete(SecretName::DevicePrivateKey).unwrap();
+    assert_eq!(keychain.get(SecretName::DevicePrivateKey).unwrap(), None);
+    assert_eq!(secret_tool_lookup(&service, "device-private-key"), None);
+    keychain.delete(SecretName::DevicePrivateKey).unwrap();
+}
+
+#[tokio::test]
+async fn the_cache_key_lives_in_the_keychain_and_reopens_the_cache() {
+    if !keyring_session() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let service = own_service("reopen");
+    let data = local(dir.path(), &service);
+    let first = data.open(Utc::now()).await.unwrap();
+    assert_eq!(first.wiped, None);
+    let synced_at = Utc::now();
+    first.cache.record_successful_sync(synced_at).await.unwrap();
+    first.cache.close().await;
+
+    let key = secret_tool_lookup(&service, "cache-key").expect("cache key in the keychain");
+    assert_eq!(key.len(), 32);
+
+    let again = local(dir.path(), &service).open(Utc::now()).await.unwrap();
+    assert_eq!(again.wiped, None);
+    let last = again.cache.last_successful_sync().await.unwrap().unwrap();
+    assert_eq!(last.timestamp_micros(), synced_at.timestamp_micros());
+}
+
+#[tokio::test]
+async fn a_key_removed_from_the_keychain_wipes_the_cache() {
+    if !keyring_session() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let service = own_service("key-removed");
+    let data = local(dir.path(), &service);
+    let first = data.open(Utc::now()).await.unwrap();
+    first
+        .cache
+        .record_successful_sync(Utc::now())
+        .await
+        .unwrap();
+    first.cache.close().await;
+
+    let cleared = Command::new("secret-tool")
+        .args(["clear", "service", &service, "username", "cache-key"])
+        .status()
+        .unwrap();
+    assert!(cleared.success());
+
+    let reopened = data.open(Utc::now()).await.unwrap();
+    assert_eq!(reopened.wiped, Some(WipeReason::KeyMissing));
+    assert_eq!(reopened.cache.last_successful_sync().await.unwrap(), None);
+    assert!(
+        secret_tool_lookup(&service, "cache-key").is_some(),
+        "a fresh key"
+    );
+}
+
+#[tokio::test]
+async fn another_key_in_the_keychain_cannot_open_the_cache_which_is_wiped() {
+    if !keyring_session() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let service = own_service("other-key");
+    let data = local(dir.path(), &service);
+    let first = data.open(Utc::now()).await.unwrap();
+    first
+        .cache
+        .record_successful_sync(Utc::now())
+        .await
+        .unwrap();
+    first.cache.close().await;
+    data.secrets()
+        .set(SecretName::CacheKey, &[7u8; 32])
+        .unwrap();
+
+    let reopened = data.open(Utc::now()).await.unwrap();
+    assert_eq!(reopened.wiped, Some(WipeReason::Unreadable));
+    assert_eq!(reopened.cache.last_successful_sync().await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn wiping_on_request_removes_the_file_and_every_secret() {
+    if !keyring_session() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let service = own_service("wipe");
+    let data = local(dir.path(), &service);
+    data.open(Utc::now()).await.unwrap().cache.close().await;
+    data.secrets()
+        .set(SecretName::DevicePrivateKey, b"device key")
+        .unwrap();
+
+    data.wipe(WipeReason::Requested).unwrap();
+    assert!(!data.file().exists());
+    assert_eq!(secret_tool_lookup(&service, "cache-key"), None);
+    assert_eq!(secret_tool_lookup(&service, "device-private-key"), None);
+}
+
+fn desk_cli(dir: &Path, service: &str) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_placeforte-desk"));
+    cmd.arg("--data-dir")
+        .arg(dir)
+        .arg("--keychain-service")
+        .arg(service);
+    cmd
+}
+
+#[test]
+fn without_a_keychain_the_cli_says_so_and_leaves_no_cache_behind() {
+    if !keyring_session() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let service = own_service("cli-no-keychain");
+    let status = desk_cli(dir.path(), &service)
+        .arg("status")
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let out = String::from_utf8_lossy(&status.stdout);
+    assert!(out.contains("last successful sync: never"), "{out}");
+    assert!(dir.path().join("cache.sqlite").exists());
+
+    // The same computer with the Secret Service gone.
+    let broken = desk_cli(dir.path(), &service)
+        .arg("status")
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/placeforte-bus",
+        )
+        .output()
+        .unwrap();
+    assert_eq!(broken.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&broken.stderr);
+    assert!(err.contains("[keychain_unavailable]"), "{err}");
+    assert!(
+        !dir.path().join("cache.sqlite").exists(),
+        "wiped, never opened unencrypted"
+    );
+
+    // Back with the keychain: a fresh, empty cache.
+    let back = desk_cli(dir.path(), &service)
+        .arg("status")
+        .output()
+        .unwrap();
+    assert!(back.status.success());
+}
+
+#[test]
+fn the_cli_wipes_only_with_confirmation() {
+    if !keyring_session() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let service = own_service("cli-wipe");
+    assert!(desk_cli(dir.path(), &service)
+        .arg("status")
+        .status()
+        .unwrap()
+        .success());
+    let unconfirmed = desk_cli(dir.path(), &service).arg("wipe").output().unwrap();
+    assert!(unconfirmed.status.success());
+    assert!(String::from_utf8_lossy(&unconfirmed.stdout).contains("nothing deleted"));
+    assert!(dir.path().join("cache.sqlite").exists());
+    assert!(secret_tool_lookup(&service, "cache-key").is_some());
+
+    let confirmed = desk_cli(dir.path(), &service)
+        .args(["wipe", "--yes"])
+        .output()
+        .unwrap();
+    assert!(confirmed.status.success());
+    assert!(!dir.path().join("cache.sqlite").exists());
+    assert_eq!(secret_tool_lookup(&service, "cache-key"), None);
+}
