@@ -46,6 +46,22 @@ fn local(dir: &Path, service: &str) -> LocalData<OsKeychain> {
     )
 }
 
+/// Local data in a fresh folder under the test's own keychain service, opened once and
+/// marked as synced, then closed.
+async fn synced_local(test: &str) -> (tempfile::TempDir, String, LocalData<OsKeychain>) {
+    let dir = tempfile::tempdir().unwrap();
+    let service = own_service(test);
+    let data = local(dir.path(), &service);
+    let first = data.open(Utc::now()).await.unwrap();
+    first
+        .cache
+        .record_successful_sync(Utc::now())
+        .await
+        .unwrap();
+    first.cache.close().await;
+    (dir, service, data)
+}
+
 #[test]
 fn secrets_round_trip_through_the_real_secret_service() {
     if !keyring_session() {
@@ -103,16 +119,7 @@ async fn a_key_removed_from_the_keychain_wipes_the_cache() {
     if !keyring_session() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let service = own_service("key-removed");
-    let data = local(dir.path(), &service);
-    let first = data.open(Utc::now()).await.unwrap();
-    first
-        .cache
-        .record_successful_sync(Utc::now())
-        .await
-        .unwrap();
-    first.cache.close().await;
+    let (_dir, service, data) = synced_local("key-removed").await;
 
     let cleared = Command::new("secret-tool")
         .args(["clear", "service", &service, "username", "cache-key"])
@@ -134,16 +141,7 @@ async fn another_key_in_the_keychain_cannot_open_the_cache_which_is_wiped() {
     if !keyring_session() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let service = own_service("other-key");
-    let data = local(dir.path(), &service);
-    let first = data.open(Utc::now()).await.unwrap();
-    first
-        .cache
-        .record_successful_sync(Utc::now())
-        .await
-        .unwrap();
-    first.cache.close().await;
+    let (_dir, _service, data) = synced_local("other-key").await;
     data.secrets()
         .set(SecretName::CacheKey, &[7u8; 32])
         .unwrap();
