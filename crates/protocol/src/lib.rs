@@ -17,6 +17,7 @@
 
 pub mod device;
 mod ids;
+pub mod invite;
 
 use serde::{Deserialize, Serialize};
 
