@@ -29,8 +29,8 @@ use placeforte_central::store::{
     DeviceRecord, EnrolmentCodeRecord, IssuedCertificate, SecurityEvent, Storage,
 };
 use placeforte_central::{
-    app, enrolment_code, operator, serve, start, tls, AppState, Lifetimes, ListenSettings,
-    ServerIdentity, SqliteStore, SystemClock, TlsListener,
+    app, enrolment_code, operator, serve, start, tls, AppState, ConnectionLimits, Lifetimes,
+    ListenSettings, ServerIdentity, SqliteStore, SystemClock, TlsListener,
 };
 use placeforte_protocol::DeviceId;
 use raw_http::{client_config, RawConnection};
@@ -242,7 +242,10 @@ async fn start_servers(dir: &Path) -> (SocketAddr, SocketAddr) {
     let settings = ListenSettings {
         api: "127.0.0.1:0".parse().expect("addr"),
         enrolment: "127.0.0.1:0".parse().expect("addr"),
-        handshake_timeout: Duration::from_secs(10),
+        limits: ConnectionLimits {
+            handshake: Duration::from_secs(10),
+            idle: Duration::from_secs(60),
+        },
     };
     let running = start(state.clone(), &identity, settings)
         .await
@@ -257,7 +260,10 @@ async fn start_servers(dir: &Path) -> (SocketAddr, SocketAddr) {
     let plain = TlsListener::new(
         plain_tcp,
         tls::server_only_tls_config(&identity).expect("plain TLS config"),
-        Duration::from_secs(10),
+        ConnectionLimits {
+            handshake: Duration::from_secs(10),
+            idle: Duration::from_secs(60),
+        },
     )
     .expect("listener");
     let plain_addr = axum::serve::Listener::local_addr(&plain).expect("addr");

@@ -14,6 +14,7 @@
 //! | `certificate_lifetime_days`       | `PLACEFORTE_CERTIFICATE_LIFETIME_DAYS` | `7`                           |
 //! | `enrolment_code_lifetime_minutes` | `PLACEFORTE_ENROLMENT_CODE_LIFETIME_MINUTES` | `15`                    |
 //! | `handshake_timeout_seconds`       | `PLACEFORTE_HANDSHAKE_TIMEOUT_SECONDS` | `10`                          |
+//! | `idle_timeout_seconds`            | `PLACEFORTE_IDLE_TIMEOUT_SECONDS`    | `60`                            |
 //!
 //! The environment wins over the file, so a deployment can keep secrets (the database URL) out
 //! of the file.
@@ -76,6 +77,7 @@ struct ConfigFile {
     certificate_lifetime_days: Option<u32>,
     enrolment_code_lifetime_minutes: Option<u32>,
     handshake_timeout_seconds: Option<u64>,
+    idle_timeout_seconds: Option<u64>,
 }
 
 /// The effective configuration. `Debug` hides the database URL (it may hold a password).
@@ -103,6 +105,8 @@ pub struct Config {
     pub lifetimes: Lifetimes,
     /// Longest a TLS handshake may take.
     pub handshake_timeout: Duration,
+    /// A connection silent for this long is closed.
+    pub idle_timeout: Duration,
 }
 
 impl Config {
@@ -184,6 +188,12 @@ impl Config {
         )?
         .or(parsed.handshake_timeout_seconds)
         .unwrap_or(10);
+        let idle = parsed_var::<u64>(
+            "PLACEFORTE_IDLE_TIMEOUT_SECONDS",
+            var("PLACEFORTE_IDLE_TIMEOUT_SECONDS"),
+        )?
+        .or(parsed.idle_timeout_seconds)
+        .unwrap_or(60);
         Ok(Config {
             api_listen: parsed_var("PLACEFORTE_API_LISTEN", var("PLACEFORTE_API_LISTEN"))?
                 .or(parsed.api_listen)
@@ -216,6 +226,7 @@ impl Config {
                 enrolment_code: chrono::Duration::minutes(i64::from(minutes)),
             },
             handshake_timeout: Duration::from_secs(handshake.max(1)),
+            idle_timeout: Duration::from_secs(idle.max(1)),
             data_dir,
         })
     }
@@ -225,7 +236,10 @@ impl Config {
         ListenSettings {
             api: self.api_listen,
             enrolment: self.enrolment_listen,
-            handshake_timeout: self.handshake_timeout,
+            limits: crate::tls::ConnectionLimits {
+                handshake: self.handshake_timeout,
+                idle: self.idle_timeout,
+            },
         }
     }
 }

@@ -22,6 +22,7 @@ pub mod config;
 pub mod enrolment_code;
 pub mod error;
 pub mod identity;
+mod idle;
 pub mod init;
 pub mod operator;
 mod routes;
@@ -34,7 +35,6 @@ pub mod tls;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
@@ -51,7 +51,7 @@ pub use identity::DeviceIdentity;
 pub use routes::ApiJson;
 pub use state::{AppState, Lifetimes};
 pub use store::{AnyStore, PostgresStore, SqliteStore, Storage, StoreError};
-pub use tls::{ServerIdentity, TlsListener, TlsPeer};
+pub use tls::{ConnectionLimits, ServerIdentity, TlsListener, TlsPeer};
 
 /// The API listener's router: every route but health and the CRL needs a [`DeviceIdentity`].
 pub fn app<S: Storage>(state: AppState<S>) -> Router {
@@ -96,8 +96,8 @@ pub struct ListenSettings {
     pub api: SocketAddr,
     /// Enrolment listener address.
     pub enrolment: SocketAddr,
-    /// Longest a TLS handshake may take.
-    pub handshake_timeout: Duration,
+    /// Time limits on every connection.
+    pub limits: tls::ConnectionLimits,
 }
 
 /// Both listeners, running.
@@ -145,16 +145,12 @@ pub async fn start<S: Storage>(
             .await
             .map_err(|source| StartError::Bind { addr, source })
     };
-    let api = TlsListener::new(
-        bind(settings.api).await?,
-        api_tls,
-        settings.handshake_timeout,
-    )
-    .map_err(StartError::Io)?;
+    let api = TlsListener::new(bind(settings.api).await?, api_tls, settings.limits)
+        .map_err(StartError::Io)?;
     let enrolment = TlsListener::new(
         bind(settings.enrolment).await?,
         enrolment_tls,
-        settings.handshake_timeout,
+        settings.limits,
     )
     .map_err(StartError::Io)?;
     let api_addr = axum::serve::Listener::local_addr(&api).map_err(StartError::Io)?;

@@ -29,6 +29,7 @@ use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
 
 use crate::identity::{CertificateShapeError, CertifiedDevice};
+use crate::idle::IdleTimeout;
 
 /// TLS set-up failed; the message names the file.
 #[derive(Debug, thiserror::Error)]
@@ -218,20 +219,32 @@ impl ClientCertVerifier for DeviceCertVerifier {
     }
 }
 
+/// Time limits on every accepted connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// Longest a TLS handshake may take.
+    pub handshake: Duration,
+    /// A connection that neither reads nor writes for this long is closed.
+    pub idle: Duration,
+}
+
+/// An established connection: TLS over TCP, closed when idle too long.
+pub type Connection = IdleTimeout<TlsStream<TcpStream>>;
+
 /// A TCP listener that yields only connections whose TLS handshake completed.
 #[derive(Debug)]
 pub struct TlsListener {
     local_addr: SocketAddr,
-    established: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
+    established: mpsc::Receiver<(Connection, SocketAddr)>,
     accept_loop: JoinHandle<()>,
 }
 
 impl TlsListener {
-    /// Wraps `tcp`: handshakes with `config`, each bounded by `handshake_timeout`.
+    /// Wraps `tcp`: handshakes with `config` within `limits`.
     pub fn new(
         tcp: TcpListener,
         config: Arc<ServerConfig>,
-        handshake_timeout: Duration,
+        limits: ConnectionLimits,
     ) -> io::Result<TlsListener> {
         let local_addr = tcp.local_addr()?;
         let (sender, established) = mpsc::channel(64);
@@ -255,9 +268,10 @@ impl TlsListener {
                 let acceptor = acceptor.clone();
                 let sender = sender.clone();
                 tokio::spawn(async move {
-                    match tokio::time::timeout(handshake_timeout, acceptor.accept(stream)).await {
+                    match tokio::time::timeout(limits.handshake, acceptor.accept(stream)).await {
                         Ok(Ok(tls)) => {
-                            let _ = sender.send((tls, remote)).await;
+                            let connection = IdleTimeout::new(tls, limits.idle);
+                            let _ = sender.send((connection, remote)).await;
                         }
                         Ok(Err(error)) => {
                             tracing::info!(%remote, %error, "TLS handshake refused");
@@ -282,7 +296,7 @@ impl Drop for TlsListener {
 }
 
 impl Listener for TlsListener {
-    type Io = TlsStream<TcpStream>;
+    type Io = Connection;
     type Addr = SocketAddr;
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
@@ -310,7 +324,7 @@ pub struct TlsPeer {
 
 impl Connected<IncomingStream<'_, TlsListener>> for TlsPeer {
     fn connect_info(stream: IncomingStream<'_, TlsListener>) -> Self {
-        let (_, connection) = stream.io().get_ref();
+        let (_, connection) = stream.io().get_ref().get_ref();
         let device = connection
             .peer_certificates()
             .and_then(|chain| chain.first())

@@ -31,6 +31,7 @@ on_both_backends!(
     crl_lists_the_certificates_of_revoked_devices,
     enrolment_listener_serves_nothing_but_enrolment,
     tls_1_2_is_refused_on_both_listeners,
+    idle_connections_are_closed,
 );
 
 /// The refusal a fresh connection with `config` meets: the TLS alert the server sent.
@@ -487,4 +488,22 @@ async fn tls_1_2_is_refused_on_both_listeners<S: Storage>(h: Harness<S>) {
             "{error:?}"
         );
     }
+}
+
+async fn idle_connections_are_closed<S: Storage>(h: Harness<S>) {
+    // Anyone can complete a handshake on the enrolment listener: a silent connection must not
+    // stay open for ever.
+    let mut connection =
+        RawConnection::connect(h.service.enrolment_addr, client_config(h.ca_pem(), None))
+            .await
+            .expect("connect");
+    assert_eq!(
+        connection.get("/v1/health").await.expect("health").status,
+        200
+    );
+    tokio::time::sleep(common::IDLE_TIMEOUT + std::time::Duration::from_millis(500)).await;
+    assert!(
+        connection.get("/v1/health").await.is_err(),
+        "the idle connection was still open"
+    );
 }

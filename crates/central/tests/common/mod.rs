@@ -14,8 +14,8 @@ use placeforte_central::ca::{DeviceCa, GeneratedKeyAndCertificate};
 use placeforte_central::operator::{self, Operator};
 use placeforte_central::store::Storage;
 use placeforte_central::{
-    start, AppState, Lifetimes, ListenSettings, ManualClock, PostgresStore, RunningService,
-    ServerIdentity, SqliteStore,
+    start, AppState, ConnectionLimits, Lifetimes, ListenSettings, ManualClock, PostgresStore,
+    RunningService, ServerIdentity, SqliteStore,
 };
 use placeforte_protocol::device::{DeviceCertificate, EnrolRequest};
 use placeforte_protocol::{ApiError, DaycareId};
@@ -25,6 +25,8 @@ use sqlx::postgres::PgConnectOptions;
 use sqlx::Connection as _;
 
 pub const POSTGRES_URL_VAR: &str = "PLACEFORTE_TEST_POSTGRES_URL";
+/// Short, so the idle-connection test is quick; long enough for any request in the suite.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Runs each listed test body (an `async fn name<S: Storage>(h: Harness<S>)` in the parent
 /// module) once on SQLite and once on PostgreSQL.
@@ -148,7 +150,10 @@ impl<S: Storage> Harness<S> {
         let settings = ListenSettings {
             api: "127.0.0.1:0".parse().expect("addr"),
             enrolment: "127.0.0.1:0".parse().expect("addr"),
-            handshake_timeout: Duration::from_secs(5),
+            limits: ConnectionLimits {
+                handshake: Duration::from_secs(5),
+                idle: IDLE_TIMEOUT,
+            },
         };
         let service = start(state, &identity, settings).await.expect("service");
         Harness {
