@@ -288,6 +288,20 @@ impl DeviceCa {
     }
 }
 
+/// SHA-256 of the device CA certificate (DER) in the PEM file at `path`: the fingerprint an
+/// enrolment invitation carries, so the app trusts only this CA. Reads no private key.
+pub fn certificate_fingerprint(path: &Path) -> Result<[u8; 32], CaError> {
+    let pem = read_text("device CA certificate", path)?;
+    let der = first_certificate_der(&pem).ok_or_else(|| CaError::Invalid {
+        what: "device CA certificate",
+        path: path.to_path_buf(),
+        reason: "no PEM certificate in it".to_owned(),
+    })?;
+    let mut fingerprint = [0u8; 32];
+    fingerprint.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, &der).as_ref());
+    Ok(fingerprint)
+}
+
 /// A random positive 128-bit serial number and its hex form.
 fn random_serial() -> Result<(SerialNumber, String), CaError> {
     let mut bytes = [0u8; 16];

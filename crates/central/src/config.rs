@@ -15,6 +15,11 @@
 //! | `enrolment_code_lifetime_minutes` | `PLACEFORTE_ENROLMENT_CODE_LIFETIME_MINUTES` | `15`                    |
 //! | `handshake_timeout_seconds`       | `PLACEFORTE_HANDSHAKE_TIMEOUT_SECONDS` | `10`                          |
 //! | `idle_timeout_seconds`            | `PLACEFORTE_IDLE_TIMEOUT_SECONDS`    | `60`                            |
+//! | `public_enrolment_address`        | `PLACEFORTE_PUBLIC_ENROLMENT_ADDRESS` | `enrolment_listen`             |
+//! | `public_api_address`              | `PLACEFORTE_PUBLIC_API_ADDRESS`      | `api_listen`                    |
+//!
+//! The public addresses (`host:port` as workstations reach the service, behind a load balancer
+//! for instance) go into the enrolment invitation that `enrolment-code issue` prints.
 //!
 //! The environment wins over the file, so a deployment can keep secrets (the database URL) out
 //! of the file.
@@ -78,6 +83,8 @@ struct ConfigFile {
     enrolment_code_lifetime_minutes: Option<u32>,
     handshake_timeout_seconds: Option<u64>,
     idle_timeout_seconds: Option<u64>,
+    public_enrolment_address: Option<String>,
+    public_api_address: Option<String>,
 }
 
 /// The effective configuration. `Debug` hides the database URL (it may hold a password).
@@ -107,6 +114,10 @@ pub struct Config {
     pub handshake_timeout: Duration,
     /// A connection silent for this long is closed.
     pub idle_timeout: Duration,
+    /// `host:port` of the enrolment listener as workstations reach it.
+    pub public_enrolment_address: String,
+    /// `host:port` of the API listener as workstations reach it.
+    pub public_api_address: String,
 }
 
 impl Config {
@@ -194,16 +205,24 @@ impl Config {
         )?
         .or(parsed.idle_timeout_seconds)
         .unwrap_or(60);
+        let api_listen = parsed_var("PLACEFORTE_API_LISTEN", var("PLACEFORTE_API_LISTEN"))?
+            .or(parsed.api_listen)
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8443)));
+        let enrolment_listen = parsed_var(
+            "PLACEFORTE_ENROLMENT_LISTEN",
+            var("PLACEFORTE_ENROLMENT_LISTEN"),
+        )?
+        .or(parsed.enrolment_listen)
+        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8444)));
         Ok(Config {
-            api_listen: parsed_var("PLACEFORTE_API_LISTEN", var("PLACEFORTE_API_LISTEN"))?
-                .or(parsed.api_listen)
-                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8443))),
-            enrolment_listen: parsed_var(
-                "PLACEFORTE_ENROLMENT_LISTEN",
-                var("PLACEFORTE_ENROLMENT_LISTEN"),
-            )?
-            .or(parsed.enrolment_listen)
-            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8444))),
+            api_listen,
+            enrolment_listen,
+            public_enrolment_address: var("PLACEFORTE_PUBLIC_ENROLMENT_ADDRESS")
+                .or(parsed.public_enrolment_address)
+                .unwrap_or_else(|| enrolment_listen.to_string()),
+            public_api_address: var("PLACEFORTE_PUBLIC_API_ADDRESS")
+                .or(parsed.public_api_address)
+                .unwrap_or_else(|| api_listen.to_string()),
             database_url: Secret::new(database_url),
             ca_certificate: path_var("PLACEFORTE_CA_CERTIFICATE")
                 .or(parsed.ca_certificate)

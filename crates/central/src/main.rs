@@ -7,12 +7,13 @@ use std::sync::Arc;
 
 use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand};
-use placeforte_central::ca::DeviceCa;
+use placeforte_central::ca::{self, DeviceCa};
 use placeforte_central::config::Config;
 use placeforte_central::operator::{self, Operator};
 use placeforte_central::seed::{self, SeedOptions};
 use placeforte_central::store::{AnyStore, SecurityEvent, Storage};
 use placeforte_central::{init, start, AppState, ServerIdentity, SystemClock};
+use placeforte_protocol::invite::EnrolmentInvite;
 use placeforte_protocol::{DaycareId, DeviceId};
 
 /// PlaceForte central service and operator tools.
@@ -201,10 +202,19 @@ async fn command<S: Storage>(store: S, config: &Config, command: Command) -> Res
             )
             .await
             .map_err(|e| e.to_string())?;
-            println!("daycare: {daycare}");
-            println!("code:    {}", issued.code.expose());
+            let invitation = EnrolmentInvite {
+                daycare_id: daycare,
+                code: issued.code.expose().to_owned(),
+                enrolment_address: config.public_enrolment_address.clone(),
+                api_address: config.public_api_address.clone(),
+                ca_sha256: ca::certificate_fingerprint(&config.ca_certificate)
+                    .map_err(|e| e.to_string())?,
+            };
+            println!("daycare:    {daycare}");
+            println!("code:       {}", issued.code.expose());
+            println!("invitation: {invitation}");
             println!(
-                "expires: {} (single use; it is not stored and cannot be shown again)",
+                "expires:    {} (single use; it is not stored and cannot be shown again)",
                 issued.expires_at.to_rfc3339()
             );
             Ok(())

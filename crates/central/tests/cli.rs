@@ -9,6 +9,7 @@ use std::process::{Child, Command, Output, Stdio};
 
 use common::new_csr;
 use placeforte_protocol::device::{DeviceCertificate, EnrolRequest, WhoAmIResponse};
+use placeforte_protocol::invite::EnrolmentInvite;
 
 const BIN: &str = env!("CARGO_BIN_EXE_placeforte-central");
 
@@ -179,13 +180,47 @@ async fn device_lifecycle_through_the_cli_and_a_running_service() {
         listing.contains("CPE La Ribambelle") && listing.contains(&daycare),
         "{listing}"
     );
-    let issued = stdout(&run(path, &["enrolment-code", "issue", &daycare]));
+    let issued = stdout(
+        &central(path, &["enrolment-code", "issue", &daycare])
+            .env(
+                "PLACEFORTE_PUBLIC_ENROLMENT_ADDRESS",
+                "placeforte.example:8444",
+            )
+            .env("PLACEFORTE_PUBLIC_API_ADDRESS", "placeforte.example:8443")
+            .output()
+            .expect("issue"),
+    );
     let code = issued
         .lines()
         .find_map(|line| line.strip_prefix("code:"))
         .expect("code line")
         .trim()
         .to_owned();
+    // The invitation the director pastes into the app carries the same code and daycare, and
+    // pins the CA the service was initialised with.
+    let invitation: EnrolmentInvite = issued
+        .lines()
+        .find_map(|line| line.strip_prefix("invitation:"))
+        .expect("invitation line")
+        .trim()
+        .parse()
+        .expect("a valid invitation");
+    assert_eq!(invitation.code, code);
+    assert_eq!(invitation.enrolment_address, "placeforte.example:8444");
+    assert_eq!(invitation.api_address, "placeforte.example:8443");
+    assert_eq!(invitation.daycare_id.to_string(), daycare);
+    assert_eq!(
+        invitation.ca_sha256,
+        placeforte_central::ca::certificate_fingerprint(&path.join("device-ca.pem"))
+            .expect("fingerprint")
+    );
+    let ca_der = rustls::pki_types::pem::PemObject::from_pem_file(path.join("device-ca.pem"))
+        .map(|c: rustls::pki_types::CertificateDer<'_>| c.to_vec())
+        .expect("CA DER");
+    assert_eq!(
+        invitation.ca_sha256.as_slice(),
+        ring::digest::digest(&ring::digest::SHA256, &ca_der).as_ref()
+    );
 
     let mut child = central(path, &["serve"])
         .stdout(Stdio::piped())
