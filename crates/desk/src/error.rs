@@ -33,6 +33,48 @@ pub enum DeskError {
     /// A cache migration failed.
     #[error("the local cache could not be upgraded: {0}")]
     CacheMigration(#[from] sqlx::migrate::MigrateError),
+    /// The pasted text is not a usable enrolment invitation.
+    #[error("{0}")]
+    InvalidInvite(#[from] placeforte_protocol::invite::InviteError),
+    /// This computer is not enrolled (or its enrolment was forgotten).
+    #[error("this computer is not enrolled")]
+    NotEnrolled,
+    /// The device record file does not hold what we wrote.
+    #[error("the device record of this computer is damaged")]
+    DeviceRecordCorrupt,
+    /// The central service could not be reached.
+    #[error("the central service cannot be reached: {0}")]
+    ServerUnreachable(String),
+    /// The server is not the one of the invitation (its certificate does not chain to the
+    /// pinned CA, or names another server).
+    #[error("the server is not the PlaceForte service of the invitation")]
+    ServerNotTrusted,
+    /// The service refused this computer's certificate during the TLS handshake.
+    #[error("the central service refused this computer's certificate")]
+    CertificateRefused,
+    /// The enrolment code is unknown, already used, expired, or for another daycare.
+    #[error("the enrolment code is not valid (used, expired, or for another daycare)")]
+    EnrolmentRefused,
+    /// The operator revoked this device; everything local was wiped.
+    #[error("this computer's access was revoked; its local data was wiped")]
+    Revoked,
+    /// The certificate expired before it could be renewed: enrol again.
+    #[error("this computer's certificate has expired; enrol it again")]
+    CertificateExpired,
+    /// Any other refusal by the service.
+    #[error("the central service refused the request ({status} {code})")]
+    Refused {
+        /// HTTP status.
+        status: u16,
+        /// The service's stable code.
+        code: String,
+    },
+    /// The service answered something this version does not understand.
+    #[error("unexpected answer from the central service: {0}")]
+    Protocol(String),
+    /// TLS could not be set up.
+    #[error("secure connection setup failed: {0}")]
+    Tls(String),
 }
 
 impl DeskError {
@@ -47,6 +89,18 @@ impl DeskError {
             DeskError::CacheIo(_) => "cache_io",
             DeskError::CacheDatabase(_) => "cache_database",
             DeskError::CacheMigration(_) => "cache_migration",
+            DeskError::InvalidInvite(err) => err.code(),
+            DeskError::NotEnrolled => "not_enrolled",
+            DeskError::DeviceRecordCorrupt => "device_record_corrupt",
+            DeskError::ServerUnreachable(_) => "server_unreachable",
+            DeskError::ServerNotTrusted => "server_not_trusted",
+            DeskError::CertificateRefused => "certificate_refused",
+            DeskError::EnrolmentRefused => "enrolment_refused",
+            DeskError::Revoked => "device_revoked",
+            DeskError::CertificateExpired => "certificate_expired",
+            DeskError::Refused { .. } => "refused",
+            DeskError::Protocol(_) => "protocol",
+            DeskError::Tls(_) => "tls",
         }
     }
 }

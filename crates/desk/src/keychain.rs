@@ -13,18 +13,19 @@ use crate::error::DeskError;
 pub enum SecretName {
     /// The encrypted cache's raw key.
     CacheKey,
-    /// The device's private key (PKCS#8 PEM), made on this computer at enrolment.
-    DevicePrivateKey,
+    /// The device's private key (PKCS#8 PEM, made on this computer at enrolment) followed by
+    /// its certificate chain: one secret, so key and certificate never get out of step.
+    DeviceCredentials,
 }
 
 impl SecretName {
     /// Every secret, for a full wipe.
-    pub const ALL: [SecretName; 2] = [SecretName::CacheKey, SecretName::DevicePrivateKey];
+    pub const ALL: [SecretName; 2] = [SecretName::CacheKey, SecretName::DeviceCredentials];
 
     fn account(self) -> &'static str {
         match self {
             SecretName::CacheKey => "cache-key",
-            SecretName::DevicePrivateKey => "device-private-key",
+            SecretName::DeviceCredentials => "device-credentials",
         }
     }
 }

@@ -5,16 +5,22 @@
 //! - [`local`]: the two together, with the wipe rules (keychain failure, lost key,
 //!   unreadable file, retention, request).
 //!
-//! Enrolment, sync and the offline outbox come with the central service's endpoints.
+//! - [`device`]: enrolment with the operator's invitation, the certificate and its renewal,
+//!   revocation; [`tls`]: TLS 1.3 to the service, trusting only its pinned CA.
+//!
+//! Sync and the offline outbox come with the central service's referral endpoints.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod cache;
+pub mod device;
 pub mod error;
+mod http;
 pub mod keychain;
 pub mod local;
 pub mod paths;
 pub mod secret;
+pub mod tls;
 
 pub use cache::{Cache, CacheFile};
 pub use error::DeskError;

@@ -157,7 +157,7 @@ mod tests {
     fn key_name(name: SecretName) -> &'static str {
         match name {
             SecretName::CacheKey => "cache",
-            SecretName::DevicePrivateKey => "device",
+            SecretName::DeviceCredentials => "device",
         }
     }
 

@@ -7,44 +7,14 @@
 //! pass without checking anything; the test script always provides it.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
-use chrono::{Duration, Utc};
-use placeforte_desk::{
-    CacheFile, LocalData, OsKeychain, SecretName, SecretStore, WipeReason, DEFAULT_RETENTION_DAYS,
-};
-
-fn keyring_session() -> bool {
-    if std::env::var("PLACEFORTE_TEST_KEYRING").as_deref() == Ok("1") {
-        return true;
-    }
-    eprintln!("SKIPPED: no test Secret Service (run through scripts/test.sh)");
-    false
-}
-
-/// A keychain service name of this test's own, so tests never see each other's entries.
-fn own_service(test: &str) -> String {
-    format!("ca.placeforte.test.{test}.{}", std::process::id())
-}
-
-/// Looks the entry up with `secret-tool`, outside our process and outside `keyring`: proof
-/// that the secret is in the real Secret Service, not in a mock.
-fn secret_tool_lookup(service: &str, account: &str) -> Option<Vec<u8>> {
-    let out = Command::new("secret-tool")
-        .args(["lookup", "service", service, "username", account])
-        .output()
-        .unwrap();
-    (out.status.success() && !out.stdout.is_empty()).then_some(out.stdout)
-}
-
-fn local(dir: &Path, service: &str) -> LocalData<OsKeychain> {
-    LocalData::new(
-        OsKeychain::with_service(service),
-        CacheFile::new(dir.join("cache.sqlite")),
-        Duration::days(DEFAULT_RETENTION_DAYS),
-    )
-}
+use chrono::Utc;
+use common::{keyring_session, local, own_service, secret_tool_lookup};
+use placeforte_desk::{LocalData, OsKeychain, SecretName, SecretStore, WipeReason};
 
 /// Local data in a fresh folder under the test's own keychain service, opened once and
 /// marked as synced, then closed.
@@ -69,26 +39,29 @@ fn secrets_round_trip_through_the_real_secret_service() {
     }
     let service = own_service("round-trip");
     let keychain = OsKeychain::with_service(&service);
-    assert_eq!(keychain.get(SecretName::DevicePrivateKey).unwrap(), None);
+    assert_eq!(keychain.get(SecretName::DeviceCredentials).unwrap(), None);
     keychain
-        .set(SecretName::DevicePrivateKey, b"-----BEGIN PRIVATE KEY-----")
+        .set(
+            SecretName::DeviceCredentials,
+            b"-----BEGIN PRIVATE KEY-----",
+        )
         .unwrap();
     assert_eq!(
         keychain
-            .get(SecretName::DevicePrivateKey)
+            .get(SecretName::DeviceCredentials)
             .unwrap()
             .as_deref(),
         Some(&b"-----BEGIN PRIVATE KEY-----"[..])
     );
     assert_eq!(
-        secret_tool_lookup(&service, "device-private-key").as_deref(),
+        secret_tool_lookup(&service, "device-credentials").as_deref(),
         Some(&b"-----BEGIN PRIVATE KEY-----"[..]),
         "the secret must be visible to other Secret Service clients"
     );
-    keychain.delete(SecretName::DevicePrivateKey).unwrap();
-    assert_eq!(keychain.get(SecretName::DevicePrivateKey).unwrap(), None);
-    assert_eq!(secret_tool_lookup(&service, "device-private-key"), None);
-    keychain.delete(SecretName::DevicePrivateKey).unwrap();
+    keychain.delete(SecretName::DeviceCredentials).unwrap();
+    assert_eq!(keychain.get(SecretName::DeviceCredentials).unwrap(), None);
+    assert_eq!(secret_tool_lookup(&service, "device-credentials"), None);
+    keychain.delete(SecretName::DeviceCredentials).unwrap();
 }
 
 #[tokio::test]
@@ -161,13 +134,13 @@ async fn wiping_on_request_removes_the_file_and_every_secret() {
     let data = local(dir.path(), &service);
     data.open(Utc::now()).await.unwrap().cache.close().await;
     data.secrets()
-        .set(SecretName::DevicePrivateKey, b"device key")
+        .set(SecretName::DeviceCredentials, b"device key")
         .unwrap();
 
     data.wipe(WipeReason::Requested).unwrap();
     assert!(!data.file().exists());
     assert_eq!(secret_tool_lookup(&service, "cache-key"), None);
-    assert_eq!(secret_tool_lookup(&service, "device-private-key"), None);
+    assert_eq!(secret_tool_lookup(&service, "device-credentials"), None);
 }
 
 fn desk_cli(dir: &Path, service: &str) -> Command {

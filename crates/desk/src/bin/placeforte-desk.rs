@@ -8,11 +8,13 @@ use std::process::ExitCode;
 
 use chrono::{Duration, Utc};
 use clap::{Parser, Subcommand};
+use placeforte_desk::device::{self, EnrolledDevice};
 use placeforte_desk::keychain::DEFAULT_SERVICE;
 use placeforte_desk::paths::{cache_path, data_dir, DATA_DIR_ENV};
 use placeforte_desk::{
     CacheFile, DeskError, LocalData, OsKeychain, WipeReason, DEFAULT_RETENTION_DAYS,
 };
+use placeforte_protocol::invite::EnrolmentInvite;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -38,7 +40,20 @@ struct Cli {
 enum Command {
     /// Open the local cache (wiping it if the rules require) and say what it holds.
     Status,
-    /// Delete this computer's PlaceForte data: the cache file and every keychain secret.
+    /// Enrol this computer with the invitation the operator gave (one pasted string).
+    Enrol {
+        /// The invitation, `placeforte:enrol?v=1&…`.
+        invitation: String,
+    },
+    /// Ask the central service who this computer is (checks the certificate end to end).
+    Whoami,
+    /// Renew this computer's certificate if it is due (or now, with --force).
+    Renew {
+        /// Renew even if not yet due.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Delete this computer's PlaceForte data: the cache, the enrolment, every keychain secret.
     Wipe {
         /// Confirm; without it nothing is deleted.
         #[arg(long)]
@@ -84,9 +99,44 @@ async fn run(cli: Cli) -> Result<(), DeskError> {
         Command::Wipe { yes: false } => {
             println!("nothing deleted: add --yes to delete this computer's PlaceForte data");
         }
+        Command::Enrol { invitation } => {
+            let invite: EnrolmentInvite = invitation.parse()?;
+            let record = device::enrol(&local, &dir, &invite).await?;
+            println!(
+                "enrolled: device {} of daycare {}",
+                record.device_id, record.daycare_id
+            );
+            println!("certificate valid until {}", record.not_after.to_rfc3339());
+        }
+        Command::Whoami => {
+            let enrolled = EnrolledDevice::load(&local, &dir)?;
+            let me = enrolled
+                .whoami()
+                .await
+                .map_err(|err| device::handle_refusal(&local, &dir, err))?;
+            println!("device {} of daycare {}", me.device_id, me.daycare_id);
+            println!(
+                "certificate valid until {}",
+                me.certificate_not_after.to_rfc3339()
+            );
+        }
+        Command::Renew { force } => {
+            let mut enrolled = EnrolledDevice::load(&local, &dir)?;
+            let renewed = enrolled
+                .renew_if_due(&local, &dir, Utc::now(), force)
+                .await
+                .map_err(|err| device::handle_refusal(&local, &dir, err))?;
+            let until = enrolled.record().not_after.to_rfc3339();
+            if renewed {
+                println!("renewed: certificate valid until {until}");
+            } else {
+                println!("not due: certificate valid until {until}");
+            }
+        }
         Command::Wipe { yes: true } => {
             local.wipe(WipeReason::Requested)?;
-            println!("wiped: {}", local.file().path().display());
+            device::forget(&local, &dir)?;
+            println!("wiped: {}", dir.display());
         }
     }
     Ok(())

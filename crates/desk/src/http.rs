@@ -1,0 +1,119 @@
+//! The HTTP client to one listener of the central service, over a given TLS configuration,
+//! with the service's `{code, message}` refusals turned into [`DeskError`]s.
+
+use std::time::Duration;
+
+use placeforte_protocol::ApiError;
+use rustls::ClientConfig;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::error::DeskError;
+
+/// How long a request may take before the service counts as unreachable.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A client for `https://<address>`.
+#[derive(Debug, Clone)]
+pub(crate) struct ServiceClient {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl ServiceClient {
+    /// A client for the listener at `address` (`host:port`) with `tls`.
+    pub(crate) fn new(address: &str, tls: ClientConfig) -> Result<ServiceClient, DeskError> {
+        let http = reqwest::Client::builder()
+            .use_preconfigured_tls(tls)
+            .timeout(REQUEST_TIMEOUT)
+            .connect_timeout(CONNECT_TIMEOUT)
+            .https_only(true)
+            .build()
+            .map_err(|e| DeskError::Tls(e.to_string()))?;
+        Ok(ServiceClient {
+            http,
+            base: format!("https://{address}"),
+        })
+    }
+
+    /// `GET path`.
+    pub(crate) async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, DeskError> {
+        let response = self.http.get(format!("{}{path}", self.base)).send().await;
+        decode(response).await
+    }
+
+    /// `POST path` with a JSON body.
+    pub(crate) async fn post<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, DeskError> {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .json(body)
+            .send()
+            .await;
+        decode(response).await
+    }
+}
+
+async fn decode<T: DeserializeOwned>(
+    response: Result<reqwest::Response, reqwest::Error>,
+) -> Result<T, DeskError> {
+    let response = response.map_err(transport)?;
+    let status = response.status();
+    let bytes = response.bytes().await.map_err(transport)?;
+    if status.is_success() {
+        return serde_json::from_slice(&bytes)
+            .map_err(|e| DeskError::Protocol(format!("unexpected answer: {e}")));
+    }
+    let refusal: ApiError = serde_json::from_slice(&bytes).map_err(|_| {
+        DeskError::Protocol(format!(
+            "the service answered {status} without an explanation"
+        ))
+    })?;
+    Err(match refusal.code.as_str() {
+        "enrolment_refused" => DeskError::EnrolmentRefused,
+        "device_revoked" => DeskError::Revoked,
+        "certificate_expired" => DeskError::CertificateExpired,
+        _ => DeskError::Refused {
+            status: status.as_u16(),
+            code: refusal.code,
+        },
+    })
+}
+
+/// A request that did not get an HTTP answer: an untrusted server, or no server at all.
+fn transport(err: reqwest::Error) -> DeskError {
+    match find_tls_error(&err) {
+        Some(rustls::Error::InvalidCertificate(_)) => DeskError::ServerNotTrusted,
+        // With TLS 1.3 the service's refusal of our certificate arrives as an alert.
+        Some(rustls::Error::AlertReceived(_)) => DeskError::CertificateRefused,
+        Some(other) => DeskError::Tls(other.to_string()),
+        None => DeskError::ServerUnreachable(without_url(&err)),
+    }
+}
+
+/// The rustls error somewhere in the chain. An io::Error's `source()` skips the error it
+/// wraps (and hyper nests io::Errors), so wrapped errors are looked into explicitly.
+fn find_tls_error<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+        return Some(tls);
+    }
+    let wrapped = err
+        .downcast_ref::<std::io::Error>()
+        .and_then(|io| io.get_ref())
+        .and_then(|inner| find_tls_error(inner));
+    wrapped.or_else(|| err.source().and_then(find_tls_error))
+}
+
+/// The error text without the URL (which holds no secret, but is noise for the director).
+fn without_url(err: &reqwest::Error) -> String {
+    let mut text = err.to_string();
+    if let Some(url) = err.url() {
+        text = text.replace(url.as_str(), "the service");
+    }
+    text
+}

@@ -1,0 +1,137 @@
+//! Shared by the desk's integration tests: the test Secret Service check, per-test keychain
+//! services, and the real central service in-process on 127.0.0.1:0.
+#![allow(dead_code, unreachable_pub)]
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use chrono::{Duration, Utc};
+use placeforte_central::ca::DeviceCa;
+use placeforte_central::operator::{self, Operator};
+use placeforte_central::{
+    start, AppState, Clock as _, ConnectionLimits, Lifetimes, ListenSettings, ManualClock,
+    RunningService, ServerIdentity, SqliteStore,
+};
+use placeforte_desk::tls::fingerprint;
+use placeforte_desk::{CacheFile, LocalData, OsKeychain, DEFAULT_RETENTION_DAYS};
+use placeforte_protocol::invite::EnrolmentInvite;
+use placeforte_protocol::DaycareId;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateDer;
+
+/// Whether the test Secret Service of `scripts/test.sh` is there; says so when it is not.
+pub fn keyring_session() -> bool {
+    if std::env::var("PLACEFORTE_TEST_KEYRING").as_deref() == Ok("1") {
+        return true;
+    }
+    eprintln!("SKIPPED: no test Secret Service (run through scripts/test.sh)");
+    false
+}
+
+/// A keychain service name of this test's own, so tests never see each other's entries.
+pub fn own_service(test: &str) -> String {
+    format!("ca.placeforte.test.{test}.{}", std::process::id())
+}
+
+/// Looks the entry up with `secret-tool`, outside our process and outside `keyring`: proof
+/// that the secret is in the real Secret Service, not in a mock.
+pub fn secret_tool_lookup(service: &str, account: &str) -> Option<Vec<u8>> {
+    let out = Command::new("secret-tool")
+        .args(["lookup", "service", service, "username", account])
+        .output()
+        .unwrap();
+    (out.status.success() && !out.stdout.is_empty()).then_some(out.stdout)
+}
+
+pub fn local(dir: &Path, service: &str) -> LocalData<OsKeychain> {
+    LocalData::new(
+        OsKeychain::with_service(service),
+        CacheFile::new(dir.join("cache.sqlite")),
+        Duration::days(DEFAULT_RETENTION_DAYS),
+    )
+}
+
+/// The central service, running on 127.0.0.1 with a fresh SQLite database and a manual clock.
+pub struct Central {
+    pub store: SqliteStore,
+    pub clock: ManualClock,
+    pub service: RunningService,
+    pub operator: Operator,
+    pub ca_sha256: [u8; 32],
+    _dir: tempfile::TempDir,
+}
+
+impl Central {
+    pub async fn start() -> Central {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite:{}", dir.path().join("central.db").display());
+        let store = SqliteStore::open(&url).await.unwrap();
+        let clock = ManualClock::new(Utc::now());
+        let (ca, ca_files) = DeviceCa::generate(Utc::now()).unwrap();
+        let server = ca
+            .issue_server_certificate(&["127.0.0.1".to_owned()], Utc::now())
+            .unwrap();
+        let identity =
+            ServerIdentity::from_pem(&server.certificate_pem, server.key_pem.expose()).unwrap();
+        let ca_der = CertificateDer::from_pem_slice(ca_files.certificate_pem.as_bytes()).unwrap();
+        let state = AppState {
+            store: store.clone(),
+            ca: Arc::new(ca),
+            clock: Arc::new(clock.clone()),
+            lifetimes: Lifetimes::default(),
+        };
+        let settings = ListenSettings {
+            api: "127.0.0.1:0".parse().unwrap(),
+            enrolment: "127.0.0.1:0".parse().unwrap(),
+            limits: ConnectionLimits {
+                handshake: StdDuration::from_secs(5),
+                idle: StdDuration::from_secs(30),
+            },
+        };
+        let service = start(state, &identity, settings).await.unwrap();
+        Central {
+            store,
+            clock,
+            service,
+            operator: Operator("test-operator".to_owned()),
+            ca_sha256: fingerprint(&ca_der),
+            _dir: dir,
+        }
+    }
+
+    pub async fn daycare(&self) -> DaycareId {
+        operator::add_daycare(
+            &self.store,
+            &self.operator,
+            self.clock.now(),
+            "CPE Les Mésanges",
+            "Capitale-Nationale",
+            [10, 30, 15, 0],
+        )
+        .await
+        .unwrap()
+        .id
+    }
+
+    /// An invitation as the operator would hand it over, with a fresh code.
+    pub async fn invite(&self, daycare: DaycareId) -> EnrolmentInvite {
+        let issued = operator::issue_enrolment_code(
+            &self.store,
+            &self.operator,
+            self.clock.now(),
+            daycare,
+            Lifetimes::default().enrolment_code,
+        )
+        .await
+        .unwrap();
+        EnrolmentInvite {
+            daycare_id: daycare,
+            code: issued.code.expose().to_owned(),
+            enrolment_address: self.service.enrolment_addr.to_string(),
+            api_address: self.service.api_addr.to_string(),
+            ca_sha256: self.ca_sha256,
+        }
+    }
+}
