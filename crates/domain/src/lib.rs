@@ -10,6 +10,9 @@
 //! - [`candidate`] and [`referral_order`]: the regulated referral order, with the reason for
 //!   every rank; [`eligibility`]: which registrations a vacancy may be offered to.
 //! - [`offer`]: what accepting, refusing or missing a deadline does to a registration.
+//! - June group formation: [`groups`] (next year's groups within the permit), [`simulator`]
+//!   (the year ahead day by day, with every breach and its cause), [`composer`] (children into
+//!   groups without a breach on any day) and [`vacancies`] (the places left to declare).
 //!
 //! Types refuse invalid values when built ("parse, don't validate"): a [`BirthDate`] is never in
 //! the future, a [`Candidate`] never wants to start before birth, a [`Capacity`] is never negative.
@@ -32,19 +35,29 @@
 pub mod age;
 pub mod candidate;
 pub mod capacity;
+pub mod composer;
 pub mod eligibility;
 pub mod error;
+pub mod groups;
 pub mod offer;
 pub mod ratio;
 pub mod referral_order;
 pub mod rules;
+pub mod simulator;
 pub mod sourced;
+mod timeline;
+pub mod vacancies;
 
 pub use age::{age_class, subsidized_place_eligible, AgeClass, BirthDate};
 pub use candidate::{Candidate, CandidateInput, Category, CategoryFacts, PriorityBasis};
 pub use capacity::{Capacity, Permit};
+pub use composer::{
+    compose, first_fit_greedy, Composition, Entrant, EntrantKind, LeftOut, LeftOutReason,
+    Optimality, Placed, PlacedReason, SiblingWish,
+};
 pub use eligibility::{referable_to_vacancy, Ineligibility};
 pub use error::DomainError;
+pub use groups::{school_year_end, AgeClassSet, Group, Installation, PlanError, PlannedChild};
 pub use offer::{
     apply_outcome, OfferOutcome, OutcomeEffect, OutcomeError, RefusalReason, RegistrationState,
     RegistrationStatus,
@@ -52,4 +65,9 @@ pub use offer::{
 pub use ratio::{educators_for_counts, educators_needed, ClassCounts, EducatorsNeeded};
 pub use referral_order::{rank_candidates, RankReason, RankedCandidate, Standing};
 pub use rules::{RuleBook, RuleSet, QUEBEC_2025};
+pub use simulator::{
+    simulate, Breach, BreachKind, ChildEvent, ChildEventKind, GroupFigures, InstallationFigures,
+    Period, Placement, Simulation,
+};
 pub use sourced::{Source, Sourced, Verification};
+pub use vacancies::{vacancies, Vacancy};
