@@ -52,8 +52,8 @@ pub use age::{age_class, subsidized_place_eligible, AgeClass, BirthDate};
 pub use candidate::{Candidate, CandidateInput, Category, CategoryFacts, PriorityBasis};
 pub use capacity::{Capacity, Permit};
 pub use composer::{
-    compose, first_fit_greedy, Composition, Entrant, EntrantKind, LeftOut, LeftOutReason,
-    Optimality, Placed, PlacedReason, SiblingWish,
+    compose, first_fit_greedy, Blocked, BlockingRule, Composition, Entrant, EntrantKind, LeftOut,
+    LeftOutReason, Optimality, Placed, PlacedReason, SiblingWish,
 };
 pub use eligibility::{referable_to_vacancy, Ineligibility};
 pub use error::DomainError;
