@@ -128,17 +128,20 @@ fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
-fn bench_composer(places: u32) {
+fn bench_composer(places: u32, candidates: usize) {
     let installation = installation(places);
     let mut rng = Rng(0x5eed_0000 + u64::from(places));
-    let entrants = entrants(&mut rng, &installation, 40, 1960);
+    let returning = candidates.min(40) / 2;
+    let entrants = entrants(&mut rng, &installation, returning, candidates - returning);
     let mut runs = Vec::new();
     let mut placed = 0;
+    let mut optimality = None;
     for _ in 0..11 {
         let t = Instant::now();
         let composition = compose(&installation, &entrants, &[], start()).unwrap();
         runs.push(t.elapsed());
         placed = composition.placed.len();
+        optimality = Some(composition.optimality);
     }
     let greedy = first_fit_greedy(&installation, &entrants, start())
         .unwrap()
@@ -148,9 +151,10 @@ fn bench_composer(places: u32) {
         .map(|r| format!("{:.1}", r.as_secs_f64() * 1000.0))
         .collect();
     println!(
-        "composer, {places}-place installation, 2000 candidates: median {} (runs ms: {}); placed {placed}, first-fit greedy {greedy}",
+        "composer, {places}-place installation, {candidates} candidates: median {} (runs ms: {}); placed {placed}, first-fit greedy {greedy}, {:?}",
         ms(median(runs.clone())),
-        all.join(", ")
+        all.join(", "),
+        optimality.unwrap()
     );
 }
 
@@ -225,8 +229,23 @@ fn bench_simulator() {
 }
 
 fn main() {
+    let only = std::env::var("PLACEFORTE_BENCH_ONLY").ok();
+    if only.as_deref() == Some("composer") {
+        bench_composer(80, 2000);
+        bench_composer(100, 2000);
+        for candidates in [12, 20, 30, placeforte_domain::composer::EXACT_SEARCH_LIMIT] {
+            bench_composer(80, candidates);
+            bench_composer(100, candidates);
+        }
+        return;
+    }
     bench_simulator();
-    bench_composer(80);
-    bench_composer(100);
+    bench_composer(80, 2000);
+    bench_composer(100, 2000);
+    // Instances up to the largest the exact search is tried on: is it proven?
+    for candidates in [12, 20, 30, placeforte_domain::composer::EXACT_SEARCH_LIMIT] {
+        bench_composer(80, candidates);
+        bench_composer(100, candidates);
+    }
     bench_against_greedy();
 }

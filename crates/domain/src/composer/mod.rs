@@ -14,8 +14,9 @@
 //!    would give a better composition.
 //! 3. **Returning children kept in their current group** (more is better).
 //! 4. **Sibling wishes met**: siblings together or apart as the director chose.
-//! 5. A fixed tie-break (lower group positions for children earlier in the order), so the
-//!    result never depends on anything but the input.
+//! 5. Remaining ties are broken by a fixed order of trial (groups in each child's preference
+//!    order, children in priority order), so the result never depends on anything but the
+//!    input.
 //!
 //! A **pinned** child is not optimised: it is put in its group first (pins in priority order),
 //! or left out with the rule its group would break, and everyone else is composed around it.
@@ -35,9 +36,11 @@
 //!    to their current group and siblings together or apart as wished.
 //! 3. On instances of at most [`EXACT_SEARCH_LIMIT`] children, a **branch and bound** over
 //!    the children in priority order (groups in preference order first, "left out" last),
-//!    seeded with the result of step 2 and pruned by "cannot place as many" and "cannot beat
-//!    the priority order so far". If it finishes within its node budget the result is
-//!    [`Optimality::Proven`]: the best composition on the criteria above.
+//!    seeded with the result of step 2 and pruned whenever a branch, even with every child
+//!    still undecided placed in its current group and as its siblings wish, could not beat the
+//!    best composition so far on criteria 1 to 4. If it finishes within its budgets (nodes and
+//!    segments scanned) the result is [`Optimality::Proven`]: no composition is better on
+//!    criteria 1 to 4.
 //!
 //! Every step counts its work (segments scanned, search nodes) against fixed budgets, never a
 //! clock, so the same input always gives the same result, on any machine.
@@ -59,8 +62,10 @@ use year::{Limit, Profile, Year};
 /// branch and bound.
 pub const EXACT_SEARCH_LIMIT: usize = 40;
 /// Nodes the branch and bound may visit before it gives up proving.
-const SEARCH_NODE_BUDGET: u64 = 400_000;
-/// Segments the local improvement may scan (about 60 ms on the benchmark machine).
+const SEARCH_NODE_BUDGET: u64 = 200_000;
+/// Segments the branch and bound may scan before it gives up proving.
+const SEARCH_WORK_BUDGET: u64 = 10_000_000;
+/// Segments the local improvement may scan (counted from the start of the composition).
 const IMPROVEMENT_WORK_BUDGET: u64 = 40_000_000;
 
 /// Why a child is in the plan.
@@ -234,7 +239,8 @@ pub struct LeftOut<K> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Optimality {
-    /// The exact search finished: no composition is better on the composer's criteria.
+    /// The exact search finished: no composition places more children, or higher-ranked ones,
+    /// or keeps more current groups, or meets more sibling wishes.
     Proven,
     /// The best found within the work budgets; never fewer children than the first-fit
     /// greedy.
@@ -322,6 +328,10 @@ pub fn first_fit_greedy<K: Clone + Ord>(
 /// Group per entrant (in priority order), `None` when left out.
 type Assignment = Vec<Option<usize>>;
 
+/// The criteria without the tie-break: placed, who in priority order, current groups kept,
+/// sibling wishes met.
+type Levels = (usize, Vec<bool>, usize, usize);
+
 /// The criteria, in comparison order (bigger is better).
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Score {
@@ -330,6 +340,17 @@ struct Score {
     current_groups_kept: usize,
     sibling_wishes_met: usize,
     tie_break: Reverse<Vec<usize>>,
+}
+
+impl Score {
+    fn levels(self) -> Levels {
+        (
+            self.placed,
+            self.in_priority_order,
+            self.current_groups_kept,
+            self.sibling_wishes_met,
+        )
+    }
 }
 
 struct Problem<'a, K> {
@@ -341,6 +362,8 @@ struct Problem<'a, K> {
     profile_ids: Vec<usize>,
     /// Entrants the composer decides (not pinned, present, held by some group), in order.
     free: Vec<usize>,
+    /// For each entrant, its position in `free`.
+    free_position: Vec<Option<usize>>,
     /// Pinned entrants that fit, with their group.
     pins: Vec<(usize, usize)>,
     /// Pinned entrants that do not fit their group, and why.
@@ -406,6 +429,10 @@ impl<'a, K: Clone + Ord> Problem<'a, K> {
                 None => {}
             }
         }
+        let mut free_position = vec![None; order.len()];
+        for (k, &i) in free.iter().enumerate() {
+            free_position[i] = Some(k);
+        }
         let position = |key: &K| order.iter().position(|e| e.child.key() == key);
         let wishes = siblings
             .iter()
@@ -418,6 +445,7 @@ impl<'a, K: Clone + Ord> Problem<'a, K> {
             profiles,
             profile_ids,
             free,
+            free_position,
             pins,
             failed_pins,
             wishes,
@@ -512,6 +540,41 @@ impl<'a, K: Clone + Ord> Problem<'a, K> {
             sibling_wishes_met: self.wishes_met(assignment),
             tie_break: Reverse(assignment.iter().map(|g| g.unwrap_or(usize::MAX)).collect()),
         }
+    }
+
+    /// The criteria (without the tie-break) if every child after `depth` in `free` were placed
+    /// in its current group and with its siblings as wished: an upper bound for the branch.
+    fn optimistic(&self, assignment: &Assignment, depth: usize) -> Levels {
+        let open = |i: usize| self.free_position[i].is_some_and(|k| k >= depth);
+        let in_priority_order: Vec<bool> = (0..self.order.len())
+            .map(|i| assignment[i].is_some() || open(i))
+            .collect();
+        let kept = (0..self.order.len())
+            .filter(|&i| match self.current_group(i) {
+                Some(g) => {
+                    assignment[i] == Some(g) || (open(i) && self.year.holds(&self.profiles[i], g))
+                }
+                None => false,
+            })
+            .count();
+        let met = self
+            .wishes
+            .iter()
+            .filter(|&&(a, b, together)| {
+                open(a)
+                    || open(b)
+                    || match (assignment[a], assignment[b]) {
+                        (Some(ga), Some(gb)) => (ga == gb) == together,
+                        _ => false,
+                    }
+            })
+            .count();
+        (
+            in_priority_order.iter().filter(|&&p| p).count(),
+            in_priority_order,
+            kept,
+            met,
+        )
     }
 
     fn wishes_met(&self, assignment: &Assignment) -> usize {
@@ -702,10 +765,11 @@ impl<'a, K: Clone + Ord> Problem<'a, K> {
     fn search(&mut self, incumbent: Assignment) -> Option<Assignment> {
         let mut search = Search {
             best_placed: incumbent.iter().filter(|g| g.is_some()).count() - self.pins.len(),
-            best_score: self.score(&incumbent),
+            best_levels: self.score(&incumbent).levels(),
             best: incumbent,
             current: self.pins_only(),
             nodes: 0,
+            work_limit: self.year.work.saturating_add(SEARCH_WORK_BUDGET),
             aborted: false,
         };
         self.branch(&mut search, 0, 0);
@@ -714,7 +778,7 @@ impl<'a, K: Clone + Ord> Problem<'a, K> {
 
     fn branch(&mut self, s: &mut Search, depth: usize, placed: usize) {
         s.nodes += 1;
-        if s.nodes > SEARCH_NODE_BUDGET {
+        if s.nodes > SEARCH_NODE_BUDGET || self.year.work > s.work_limit {
             s.aborted = true;
         }
         if s.aborted {
@@ -724,21 +788,15 @@ impl<'a, K: Clone + Ord> Problem<'a, K> {
         if placed + remaining < s.best_placed {
             return;
         }
-        if placed + remaining == s.best_placed {
-            // At best a tie on the count: the priority order so far must not already lose.
-            let worse = self.free[..depth]
-                .iter()
-                .map(|&i| (s.current[i].is_some(), s.best[i].is_some()))
-                .find(|(now, best)| now != best)
-                .is_some_and(|(now, _)| !now);
-            if worse {
-                return;
-            }
+        // The best this branch could still reach on every criterion but the tie-break: if
+        // that is no better than what we have, nothing below can be.
+        if self.optimistic(&s.current, depth) <= s.best_levels {
+            return;
         }
         let Some(&i) = self.free.get(depth) else {
-            let score = self.score(&s.current);
-            if score > s.best_score {
-                s.best_score = score;
+            let levels = self.score(&s.current).levels();
+            if levels > s.best_levels {
+                s.best_levels = levels;
                 s.best = s.current.clone();
                 s.best_placed = placed;
             }
@@ -837,10 +895,12 @@ impl<'a, K: Clone + Ord> Problem<'a, K> {
 
 struct Search {
     best: Assignment,
-    best_score: Score,
+    best_levels: Levels,
     best_placed: usize,
     current: Assignment,
     nodes: u64,
+    /// `Year::work` at which to give up.
+    work_limit: u64,
     aborted: bool,
 }
 
