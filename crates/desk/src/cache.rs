@@ -8,11 +8,13 @@
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use placeforte_domain::BirthDate;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::SqlitePool;
 
 use crate::error::DeskError;
+use crate::import::{AcceptedImport, ImportedChild, SupportFactor};
 use crate::secret::CacheKey;
 
 /// SQLite's result code for "file is not a database": what a wrong key gives.
@@ -136,6 +138,63 @@ impl Cache {
         Ok(())
     }
 
+    /// Replaces the enrolled children with an accepted import, in one transaction: a failure
+    /// leaves the previous list as it was. Returns how many children are stored.
+    pub async fn replace_enrolled_children(
+        &self,
+        import: &AcceptedImport,
+    ) -> Result<usize, DeskError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM enrolled_child")
+            .execute(&mut *tx)
+            .await?;
+        for child in import.children() {
+            sqlx::query(
+                "INSERT INTO enrolled_child (label, birth_date, expected_departure, current_group, \
+                 support_factor_hundredths) VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(&child.label)
+            .bind(child.birth_date.date())
+            .bind(child.expected_departure)
+            .bind(&child.current_group)
+            .bind(child.support_factor.map(|f| i64::from(f.hundredths())))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(import.children().len())
+    }
+
+    /// The enrolled children, in import order.
+    pub async fn enrolled_children(&self) -> Result<Vec<ImportedChild>, DeskError> {
+        type Row = (
+            String,
+            NaiveDate,
+            Option<NaiveDate>,
+            Option<String>,
+            Option<i64>,
+        );
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT label, birth_date, expected_departure, current_group, support_factor_hundredths \
+             FROM enrolled_child ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(label, birth, departure, group, factor)| {
+                Ok(ImportedChild {
+                    label,
+                    // Stored only from a checked import: a birth date in the past.
+                    birth_date: BirthDate::new(birth, NaiveDate::MAX)
+                        .map_err(|_| DeskError::CacheUnreadable)?,
+                    expected_departure: departure,
+                    current_group: group,
+                    support_factor: factor.and_then(SupportFactor::from_hundredths),
+                })
+            })
+            .collect()
+    }
+
     /// Closes every connection, flushing the WAL into the file.
     pub async fn close(self) {
         self.pool.close().await;
@@ -173,7 +232,12 @@ mod tests {
         let dir = file.path().parent().unwrap();
         let mut bytes = Vec::new();
         for entry in std::fs::read_dir(dir).unwrap() {
-            bytes.extend(std::fs::read(entry.unwrap().path()).unwrap());
+            // SQLite may remove its -wal/-shm files between the listing and the read.
+            match std::fs::read(entry.unwrap().path()) {
+                Ok(content) => bytes.extend(content),
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+                Err(err) => panic!("{err}"),
+            }
         }
         bytes
     }

@@ -72,6 +72,9 @@ pub enum DeskError {
     /// The service answered something this version does not understand.
     #[error("unexpected answer from the central service: {0}")]
     Protocol(String),
+    /// A file to import was refused as a whole; the code says why.
+    #[error("the file cannot be imported ({0})")]
+    Import(&'static str),
     /// TLS could not be set up.
     #[error("secure connection setup failed: {0}")]
     Tls(String),
@@ -100,6 +103,7 @@ impl DeskError {
             DeskError::CertificateExpired => "certificate_expired",
             DeskError::Refused { .. } => "refused",
             DeskError::Protocol(_) => "protocol",
+            DeskError::Import(code) => code,
             DeskError::Tls(_) => "tls",
         }
     }

@@ -8,6 +8,8 @@
 //! - [`device`]: enrolment with the operator's invitation, the certificate and its renewal,
 //!   revocation; [`tls`]: TLS 1.3 to the service, trusting only its pinned CA.
 //!
+//! - [`import`]: the enrolled children from the daycare's own CSV, for June group planning.
+//!
 //! Sync and the offline outbox come with the central service's referral endpoints.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -16,6 +18,7 @@ pub mod cache;
 pub mod device;
 pub mod error;
 mod http;
+pub mod import;
 pub mod keychain;
 pub mod local;
 pub mod paths;

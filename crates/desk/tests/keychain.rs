@@ -223,3 +223,45 @@ fn the_cli_wipes_only_with_confirmation() {
     assert!(!dir.path().join("cache.sqlite").exists());
     assert_eq!(secret_tool_lookup(&service, "cache-key"), None);
 }
+
+#[test]
+fn the_cli_previews_an_import_and_saves_only_a_clean_one() {
+    if !keyring_session() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let service = own_service("cli-import");
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "Prénom;Date de naissance\nLéa;2024-01-01\nLéo;2024-13-01\n",
+    )
+    .unwrap();
+    let good = dir.path().join("good.csv");
+    std::fs::write(
+        &good,
+        "Prénom;Date de naissance\nLéa;2024-01-01\nLéo;2024-12-01\n",
+    )
+    .unwrap();
+
+    let preview = desk_cli(dir.path(), &service)
+        .args(["import", bad.to_str().unwrap(), "--save"])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&preview.stdout);
+    assert!(out.contains("2 rows, 1 children, 1 rejected"), "{out}");
+    assert!(out.contains("line 3: bad_birth_date"), "{out}");
+    assert_eq!(preview.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&preview.stderr).contains("[import_has_rejected_lines]"));
+
+    let saved = desk_cli(dir.path(), &service)
+        .args(["import", good.to_str().unwrap(), "--save"])
+        .output()
+        .unwrap();
+    assert!(
+        saved.status.success(),
+        "{}",
+        String::from_utf8_lossy(&saved.stderr)
+    );
+    assert!(String::from_utf8_lossy(&saved.stdout).contains("saved 2 children"));
+}

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use chrono::{Duration, Utc};
 use clap::{Parser, Subcommand};
 use placeforte_desk::device::{self, EnrolledDevice};
+use placeforte_desk::import;
 use placeforte_desk::keychain::DEFAULT_SERVICE;
 use placeforte_desk::paths::{cache_path, data_dir, DATA_DIR_ENV};
 use placeforte_desk::{
@@ -52,6 +53,14 @@ enum Command {
         /// Renew even if not yet due.
         #[arg(long)]
         force: bool,
+    },
+    /// Preview the import of enrolled children from a CSV file; with --save, keep them.
+    Import {
+        /// The CSV file (`;` or `,`, UTF-8 or Windows-1252).
+        file: PathBuf,
+        /// Store the children in the encrypted cache (only if no line was rejected).
+        #[arg(long)]
+        save: bool,
     },
     /// Delete this computer's PlaceForte data: the cache, the enrolment, every keychain secret.
     Wipe {
@@ -131,6 +140,36 @@ async fn run(cli: Cli) -> Result<(), DeskError> {
                 println!("renewed: certificate valid until {until}");
             } else {
                 println!("not due: certificate valid until {until}");
+            }
+        }
+        Command::Import { file, save } => {
+            let reader = std::fs::File::open(&file)?;
+            let preview = import::preview_reader(reader, Utc::now().date_naive())
+                .map_err(|err| DeskError::Import(err.code()))?;
+            println!(
+                "{} rows, {} children, {} rejected ({:?}, separator {:?})",
+                preview.rows,
+                preview.children.len(),
+                preview.rejected.len(),
+                preview.encoding,
+                preview.delimiter
+            );
+            for rejected in &preview.rejected {
+                let reason = serde_json::to_value(&rejected.reason).unwrap_or_default();
+                println!(
+                    "line {}: {}",
+                    rejected.line,
+                    reason["code"].as_str().unwrap_or("?")
+                );
+            }
+            if save {
+                let accepted = preview
+                    .accept()
+                    .map_err(|err| DeskError::Import(err.code()))?;
+                let opened = local.open(Utc::now()).await?;
+                let stored = opened.cache.replace_enrolled_children(&accepted).await?;
+                opened.cache.close().await;
+                println!("saved {stored} children");
             }
         }
         Command::Wipe { yes: true } => {
