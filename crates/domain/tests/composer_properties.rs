@@ -10,8 +10,8 @@ use chrono::{Days, NaiveDate};
 use common::d;
 use placeforte_domain::{
     compose, simulate, AgeClass, AgeClassSet, BirthDate, Capacity, Composition, Entrant,
-    EntrantKind, Group, Installation, Optimality, Permit, Placement, PlannedChild, SiblingWish,
-    QUEBEC_2025,
+    EntrantKind, Group, Installation, LeftOutReason, Optimality, Permit, Placement, PlannedChild,
+    SiblingWish, QUEBEC_2025,
 };
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
@@ -332,5 +332,46 @@ proptest! {
         }
         let reordered = compose(&instance.installation, &shuffled, &instance.wishes, start()).unwrap();
         prop_assert_eq!(&once, &reordered);
+    }
+}
+
+proptest! {
+    #![proptest_config(config(64))]
+
+    #[test]
+    fn beyond_the_exact_search_the_composition_is_still_clear_and_at_least_the_first_fit(
+        instance in instance(90),
+    ) {
+        let composition = compose(&instance.installation, &instance.entrants, &instance.wishes, start()).unwrap();
+        prop_assert!(clear(&instance.installation, &composition.placements()));
+        prop_assert!(composition.placed.len() >= first_fit(&instance));
+    }
+
+    #[test]
+    fn no_child_left_out_fits_and_no_lower_ranked_child_holds_a_place_a_higher_ranked_one_could_take(
+        instance in instance(20),
+    ) {
+        let composition = compose(&instance.installation, &instance.entrants, &instance.wishes, start()).unwrap();
+        let placements = composition.placements();
+        let groups = instance.installation.groups().len();
+        let is_pinned = |key: &u32| instance.entrants.iter().any(|e| e.child.key() == key && e.pinned.is_some());
+        for out in composition.left_out.iter().filter(|o| !is_pinned(o.child.key()) && o.reason != LeftOutReason::NotPresentThisYear) {
+            for group in 0..groups {
+                let mut with = placements.clone();
+                with.push(Placement { child: out.child.clone(), group });
+                prop_assert!(!clear(&instance.installation, &with), "{:?} fits in group {}", out.child.key(), group);
+            }
+            for lower in composition.placed.iter().filter(|p| p.priority > out.priority && !is_pinned(p.child.key())) {
+                for group in 0..groups {
+                    let mut swapped: Vec<_> = placements.iter().filter(|p| p.child.key() != lower.child.key()).cloned().collect();
+                    swapped.push(Placement { child: out.child.clone(), group });
+                    prop_assert!(
+                        !clear(&instance.installation, &swapped),
+                        "{:?} (priority {}) could take the place of {:?} (priority {}) in group {}",
+                        out.child.key(), out.priority, lower.child.key(), lower.priority, group
+                    );
+                }
+            }
+        }
     }
 }

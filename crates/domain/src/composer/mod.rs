@@ -294,8 +294,9 @@ pub fn compose<K: Clone + Ord>(
     let mut optimality = Optimality::BestFound;
     if problem.free.len() <= EXACT_SEARCH_LIMIT {
         problem.load(&problem.pins_only());
-        if let Some(proven) = problem.search(best.clone()) {
-            best = proven;
+        let (found, finished) = problem.search(best);
+        best = found;
+        if finished {
             optimality = Optimality::Proven;
         }
     }
@@ -760,9 +761,9 @@ impl<'a, K: Clone + Ord> Problem<'a, K> {
         }
     }
 
-    /// Branch and bound from the pins (loaded), seeded with `incumbent`. `Some(best)` when the
-    /// search finished within its budget.
-    fn search(&mut self, incumbent: Assignment) -> Option<Assignment> {
+    /// Branch and bound from the pins (loaded), seeded with `incumbent`: the best found, and
+    /// whether the search finished within its budgets (so that it is the best there is).
+    fn search(&mut self, incumbent: Assignment) -> (Assignment, bool) {
         let mut search = Search {
             best_placed: incumbent.iter().filter(|g| g.is_some()).count() - self.pins.len(),
             best_levels: self.score(&incumbent).levels(),
@@ -773,7 +774,7 @@ impl<'a, K: Clone + Ord> Problem<'a, K> {
             aborted: false,
         };
         self.branch(&mut search, 0, 0);
-        (!search.aborted).then_some(search.best)
+        (search.best, !search.aborted)
     }
 
     fn branch(&mut self, s: &mut Search, depth: usize, placed: usize) {
