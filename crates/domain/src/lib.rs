@@ -66,8 +66,8 @@ pub use ratio::{educators_for_counts, educators_needed, ClassCounts, EducatorsNe
 pub use referral_order::{rank_candidates, RankReason, RankedCandidate, Standing};
 pub use rules::{RuleBook, RuleSet, QUEBEC_2025};
 pub use simulator::{
-    simulate, Breach, BreachKind, ChildEvent, ChildEventKind, GroupFigures, InstallationFigures,
-    Period, Placement, Simulation,
+    simulate, Breach, BreachKind, ChildEvent, ChildEventKind, ChildYear, ClassSpan, GroupFigures,
+    InstallationFigures, Period, Placement, Simulation,
 };
 pub use sourced::{Source, Sourced, Verification};
 pub use vacancies::{vacancies, Vacancy};

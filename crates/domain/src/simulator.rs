@@ -218,6 +218,28 @@ impl BreachKind {
     }
 }
 
+/// Days a child spends in one age class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ClassSpan {
+    /// First day.
+    pub from: NaiveDate,
+    /// Last day, included.
+    pub to: NaiveDate,
+    /// The class.
+    pub class: AgeClass,
+}
+
+/// One child's year: its group and its age class on every day it is present.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChildYear<K> {
+    /// The child.
+    pub child: K,
+    /// Its group.
+    pub group: usize,
+    /// Its classes, in date order; empty when it is not present during the simulation.
+    pub classes: Vec<ClassSpan>,
+}
+
 /// Days on which a rule is broken with the same figures, and the events that started it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Breach<K> {
@@ -247,6 +269,8 @@ pub struct Simulation<K> {
     pub installation_cap: u32,
     /// Consecutive periods covering every day from `start` to `end`.
     pub periods: Vec<Period>,
+    /// Every child's group and age class on each day, in the order of the placements.
+    pub children: Vec<ChildYear<K>>,
     /// Every child's arrivals, departures and class changes after `start`, in date order.
     pub events: Vec<ChildEvent<K>>,
     /// Every breach, in date order.
@@ -268,6 +292,19 @@ impl<K> Simulation<K> {
                 .take_while(move |d| *d <= p.to)
                 .map(move |d| (d, p))
         })
+    }
+
+    /// The age class of `child` on `on`, if it is present that day.
+    pub fn class_of(&self, child: &K, on: NaiveDate) -> Option<AgeClass>
+    where
+        K: PartialEq,
+    {
+        self.children
+            .iter()
+            .filter(|c| c.child == *child)
+            .flat_map(|c| &c.classes)
+            .find(|span| span.from <= on && on <= span.to)
+            .map(|span| span.class)
     }
 
     /// Whether no rule is broken on any day.
@@ -294,8 +331,17 @@ pub fn simulate<K: Clone + Ord>(
 
     let mut counts = vec![[0u32; 4]; groups.len()];
     let mut events = Vec::new();
+    let mut children = Vec::with_capacity(placements.len());
     for placement in placements {
         let timeline = Timeline::of(&placement.child, start, end, rules);
+        children.push(ChildYear {
+            child: placement.child.key().clone(),
+            group: placement.group,
+            classes: timeline
+                .spans()
+                .map(|(from, to, class)| ClassSpan { from, to, class })
+                .collect(),
+        });
         let mut previous: Option<AgeClass> = None;
         for (from, class) in timeline.runs.iter().copied() {
             let kind = match previous {
@@ -404,6 +450,7 @@ pub fn simulate<K: Clone + Ord>(
         permit: *installation.permit(),
         installation_cap: rules.installation_max_children.value,
         periods,
+        children,
         events,
         breaches,
     })

@@ -348,6 +348,20 @@ fn leap_day_births_and_anniversaries() {
         3
     );
     assert_eq!(sim.days().count(), 366);
+    // Each child's class on any day.
+    let leap = "leap".to_owned();
+    assert_eq!(sim.class_of(&leap, d(2028, 8, 31)), Some(Toddler));
+    assert_eq!(
+        sim.class_of(&"aug-29".to_owned(), d(2028, 2, 28)),
+        Some(Baby)
+    );
+    assert_eq!(
+        sim.class_of(&"aug-29".to_owned(), d(2028, 2, 29)),
+        Some(Toddler)
+    );
+    assert_eq!(sim.class_of(&leap, d(2028, 9, 1)), None);
+    assert_eq!(sim.children[1].classes.len(), 2);
+    assert_eq!(sim.children[1].classes[0].to, d(2028, 2, 29));
     assert!(sim.is_clear());
 }
 
