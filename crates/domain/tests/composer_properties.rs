@@ -339,15 +339,6 @@ proptest! {
     #![proptest_config(config(64))]
 
     #[test]
-    fn beyond_the_exact_search_the_composition_is_still_clear_and_at_least_the_first_fit(
-        instance in instance(90),
-    ) {
-        let composition = compose(&instance.installation, &instance.entrants, &instance.wishes, start()).unwrap();
-        prop_assert!(clear(&instance.installation, &composition.placements()));
-        prop_assert!(composition.placed.len() >= first_fit(&instance));
-    }
-
-    #[test]
     fn no_child_left_out_fits_and_no_lower_ranked_child_holds_a_place_a_higher_ranked_one_could_take(
         instance in instance(20),
     ) {
@@ -373,5 +364,20 @@ proptest! {
                 }
             }
         }
+    }
+}
+
+proptest! {
+    // Up to 90 children: the exact search is skipped above 40, so this checks the local
+    // improvement alone. Fewer cases: the independent greedy simulates the year per trial.
+    #![proptest_config(config(24))]
+
+    #[test]
+    fn beyond_the_exact_search_the_composition_is_still_clear_and_at_least_the_first_fit(
+        instance in instance(90),
+    ) {
+        let composition = compose(&instance.installation, &instance.entrants, &instance.wishes, start()).unwrap();
+        prop_assert!(clear(&instance.installation, &composition.placements()));
+        prop_assert!(composition.placed.len() >= first_fit(&instance));
     }
 }
