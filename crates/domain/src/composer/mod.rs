@@ -33,7 +33,10 @@
 //!    criteria above: insert a child left out; move a placed child to another group to make
 //!    room for one left out; replace a lower-ranked child by a higher-ranked one left out (and
 //!    put the lower-ranked one back if it still fits somewhere); move returning children back
-//!    to their current group and siblings together or apart as wished.
+//!    to their current group and siblings together or apart as wished. Unless its budget runs
+//!    out first, this stops only when no child left out can be
+//!    inserted, with or without moving one other child, and no child left out can take the
+//!    place of a lower-ranked one: criterion 2 holds for every single swap.
 //! 3. On instances of at most [`EXACT_SEARCH_LIMIT`] children, a **branch and bound** over
 //!    the children in priority order (groups in preference order first, "left out" last),
 //!    seeded with the result of step 2 and pruned whenever a branch, even with every child
