@@ -377,7 +377,16 @@ proptest! {
         instance in instance(90),
     ) {
         let composition = compose(&instance.installation, &instance.entrants, &instance.wishes, start()).unwrap();
-        prop_assert!(clear(&instance.installation, &composition.placements()));
+        let placements = composition.placements();
+        prop_assert!(clear(&instance.installation, &placements));
         prop_assert!(composition.placed.len() >= first_fit(&instance));
+        // The local improvement stops only when no child left out fits anywhere.
+        for out in composition.left_out.iter().filter(|o| matches!(o.reason, LeftOutReason::NoRoom { .. })) {
+            for group in 0..instance.installation.groups().len() {
+                let mut with = placements.clone();
+                with.push(Placement { child: out.child.clone(), group });
+                prop_assert!(!clear(&instance.installation, &with), "{:?} fits in group {}", out.child.key(), group);
+            }
+        }
     }
 }

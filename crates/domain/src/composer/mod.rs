@@ -597,6 +597,23 @@ impl<'a, K: Clone + Ord> Problem<'a, K> {
 
     /// Local improvement from `assignment`, which must be loaded.
     fn improve(&mut self, assignment: &mut Assignment) {
+        // Moving children to their current group or to their siblings can make room for a
+        // child left out, so place more again until nothing changes. Every pass makes the
+        // composition strictly better, so this ends (or the budget does).
+        loop {
+            self.place_more(assignment);
+            let before = assignment.clone();
+            self.keep_current_groups(assignment);
+            self.meet_sibling_wishes(assignment);
+            if *assignment == before || !self.budget_left() {
+                break;
+            }
+        }
+    }
+
+    /// Inserts, makes room for, or swaps in children left out, until none of these moves
+    /// works for any of them.
+    fn place_more(&mut self, assignment: &mut Assignment) {
         loop {
             let mut improved = false;
             let mut failed: Vec<bool> = vec![false; self.profiles.len()];
@@ -622,8 +639,6 @@ impl<'a, K: Clone + Ord> Problem<'a, K> {
                 break;
             }
         }
-        self.keep_current_groups(assignment);
-        self.meet_sibling_wishes(assignment);
     }
 
     fn insert(&mut self, u: usize, assignment: &mut Assignment) -> bool {
