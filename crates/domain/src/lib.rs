@@ -12,7 +12,7 @@
 //! - [`offer`]: what accepting, refusing or missing a deadline does to a registration.
 //! - June group formation: [`groups`] (next year's groups within the permit), [`simulator`]
 //!   (the year ahead day by day, with every breach and its cause), [`composer`] (children into
-//!   groups without a breach on any day) and [`vacancies`] (the places left to declare).
+//!   groups without a breach on any day) and [`vacancies`](mod@vacancies) (the places left to declare).
 //!
 //! Types refuse invalid values when built ("parse, don't validate"): a [`BirthDate`] is never in
 //! the future, a [`Candidate`] never wants to start before birth, a [`Capacity`] is never negative.

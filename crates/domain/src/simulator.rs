@@ -41,7 +41,7 @@ pub struct Placement<K> {
 }
 
 /// Something that happens to one child on one day.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ChildEventKind {
     /// The child arrives, in this class.

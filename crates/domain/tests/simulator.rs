@@ -533,3 +533,61 @@ fn a_child_outside_the_year_is_not_counted() {
     assert_eq!(sim.periods.len(), 1);
     assert_eq!(sim.periods[0].groups[0].children.total(), 0);
 }
+
+#[test]
+fn breaches_and_events_serialize_with_their_stable_codes() {
+    let kinds = [
+        BreachKind::GroupRatio {
+            group: 0,
+            educators_needed: 2,
+            educators_planned: 1,
+        },
+        BreachKind::GroupCapacity {
+            group: 0,
+            children: 9,
+            capacity: 8,
+        },
+        BreachKind::GroupAgeClass {
+            group: 0,
+            class: Toddler,
+            children: 1,
+        },
+        BreachKind::Permit {
+            class: Baby,
+            children: 6,
+            places: 5,
+        },
+        BreachKind::InstallationCap {
+            children: 101,
+            cap: 100,
+        },
+        BreachKind::InstallationRatio {
+            educators_needed: 9,
+            educators_planned: 8,
+        },
+    ];
+    for kind in kinds {
+        assert_eq!(serde_json::to_value(kind).unwrap()["kind"], kind.code());
+    }
+    assert_eq!(
+        serde_json::to_value(kinds[2]).unwrap(),
+        serde_json::json!({"kind": "group_age_class", "group": 0, "class": "from_18_months_to_4_years", "children": 1})
+    );
+    let events = [
+        ChildEventKind::Arrives { class: Baby },
+        ChildEventKind::Leaves { class: Baby },
+        ChildEventKind::ChangesClass {
+            from: Baby,
+            to: Toddler,
+        },
+    ];
+    for event in events {
+        assert_eq!(serde_json::to_value(event).unwrap()["kind"], event.code());
+    }
+    let place = installation([5, 0, 0, 0], vec![group("A", &[Baby], 5, 1)]);
+    let sim = simulate(&place, &[] as &[Placement<String>], START()).unwrap();
+    let json = serde_json::to_value(&sim).unwrap();
+    assert_eq!(json["rule_set"], "qc-2025");
+    assert_eq!(json["periods"][0]["from"], "2026-09-01");
+    assert_eq!(json["periods"][0]["to"], "2027-08-31");
+}
