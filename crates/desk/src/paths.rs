@@ -8,9 +8,9 @@ use crate::error::DeskError;
 
 /// Environment variable that overrides the data folder (support staff, tests, a second
 /// profile). The cache in it is still encrypted with a key from the keychain.
-pub const DATA_DIR_ENV: &str = "PLACEFORTE_DATA_DIR";
+pub const DATA_DIR_ENV: &str = "PLACEFORTE_DESK_DATA_DIR";
 
-/// The data folder: `$PLACEFORTE_DATA_DIR` if set, else the platform's (e.g.
+/// The data folder: `$PLACEFORTE_DESK_DATA_DIR` if set, else the platform's (e.g.
 /// `~/.local/share/placeforte` on Linux, `%APPDATA%\PlaceForte\PlaceForte\data` on Windows).
 pub fn data_dir() -> Result<PathBuf, DeskError> {
     if let Some(dir) = std::env::var_os(DATA_DIR_ENV) {
