@@ -95,6 +95,24 @@ fn credentials(key_pem: &str, chain_pem: &str) -> Zeroizing<String> {
     Zeroizing::new(format!("{key_pem}{chain_pem}"))
 }
 
+/// Keeps a new identity: checks that key and chain make a working TLS configuration, stores
+/// them as one keychain secret, then the record. Returns the configuration.
+fn keep_identity<S: SecretStore>(
+    local: &LocalData<S>,
+    dir: &Path,
+    record: &DeviceRecord,
+    key_pem: &str,
+    chain_pem: &str,
+) -> Result<rustls::ClientConfig, DeskError> {
+    let config = device_config(&record.ca_certificate_pem, chain_pem, key_pem)?;
+    local.secrets().set(
+        SecretName::DeviceCredentials,
+        credentials(key_pem, chain_pem).as_bytes(),
+    )?;
+    save_record(dir, record)?;
+    Ok(config)
+}
+
 /// The first certificate of a chain, to check what the service sent.
 fn leaf(chain_pem: &str) -> Result<CertificateDer<'static>, DeskError> {
     CertificateDer::pem_slice_iter(chain_pem.as_bytes())
@@ -138,17 +156,7 @@ pub async fn enrol<S: SecretStore>(
         not_after: issued.not_after,
         renew_after: issued.renew_after,
     };
-    // Check the pair works before keeping it.
-    device_config(
-        &record.ca_certificate_pem,
-        &issued.certificate_chain_pem,
-        &key_pem,
-    )?;
-    local.secrets().set(
-        SecretName::DeviceCredentials,
-        credentials(&key_pem, &issued.certificate_chain_pem).as_bytes(),
-    )?;
-    save_record(dir, &record)?;
+    keep_identity(local, dir, &record, &key_pem, &issued.certificate_chain_pem)?;
     Ok(record)
 }
 
@@ -210,18 +218,15 @@ impl EnrolledDevice {
                 "the renewed certificate is for another device".into(),
             ));
         }
-        let config = device_config(
-            &self.record.ca_certificate_pem,
-            &issued.certificate_chain_pem,
-            &key_pem,
-        )?;
-        local.secrets().set(
-            SecretName::DeviceCredentials,
-            credentials(&key_pem, &issued.certificate_chain_pem).as_bytes(),
-        )?;
         self.record.not_after = issued.not_after;
         self.record.renew_after = issued.renew_after;
-        save_record(dir, &self.record)?;
+        let config = keep_identity(
+            local,
+            dir,
+            &self.record,
+            &key_pem,
+            &issued.certificate_chain_pem,
+        )?;
         self.client = ServiceClient::new(&self.record.api_address, config)?;
         Ok(true)
     }
