@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use placeforte_central::ca::DeviceCa;
 use placeforte_central::store::{
-    DeviceRecord, EnrolmentCodeRecord, IssuedCertificate, SecurityEvent, Storage,
+    AuditEvent, DeviceRecord, EnrolmentCodeRecord, IssuedCertificate, Storage,
 };
 use placeforte_central::{
     app, enrolment_code, operator, serve, start, tls, AppState, ConnectionLimits, Lifetimes,
@@ -172,12 +172,12 @@ async fn start_servers(dir: &Path) -> (SocketAddr, SocketAddr) {
                 issued_at: now,
                 expires_at: now + chrono::Duration::minutes(15),
             },
-            &SecurityEvent {
-                occurred_at: now,
-                actor: "operator:bench".to_owned(),
-                action: "enrolment_code.issued".to_owned(),
-                subject: daycare.id.to_string(),
-            },
+            &AuditEvent::new(
+                now,
+                "operator:bench".to_owned(),
+                "enrolment_code.issued",
+                daycare.id.to_string(),
+            ),
         )
         .await
         .expect("code");
@@ -215,12 +215,12 @@ async fn start_servers(dir: &Path) -> (SocketAddr, SocketAddr) {
                 not_after: issued.not_after,
                 issued_at: now,
             },
-            &SecurityEvent {
-                occurred_at: now,
-                actor: format!("device:{device_id}"),
-                action: "device.enrolled".to_owned(),
-                subject: daycare.id.to_string(),
-            },
+            &AuditEvent::new(
+                now,
+                format!("device:{device_id}"),
+                "device.enrolled",
+                daycare.id.to_string(),
+            ),
         )
         .await
         .expect("enrol");

@@ -10,6 +10,10 @@
 //! | `ca_key`                          | `PLACEFORTE_CA_KEY`                  | `<data_dir>/device-ca.key`      |
 //! | `server_certificate`              | `PLACEFORTE_SERVER_CERTIFICATE`      | `<data_dir>/server.pem`         |
 //! | `server_key`                      | `PLACEFORTE_SERVER_KEY`              | `<data_dir>/server.key`         |
+//! | `audit_signing_key`               | `PLACEFORTE_AUDIT_SIGNING_KEY`       | `<data_dir>/audit-signing.key`  |
+//! | `audit_public_key`                | `PLACEFORTE_AUDIT_PUBLIC_KEY`        | `<data_dir>/audit-signing.pub`  |
+//! | `audit_checkpoint_every_entries`  | `PLACEFORTE_AUDIT_CHECKPOINT_EVERY_ENTRIES` | `1000`                   |
+//! | `audit_checkpoint_every_minutes`  | `PLACEFORTE_AUDIT_CHECKPOINT_EVERY_MINUTES` | `5`                      |
 //! | `server_names`                    | `PLACEFORTE_SERVER_NAMES` (commas)   | `localhost,127.0.0.1`           |
 //! | `certificate_lifetime_days`       | `PLACEFORTE_CERTIFICATE_LIFETIME_DAYS` | `7`                           |
 //! | `enrolment_code_lifetime_minutes` | `PLACEFORTE_ENROLMENT_CODE_LIFETIME_MINUTES` | `15`                    |
@@ -30,6 +34,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::audit::CheckpointPolicy;
 use crate::secret::Secret;
 use crate::state::Lifetimes;
 use crate::ListenSettings;
@@ -78,6 +83,10 @@ struct ConfigFile {
     ca_key: Option<PathBuf>,
     server_certificate: Option<PathBuf>,
     server_key: Option<PathBuf>,
+    audit_signing_key: Option<PathBuf>,
+    audit_public_key: Option<PathBuf>,
+    audit_checkpoint_every_entries: Option<u32>,
+    audit_checkpoint_every_minutes: Option<u32>,
     server_names: Option<Vec<String>>,
     certificate_lifetime_days: Option<u32>,
     enrolment_code_lifetime_minutes: Option<u32>,
@@ -106,6 +115,12 @@ pub struct Config {
     pub server_certificate: PathBuf,
     /// The service's TLS private key, PEM (0600).
     pub server_key: PathBuf,
+    /// The audit checkpoint signing key (Ed25519, 0600; not the CA's key).
+    pub audit_signing_key: PathBuf,
+    /// Its public key, which `audit verify` checks checkpoints with (keep a copy elsewhere).
+    pub audit_public_key: PathBuf,
+    /// When `serve` signs an audit checkpoint.
+    pub audit_checkpoints: CheckpointPolicy,
     /// Names `init` puts in the server certificate.
     pub server_names: Vec<String>,
     /// Certificate and code lifetimes.
@@ -205,6 +220,23 @@ impl Config {
         )?
         .or(parsed.idle_timeout_seconds)
         .unwrap_or(60);
+        let checkpoint_entries = parsed_var::<u32>(
+            "PLACEFORTE_AUDIT_CHECKPOINT_EVERY_ENTRIES",
+            var("PLACEFORTE_AUDIT_CHECKPOINT_EVERY_ENTRIES"),
+        )?
+        .or(parsed.audit_checkpoint_every_entries)
+        .unwrap_or(1_000);
+        let checkpoint_minutes = parsed_var::<u32>(
+            "PLACEFORTE_AUDIT_CHECKPOINT_EVERY_MINUTES",
+            var("PLACEFORTE_AUDIT_CHECKPOINT_EVERY_MINUTES"),
+        )?
+        .or(parsed.audit_checkpoint_every_minutes)
+        .unwrap_or(5);
+        if checkpoint_entries == 0 || checkpoint_minutes == 0 {
+            return Err(ConfigError::Invalid(
+                "audit checkpoints need at least 1 entry and 1 minute between them".to_owned(),
+            ));
+        }
         let api_listen = parsed_var("PLACEFORTE_API_LISTEN", var("PLACEFORTE_API_LISTEN"))?
             .or(parsed.api_listen)
             .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8443)));
@@ -236,6 +268,16 @@ impl Config {
             server_key: path_var("PLACEFORTE_SERVER_KEY")
                 .or(parsed.server_key)
                 .unwrap_or_else(|| in_data("server.key")),
+            audit_signing_key: path_var("PLACEFORTE_AUDIT_SIGNING_KEY")
+                .or(parsed.audit_signing_key)
+                .unwrap_or_else(|| in_data("audit-signing.key")),
+            audit_public_key: path_var("PLACEFORTE_AUDIT_PUBLIC_KEY")
+                .or(parsed.audit_public_key)
+                .unwrap_or_else(|| in_data("audit-signing.pub")),
+            audit_checkpoints: CheckpointPolicy {
+                every_entries: i64::from(checkpoint_entries),
+                every: chrono::Duration::minutes(i64::from(checkpoint_minutes)),
+            },
             server_names: var("PLACEFORTE_SERVER_NAMES")
                 .map(|v| v.split(',').map(|s| s.trim().to_owned()).collect())
                 .or(parsed.server_names)

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
+use crate::audit::{AuditKeyError, CheckpointSigner};
 use crate::ca::{CaError, DeviceCa};
 use crate::config::Config;
 
@@ -25,6 +26,9 @@ pub enum InitError {
     /// Key or certificate generation failed.
     #[error(transparent)]
     Ca(#[from] CaError),
+    /// The audit signing key could not be made.
+    #[error(transparent)]
+    AuditKey(#[from] AuditKeyError),
 }
 
 /// What `init` wrote.
@@ -34,13 +38,16 @@ pub struct InitReport {
     pub written: Vec<PathBuf>,
 }
 
-/// Creates the data directory, the device CA and the server certificate (keys 0600).
+/// Creates the data directory, the device CA, the server certificate and the audit checkpoint
+/// key (keys 0600).
 pub fn initialize(config: &Config, now: DateTime<Utc>) -> Result<InitReport, InitError> {
     let targets = [
         &config.ca_certificate,
         &config.ca_key,
         &config.server_certificate,
         &config.server_key,
+        &config.audit_signing_key,
+        &config.audit_public_key,
     ];
     if let Some(existing) = targets.iter().find(|path| path.exists()) {
         return Err(InitError::Exists((*existing).clone()));
@@ -59,6 +66,8 @@ pub fn initialize(config: &Config, now: DateTime<Utc>) -> Result<InitReport, Ini
     write_new(&config.ca_certificate, &ca_files.certificate_pem)?;
     write_new(&config.server_key, server.key_pem.expose())?;
     write_new(&config.server_certificate, &server.certificate_pem)?;
+    // Its own key, not the CA's: whoever can issue device certificates cannot sign checkpoints.
+    CheckpointSigner::generate(&config.audit_signing_key, &config.audit_public_key)?;
     Ok(InitReport {
         written: targets.iter().map(|p| (*p).clone()).collect(),
     })

@@ -7,11 +7,12 @@ use std::sync::Arc;
 
 use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand};
+use placeforte_central::audit::{self, CheckpointPolicy, CheckpointSigner};
 use placeforte_central::ca::{self, DeviceCa};
 use placeforte_central::config::Config;
 use placeforte_central::operator::{self, Operator};
 use placeforte_central::seed::{self, SeedOptions};
-use placeforte_central::store::{AnyStore, SecurityEvent, Storage};
+use placeforte_central::store::{AnyStore, AuditEvent, Storage};
 use placeforte_central::{init, start, AppState, ServerIdentity, SystemClock};
 use placeforte_protocol::invite::EnrolmentInvite;
 use placeforte_protocol::{DaycareId, DeviceId};
@@ -45,6 +46,9 @@ enum Command {
     /// Manage enrolled devices.
     #[command(subcommand)]
     Device(DeviceCommand),
+    /// Check or sign the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Fill an empty database with a deterministic synthetic province (no real person in it).
     Seed {
         /// Registrations to create (honeytokens included).
@@ -91,6 +95,14 @@ enum EnrolmentCodeCommand {
         /// The daycare's id.
         daycare: DaycareId,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain and every signed checkpoint; names the first bad entry.
+    Verify,
+    /// Sign the chain's tip now (serve does it on its own every N entries or minutes).
+    Checkpoint,
 }
 
 #[derive(Debug, Subcommand)]
@@ -246,6 +258,19 @@ async fn command<S: Storage>(store: S, config: &Config, command: Command) -> Res
             println!("revoked {device}: its next request will be refused");
             Ok(())
         }
+        Command::Audit(AuditCommand::Verify) => audit_verify(&store, config, &operator).await,
+        Command::Audit(AuditCommand::Checkpoint) => {
+            let signer =
+                CheckpointSigner::load(&config.audit_signing_key).map_err(|e| e.to_string())?;
+            match audit::checkpoint_if_due(&store, &signer, config.audit_checkpoints, now, true)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                Some(checkpoint) => println!("signed entry {}", checkpoint.seq),
+                None => println!("nothing to sign: the tip is already signed"),
+            }
+            Ok(())
+        }
         Command::Seed {
             registrations,
             daycares,
@@ -261,12 +286,12 @@ async fn command<S: Storage>(store: S, config: &Config, command: Command) -> Res
                 as_of: as_of.unwrap_or_else(|| now.date_naive()),
             };
             let started = std::time::Instant::now();
-            let event = SecurityEvent {
-                occurred_at: now,
-                actor: format!("operator:{}", operator.0),
-                action: "synthetic_data.seeded".to_owned(),
-                subject: format!("seed:{seed}"),
-            };
+            let event = AuditEvent::new(
+                now,
+                format!("operator:{}", operator.0),
+                "synthetic_data.seeded",
+                format!("seed:{seed}"),
+            );
             let summary = seed::seed(&store, event, &options)
                 .await
                 .map_err(|e| e.to_string())?;
@@ -283,10 +308,39 @@ async fn command<S: Storage>(store: S, config: &Config, command: Command) -> Res
     }
 }
 
+/// Verifies the audit log; a bad entry is an error (non-zero exit) naming it.
+async fn audit_verify<S: Storage>(
+    store: &S,
+    config: &Config,
+    operator: &Operator,
+) -> Result<(), String> {
+    let public_key = audit::load_public_key(&config.audit_public_key).map_err(|e| e.to_string())?;
+    let report = audit::verify(store, &public_key)
+        .await
+        .map_err(|e| e.to_string())?;
+    if let Some(bad) = report.first_bad {
+        return Err(format!(
+            "audit log FAILED verification at entry {}: {} ({} entries before it are intact)",
+            bad.seq, bad.problem, report.entries
+        ));
+    }
+    println!(
+        "audit log intact: {} entries, {} signed checkpoints, {} entries after the last checkpoint",
+        report.entries, report.checkpoints, report.unsigned_tail
+    );
+    // Recorded after the check, so the verification itself is in the log it verified.
+    operator::record_listing(store, operator, Utc::now(), "audit_log")
+        .await
+        .map_err(|e| e.to_string())
+}
+
 async fn serve<S: Storage>(store: S, config: &Config) -> Result<(), String> {
     let ca = DeviceCa::load(&config.ca_certificate, &config.ca_key).map_err(|e| e.to_string())?;
     let identity = ServerIdentity::load(&config.server_certificate, &config.server_key)
         .map_err(|e| e.to_string())?;
+    let signer = CheckpointSigner::load(&config.audit_signing_key)
+        .map_err(|e| format!("{e} (placeforte-central init creates it)"))?;
+    spawn_checkpoints(store.clone(), signer, config.audit_checkpoints);
     let state = AppState {
         store,
         ca: Arc::new(ca),
@@ -307,6 +361,23 @@ async fn serve<S: Storage>(store: S, config: &Config) -> Result<(), String> {
         let _ = stop.send(true);
     });
     running.wait().await.map_err(|e| e.to_string())
+}
+
+/// Signs the audit chain's tip whenever the policy says so; checked every few seconds.
+fn spawn_checkpoints<S: Storage>(store: S, signer: CheckpointSigner, policy: CheckpointPolicy) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+        loop {
+            tick.tick().await;
+            match audit::checkpoint_if_due(&store, &signer, policy, Utc::now(), false).await {
+                Ok(Some(checkpoint)) => {
+                    tracing::info!(seq = checkpoint.seq, "audit checkpoint signed")
+                }
+                Ok(None) => {}
+                Err(error) => tracing::error!(%error, "audit checkpoint failed"),
+            }
+        }
+    });
 }
 
 async fn shutdown_signal() {

@@ -1,4 +1,4 @@
-//! Operator actions, shared by the CLI and the tests. Each one records a [`SecurityEvent`] in the
+//! Operator actions, shared by the CLI and the tests. Each one appends an [`AuditEvent`] in the
 //! same transaction as its write.
 
 use chrono::{DateTime, Utc};
@@ -7,7 +7,7 @@ use placeforte_protocol::{DaycareId, DeviceId};
 
 use crate::enrolment_code;
 use crate::secret::Secret;
-use crate::store::{DaycareRecord, EnrolmentCodeRecord, SecurityEvent, Storage, StoreError};
+use crate::store::{AuditEvent, DaycareRecord, EnrolmentCodeRecord, Storage, StoreError};
 
 /// An operator action failed.
 #[derive(Debug, thiserror::Error)]
@@ -39,13 +39,8 @@ impl Operator {
         Operator(std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned()))
     }
 
-    fn event(&self, now: DateTime<Utc>, action: &str, subject: String) -> SecurityEvent {
-        SecurityEvent {
-            occurred_at: now,
-            actor: format!("operator:{}", self.0),
-            action: action.to_owned(),
-            subject,
-        }
+    fn event(&self, now: DateTime<Utc>, action: &str, subject: String) -> AuditEvent {
+        AuditEvent::new(now, format!("operator:{}", self.0), action, subject)
     }
 }
 
@@ -77,7 +72,9 @@ pub async fn add_daycare<S: Storage>(
     store
         .add_daycare(
             &daycare,
-            &operator.event(now, "daycare.added", format!("daycare:{}", daycare.id)),
+            &operator
+                .event(now, "daycare.added", format!("daycare:{}", daycare.id))
+                .for_daycare(daycare.id),
         )
         .await?;
     Ok(daycare)
@@ -113,7 +110,9 @@ pub async fn issue_enrolment_code<S: Storage>(
     store
         .add_enrolment_code(
             &record,
-            &operator.event(now, "enrolment_code.issued", format!("daycare:{daycare}")),
+            &operator
+                .event(now, "enrolment_code.issued", format!("daycare:{daycare}"))
+                .for_daycare(daycare),
         )
         .await?;
     Ok(IssuedCode {

@@ -14,7 +14,7 @@ use crate::enrolment_code;
 use crate::error::ApiFailure;
 use crate::identity::DeviceIdentity;
 use crate::state::AppState;
-use crate::store::{DeviceRecord, IssuedCertificate, SecurityEvent, Storage};
+use crate::store::{AuditEvent, DeviceRecord, IssuedCertificate, Storage};
 
 /// A JSON body whose rejections are [`ApiFailure`]s (413 or 400 with an `ApiError` body).
 #[derive(Debug)]
@@ -69,12 +69,13 @@ pub(crate) async fn enrol<S: Storage>(
         enrolled_at: now,
         revoked_at: None,
     };
-    let event = SecurityEvent {
-        occurred_at: now,
-        actor: format!("device:{device_id}"),
-        action: "device.enrolled".to_owned(),
-        subject: format!("daycare:{}", request.daycare_id),
-    };
+    let event = AuditEvent::new(
+        now,
+        format!("device:{device_id}"),
+        "device.enrolled",
+        format!("daycare:{}", request.daycare_id),
+    )
+    .for_daycare(request.daycare_id);
     let enrolled = state
         .store
         .enrol_device(
@@ -110,12 +111,13 @@ pub(crate) async fn renew<S: Storage>(
         current.device_id,
         now,
     )?;
-    let event = SecurityEvent {
-        occurred_at: now,
-        actor: format!("device:{}", current.device_id),
-        action: "device.certificate_renewed".to_owned(),
-        subject: format!("certificate:{}", issued.serial_hex),
-    };
+    let event = AuditEvent::new(
+        now,
+        format!("device:{}", current.device_id),
+        "device.certificate_renewed",
+        format!("certificate:{}", issued.serial_hex),
+    )
+    .for_daycare(current.daycare_id);
     let recorded = state
         .store
         .add_renewed_certificate(&issued_record(&issued, current.device_id, now), &event)

@@ -5,7 +5,7 @@ mod common;
 use chrono::NaiveDate;
 use common::Harness;
 use placeforte_central::seed::{self, SeedOptions};
-use placeforte_central::store::{SecurityEvent, Storage};
+use placeforte_central::store::{AuditEvent, Storage};
 
 on_both_backends!(
     seed_writes_the_whole_data_set_with_honeytokens_flagged,
@@ -20,12 +20,12 @@ async fn seed_writes_the_whole_data_set_with_honeytokens_flagged<S: Storage>(h: 
         seed: 42,
         as_of: NaiveDate::from_ymd_opt(2026, 6, 1).expect("date"),
     };
-    let event = SecurityEvent {
-        occurred_at: h.now(),
-        actor: "operator:test".to_owned(),
-        action: "synthetic_data.seeded".to_owned(),
-        subject: "seed:42".to_owned(),
-    };
+    let event = AuditEvent::new(
+        h.now(),
+        "operator:test".to_owned(),
+        "synthetic_data.seeded",
+        "seed:42".to_owned(),
+    );
     let summary = seed::seed(&h.store, event.clone(), &options)
         .await
         .expect("seed");

@@ -13,7 +13,7 @@ use placeforte_protocol::{DaycareId, RegistrationId};
 use uuid::Uuid;
 
 use crate::store::{
-    DaycareRecord, RegistrationChoice, RegistrationRecord, SecurityEvent, SeedBatch, Storage,
+    AuditEvent, DaycareRecord, RegistrationChoice, RegistrationRecord, SeedBatch, Storage,
     StoreError,
 };
 use names::{CHILD_GIVEN_NAMES, DAYCARE_NAMES, FAMILY_NAMES, PARENT_GIVEN_NAMES, REGIONS};
@@ -345,7 +345,7 @@ pub struct SeedSummary {
 /// Generates and writes the data set in one transaction, into an empty database.
 pub async fn seed<S: Storage>(
     store: &S,
-    event: SecurityEvent,
+    event: AuditEvent,
     options: &SeedOptions,
 ) -> Result<SeedSummary, SeedError> {
     let existing = store.registration_count().await?;

@@ -15,10 +15,12 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 use placeforte_protocol::{DaycareId, DeviceId};
 
+use crate::audit::{AuditEntry, Checkpoint};
+
 pub use postgres::PostgresStore;
 pub use records::{
-    DaycareRecord, DeviceRecord, EnrolmentCodeRecord, IssuedCertificate, RegistrationChoice,
-    RegistrationRecord, RevokedCertificate, SecurityEvent, SeedBatch,
+    AuditEvent, DaycareRecord, DeviceRecord, EnrolmentCodeRecord, IssuedCertificate,
+    RegistrationChoice, RegistrationRecord, RevokedCertificate, SeedBatch,
 };
 pub use sqlite::SqliteStore;
 
@@ -45,7 +47,7 @@ pub trait Storage: Clone + Send + Sync + 'static {
     fn add_daycare(
         &self,
         daycare: &DaycareRecord,
-        event: &SecurityEvent,
+        event: &AuditEvent,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Every daycare, by name.
@@ -61,7 +63,7 @@ pub trait Storage: Clone + Send + Sync + 'static {
     fn add_enrolment_code(
         &self,
         code: &EnrolmentCodeRecord,
-        event: &SecurityEvent,
+        event: &AuditEvent,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// In one transaction: consumes the code with this hash if it is unused, unexpired at `now`
@@ -73,7 +75,7 @@ pub trait Storage: Clone + Send + Sync + 'static {
         now: DateTime<Utc>,
         device: &DeviceRecord,
         certificate: &IssuedCertificate,
-        event: &SecurityEvent,
+        event: &AuditEvent,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// One device.
@@ -90,14 +92,14 @@ pub trait Storage: Clone + Send + Sync + 'static {
         &self,
         id: DeviceId,
         now: DateTime<Utc>,
-        event: &SecurityEvent,
+        event: &AuditEvent,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// Records a renewed certificate, unless the device is revoked (then `false`).
     fn add_renewed_certificate(
         &self,
         certificate: &IssuedCertificate,
-        event: &SecurityEvent,
+        event: &AuditEvent,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// Certificates of revoked devices, for the CRL.
@@ -105,20 +107,45 @@ pub trait Storage: Clone + Send + Sync + 'static {
         &self,
     ) -> impl Future<Output = Result<Vec<RevokedCertificate>, StoreError>> + Send;
 
-    /// Appends one event on its own (an operator action with no other write).
+    /// Appends one audit event on its own (an operator action with no other write).
     fn record_event(
         &self,
-        event: &SecurityEvent,
+        event: &AuditEvent,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Number of recorded events.
-    fn security_event_count(&self) -> impl Future<Output = Result<i64, StoreError>> + Send;
+    /// Number of audit log entries.
+    fn audit_entry_count(&self) -> impl Future<Output = Result<i64, StoreError>> + Send;
+
+    /// The last entry of the audit chain: its sequence number and hash.
+    fn audit_tip(&self) -> impl Future<Output = Result<Option<(i64, Vec<u8>)>, StoreError>> + Send;
+
+    /// Up to `limit` audit entries after `after_seq`, in chain order.
+    fn audit_entries(
+        &self,
+        after_seq: i64,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<AuditEntry>, StoreError>> + Send;
+
+    /// Every signed checkpoint, in chain order.
+    fn audit_checkpoints(&self)
+        -> impl Future<Output = Result<Vec<Checkpoint>, StoreError>> + Send;
+
+    /// The latest signed checkpoint.
+    fn last_audit_checkpoint(
+        &self,
+    ) -> impl Future<Output = Result<Option<Checkpoint>, StoreError>> + Send;
+
+    /// Stores a signed checkpoint.
+    fn add_audit_checkpoint(
+        &self,
+        checkpoint: &Checkpoint,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Writes a whole synthetic data set in one transaction.
     fn insert_seed(
         &self,
         batch: &SeedBatch,
-        event: &SecurityEvent,
+        event: &AuditEvent,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Number of registrations.

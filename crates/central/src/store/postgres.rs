@@ -33,6 +33,11 @@ impl PostgresStore {
         Ok(PostgresStore { pool })
     }
 
+    /// The connection pool, for operator tooling and tests that inspect the tables directly.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
     /// Closes the pool.
     pub async fn close(&self) {
         self.pool.close().await;

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use placeforte_domain::{CategoryFacts, PriorityBasis};
-use placeforte_protocol::{DaycareId, DeviceId, RegistrationId};
+use placeforte_protocol::{DaycareId, DeviceId, ReferralId, RegistrationId};
 
 /// A daycare and its permit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,18 +71,50 @@ pub struct EnrolmentCodeRecord {
     pub expires_at: DateTime<Utc>,
 }
 
-/// One operator action or device lifecycle event (absorbed by the audit log in part 2).
-/// Never personal data: ids and action names only.
+/// One event for the audit log: an operator action, a device lifecycle event, a read of personal
+/// data or a write. Never personal data: ids, action names and reason codes only.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SecurityEvent {
+pub struct AuditEvent {
     /// When.
     pub occurred_at: DateTime<Utc>,
     /// Who: `operator:<login>` or `device:<id>`.
     pub actor: String,
+    /// The daycare acting or acted on, when there is one.
+    pub daycare_id: Option<DaycareId>,
     /// What, as a dotted name (`device.revoked`).
     pub action: String,
     /// On what: an id.
     pub subject: String,
+    /// The referrals read or written.
+    pub referral_ids: Vec<ReferralId>,
+    /// Why, as a reason code, when the caller gave one.
+    pub reason: Option<String>,
+}
+
+impl AuditEvent {
+    /// An event with no daycare, referrals or reason.
+    pub fn new(
+        occurred_at: DateTime<Utc>,
+        actor: String,
+        action: &str,
+        subject: String,
+    ) -> AuditEvent {
+        AuditEvent {
+            occurred_at,
+            actor,
+            daycare_id: None,
+            action: action.to_owned(),
+            subject,
+            referral_ids: Vec::new(),
+            reason: None,
+        }
+    }
+
+    /// The same event, naming a daycare.
+    pub fn for_daycare(mut self, daycare: DaycareId) -> AuditEvent {
+        self.daycare_id = Some(daycare);
+        self
+    }
 }
 
 /// A child's registration (DESIGN.md section 5; never the civil-status number).

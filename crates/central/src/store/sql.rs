@@ -13,7 +13,7 @@ macro_rules! impl_storage {
             async fn add_daycare(
                 &self,
                 daycare: &$crate::store::DaycareRecord,
-                event: &$crate::store::SecurityEvent,
+                event: &$crate::store::AuditEvent,
             ) -> Result<(), $crate::store::StoreError> {
                 let mut tx = self.pool.begin().await?;
                 insert_daycares(&mut tx, std::slice::from_ref(daycare)).await?;
@@ -52,7 +52,7 @@ macro_rules! impl_storage {
             async fn add_enrolment_code(
                 &self,
                 code: &$crate::store::EnrolmentCodeRecord,
-                event: &$crate::store::SecurityEvent,
+                event: &$crate::store::AuditEvent,
             ) -> Result<(), $crate::store::StoreError> {
                 let mut tx = self.pool.begin().await?;
                 sqlx::query(
@@ -75,7 +75,7 @@ macro_rules! impl_storage {
                 now: chrono::DateTime<chrono::Utc>,
                 device: &$crate::store::DeviceRecord,
                 certificate: &$crate::store::IssuedCertificate,
-                event: &$crate::store::SecurityEvent,
+                event: &$crate::store::AuditEvent,
             ) -> Result<bool, $crate::store::StoreError> {
                 use sqlx::Row as _;
                 let mut tx = self.pool.begin().await?;
@@ -144,7 +144,7 @@ macro_rules! impl_storage {
                 &self,
                 id: placeforte_protocol::DeviceId,
                 now: chrono::DateTime<chrono::Utc>,
-                event: &$crate::store::SecurityEvent,
+                event: &$crate::store::AuditEvent,
             ) -> Result<bool, $crate::store::StoreError> {
                 let mut tx = self.pool.begin().await?;
                 let updated = sqlx::query(
@@ -167,7 +167,7 @@ macro_rules! impl_storage {
             async fn add_renewed_certificate(
                 &self,
                 certificate: &$crate::store::IssuedCertificate,
-                event: &$crate::store::SecurityEvent,
+                event: &$crate::store::AuditEvent,
             ) -> Result<bool, $crate::store::StoreError> {
                 let mut tx = self.pool.begin().await?;
                 // Touching the device row first serializes renewal against revocation.
@@ -212,7 +212,7 @@ macro_rules! impl_storage {
 
             async fn record_event(
                 &self,
-                event: &$crate::store::SecurityEvent,
+                event: &$crate::store::AuditEvent,
             ) -> Result<(), $crate::store::StoreError> {
                 let mut tx = self.pool.begin().await?;
                 insert_event(&mut tx, event).await?;
@@ -220,16 +220,95 @@ macro_rules! impl_storage {
                 Ok(())
             }
 
-            async fn security_event_count(&self) -> Result<i64, $crate::store::StoreError> {
-                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM security_events")
+            async fn audit_entry_count(&self) -> Result<i64, $crate::store::StoreError> {
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
                     .fetch_one(&self.pool)
                     .await?)
+            }
+
+            async fn audit_tip(&self) -> Result<Option<(i64, Vec<u8>)>, $crate::store::StoreError> {
+                Ok(sqlx::query_as(
+                    "SELECT seq, entry_hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+                )
+                .fetch_optional(&self.pool)
+                .await?)
+            }
+
+            async fn audit_entries(
+                &self,
+                after_seq: i64,
+                limit: i64,
+            ) -> Result<Vec<$crate::audit::AuditEntry>, $crate::store::StoreError> {
+                use sqlx::Row as _;
+                let rows = sqlx::query(concat!(
+                    "SELECT seq, occurred_at, actor, daycare_id, action, subject, referral_ids,",
+                    " reason, prev_hash, entry_hash FROM audit_log WHERE seq > $1",
+                    " ORDER BY seq LIMIT $2"
+                ))
+                .bind(after_seq)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok($crate::audit::AuditEntry {
+                            seq: row.try_get("seq")?,
+                            occurred_at: row.try_get("occurred_at")?,
+                            actor: row.try_get("actor")?,
+                            daycare_id: row.try_get("daycare_id")?,
+                            action: row.try_get("action")?,
+                            subject: row.try_get("subject")?,
+                            referral_ids: row.try_get("referral_ids")?,
+                            reason: row.try_get("reason")?,
+                            prev_hash: row.try_get("prev_hash")?,
+                            entry_hash: row.try_get("entry_hash")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn audit_checkpoints(
+                &self,
+            ) -> Result<Vec<$crate::audit::Checkpoint>, $crate::store::StoreError> {
+                let rows = sqlx::query(
+                    "SELECT seq, entry_hash, signed_at, signature FROM audit_checkpoints ORDER BY seq",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(checkpoint_from_row).collect()
+            }
+
+            async fn last_audit_checkpoint(
+                &self,
+            ) -> Result<Option<$crate::audit::Checkpoint>, $crate::store::StoreError> {
+                let row = sqlx::query(
+                    "SELECT seq, entry_hash, signed_at, signature FROM audit_checkpoints ORDER BY seq DESC LIMIT 1",
+                )
+                .fetch_optional(&self.pool)
+                .await?;
+                row.as_ref().map(checkpoint_from_row).transpose()
+            }
+
+            async fn add_audit_checkpoint(
+                &self,
+                checkpoint: &$crate::audit::Checkpoint,
+            ) -> Result<(), $crate::store::StoreError> {
+                sqlx::query(
+                    "INSERT INTO audit_checkpoints (seq, entry_hash, signed_at, signature) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(checkpoint.seq)
+                .bind(checkpoint.entry_hash.as_slice())
+                .bind(checkpoint.signed_at.as_str())
+                .bind(checkpoint.signature.as_slice())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
             }
 
             async fn insert_seed(
                 &self,
                 batch: &$crate::store::SeedBatch,
-                event: &$crate::store::SecurityEvent,
+                event: &$crate::store::AuditEvent,
             ) -> Result<(), $crate::store::StoreError> {
                 let mut tx = self.pool.begin().await?;
                 for chunk in batch.daycares.chunks($crate::store::sql::SEED_ROWS_PER_STATEMENT) {
@@ -362,20 +441,54 @@ macro_rules! impl_storage {
             Ok(())
         }
 
+        /// Appends `event` to the audit chain inside `tx`: the work and its entry commit or fail
+        /// together. Taking the head row first orders concurrent appends.
         async fn insert_event(
             tx: &mut sqlx::Transaction<'_, $db>,
-            event: &$crate::store::SecurityEvent,
+            event: &$crate::store::AuditEvent,
         ) -> Result<(), $crate::store::StoreError> {
-            sqlx::query(
-                "INSERT INTO security_events (occurred_at, actor, action, subject) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(event.occurred_at)
-            .bind(event.actor.as_str())
-            .bind(event.action.as_str())
-            .bind(event.subject.as_str())
+            use sqlx::Row as _;
+            sqlx::query("UPDATE audit_head SET appends = appends + 1 WHERE id = 1")
+                .execute(&mut **tx)
+                .await?;
+            let tip = sqlx::query("SELECT seq, entry_hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&mut **tx)
+                .await?;
+            let (prev_seq, prev_hash): (i64, Vec<u8>) = match tip {
+                Some(row) => (row.try_get("seq")?, row.try_get("entry_hash")?),
+                None => (0, $crate::audit::GENESIS_HASH.to_vec()),
+            };
+            let entry = $crate::audit::AuditEntry::chain(event, prev_seq, &prev_hash);
+            sqlx::query(concat!(
+                "INSERT INTO audit_log (seq, occurred_at, actor, daycare_id, action, subject,",
+                " referral_ids, reason, prev_hash, entry_hash)",
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+            ))
+            .bind(entry.seq)
+            .bind(entry.occurred_at.as_str())
+            .bind(entry.actor.as_str())
+            .bind(entry.daycare_id.as_str())
+            .bind(entry.action.as_str())
+            .bind(entry.subject.as_str())
+            .bind(entry.referral_ids.as_str())
+            .bind(entry.reason.as_str())
+            .bind(entry.prev_hash.as_slice())
+            .bind(entry.entry_hash.as_slice())
             .execute(&mut **tx)
             .await?;
             Ok(())
+        }
+
+        fn checkpoint_from_row(
+            row: &<$db as sqlx::Database>::Row,
+        ) -> Result<$crate::audit::Checkpoint, $crate::store::StoreError> {
+            use sqlx::Row as _;
+            Ok($crate::audit::Checkpoint {
+                seq: row.try_get("seq")?,
+                entry_hash: row.try_get("entry_hash")?,
+                signed_at: row.try_get("signed_at")?,
+                signature: row.try_get("signature")?,
+            })
         }
 
         fn daycare_from_row(

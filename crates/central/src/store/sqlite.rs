@@ -37,6 +37,11 @@ impl SqliteStore {
         Ok(SqliteStore { pool })
     }
 
+    /// The connection pool, for operator tooling and tests that inspect the tables directly.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
     /// Closes the pool (waits for connections to finish).
     pub async fn close(&self) {
         self.pool.close().await;

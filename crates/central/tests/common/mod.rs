@@ -295,7 +295,7 @@ impl<S: Storage> Harness<S> {
     }
 
     pub async fn event_count(&self) -> i64 {
-        self.store.security_event_count().await.expect("events")
+        self.store.audit_entry_count().await.expect("events")
     }
 }
 

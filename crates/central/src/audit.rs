@@ -1,0 +1,509 @@
+//! The tamper-evident audit log: a hash chain of entries with signed checkpoints.
+//!
+//! Every entry's hash is SHA-256 over a length-prefixed encoding of its sequence number, its
+//! fields and the previous entry's hash ([`entry_hash`]), so editing, deleting, reordering or
+//! inserting a row breaks the chain at that row or the next. The hash alone does not stop
+//! someone with write access from rebuilding the chain after a change, so a checkpoint task
+//! signs the tip with an Ed25519 key that lives in a file the database never sees
+//! ([`CheckpointSigner`]); [`verify`] checks every checkpoint against the public key.
+//! Entries after the last checkpoint are protected by the chain only: [`VerifyReport`] says how
+//! many there are.
+//!
+//! The storage layer appends entries in the same transaction as the work they record, and the
+//! service's database role may only INSERT into the audit tables (SQLite triggers; PostgreSQL
+//! triggers and grants, see the migrations).
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use ring::signature::{Ed25519KeyPair, KeyPair as _, UnparsedPublicKey, ED25519};
+
+use crate::store::{AuditEvent, Storage, StoreError};
+
+/// Length of an entry hash (SHA-256).
+pub const HASH_LEN: usize = 32;
+
+/// The previous hash of the first entry.
+pub const GENESIS_HASH: [u8; HASH_LEN] = [0; HASH_LEN];
+
+/// Entries read per round trip while verifying.
+const VERIFY_PAGE: i64 = 10_000;
+
+/// Domain separation: a hash or signature made for something else never passes as ours.
+const ENTRY_CONTEXT: &[u8] = b"placeforte-audit-entry-v1";
+const CHECKPOINT_CONTEXT: &[u8] = b"placeforte-audit-checkpoint-v1";
+
+/// One stored entry, exactly as hashed: every field is the text that went into the hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// Position in the chain, from 1, without gaps.
+    pub seq: i64,
+    /// RFC 3339, microseconds, `Z`.
+    pub occurred_at: String,
+    /// `operator:<login>` or `device:<id>`.
+    pub actor: String,
+    /// The daycare's id, or empty.
+    pub daycare_id: String,
+    /// Dotted action name.
+    pub action: String,
+    /// The id acted on.
+    pub subject: String,
+    /// Referral ids, comma-separated, or empty.
+    pub referral_ids: String,
+    /// Reason code, or empty.
+    pub reason: String,
+    /// The previous entry's hash ([`GENESIS_HASH`] for the first).
+    pub prev_hash: Vec<u8>,
+    /// This entry's hash.
+    pub entry_hash: Vec<u8>,
+}
+
+impl AuditEntry {
+    /// The entry that chains `event` after `prev` (sequence `prev_seq`, hash `prev_hash`).
+    pub fn chain(event: &AuditEvent, prev_seq: i64, prev_hash: &[u8]) -> AuditEntry {
+        let mut entry = AuditEntry {
+            seq: prev_seq + 1,
+            occurred_at: instant_text(event.occurred_at),
+            actor: event.actor.clone(),
+            daycare_id: event.daycare_id.map(|d| d.to_string()).unwrap_or_default(),
+            action: event.action.clone(),
+            subject: event.subject.clone(),
+            referral_ids: event
+                .referral_ids
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(","),
+            reason: event.reason.clone().unwrap_or_default(),
+            prev_hash: prev_hash.to_vec(),
+            entry_hash: Vec::new(),
+        };
+        entry.entry_hash = entry_hash(&entry).to_vec();
+        entry
+    }
+}
+
+/// The text an instant is stored and hashed as (the same on both backends).
+pub fn instant_text(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// SHA-256 over the context, the sequence number, each field with its length, and the previous
+/// hash. Lengths make the encoding unambiguous: no two entries share an input.
+pub fn entry_hash(entry: &AuditEntry) -> [u8; HASH_LEN] {
+    let mut context = ring::digest::Context::new(&ring::digest::SHA256);
+    context.update(ENTRY_CONTEXT);
+    context.update(&entry.seq.to_be_bytes());
+    for field in [
+        entry.occurred_at.as_bytes(),
+        entry.actor.as_bytes(),
+        entry.daycare_id.as_bytes(),
+        entry.action.as_bytes(),
+        entry.subject.as_bytes(),
+        entry.referral_ids.as_bytes(),
+        entry.reason.as_bytes(),
+        entry.prev_hash.as_slice(),
+    ] {
+        context.update(&(field.len() as u64).to_be_bytes());
+        context.update(field);
+    }
+    let digest = context.finish();
+    let mut out = [0u8; HASH_LEN];
+    out.copy_from_slice(digest.as_ref());
+    out
+}
+
+/// A signed statement that the chain's entry `seq` has hash `entry_hash`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// The entry signed.
+    pub seq: i64,
+    /// Its hash.
+    pub entry_hash: Vec<u8>,
+    /// When it was signed (RFC 3339 text, as signed).
+    pub signed_at: String,
+    /// Ed25519 signature over [`checkpoint_message`].
+    pub signature: Vec<u8>,
+}
+
+/// What a checkpoint's signature covers.
+pub fn checkpoint_message(seq: i64, entry_hash: &[u8], signed_at: &str) -> Vec<u8> {
+    let mut message = CHECKPOINT_CONTEXT.to_vec();
+    message.extend_from_slice(&seq.to_be_bytes());
+    message.extend_from_slice(entry_hash);
+    message.extend_from_slice(signed_at.as_bytes());
+    message
+}
+
+/// A key file could not be made or read.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditKeyError {
+    /// Reading or writing failed.
+    #[error("cannot access the audit key file {}: {source}", path.display())]
+    Io {
+        /// Which file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The file does not hold a key of the right kind.
+    #[error("the audit key file {} does not hold an Ed25519 key", .0.display())]
+    Invalid(PathBuf),
+    /// The file exists: keys are never overwritten.
+    #[error("{} already exists; init never overwrites keys", .0.display())]
+    Exists(PathBuf),
+    /// The system random source failed.
+    #[error("the system random source failed")]
+    Random,
+}
+
+/// The checkpoint signing key (Ed25519, separate from the TLS CA). `Debug` shows only the public
+/// key.
+pub struct CheckpointSigner {
+    key: Ed25519KeyPair,
+}
+
+impl std::fmt::Debug for CheckpointSigner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CheckpointSigner")
+            .field("public_key", &hex_text(self.public_key()))
+            .finish()
+    }
+}
+
+impl CheckpointSigner {
+    /// Makes a new key and writes it (PKCS#8, hex, mode 0600) to `key_path` and its public key
+    /// (hex) to `public_path`. Refuses to replace either file.
+    pub fn generate(key_path: &Path, public_path: &Path) -> Result<(), AuditKeyError> {
+        for path in [key_path, public_path] {
+            if path.exists() {
+                return Err(AuditKeyError::Exists(path.to_path_buf()));
+            }
+        }
+        let rng = ring::rand::SystemRandom::new();
+        let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng).map_err(|_| AuditKeyError::Random)?;
+        let key = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref())
+            .map_err(|_| AuditKeyError::Invalid(key_path.to_path_buf()))?;
+        write_new(key_path, &hex_text(pkcs8.as_ref()))?;
+        write_new(public_path, &hex_text(key.public_key().as_ref()))?;
+        Ok(())
+    }
+
+    /// Reads the key written by [`CheckpointSigner::generate`].
+    pub fn load(key_path: &Path) -> Result<CheckpointSigner, AuditKeyError> {
+        let text = read(key_path)?;
+        let bytes =
+            hex_bytes(&text).ok_or_else(|| AuditKeyError::Invalid(key_path.to_path_buf()))?;
+        let key = Ed25519KeyPair::from_pkcs8(&bytes)
+            .map_err(|_| AuditKeyError::Invalid(key_path.to_path_buf()))?;
+        Ok(CheckpointSigner { key })
+    }
+
+    /// A key made in memory (tests and benchmarks).
+    pub fn ephemeral() -> Result<CheckpointSigner, AuditKeyError> {
+        let rng = ring::rand::SystemRandom::new();
+        let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng).map_err(|_| AuditKeyError::Random)?;
+        let key = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).map_err(|_| AuditKeyError::Random)?;
+        Ok(CheckpointSigner { key })
+    }
+
+    /// The public key verifiers need.
+    pub fn public_key(&self) -> &[u8] {
+        self.key.public_key().as_ref()
+    }
+
+    /// Signs entry `seq` with hash `entry_hash` at `now`.
+    pub fn sign(&self, seq: i64, entry_hash: &[u8], now: DateTime<Utc>) -> Checkpoint {
+        let signed_at = instant_text(now);
+        let signature = self
+            .key
+            .sign(&checkpoint_message(seq, entry_hash, &signed_at))
+            .as_ref()
+            .to_vec();
+        Checkpoint {
+            seq,
+            entry_hash: entry_hash.to_vec(),
+            signed_at,
+            signature,
+        }
+    }
+}
+
+/// Reads a public key file written by [`CheckpointSigner::generate`].
+pub fn load_public_key(path: &Path) -> Result<Vec<u8>, AuditKeyError> {
+    let text = read(path)?;
+    hex_bytes(&text)
+        .filter(|bytes| bytes.len() == 32)
+        .ok_or_else(|| AuditKeyError::Invalid(path.to_path_buf()))
+}
+
+/// When to sign a checkpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckpointPolicy {
+    /// After this many entries since the last checkpoint.
+    pub every_entries: i64,
+    /// Or this long after the last checkpoint, if anything was appended since.
+    pub every: chrono::Duration,
+}
+
+impl Default for CheckpointPolicy {
+    fn default() -> Self {
+        CheckpointPolicy {
+            every_entries: 1_000,
+            every: chrono::Duration::minutes(5),
+        }
+    }
+}
+
+/// Signs the tip of the chain if `policy` says it is time (or `force` and anything is unsigned).
+/// Returns the checkpoint written, if any.
+pub async fn checkpoint_if_due<S: Storage>(
+    store: &S,
+    signer: &CheckpointSigner,
+    policy: CheckpointPolicy,
+    now: DateTime<Utc>,
+    force: bool,
+) -> Result<Option<Checkpoint>, StoreError> {
+    let Some((tip_seq, tip_hash)) = store.audit_tip().await? else {
+        return Ok(None);
+    };
+    let last = store.last_audit_checkpoint().await?;
+    let due = match &last {
+        None => true,
+        Some(last) if last.seq >= tip_seq => false,
+        Some(last) => {
+            let signed_at = DateTime::parse_from_rfc3339(&last.signed_at)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| StoreError::Corrupt("checkpoint time".to_owned()))?;
+            force || tip_seq - last.seq >= policy.every_entries || now - signed_at >= policy.every
+        }
+    };
+    if !due {
+        return Ok(None);
+    }
+    let checkpoint = signer.sign(tip_seq, &tip_hash, now);
+    store.add_audit_checkpoint(&checkpoint).await?;
+    Ok(Some(checkpoint))
+}
+
+/// What is wrong with the first bad entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// The entry is not there (deleted, or the rows were renumbered).
+    Missing,
+    /// The entry's fields do not hash to its stored hash (edited).
+    Altered,
+    /// The entry does not chain onto the one before (reordered, or a row inserted before it).
+    BrokenLink,
+    /// A checkpoint signed another hash for this entry.
+    CheckpointMismatch,
+    /// A checkpoint's signature does not verify with the public key.
+    BadSignature,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Problem::Missing => "missing (deleted or renumbered)",
+            Problem::Altered => "altered (its fields do not match its hash)",
+            Problem::BrokenLink => "does not chain onto the previous entry (reordered or inserted)",
+            Problem::CheckpointMismatch => "differs from what a signed checkpoint recorded",
+            Problem::BadSignature => "its checkpoint's signature does not verify",
+        })
+    }
+}
+
+/// The first bad entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadEntry {
+    /// Its sequence number.
+    pub seq: i64,
+    /// What is wrong.
+    pub problem: Problem,
+}
+
+/// The outcome of [`verify`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// Entries read.
+    pub entries: i64,
+    /// Checkpoints checked.
+    pub checkpoints: usize,
+    /// Entries after the last checkpoint (protected by the chain only).
+    pub unsigned_tail: i64,
+    /// The first bad entry, if any.
+    pub first_bad: Option<BadEntry>,
+}
+
+/// Checks the whole chain and every checkpoint; stops at the first bad entry.
+pub async fn verify<S: Storage>(store: &S, public_key: &[u8]) -> Result<VerifyReport, StoreError> {
+    let checkpoints: BTreeMap<i64, Checkpoint> = store
+        .audit_checkpoints()
+        .await?
+        .into_iter()
+        .map(|c| (c.seq, c))
+        .collect();
+    let key = UnparsedPublicKey::new(&ED25519, public_key);
+    let mut report = VerifyReport {
+        entries: 0,
+        checkpoints: 0,
+        unsigned_tail: 0,
+        first_bad: None,
+    };
+    let bad = |mut report: VerifyReport, seq, problem| {
+        report.first_bad = Some(BadEntry { seq, problem });
+        Ok(report)
+    };
+    let mut prev_seq = 0i64;
+    let mut prev_hash = GENESIS_HASH.to_vec();
+    loop {
+        let page = store.audit_entries(prev_seq, VERIFY_PAGE).await?;
+        let Some(last) = page.last().map(|e| e.seq) else {
+            break;
+        };
+        for entry in page {
+            if entry.seq != prev_seq + 1 {
+                return bad(report, prev_seq + 1, Problem::Missing);
+            }
+            if entry.prev_hash != prev_hash {
+                return bad(report, entry.seq, Problem::BrokenLink);
+            }
+            if entry_hash(&entry).as_slice() != entry.entry_hash.as_slice() {
+                return bad(report, entry.seq, Problem::Altered);
+            }
+            if let Some(checkpoint) = checkpoints.get(&entry.seq) {
+                if checkpoint.entry_hash != entry.entry_hash {
+                    return bad(report, entry.seq, Problem::CheckpointMismatch);
+                }
+                let message = checkpoint_message(
+                    checkpoint.seq,
+                    &checkpoint.entry_hash,
+                    &checkpoint.signed_at,
+                );
+                if key.verify(&message, &checkpoint.signature).is_err() {
+                    return bad(report, entry.seq, Problem::BadSignature);
+                }
+                report.checkpoints += 1;
+            }
+            report.entries += 1;
+            prev_seq = entry.seq;
+            prev_hash = entry.entry_hash;
+        }
+        if last < prev_seq {
+            break;
+        }
+    }
+    // A checkpoint beyond the end means the tail was cut off.
+    if checkpoints.keys().any(|&seq| seq > prev_seq) {
+        return bad(report, prev_seq + 1, Problem::Missing);
+    }
+    let last_signed = checkpoints.keys().next_back().copied().unwrap_or(0);
+    report.unsigned_tail = prev_seq - last_signed;
+    Ok(report)
+}
+
+fn hex_text(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn hex_bytes(text: &str) -> Option<Vec<u8>> {
+    let text = text.trim();
+    if text.len() % 2 != 0 {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+fn read(path: &Path) -> Result<String, AuditKeyError> {
+    std::fs::read_to_string(path).map_err(|source| AuditKeyError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn write_new(path: &Path, contents: &str) -> Result<(), AuditKeyError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let io = |source| AuditKeyError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = options.open(path).map_err(io)?;
+    file.write_all(contents.as_bytes()).map_err(io)?;
+    file.sync_all().map_err(io)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(action: &str) -> AuditEvent {
+        AuditEvent::new(
+            DateTime::from_timestamp(1_750_000_000, 123_456_789).unwrap_or_default(),
+            "operator:test".to_owned(),
+            action,
+            "daycare:x".to_owned(),
+        )
+    }
+
+    #[test]
+    fn every_field_and_the_link_change_the_hash() {
+        let first = AuditEntry::chain(&event("a"), 0, &GENESIS_HASH);
+        let second = AuditEntry::chain(&event("a"), 1, &first.entry_hash);
+        assert_ne!(
+            first.entry_hash, second.entry_hash,
+            "seq and link are hashed"
+        );
+        let mut edited = first.clone();
+        edited.reason = "x".to_owned();
+        assert_ne!(entry_hash(&edited).to_vec(), first.entry_hash);
+        // Moving a byte between two fields changes the hash (length prefixes).
+        let mut shifted = first.clone();
+        shifted.actor.push('a');
+        shifted.action = String::new();
+        assert_ne!(entry_hash(&shifted).to_vec(), first.entry_hash);
+        assert_eq!(first.occurred_at, "2025-06-15T15:06:40.123456Z");
+    }
+
+    #[test]
+    fn checkpoints_verify_only_with_their_key() {
+        let signer = CheckpointSigner::ephemeral().expect("key");
+        let other = CheckpointSigner::ephemeral().expect("key");
+        let checkpoint = signer.sign(7, &[1; 32], Utc::now());
+        let message = checkpoint_message(7, &[1; 32], &checkpoint.signed_at);
+        assert!(UnparsedPublicKey::new(&ED25519, signer.public_key())
+            .verify(&message, &checkpoint.signature)
+            .is_ok());
+        assert!(UnparsedPublicKey::new(&ED25519, other.public_key())
+            .verify(&message, &checkpoint.signature)
+            .is_err());
+        assert!(!format!("{signer:?}").is_empty());
+    }
+
+    #[test]
+    fn key_files_round_trip_and_are_never_overwritten() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let key = dir.path().join("audit.key");
+        let public = dir.path().join("audit.pub");
+        CheckpointSigner::generate(&key, &public).expect("generate");
+        let signer = CheckpointSigner::load(&key).expect("load");
+        assert_eq!(
+            load_public_key(&public).expect("public"),
+            signer.public_key()
+        );
+        assert!(matches!(
+            CheckpointSigner::generate(&key, &public),
+            Err(AuditKeyError::Exists(_))
+        ));
+    }
+}
