@@ -748,7 +748,7 @@ impl<'a, K: Clone + Ord> Problem<'a, K> {
                 if (from == other_group) == together {
                     break;
                 }
-                if !self.free.contains(&mover) || self.current_group(mover) == Some(from) {
+                if self.free_position[mover].is_none() || self.current_group(mover) == Some(from) {
                     continue;
                 }
                 let targets: Vec<usize> = if together {
