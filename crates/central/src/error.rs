@@ -36,6 +36,10 @@ pub enum ApiFailure {
     /// 400 `malformed_body`: not JSON, wrong types, unknown or missing fields.
     #[error("malformed request body: {0}")]
     MalformedBody(String),
+    /// 422 `invalid_vacancy`: the declaration is well-formed but breaks a rule (places, dates,
+    /// label).
+    #[error("invalid vacancy: {0}")]
+    InvalidVacancy(&'static str),
     /// 404 `not_found`.
     #[error("no such resource")]
     NotFound,
@@ -59,6 +63,7 @@ impl ApiFailure {
             ApiFailure::RenewalTooEarly => (StatusCode::CONFLICT, "renewal_too_early"),
             ApiFailure::BodyTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
             ApiFailure::MalformedBody(_) => (StatusCode::BAD_REQUEST, "malformed_body"),
+            ApiFailure::InvalidVacancy(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_vacancy"),
             ApiFailure::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             ApiFailure::Storage(_) | ApiFailure::Authority(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")

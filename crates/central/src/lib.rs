@@ -11,6 +11,9 @@
 //!   is refused on its next request, even on a connection opened before the revocation.
 //! - Storage is the [`Storage`] trait, on SQLite ([`SqliteStore`]) or PostgreSQL
 //!   ([`PostgresStore`]).
+//! - Daycares declare vacancies (`POST /v1/vacancies`); the [`referrals`] engine refers
+//!   candidates in the regulated order of `crates/domain`, a bounded number per place, in the
+//!   same transaction as the audit entry that names every referral.
 //! - [`app`] and [`enrolment_app`] build the routers; [`serve`] runs one on a [`TlsListener`];
 //!   [`start`] binds and runs both.
 #![forbid(unsafe_code)]
@@ -26,6 +29,7 @@ pub mod identity;
 mod idle;
 pub mod init;
 pub mod operator;
+pub mod referrals;
 mod routes;
 pub mod secret;
 pub mod seed;
@@ -41,6 +45,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 use placeforte_protocol::device::{CRL_PATH, ENROL_PATH, HEALTH_PATH, RENEW_PATH, WHOAMI_PATH};
+use placeforte_protocol::referrals::VACANCIES_PATH;
 use placeforte_protocol::MAX_REQUEST_BODY_BYTES;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -61,6 +66,7 @@ pub fn app<S: Storage>(state: AppState<S>) -> Router {
         .route(WHOAMI_PATH, get(routes::whoami))
         .route(RENEW_PATH, post(routes::renew::<S>))
         .route(CRL_PATH, get(routes::crl::<S>))
+        .route(VACANCIES_PATH, post(routes::declare_vacancy::<S>))
         .fallback(routes::not_found)
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BODY_BYTES))
         .with_state(state)

@@ -9,10 +9,14 @@ use placeforte_protocol::device::{DeviceCertificate, EnrolRequest, RenewRequest,
 use placeforte_protocol::{DeviceId, HealthResponse, PROTOCOL_VERSION};
 use serde::de::DeserializeOwned;
 
+use placeforte_domain::QUEBEC_2025;
+use placeforte_protocol::referrals::{DeclareVacancy, VacancyDeclared};
+
 use crate::ca::{CaError, DeviceCertificatePem};
 use crate::enrolment_code;
 use crate::error::ApiFailure;
 use crate::identity::DeviceIdentity;
+use crate::referrals;
 use crate::state::AppState;
 use crate::store::{AuditEvent, DeviceRecord, IssuedCertificate, Storage};
 
@@ -212,4 +216,31 @@ fn answer<S>(
         not_after: issued.not_after,
         renew_after: renew_after(issued.not_before, issued.not_after),
     }
+}
+
+pub(crate) async fn declare_vacancy<S: Storage>(
+    identity: DeviceIdentity,
+    State(state): State<AppState<S>>,
+    ApiJson(request): ApiJson<DeclareVacancy>,
+) -> Result<(StatusCode, Json<VacancyDeclared>), ApiFailure> {
+    let now = state.clock.now();
+    let rules = &QUEBEC_2025;
+    let vacancy = referrals::vacancy_from_request(request, &identity, now, rules)?;
+    let made = state
+        .store
+        .declare_vacancy(&vacancy, |candidates| {
+            let made = referrals::plan_referrals(&vacancy, candidates, now, rules);
+            let event = referrals::declaration_event(&vacancy, &made, &identity);
+            (made, event)
+        })
+        .await?;
+    tracing::info!(vacancy = %vacancy.id, daycare = %vacancy.daycare_id, referrals = made.len(), "vacancy declared");
+    Ok((
+        StatusCode::CREATED,
+        Json(VacancyDeclared {
+            vacancy_id: vacancy.id,
+            referrals: u32::try_from(made.len()).unwrap_or(u32::MAX),
+            answer_by: referrals::answer_by(now.date_naive(), rules),
+        }),
+    ))
 }

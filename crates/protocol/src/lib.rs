@@ -18,6 +18,7 @@
 pub mod device;
 mod ids;
 pub mod invite;
+pub mod referrals;
 
 use serde::{Deserialize, Serialize};
 

@@ -19,8 +19,9 @@ use crate::audit::{AuditEntry, Checkpoint};
 
 pub use postgres::PostgresStore;
 pub use records::{
-    AuditEvent, DaycareRecord, DeviceRecord, EnrolmentCodeRecord, IssuedCertificate,
-    RegistrationChoice, RegistrationRecord, RevokedCertificate, SeedBatch,
+    AuditEvent, CandidateRecord, DaycareRecord, DeviceRecord, EnrolmentCodeRecord,
+    IssuedCertificate, ReferralRecord, RegistrationChoice, RegistrationRecord, RevokedCertificate,
+    SeedBatch, VacancyRecord,
 };
 pub use sqlite::SqliteStore;
 
@@ -147,6 +148,24 @@ pub trait Storage: Clone + Send + Sync + 'static {
         batch: &SeedBatch,
         event: &AuditEvent,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// In one transaction: reads the registrations that chose the vacancy's daycare and may be
+    /// referred (waiting, not a honeytoken, no open referral to this daycare), lets `plan` pick
+    /// the referrals and name the audit event, then stores the vacancy, the referrals and the
+    /// event. Declarations are serialized, so two never refer the same child twice.
+    fn declare_vacancy<F>(
+        &self,
+        vacancy: &VacancyRecord,
+        plan: F,
+    ) -> impl Future<Output = Result<Vec<ReferralRecord>, StoreError>> + Send
+    where
+        F: FnOnce(Vec<CandidateRecord>) -> (Vec<ReferralRecord>, AuditEvent) + Send;
+
+    /// The referrals of one vacancy, by rank.
+    fn vacancy_referrals(
+        &self,
+        vacancy: placeforte_protocol::VacancyId,
+    ) -> impl Future<Output = Result<Vec<ReferralRecord>, StoreError>> + Send;
 
     /// Number of registrations.
     fn registration_count(&self) -> impl Future<Output = Result<i64, StoreError>> + Send;

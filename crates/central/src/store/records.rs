@@ -1,8 +1,8 @@
 //! Rows as the service sees them.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use placeforte_domain::{CategoryFacts, PriorityBasis};
-use placeforte_protocol::{DaycareId, DeviceId, ReferralId, RegistrationId};
+use placeforte_domain::{AgeClass, CategoryFacts, PriorityBasis};
+use placeforte_protocol::{DaycareId, DeviceId, ReferralId, RegistrationId, VacancyId};
 
 /// A daycare and its permit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,4 +172,65 @@ pub struct SeedBatch {
     pub choices: Vec<RegistrationChoice>,
     /// Which registrations are honeytokens.
     pub honeytokens: Vec<RegistrationId>,
+}
+
+/// A vacancy a daycare declared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VacancyRecord {
+    /// Its id.
+    pub id: VacancyId,
+    /// The declaring daycare.
+    pub daycare_id: DaycareId,
+    /// Age class of the places.
+    pub age_class: AgeClass,
+    /// How many places.
+    pub places: u32,
+    /// First day of the places.
+    pub start_date: NaiveDate,
+    /// The daycare's label for the group.
+    pub group_label: Option<String>,
+    /// When.
+    pub declared_at: DateTime<Utc>,
+    /// By which device.
+    pub declared_by: DeviceId,
+}
+
+/// What the referral engine needs of a registration: dates and category facts, no names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CandidateRecord {
+    /// The registration.
+    pub registration_id: RegistrationId,
+    /// Birth date.
+    pub birth_date: NaiveDate,
+    /// Desired entry date.
+    pub desired_entry_date: NaiveDate,
+    /// Registration date.
+    pub registered_on: NaiveDate,
+    /// Category facts.
+    pub facts: CategoryFacts,
+    /// Priority basis (used for the order; never sent to a daycare).
+    pub priority: PriorityBasis,
+}
+
+/// A referral of a registration to a daycare's vacancy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferralRecord {
+    /// Its id.
+    pub id: ReferralId,
+    /// The vacancy.
+    pub vacancy_id: VacancyId,
+    /// The daycare it is made to.
+    pub daycare_id: DaycareId,
+    /// The registration referred.
+    pub registration_id: RegistrationId,
+    /// `open` until an outcome closes it.
+    pub status: String,
+    /// 1-based rank among this vacancy's candidates.
+    pub rank: u32,
+    /// The domain's `RankReason`, JSON.
+    pub rank_reason: String,
+    /// The day the family must answer by.
+    pub answer_by: NaiveDate,
+    /// When it was made.
+    pub referred_at: DateTime<Utc>,
 }

@@ -380,6 +380,145 @@ macro_rules! impl_storage {
                 Ok(())
             }
 
+            async fn declare_vacancy<F>(
+                &self,
+                vacancy: &$crate::store::VacancyRecord,
+                plan: F,
+            ) -> Result<Vec<$crate::store::ReferralRecord>, $crate::store::StoreError>
+            where
+                F: FnOnce(Vec<$crate::store::CandidateRecord>) -> (
+                    Vec<$crate::store::ReferralRecord>,
+                    $crate::store::AuditEvent,
+                ) + Send,
+            {
+                use sqlx::Row as _;
+                let mut tx = self.pool.begin().await?;
+                // The audit head's lock first: declarations and outcomes run one at a time, so
+                // the candidates read here are still free when the referrals are written.
+                sqlx::query("UPDATE audit_head SET appends = appends WHERE id = 1")
+                    .execute(&mut *tx)
+                    .await?;
+                let rows = sqlx::query(concat!(
+                    "SELECT r.id, r.birth_date, r.desired_entry_date, r.registered_on,",
+                    " r.staff_member_child, r.same_address_as_admitted_child,",
+                    " r.already_in_subsidized_care, r.special_needs, r.socio_economic_precarity,",
+                    " r.parent_in_education",
+                    " FROM registration_choices c JOIN registrations r ON r.id = c.registration_id",
+                    " LEFT JOIN registration_states s ON s.registration_id = r.id",
+                    " WHERE c.daycare_id = $1 AND (s.status IS NULL OR s.status = 'waiting')",
+                    " AND NOT EXISTS (SELECT 1 FROM honeytoken_registrations h",
+                    "   WHERE h.registration_id = r.id)",
+                    " AND NOT EXISTS (SELECT 1 FROM referrals f WHERE f.registration_id = r.id",
+                    "   AND f.daycare_id = $1 AND f.status = 'open')"
+                ))
+                .bind(vacancy.daycare_id.as_uuid())
+                .fetch_all(&mut *tx)
+                .await?;
+                let candidates = rows
+                    .iter()
+                    .map(|row| {
+                        Ok($crate::store::CandidateRecord {
+                            registration_id: placeforte_protocol::RegistrationId::from_uuid(
+                                row.try_get("id")?,
+                            ),
+                            birth_date: row.try_get("birth_date")?,
+                            desired_entry_date: row.try_get("desired_entry_date")?,
+                            registered_on: row.try_get("registered_on")?,
+                            facts: placeforte_domain::CategoryFacts {
+                                staff_member_child: row.try_get("staff_member_child")?,
+                                same_address_as_admitted_child: row
+                                    .try_get("same_address_as_admitted_child")?,
+                                already_in_subsidized_care: row
+                                    .try_get("already_in_subsidized_care")?,
+                            },
+                            priority: placeforte_domain::PriorityBasis {
+                                special_needs: row.try_get("special_needs")?,
+                                socio_economic_precarity: row.try_get("socio_economic_precarity")?,
+                                parent_in_education: row.try_get("parent_in_education")?,
+                            },
+                        })
+                    })
+                    .collect::<Result<Vec<_>, $crate::store::StoreError>>()?;
+                let (referrals, event) = plan(candidates);
+                let places = i32::try_from(vacancy.places).map_err(|_| {
+                    $crate::store::StoreError::Corrupt("places out of range".to_owned())
+                })?;
+                sqlx::query(concat!(
+                    "INSERT INTO vacancies (id, daycare_id, age_class, places, start_date,",
+                    " group_label, declared_at, declared_by_device)",
+                    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+                ))
+                .bind(vacancy.id.as_uuid())
+                .bind(vacancy.daycare_id.as_uuid())
+                .bind(vacancy.age_class.code())
+                .bind(places)
+                .bind(vacancy.start_date)
+                .bind(vacancy.group_label.as_deref())
+                .bind(vacancy.declared_at)
+                .bind(vacancy.declared_by.as_uuid())
+                .execute(&mut *tx)
+                .await?;
+                for chunk in referrals.chunks($crate::store::sql::SEED_ROWS_PER_STATEMENT) {
+                    let mut insert = sqlx::QueryBuilder::<$db>::new(concat!(
+                        "INSERT INTO referrals (id, vacancy_id, daycare_id, registration_id,",
+                        " status, rank, rank_reason, answer_by, referred_at) "
+                    ));
+                    insert.push_values(chunk, |mut row, r| {
+                        row.push_bind(r.id.as_uuid())
+                            .push_bind(r.vacancy_id.as_uuid())
+                            .push_bind(r.daycare_id.as_uuid())
+                            .push_bind(r.registration_id.as_uuid())
+                            .push_bind(r.status.as_str())
+                            .push_bind(i32::try_from(r.rank).unwrap_or(i32::MAX))
+                            .push_bind(r.rank_reason.as_str())
+                            .push_bind(r.answer_by)
+                            .push_bind(r.referred_at);
+                    });
+                    insert.build().execute(&mut *tx).await?;
+                }
+                insert_event(&mut tx, &event).await?;
+                tx.commit().await?;
+                Ok(referrals)
+            }
+
+            async fn vacancy_referrals(
+                &self,
+                vacancy: placeforte_protocol::VacancyId,
+            ) -> Result<Vec<$crate::store::ReferralRecord>, $crate::store::StoreError> {
+                use sqlx::Row as _;
+                let rows = sqlx::query(concat!(
+                    "SELECT id, vacancy_id, daycare_id, registration_id, status, rank, rank_reason,",
+                    " answer_by, referred_at FROM referrals WHERE vacancy_id = $1 ORDER BY rank"
+                ))
+                .bind(vacancy.as_uuid())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        let rank: i32 = row.try_get("rank")?;
+                        Ok($crate::store::ReferralRecord {
+                            id: placeforte_protocol::ReferralId::from_uuid(row.try_get("id")?),
+                            vacancy_id: placeforte_protocol::VacancyId::from_uuid(
+                                row.try_get("vacancy_id")?,
+                            ),
+                            daycare_id: placeforte_protocol::DaycareId::from_uuid(
+                                row.try_get("daycare_id")?,
+                            ),
+                            registration_id: placeforte_protocol::RegistrationId::from_uuid(
+                                row.try_get("registration_id")?,
+                            ),
+                            status: row.try_get("status")?,
+                            rank: u32::try_from(rank).map_err(|_| {
+                                $crate::store::StoreError::Corrupt("negative rank".to_owned())
+                            })?,
+                            rank_reason: row.try_get("rank_reason")?,
+                            answer_by: row.try_get("answer_by")?,
+                            referred_at: row.try_get("referred_at")?,
+                        })
+                    })
+                    .collect()
+            }
+
             async fn registration_count(&self) -> Result<i64, $crate::store::StoreError> {
                 Ok(sqlx::query_scalar("SELECT COUNT(*) FROM registrations")
                     .fetch_one(&self.pool)

@@ -1,0 +1,316 @@
+//! Vacancies and referrals on both backends, over real mutual TLS.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use chrono::{Duration, NaiveDate};
+use common::{DeviceKeys, Harness};
+use placeforte_central::store::{
+    AuditEvent, RegistrationChoice, RegistrationRecord, SeedBatch, Storage,
+};
+use placeforte_domain::{
+    rank_candidates, Candidate, CandidateInput, Capacity, CategoryFacts, PriorityBasis, QUEBEC_2025,
+};
+use placeforte_protocol::referrals::{VacancyDeclared, VACANCIES_PATH};
+use placeforte_protocol::{DaycareId, RegistrationId};
+use serde_json::json;
+
+on_both_backends!(
+    a_vacancy_refers_eligible_candidates_in_the_regulated_order_with_reasons,
+    a_second_vacancy_never_refers_a_child_twice,
+    bad_declarations_are_refused_and_change_nothing,
+);
+
+struct Pool {
+    daycare: DaycareId,
+    device: DeviceKeys,
+    /// The eligible toddlers, as the domain sees them.
+    eligible: Vec<Candidate<RegistrationId>>,
+    honeytoken: RegistrationId,
+}
+
+fn registration(
+    id: RegistrationId,
+    birth: NaiveDate,
+    desired: NaiveDate,
+    n: usize,
+) -> RegistrationRecord {
+    RegistrationRecord {
+        id,
+        child_given_name: format!("Enfant{n}"),
+        child_family_name: "Synthétique".to_owned(),
+        birth_date: birth,
+        desired_entry_date: desired,
+        registered_on: birth + Duration::days(10),
+        region: "Estrie".to_owned(),
+        address_key: format!("address-{n}"),
+        parent_given_name: "Parent".to_owned(),
+        parent_family_name: "Synthétique".to_owned(),
+        parent_phone: "555-0100".to_owned(),
+        parent_email: "parent@example.invalid".to_owned(),
+        facts: CategoryFacts {
+            staff_member_child: n % 7 == 0,
+            same_address_as_admitted_child: n % 5 == 0,
+            already_in_subsidized_care: n % 3 == 0,
+        },
+        priority: PriorityBasis {
+            special_needs: n % 4 == 0,
+            socio_economic_precarity: n % 6 == 0,
+            parent_in_education: false,
+        },
+    }
+}
+
+/// Twelve eligible toddlers, two babies, one who wants to start later, one who chose another
+/// daycare, and a honeytoken toddler, all for the device's daycare.
+async fn pool<S: Storage>(h: &Harness<S>) -> Pool {
+    let device = h.enrolled_device().await;
+    let daycare = device.certificate.daycare_id;
+    let other = h.daycare().await;
+    let today = h.now().date_naive();
+    let start = today + Duration::days(30);
+    let mut batch = SeedBatch::default();
+    let mut eligible = Vec::new();
+    let choose = |batch: &mut SeedBatch, r: RegistrationRecord, daycare_id: DaycareId| {
+        batch.choices.push(RegistrationChoice {
+            registration_id: r.id,
+            daycare_id,
+            preference: 1,
+        });
+        batch.registrations.push(r);
+    };
+    for n in 0..12 {
+        let birth = today - Duration::days(700 + 3 * n as i64);
+        let desired = today - Duration::days(40 * (n as i64 % 4));
+        let r = registration(RegistrationId::random(), birth, desired, n);
+        eligible.push(
+            Candidate::parse(
+                CandidateInput {
+                    key: r.id,
+                    birth_date: r.birth_date,
+                    desired_entry: r.desired_entry_date,
+                    registered_on: r.registered_on,
+                    facts: r.facts,
+                    priority: r.priority,
+                },
+                today,
+            )
+            .unwrap(),
+        );
+        choose(&mut batch, r, daycare);
+    }
+    for n in 12..14 {
+        let r = registration(
+            RegistrationId::random(),
+            today - Duration::days(100),
+            today,
+            n,
+        );
+        choose(&mut batch, r, daycare);
+    }
+    let later = registration(
+        RegistrationId::random(),
+        today - Duration::days(700),
+        start + Duration::days(1),
+        14,
+    );
+    choose(&mut batch, later, daycare);
+    let elsewhere = registration(
+        RegistrationId::random(),
+        today - Duration::days(700),
+        today,
+        15,
+    );
+    choose(&mut batch, elsewhere, other);
+    let honeytoken = registration(
+        RegistrationId::random(),
+        today - Duration::days(700),
+        today,
+        16,
+    );
+    let honeytoken_id = honeytoken.id;
+    choose(&mut batch, honeytoken, daycare);
+    batch.honeytokens.push(honeytoken_id);
+    let event = AuditEvent::new(
+        h.now(),
+        "operator:test".to_owned(),
+        "synthetic_data.seeded",
+        "test".to_owned(),
+    );
+    h.store.insert_seed(&batch, &event).await.unwrap();
+    Pool {
+        daycare,
+        device,
+        eligible,
+        honeytoken: honeytoken_id,
+    }
+}
+
+async fn declare<S: Storage>(
+    h: &Harness<S>,
+    device: &DeviceKeys,
+    body: serde_json::Value,
+) -> (u16, String) {
+    let response = h
+        .device_client(device)
+        .post(h.api_url(VACANCIES_PATH))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}
+
+fn toddlers(h_today: NaiveDate, places: u32) -> serde_json::Value {
+    json!({
+        "age_class": "from_18_months_to_4_years",
+        "places": places,
+        "start_date": (h_today + Duration::days(30)).to_string(),
+        "group_label": "Les Hiboux",
+    })
+}
+
+async fn a_vacancy_refers_eligible_candidates_in_the_regulated_order_with_reasons<S: Storage>(
+    h: Harness<S>,
+) {
+    let pool = pool(&h).await;
+    let today = h.now().date_naive();
+    let events = h.event_count().await;
+    let (status, body) = declare(&h, &pool.device, toddlers(today, 2)).await;
+    assert_eq!(status, 201, "{body}");
+    let declared: VacancyDeclared = serde_json::from_str(&body).unwrap();
+    assert_eq!(declared.referrals, 6, "three per place");
+    assert_eq!(declared.answer_by, today + Duration::days(7));
+
+    let referrals = h
+        .store
+        .vacancy_referrals(declared.vacancy_id)
+        .await
+        .unwrap();
+    let expected = rank_candidates(&pool.eligible, Capacity::from(2), today, &QUEBEC_2025).unwrap();
+    let got: Vec<RegistrationId> = referrals.iter().map(|r| r.registration_id).collect();
+    let want: Vec<RegistrationId> = expected.iter().take(6).map(|r| r.key).collect();
+    assert_eq!(got, want, "the domain's order, first six");
+    for (referral, ranked) in referrals.iter().zip(&expected) {
+        assert_eq!(referral.rank, ranked.rank);
+        assert_eq!(referral.daycare_id, pool.daycare);
+        assert_eq!(referral.status, "open");
+        assert_eq!(referral.answer_by, today + Duration::days(7));
+        let reason: serde_json::Value = serde_json::from_str(&referral.rank_reason).unwrap();
+        assert_eq!(reason, serde_json::to_value(ranked.reason).unwrap());
+        assert_eq!(reason["rule_set"], "qc-2025");
+    }
+    assert!(
+        !got.contains(&pool.honeytoken),
+        "honeytokens are never referred"
+    );
+
+    // One audit entry names the vacancy, the daycare and every referral; no personal data.
+    assert_eq!(h.event_count().await, events + 1);
+    let entry = h.store.audit_entries(events, 10).await.unwrap().remove(0);
+    assert_eq!(entry.action, "vacancy.declared");
+    assert_eq!(entry.daycare_id, pool.daycare.to_string());
+    assert_eq!(entry.subject, format!("vacancy:{}", declared.vacancy_id));
+    let ids: Vec<String> = referrals.iter().map(|r| r.id.to_string()).collect();
+    assert_eq!(entry.referral_ids, ids.join(","));
+    assert!(!format!("{entry:?}").contains("Synthétique"));
+}
+
+async fn a_second_vacancy_never_refers_a_child_twice<S: Storage>(h: Harness<S>) {
+    let pool = pool(&h).await;
+    let today = h.now().date_naive();
+    let (status, body) = declare(&h, &pool.device, toddlers(today, 2)).await;
+    assert_eq!(status, 201, "{body}");
+    let first: VacancyDeclared = serde_json::from_str(&body).unwrap();
+    let (status, body) = declare(&h, &pool.device, toddlers(today, 10)).await;
+    assert_eq!(status, 201, "{body}");
+    let second: VacancyDeclared = serde_json::from_str(&body).unwrap();
+    assert_eq!(second.referrals, 6, "the six not referred yet, no more");
+    let mut all: Vec<RegistrationId> = h
+        .store
+        .vacancy_referrals(first.vacancy_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .chain(h.store.vacancy_referrals(second.vacancy_id).await.unwrap())
+        .map(|r| r.registration_id)
+        .collect();
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 12);
+    // Babies: nobody else qualifies.
+    let (status, body) = declare(
+        &h,
+        &pool.device,
+        json!({"age_class": "under_18_months", "places": 1, "start_date": (today + Duration::days(30)).to_string()}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let babies: VacancyDeclared = serde_json::from_str(&body).unwrap();
+    assert_eq!(babies.referrals, 2);
+}
+
+async fn bad_declarations_are_refused_and_change_nothing<S: Storage>(h: Harness<S>) {
+    let pool = pool(&h).await;
+    let today = h.now().date_naive();
+    let events = h.event_count().await;
+    let start = (today + Duration::days(30)).to_string();
+    let cases = [
+        (
+            json!({"age_class": "four_years", "places": 0, "start_date": start}),
+            422,
+            "invalid_vacancy",
+        ),
+        (
+            json!({"age_class": "four_years", "places": 101, "start_date": start}),
+            422,
+            "invalid_vacancy",
+        ),
+        (
+            json!({"age_class": "four_years", "places": 1, "start_date": (today - Duration::days(1)).to_string()}),
+            422,
+            "invalid_vacancy",
+        ),
+        (
+            json!({"age_class": "four_years", "places": 1, "start_date": start, "group_label": "x".repeat(61)}),
+            422,
+            "invalid_vacancy",
+        ),
+        (
+            json!({"age_class": "four_years", "places": 1, "start_date": start, "group_label": "a\u{0}b"}),
+            422,
+            "invalid_vacancy",
+        ),
+        (
+            json!({"age_class": "teens", "places": 1, "start_date": start}),
+            400,
+            "malformed_body",
+        ),
+        (
+            json!({"age_class": "four_years", "places": -1, "start_date": start}),
+            400,
+            "malformed_body",
+        ),
+        (
+            json!({"age_class": "four_years", "places": 1, "start_date": "01/09/2026"}),
+            400,
+            "malformed_body",
+        ),
+        (
+            json!({"age_class": "four_years", "places": 1, "start_date": start, "daycare_id": pool.daycare}),
+            400,
+            "malformed_body",
+        ),
+    ];
+    for (body, status, code) in cases {
+        let (got, answer) = declare(&h, &pool.device, body.clone()).await;
+        assert_eq!(got, status, "{body}: {answer}");
+        assert_eq!(common::api_error(&answer).code, code, "{body}");
+    }
+    assert_eq!(
+        h.event_count().await,
+        events,
+        "nothing written, nothing audited"
+    );
+}

@@ -1,0 +1,37 @@
+-- Central service, part 2: vacancies a daycare declares and the referrals made for them.
+
+CREATE TABLE vacancies (
+    id BLOB PRIMARY KEY NOT NULL,
+    daycare_id BLOB NOT NULL REFERENCES daycares (id),
+    age_class TEXT NOT NULL,
+    places INTEGER NOT NULL CHECK (places >= 1),
+    start_date TEXT NOT NULL,
+    group_label TEXT,
+    declared_at TEXT NOT NULL,
+    declared_by_device BLOB NOT NULL REFERENCES devices (id)
+);
+CREATE INDEX vacancies_daycare ON vacancies (daycare_id);
+
+-- A registration's offer state (crates/domain's RegistrationState); no row means waiting with
+-- no missed deadline.
+CREATE TABLE registration_states (
+    registration_id BLOB PRIMARY KEY NOT NULL REFERENCES registrations (id),
+    status TEXT NOT NULL,
+    missed_deadlines INTEGER NOT NULL
+);
+
+-- rank_reason is the domain's RankReason as JSON, kept to explain the rank later; the rule set
+-- id inside it says which rules produced it.
+CREATE TABLE referrals (
+    id BLOB PRIMARY KEY NOT NULL,
+    vacancy_id BLOB NOT NULL REFERENCES vacancies (id),
+    daycare_id BLOB NOT NULL REFERENCES daycares (id),
+    registration_id BLOB NOT NULL REFERENCES registrations (id),
+    status TEXT NOT NULL,
+    rank INTEGER NOT NULL,
+    rank_reason TEXT NOT NULL,
+    answer_by TEXT NOT NULL,
+    referred_at TEXT NOT NULL
+);
+CREATE INDEX referrals_daycare ON referrals (daycare_id, status);
+CREATE INDEX referrals_registration ON referrals (registration_id);
