@@ -40,6 +40,15 @@ pub enum ApiFailure {
     /// label).
     #[error("invalid vacancy: {0}")]
     InvalidVacancy(&'static str),
+    /// 400 `malformed_query`: unknown or mistyped query parameters.
+    #[error("malformed query: {0}")]
+    MalformedQuery(String),
+    /// 400 `invalid_cursor`: the sync cursor is not one this service wrote.
+    #[error("the sync cursor is not valid; sync again without one")]
+    InvalidCursor,
+    /// 400 `page_too_large`: more referrals per page than the protocol allows.
+    #[error("the page size is over the protocol's maximum")]
+    PageTooLarge,
     /// 404 `not_found`.
     #[error("no such resource")]
     NotFound,
@@ -64,6 +73,9 @@ impl ApiFailure {
             ApiFailure::BodyTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
             ApiFailure::MalformedBody(_) => (StatusCode::BAD_REQUEST, "malformed_body"),
             ApiFailure::InvalidVacancy(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_vacancy"),
+            ApiFailure::MalformedQuery(_) => (StatusCode::BAD_REQUEST, "malformed_query"),
+            ApiFailure::InvalidCursor => (StatusCode::BAD_REQUEST, "invalid_cursor"),
+            ApiFailure::PageTooLarge => (StatusCode::BAD_REQUEST, "page_too_large"),
             ApiFailure::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             ApiFailure::Storage(_) | ApiFailure::Authority(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")

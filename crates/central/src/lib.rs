@@ -45,7 +45,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 use placeforte_protocol::device::{CRL_PATH, ENROL_PATH, HEALTH_PATH, RENEW_PATH, WHOAMI_PATH};
-use placeforte_protocol::referrals::VACANCIES_PATH;
+use placeforte_protocol::referrals::{REFERRALS_PATH, VACANCIES_PATH};
 use placeforte_protocol::MAX_REQUEST_BODY_BYTES;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -67,6 +67,7 @@ pub fn app<S: Storage>(state: AppState<S>) -> Router {
         .route(RENEW_PATH, post(routes::renew::<S>))
         .route(CRL_PATH, get(routes::crl::<S>))
         .route(VACANCIES_PATH, post(routes::declare_vacancy::<S>))
+        .route(REFERRALS_PATH, get(routes::sync_referrals::<S>))
         .fallback(routes::not_found)
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BODY_BYTES))
         .with_state(state)

@@ -10,19 +10,21 @@ use chrono::{DateTime, NaiveDate, Utc};
 use placeforte_domain::{
     rank_candidates, referable_to_vacancy, Candidate, CandidateInput, Capacity, RuleSet,
 };
-use placeforte_protocol::referrals::{DeclareVacancy, MAX_GROUP_LABEL_CHARS};
+use placeforte_protocol::referrals::{
+    DeclareVacancy, RankExplanation, RankStanding, ReferralStatus, ReferralSyncItem,
+    MAX_GROUP_LABEL_CHARS,
+};
 use placeforte_protocol::{ReferralId, VacancyId};
 
 use crate::error::ApiFailure;
 use crate::identity::DeviceIdentity;
-use crate::store::{AuditEvent, CandidateRecord, ReferralRecord, VacancyRecord};
+use crate::store::{
+    AuditEvent, CandidateRecord, ReferralRecord, ReferralSyncRow, StoreError, VacancyRecord,
+};
 
 /// Candidates referred per place: enough to fill a place when some families refuse, few
 /// enough that a daycare never holds much of the list.
 pub const REFERRALS_PER_PLACE: u32 = 3;
-
-/// Status of a referral no outcome has closed yet.
-pub const OPEN: &str = "open";
 
 /// Checks a declaration and makes the vacancy it describes.
 pub fn vacancy_from_request(
@@ -122,7 +124,7 @@ pub fn plan_referrals(
             vacancy_id: vacancy.id,
             daycare_id: vacancy.daycare_id,
             registration_id: ranked.key,
-            status: OPEN.to_owned(),
+            status: ReferralStatus::Open.code().to_owned(),
             rank: ranked.rank,
             rank_reason: serde_json::to_string(&ranked.reason).unwrap_or_default(),
             answer_by,
@@ -150,5 +152,100 @@ pub fn declaration_event(
     )
     .for_daycare(vacancy.daycare_id);
     event.referral_ids = referrals.iter().map(|r| r.id).collect();
+    event
+}
+
+/// A delta-sync cursor: the change sequence and id of the last referral sent. Opaque to the
+/// client; only this module reads or writes its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    /// Change sequence of the last referral sent.
+    pub change_seq: i64,
+    /// Its id (orders referrals sharing one change).
+    pub id: uuid::Uuid,
+}
+
+impl Cursor {
+    /// Before every change.
+    pub const START: Cursor = Cursor {
+        change_seq: -1,
+        id: uuid::Uuid::nil(),
+    };
+
+    /// Parses a cursor this service wrote; anything else is `None`.
+    pub fn parse(text: &str) -> Option<Cursor> {
+        let (seq, id) = text.split_once('.')?;
+        if seq.is_empty() || !seq.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        Some(Cursor {
+            change_seq: seq.parse().ok()?,
+            id: uuid::Uuid::try_parse(id).ok()?,
+        })
+    }
+}
+
+impl std::fmt::Display for Cursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.change_seq.max(0), self.id.simple())
+    }
+}
+
+/// The parts of the stored rank reason a sync item carries.
+#[derive(Debug, serde::Deserialize)]
+struct StoredRankReason {
+    category: placeforte_domain::Category,
+    days_since_desired_entry: i64,
+    priority: bool,
+    category_order_rank: u32,
+    standing: RankStanding,
+    rule_set: String,
+}
+
+/// The cache's view of a referral: label = given name and family initial, nothing more.
+pub fn sync_item(row: &ReferralSyncRow) -> Result<ReferralSyncItem, StoreError> {
+    let reason: StoredRankReason = serde_json::from_str(&row.rank_reason)
+        .map_err(|_| StoreError::Corrupt(format!("rank reason of referral {}", row.id)))?;
+    let status = ReferralStatus::from_code(&row.status)
+        .ok_or_else(|| StoreError::Corrupt(format!("status of referral {}", row.id)))?;
+    let label = match row.child_family_name.chars().next() {
+        Some(initial) => format!("{} {initial}.", row.child_given_name),
+        None => row.child_given_name.clone(),
+    };
+    Ok(ReferralSyncItem {
+        referral_id: row.id,
+        vacancy_id: row.vacancy_id,
+        status,
+        answer_by: row.answer_by,
+        label,
+        birth_date: row.birth_date,
+        desired_entry_date: row.desired_entry_date,
+        category: reason.category.number(),
+        priority: reason.priority,
+        sibling_referral_id: row.sibling,
+        rank_reason: RankExplanation {
+            rank: row.rank,
+            category_order_rank: reason.category_order_rank,
+            days_since_desired_entry: reason.days_since_desired_entry,
+            standing: reason.standing,
+            rule_set: reason.rule_set,
+        },
+    })
+}
+
+/// The audit event of a sync page: every referral whose personal fields were sent.
+pub fn sync_event(
+    rows: &[ReferralSyncRow],
+    identity: &DeviceIdentity,
+    now: DateTime<Utc>,
+) -> AuditEvent {
+    let mut event = AuditEvent::new(
+        now,
+        format!("device:{}", identity.certificate.device_id),
+        "referrals.synced",
+        format!("referrals:{}", rows.len()),
+    )
+    .for_daycare(identity.certificate.daycare_id);
+    event.referral_ids = rows.iter().map(|r| r.id).collect();
     event
 }

@@ -1,7 +1,7 @@
 //! Handlers: each takes state, calls the library, maps the error.
 
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Request, State};
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, Query, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
@@ -10,7 +10,9 @@ use placeforte_protocol::{DeviceId, HealthResponse, PROTOCOL_VERSION};
 use serde::de::DeserializeOwned;
 
 use placeforte_domain::QUEBEC_2025;
-use placeforte_protocol::referrals::{DeclareVacancy, VacancyDeclared};
+use placeforte_protocol::referrals::{
+    DeclareVacancy, ReferralPage, VacancyDeclared, DEFAULT_SYNC_PAGE, MAX_SYNC_PAGE,
+};
 
 use crate::ca::{CaError, DeviceCertificatePem};
 use crate::enrolment_code;
@@ -243,4 +245,52 @@ pub(crate) async fn declare_vacancy<S: Storage>(
             answer_by: referrals::answer_by(now.date_naive(), rules),
         }),
     ))
+}
+
+/// The delta sync's query string.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SyncQuery {
+    since: Option<String>,
+    limit: Option<u32>,
+}
+
+pub(crate) async fn sync_referrals<S: Storage>(
+    identity: DeviceIdentity,
+    State(state): State<AppState<S>>,
+    query: Result<Query<SyncQuery>, QueryRejection>,
+) -> Result<Json<ReferralPage>, ApiFailure> {
+    let Query(query) =
+        query.map_err(|rejection| ApiFailure::MalformedQuery(rejection.body_text()))?;
+    let limit = query.limit.unwrap_or(DEFAULT_SYNC_PAGE);
+    if limit == 0 || limit > MAX_SYNC_PAGE {
+        return Err(ApiFailure::PageTooLarge);
+    }
+    let since = match query.since.as_deref() {
+        None | Some("") => referrals::Cursor::START,
+        Some(text) => referrals::Cursor::parse(text).ok_or(ApiFailure::InvalidCursor)?,
+    };
+    let now = state.clock.now();
+    let rows = state
+        .store
+        .sync_referrals(
+            identity.certificate.daycare_id,
+            (since.change_seq, since.id),
+            i64::from(limit),
+            |rows| referrals::sync_event(rows, &identity, now),
+        )
+        .await?;
+    let cursor = rows.last().map_or(since, |last| referrals::Cursor {
+        change_seq: last.change_seq,
+        id: last.id.as_uuid(),
+    });
+    let items = rows
+        .iter()
+        .map(referrals::sync_item)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Json(ReferralPage {
+        more: items.len() == usize::try_from(limit).unwrap_or(usize::MAX),
+        referrals: items,
+        cursor: cursor.to_string(),
+    }))
 }

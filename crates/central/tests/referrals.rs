@@ -11,7 +11,9 @@ use placeforte_central::store::{
 use placeforte_domain::{
     rank_candidates, Candidate, CandidateInput, Capacity, CategoryFacts, PriorityBasis, QUEBEC_2025,
 };
-use placeforte_protocol::referrals::{VacancyDeclared, VACANCIES_PATH};
+use placeforte_protocol::referrals::{
+    ReferralPage, ReferralStatus, VacancyDeclared, REFERRALS_PATH, VACANCIES_PATH,
+};
 use placeforte_protocol::{DaycareId, RegistrationId};
 use serde_json::json;
 
@@ -19,6 +21,8 @@ on_both_backends!(
     a_vacancy_refers_eligible_candidates_in_the_regulated_order_with_reasons,
     a_second_vacancy_never_refers_a_child_twice,
     bad_declarations_are_refused_and_change_nothing,
+    delta_sync_pages_through_the_daycares_referrals_with_the_cache_fields_only,
+    bad_sync_queries_are_refused,
 );
 
 struct Pool {
@@ -43,7 +47,8 @@ fn registration(
         desired_entry_date: desired,
         registered_on: birth + Duration::days(10),
         region: "Estrie".to_owned(),
-        address_key: format!("address-{n}"),
+        // Pairs of siblings: 0 and 1, 2 and 3, ...
+        address_key: format!("address-{}", n / 2),
         parent_given_name: "Parent".to_owned(),
         parent_family_name: "Synthétique".to_owned(),
         parent_phone: "555-0100".to_owned(),
@@ -313,4 +318,151 @@ async fn bad_declarations_are_refused_and_change_nothing<S: Storage>(h: Harness<
         events,
         "nothing written, nothing audited"
     );
+}
+
+async fn sync<S: Storage>(h: &Harness<S>, device: &DeviceKeys, query: &str) -> (u16, String) {
+    let response = h
+        .device_client(device)
+        .get(h.api_url(&format!("{REFERRALS_PATH}{query}")))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}
+
+async fn delta_sync_pages_through_the_daycares_referrals_with_the_cache_fields_only<S: Storage>(
+    h: Harness<S>,
+) {
+    let pool = pool(&h).await;
+    let today = h.now().date_naive();
+    let (status, body) = declare(&h, &pool.device, toddlers(today, 4)).await;
+    assert_eq!(status, 201, "{body}");
+    let declared: VacancyDeclared = serde_json::from_str(&body).unwrap();
+    assert_eq!(declared.referrals, 12);
+    let events = h.event_count().await;
+
+    let mut cursor = String::new();
+    let mut seen = Vec::new();
+    let mut sizes = Vec::new();
+    loop {
+        let (status, body) = sync(&h, &pool.device, &format!("?limit=5&since={cursor}")).await;
+        assert_eq!(status, 200, "{body}");
+        for forbidden in [
+            "Synthétique",
+            "555-0100",
+            "parent@",
+            "address-",
+            "special_needs",
+        ] {
+            assert!(!body.contains(forbidden), "{forbidden} leaked: {body}");
+        }
+        let raw: serde_json::Value = serde_json::from_str(&body).unwrap();
+        for item in raw["referrals"].as_array().unwrap() {
+            let mut keys: Vec<&str> = item
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(String::as_str)
+                .collect();
+            keys.sort_unstable();
+            assert_eq!(
+                keys,
+                [
+                    "answer_by",
+                    "birth_date",
+                    "category",
+                    "desired_entry_date",
+                    "label",
+                    "priority",
+                    "rank_reason",
+                    "referral_id",
+                    "sibling_referral_id",
+                    "status",
+                    "vacancy_id",
+                ]
+            );
+        }
+        let page: ReferralPage = serde_json::from_value(raw).unwrap();
+        sizes.push(page.referrals.len());
+        seen.extend(page.referrals.clone());
+        cursor = page.cursor;
+        if !page.more {
+            break;
+        }
+    }
+    assert_eq!(sizes, [5, 5, 2]);
+    assert_eq!(seen.len(), 12);
+    let ids: Vec<_> = seen.iter().map(|i| i.referral_id).collect();
+    for item in &seen {
+        assert_eq!(item.vacancy_id, declared.vacancy_id);
+        assert_eq!(item.status, ReferralStatus::Open);
+        assert!(item.label.ends_with(" S."), "{}", item.label);
+        assert!((1..=5).contains(&item.category));
+        assert_eq!(item.rank_reason.rule_set, "qc-2025");
+        let sibling = item
+            .sibling_referral_id
+            .expect("every child here has a referred sibling");
+        assert!(ids.contains(&sibling) && sibling != item.referral_id);
+    }
+    let mut ranks: Vec<u32> = seen.iter().map(|i| i.rank_reason.rank).collect();
+    ranks.sort_unstable();
+    assert_eq!(ranks, (1..=12).collect::<Vec<_>>());
+
+    // Three pages of personal data, three audit entries naming exactly what was sent.
+    let entries = h.store.audit_entries(events, 10).await.unwrap();
+    assert_eq!(entries.len(), 3);
+    assert!(entries.iter().all(|e| e.action == "referrals.synced"));
+    let audited: Vec<String> = entries
+        .iter()
+        .flat_map(|e| {
+            e.referral_ids
+                .split(',')
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(
+        audited,
+        ids.iter().map(ToString::to_string).collect::<Vec<_>>()
+    );
+
+    // Nothing new: an empty page, the same cursor, no audit entry.
+    let (status, body) = sync(&h, &pool.device, &format!("?since={cursor}")).await;
+    assert_eq!(status, 200, "{body}");
+    let page: ReferralPage = serde_json::from_str(&body).unwrap();
+    assert!(page.referrals.is_empty() && !page.more);
+    assert_eq!(page.cursor, cursor);
+    assert_eq!(h.event_count().await, events + 3);
+
+    // Another daycare's device sees none of it.
+    let stranger = h.enrolled_device().await;
+    let (status, body) = sync(&h, &stranger, "").await;
+    assert_eq!(status, 200, "{body}");
+    let page: ReferralPage = serde_json::from_str(&body).unwrap();
+    assert!(page.referrals.is_empty());
+}
+
+async fn bad_sync_queries_are_refused<S: Storage>(h: Harness<S>) {
+    let device = h.enrolled_device().await;
+    let events = h.event_count().await;
+    for (query, code) in [
+        ("?limit=501", "page_too_large"),
+        ("?limit=0", "page_too_large"),
+        ("?limit=-1", "malformed_query"),
+        ("?limit=ten", "malformed_query"),
+        ("?since=garbage", "invalid_cursor"),
+        ("?since=1.not-a-uuid", "invalid_cursor"),
+        (
+            "?since=-1.00000000000000000000000000000000",
+            "invalid_cursor",
+        ),
+        ("?registration_id=x", "malformed_query"),
+        ("?name=Tremblay", "malformed_query"),
+    ] {
+        let (status, body) = sync(&h, &device, query).await;
+        assert_eq!(status, 400, "{query}: {body}");
+        assert_eq!(common::api_error(&body).code, code, "{query}");
+    }
+    assert_eq!(h.event_count().await, events);
 }

@@ -7,7 +7,7 @@
 use placeforte_domain::AgeClass;
 use serde::{Deserialize, Serialize};
 
-use crate::{Date, VacancyId};
+use crate::{Date, ReferralId, VacancyId};
 
 /// Path of the vacancy declaration endpoint (API listener).
 pub const VACANCIES_PATH: &str = "/v1/vacancies";
@@ -40,4 +40,134 @@ pub struct VacancyDeclared {
     pub referrals: u32,
     /// The day by which the referred families must answer.
     pub answer_by: Date,
+}
+
+/// Path of the delta sync of the caller's referrals (API listener): `GET` with `since` (the
+/// cursor of the last page, absent the first time) and `limit`.
+pub const REFERRALS_PATH: &str = "/v1/referrals";
+
+/// Referrals per sync page when the caller does not say.
+pub const DEFAULT_SYNC_PAGE: u32 = 200;
+
+/// Most referrals per sync page; a larger `limit` is refused (`page_too_large`).
+pub const MAX_SYNC_PAGE: u32 = 500;
+
+/// Where a referral stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferralStatus {
+    /// Waiting for the family's answer.
+    Open,
+    /// The family accepted the place.
+    Accepted,
+    /// The family refused.
+    Refused,
+    /// The family did not answer by the deadline.
+    NoAnswer,
+    /// Closed by something else: the child was placed elsewhere or the request withdrawn.
+    Closed,
+}
+
+impl ReferralStatus {
+    /// Stable code (storage and wire).
+    pub fn code(self) -> &'static str {
+        match self {
+            ReferralStatus::Open => "open",
+            ReferralStatus::Accepted => "accepted",
+            ReferralStatus::Refused => "refused",
+            ReferralStatus::NoAnswer => "no_answer",
+            ReferralStatus::Closed => "closed",
+        }
+    }
+
+    /// The status with this code.
+    pub fn from_code(code: &str) -> Option<ReferralStatus> {
+        [
+            ReferralStatus::Open,
+            ReferralStatus::Accepted,
+            ReferralStatus::Refused,
+            ReferralStatus::NoAnswer,
+            ReferralStatus::Closed,
+        ]
+        .into_iter()
+        .find(|s| s.code() == code)
+    }
+}
+
+/// Where the candidate stood relative to the vacancy's places when ranked (the domain's
+/// `Standing`, same JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RankStanding {
+    /// Within the places on the category order alone.
+    WithinPlaces,
+    /// Within the places through the priority quota.
+    PriorityQuota {
+        /// 1-based seat of the quota taken.
+        seat: u32,
+        /// Seats the quota had.
+        seats: u32,
+    },
+    /// Would have had a place on the category order, but the quota gave it to a priority
+    /// candidate.
+    DisplacedByPriorityQuota,
+    /// After the places.
+    Waiting,
+}
+
+/// Why a referral has its rank: the domain's rank reason without the dates the cache does not
+/// keep (the registration date) and never the priority basis.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RankExplanation {
+    /// 1-based rank among the vacancy's candidates.
+    pub rank: u32,
+    /// 1-based position on the category order alone, before the quota.
+    pub category_order_rank: u32,
+    /// Days from the desired entry date to the ranking day.
+    pub days_since_desired_entry: i64,
+    /// Where it stood relative to the places.
+    pub standing: RankStanding,
+    /// The rule set that ranked it.
+    pub rule_set: String,
+}
+
+/// One referral as the desktop cache keeps it: exactly DESIGN.md section 5's fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReferralSyncItem {
+    /// Opaque referral id.
+    pub referral_id: ReferralId,
+    /// The vacancy it fills.
+    pub vacancy_id: VacancyId,
+    /// Where it stands.
+    pub status: ReferralStatus,
+    /// The day the family must answer by.
+    pub answer_by: Date,
+    /// Given name and family initial ("Léa T."), for the screen.
+    pub label: String,
+    /// Birth date.
+    pub birth_date: Date,
+    /// Desired entry date.
+    pub desired_entry_date: Date,
+    /// Referral category, 1 to 5.
+    pub category: u8,
+    /// Whether it is a priority referral (never the basis).
+    pub priority: bool,
+    /// Another referral to this daycare of a child at the same address.
+    pub sibling_referral_id: Option<ReferralId>,
+    /// Why it has its rank.
+    pub rank_reason: RankExplanation,
+}
+
+/// One page of the delta sync.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReferralPage {
+    /// Referrals changed since the cursor, oldest change first.
+    pub referrals: Vec<ReferralSyncItem>,
+    /// Pass as `since` next time (opaque). Unchanged when the page is empty.
+    pub cursor: String,
+    /// Whether more changes wait: ask again at once with the new cursor.
+    pub more: bool,
 }

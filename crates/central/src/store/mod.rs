@@ -20,8 +20,8 @@ use crate::audit::{AuditEntry, Checkpoint};
 pub use postgres::PostgresStore;
 pub use records::{
     AuditEvent, CandidateRecord, DaycareRecord, DeviceRecord, EnrolmentCodeRecord,
-    IssuedCertificate, ReferralRecord, RegistrationChoice, RegistrationRecord, RevokedCertificate,
-    SeedBatch, VacancyRecord,
+    IssuedCertificate, ReferralRecord, ReferralSyncRow, RegistrationChoice, RegistrationRecord,
+    RevokedCertificate, SeedBatch, VacancyRecord,
 };
 pub use sqlite::SqliteStore;
 
@@ -160,6 +160,18 @@ pub trait Storage: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<ReferralRecord>, StoreError>> + Send
     where
         F: FnOnce(Vec<CandidateRecord>) -> (Vec<ReferralRecord>, AuditEvent) + Send;
+
+    /// Up to `limit` referrals made to `daycare` changed after `after` (change sequence, id), in
+    /// change order. A non-empty page is read in the transaction that appends `event(page)`.
+    fn sync_referrals<F>(
+        &self,
+        daycare: DaycareId,
+        after: (i64, uuid::Uuid),
+        limit: i64,
+        event: F,
+    ) -> impl Future<Output = Result<Vec<ReferralSyncRow>, StoreError>> + Send
+    where
+        F: FnOnce(&[ReferralSyncRow]) -> AuditEvent + Send;
 
     /// The referrals of one vacancy, by rank.
     fn vacancy_referrals(

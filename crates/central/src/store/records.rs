@@ -234,3 +234,32 @@ pub struct ReferralRecord {
     /// When it was made.
     pub referred_at: DateTime<Utc>,
 }
+
+/// A referral as the delta sync reads it: the cache's fields and what they are made from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferralSyncRow {
+    /// The referral.
+    pub id: ReferralId,
+    /// Its vacancy.
+    pub vacancy_id: VacancyId,
+    /// Status code.
+    pub status: String,
+    /// Answer deadline.
+    pub answer_by: NaiveDate,
+    /// Rank among the vacancy's candidates.
+    pub rank: u32,
+    /// The domain's rank reason, JSON.
+    pub rank_reason: String,
+    /// The audit sequence number of its last change (the sync order).
+    pub change_seq: i64,
+    /// The child's given name (the label is made from it).
+    pub child_given_name: String,
+    /// The child's family name (only its initial leaves the service).
+    pub child_family_name: String,
+    /// Birth date.
+    pub birth_date: NaiveDate,
+    /// Desired entry date.
+    pub desired_entry_date: NaiveDate,
+    /// Another referral to the same daycare of a child at the same address.
+    pub sibling: Option<ReferralId>,
+}

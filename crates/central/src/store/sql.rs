@@ -458,10 +458,11 @@ macro_rules! impl_storage {
                 .bind(vacancy.declared_by.as_uuid())
                 .execute(&mut *tx)
                 .await?;
+                let change_seq = insert_event(&mut tx, &event).await?;
                 for chunk in referrals.chunks($crate::store::sql::SEED_ROWS_PER_STATEMENT) {
                     let mut insert = sqlx::QueryBuilder::<$db>::new(concat!(
                         "INSERT INTO referrals (id, vacancy_id, daycare_id, registration_id,",
-                        " status, rank, rank_reason, answer_by, referred_at) "
+                        " status, rank, rank_reason, answer_by, referred_at, change_seq) "
                     ));
                     insert.push_values(chunk, |mut row, r| {
                         row.push_bind(r.id.as_uuid())
@@ -472,11 +473,11 @@ macro_rules! impl_storage {
                             .push_bind(i32::try_from(r.rank).unwrap_or(i32::MAX))
                             .push_bind(r.rank_reason.as_str())
                             .push_bind(r.answer_by)
-                            .push_bind(r.referred_at);
+                            .push_bind(r.referred_at)
+                            .push_bind(change_seq);
                     });
                     insert.build().execute(&mut *tx).await?;
                 }
-                insert_event(&mut tx, &event).await?;
                 tx.commit().await?;
                 Ok(referrals)
             }
@@ -517,6 +518,32 @@ macro_rules! impl_storage {
                         })
                     })
                     .collect()
+            }
+
+            async fn sync_referrals<F>(
+                &self,
+                daycare: placeforte_protocol::DaycareId,
+                after: (i64, uuid::Uuid),
+                limit: i64,
+                event: F,
+            ) -> Result<Vec<$crate::store::ReferralSyncRow>, $crate::store::StoreError>
+            where
+                F: FnOnce(&[$crate::store::ReferralSyncRow]) -> $crate::store::AuditEvent + Send,
+            {
+                // Most syncs find nothing new: they read without taking the audit lock. A page
+                // with personal data is read again inside the transaction that audits it.
+                let peek = sync_page(&self.pool, daycare, after, 1).await?;
+                if peek.is_empty() {
+                    return Ok(peek);
+                }
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("UPDATE audit_head SET appends = appends WHERE id = 1")
+                    .execute(&mut *tx)
+                    .await?;
+                let page = sync_page(&mut *tx, daycare, after, limit).await?;
+                insert_event(&mut tx, &event(&page)).await?;
+                tx.commit().await?;
+                Ok(page)
             }
 
             async fn registration_count(&self) -> Result<i64, $crate::store::StoreError> {
@@ -585,7 +612,7 @@ macro_rules! impl_storage {
         async fn insert_event(
             tx: &mut sqlx::Transaction<'_, $db>,
             event: &$crate::store::AuditEvent,
-        ) -> Result<(), $crate::store::StoreError> {
+        ) -> Result<i64, $crate::store::StoreError> {
             use sqlx::Row as _;
             sqlx::query("UPDATE audit_head SET appends = appends + 1 WHERE id = 1")
                 .execute(&mut **tx)
@@ -615,7 +642,61 @@ macro_rules! impl_storage {
             .bind(entry.entry_hash.as_slice())
             .execute(&mut **tx)
             .await?;
-            Ok(())
+            Ok(entry.seq)
+        }
+
+        async fn sync_page<'e, E>(
+            executor: E,
+            daycare: placeforte_protocol::DaycareId,
+            after: (i64, uuid::Uuid),
+            limit: i64,
+        ) -> Result<Vec<$crate::store::ReferralSyncRow>, $crate::store::StoreError>
+        where
+            E: sqlx::Executor<'e, Database = $db>,
+        {
+            use sqlx::Row as _;
+            let rows = sqlx::query(concat!(
+                "SELECT f.id, f.vacancy_id, f.status, f.answer_by, f.rank, f.rank_reason,",
+                " f.change_seq, r.child_given_name, r.child_family_name, r.birth_date,",
+                " r.desired_entry_date,",
+                " (SELECT s.id FROM referrals s JOIN registrations sr ON sr.id = s.registration_id",
+                "   WHERE s.daycare_id = f.daycare_id AND sr.address_key = r.address_key",
+                "   AND s.registration_id <> f.registration_id ORDER BY s.id LIMIT 1) AS sibling_id",
+                " FROM referrals f JOIN registrations r ON r.id = f.registration_id",
+                " WHERE f.daycare_id = $1",
+                " AND (f.change_seq > $2 OR (f.change_seq = $2 AND f.id > $3))",
+                " ORDER BY f.change_seq, f.id LIMIT $4"
+            ))
+            .bind(daycare.as_uuid())
+            .bind(after.0)
+            .bind(after.1)
+            .bind(limit)
+            .fetch_all(executor)
+            .await?;
+            rows.iter()
+                .map(|row| {
+                    let rank: i32 = row.try_get("rank")?;
+                    let sibling: Option<uuid::Uuid> = row.try_get("sibling_id")?;
+                    Ok($crate::store::ReferralSyncRow {
+                        id: placeforte_protocol::ReferralId::from_uuid(row.try_get("id")?),
+                        vacancy_id: placeforte_protocol::VacancyId::from_uuid(
+                            row.try_get("vacancy_id")?,
+                        ),
+                        status: row.try_get("status")?,
+                        answer_by: row.try_get("answer_by")?,
+                        rank: u32::try_from(rank).map_err(|_| {
+                            $crate::store::StoreError::Corrupt("negative rank".to_owned())
+                        })?,
+                        rank_reason: row.try_get("rank_reason")?,
+                        change_seq: row.try_get("change_seq")?,
+                        child_given_name: row.try_get("child_given_name")?,
+                        child_family_name: row.try_get("child_family_name")?,
+                        birth_date: row.try_get("birth_date")?,
+                        desired_entry_date: row.try_get("desired_entry_date")?,
+                        sibling: sibling.map(placeforte_protocol::ReferralId::from_uuid),
+                    })
+                })
+                .collect()
         }
 
         fn checkpoint_from_row(
