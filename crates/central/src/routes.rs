@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 
 use placeforte_domain::QUEBEC_2025;
 use placeforte_protocol::referrals::{
-    DeclareVacancy, ReferralPage, VacancyDeclared, DEFAULT_SYNC_PAGE, MAX_SYNC_PAGE,
+    DeclareVacancy, DemandReport, ReferralPage, VacancyDeclared, DEFAULT_SYNC_PAGE, MAX_SYNC_PAGE,
 };
 
 use crate::ca::{CaError, DeviceCertificatePem};
@@ -293,4 +293,19 @@ pub(crate) async fn sync_referrals<S: Storage>(
         referrals: items,
         cursor: cursor.to_string(),
     }))
+}
+
+pub(crate) async fn demand<S: Storage>(
+    identity: DeviceIdentity,
+    State(state): State<AppState<S>>,
+) -> Result<Json<DemandReport>, ApiFailure> {
+    let waiting = state
+        .store
+        .waiting_for(identity.certificate.daycare_id)
+        .await?;
+    Ok(Json(crate::demand::report(
+        &waiting,
+        state.clock.now().date_naive(),
+        &QUEBEC_2025,
+    )))
 }

@@ -12,7 +12,8 @@ use placeforte_domain::{
     rank_candidates, Candidate, CandidateInput, Capacity, CategoryFacts, PriorityBasis, QUEBEC_2025,
 };
 use placeforte_protocol::referrals::{
-    ReferralPage, ReferralStatus, VacancyDeclared, REFERRALS_PATH, VACANCIES_PATH,
+    DemandReport, ReferralPage, ReferralStatus, VacancyDeclared, DEMAND_PATH, REFERRALS_PATH,
+    VACANCIES_PATH,
 };
 use placeforte_protocol::{DaycareId, RegistrationId};
 use serde_json::json;
@@ -23,6 +24,7 @@ on_both_backends!(
     bad_declarations_are_refused_and_change_nothing,
     delta_sync_pages_through_the_daycares_referrals_with_the_cache_fields_only,
     bad_sync_queries_are_refused,
+    demand_counts_waiting_children_and_suppresses_small_counts,
 );
 
 struct Pool {
@@ -465,4 +467,51 @@ async fn bad_sync_queries_are_refused<S: Storage>(h: Harness<S>) {
         assert_eq!(common::api_error(&body).code, code, "{query}");
     }
     assert_eq!(h.event_count().await, events);
+}
+
+async fn demand_counts_waiting_children_and_suppresses_small_counts<S: Storage>(h: Harness<S>) {
+    let pool = pool(&h).await;
+    let today = h.now().date_naive();
+    let response = h
+        .device_client(&pool.device)
+        .get(h.api_url(DEMAND_PATH))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let report: DemandReport = response.json().await.unwrap();
+    assert_eq!(report.as_of, today);
+    let this_month = today.format("%Y-%m").to_string();
+    let cell = |class: &str, month: &str| {
+        report
+            .cells
+            .iter()
+            .find(|c| c.age_class.code() == class && c.start_month == month)
+            .map(|c| c.children.clone())
+    };
+    // Twelve toddlers (the honeytoken and the other daycare's child are not counted).
+    assert_eq!(
+        cell("from_18_months_to_4_years", &this_month).as_deref(),
+        Some("12")
+    );
+    assert_eq!(cell("under_18_months", &this_month).as_deref(), Some("<5"));
+    let later = (today + Duration::days(31)).format("%Y-%m").to_string();
+    assert_eq!(
+        cell("from_18_months_to_4_years", &later).as_deref(),
+        Some("<5")
+    );
+    assert_eq!(report.cells.len(), 3);
+
+    // Another daycare: nothing waits for it.
+    let stranger = h.enrolled_device().await;
+    let report: DemandReport = h
+        .device_client(&stranger)
+        .get(h.api_url(DEMAND_PATH))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(report.cells.is_empty());
 }

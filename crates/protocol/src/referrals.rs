@@ -171,3 +171,34 @@ pub struct ReferralPage {
     /// Whether more changes wait: ask again at once with the new cursor.
     pub more: bool,
 }
+
+/// Path of the de-identified demand figures (API listener).
+pub const DEMAND_PATH: &str = "/v1/demand";
+
+/// Counts under this are shown as [`SUPPRESSED_COUNT`], so a figure never points at a family.
+pub const SMALLEST_SHOWN_COUNT: u32 = 5;
+
+/// How a suppressed count reads.
+pub const SUPPRESSED_COUNT: &str = "<5";
+
+/// `GET /v1/demand`: children waiting for the caller's daycare, by age class and month.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemandReport {
+    /// The day the figures were computed.
+    pub as_of: Date,
+    /// One cell per age class and start month that has any child; no empty cells.
+    pub cells: Vec<DemandCell>,
+}
+
+/// Children waiting in one age class for one start month.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemandCell {
+    /// The age class the children will be in on the first day of the month.
+    pub age_class: AgeClass,
+    /// `YYYY-MM`: the desired entry month (this month for dates already past).
+    pub start_month: String,
+    /// The count in decimal, or `"<5"` for 1 to 4 children.
+    pub children: String,
+}

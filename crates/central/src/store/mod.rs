@@ -173,6 +173,13 @@ pub trait Storage: Clone + Send + Sync + 'static {
     where
         F: FnOnce(&[ReferralSyncRow]) -> AuditEvent + Send;
 
+    /// Birth and desired entry dates of the registrations waiting for `daycare` (chose it,
+    /// waiting, not honeytokens): the input of the de-identified demand figures.
+    fn waiting_for(
+        &self,
+        daycare: DaycareId,
+    ) -> impl Future<Output = Result<Vec<(chrono::NaiveDate, chrono::NaiveDate)>, StoreError>> + Send;
+
     /// The referrals of one vacancy, by rank.
     fn vacancy_referrals(
         &self,

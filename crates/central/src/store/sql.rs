@@ -546,6 +546,23 @@ macro_rules! impl_storage {
                 Ok(page)
             }
 
+            async fn waiting_for(
+                &self,
+                daycare: placeforte_protocol::DaycareId,
+            ) -> Result<Vec<(chrono::NaiveDate, chrono::NaiveDate)>, $crate::store::StoreError> {
+                Ok(sqlx::query_as(concat!(
+                    "SELECT r.birth_date, r.desired_entry_date",
+                    " FROM registration_choices c JOIN registrations r ON r.id = c.registration_id",
+                    " LEFT JOIN registration_states s ON s.registration_id = r.id",
+                    " WHERE c.daycare_id = $1 AND (s.status IS NULL OR s.status = 'waiting')",
+                    " AND NOT EXISTS (SELECT 1 FROM honeytoken_registrations h",
+                    "   WHERE h.registration_id = r.id)"
+                ))
+                .bind(daycare.as_uuid())
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
             async fn registration_count(&self) -> Result<i64, $crate::store::StoreError> {
                 Ok(sqlx::query_scalar("SELECT COUNT(*) FROM registrations")
                     .fetch_one(&self.pool)
