@@ -49,6 +49,13 @@ pub enum ApiFailure {
     /// 400 `page_too_large`: more referrals per page than the protocol allows.
     #[error("the page size is over the protocol's maximum")]
     PageTooLarge,
+    /// 409 `referral_closed`: an outcome was already recorded, or the child was placed or
+    /// withdrawn.
+    #[error("this referral is closed")]
+    ReferralClosed,
+    /// 409 `idempotency_key_reused`: this daycare already used the key for another referral.
+    #[error("the idempotency key was already used for another referral")]
+    IdempotencyKeyReused,
     /// 404 `not_found`.
     #[error("no such resource")]
     NotFound,
@@ -76,6 +83,8 @@ impl ApiFailure {
             ApiFailure::MalformedQuery(_) => (StatusCode::BAD_REQUEST, "malformed_query"),
             ApiFailure::InvalidCursor => (StatusCode::BAD_REQUEST, "invalid_cursor"),
             ApiFailure::PageTooLarge => (StatusCode::BAD_REQUEST, "page_too_large"),
+            ApiFailure::ReferralClosed => (StatusCode::CONFLICT, "referral_closed"),
+            ApiFailure::IdempotencyKeyReused => (StatusCode::CONFLICT, "idempotency_key_reused"),
             ApiFailure::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             ApiFailure::Storage(_) | ApiFailure::Authority(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")

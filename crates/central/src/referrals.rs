@@ -8,7 +8,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use placeforte_domain::{
-    rank_candidates, referable_to_vacancy, Candidate, CandidateInput, Capacity, RuleSet,
+    rank_candidates, referable_to_vacancy, Candidate, CandidateInput, Capacity, OfferOutcome,
+    RegistrationStatus, RuleSet,
 };
 use placeforte_protocol::referrals::{
     DeclareVacancy, RankExplanation, RankStanding, ReferralStatus, ReferralSyncItem,
@@ -248,4 +249,35 @@ pub fn sync_event(
     .for_daycare(identity.certificate.daycare_id);
     event.referral_ids = rows.iter().map(|r| r.id).collect();
     event
+}
+
+/// Stable code of a registration status (storage).
+pub fn registration_status_code(status: RegistrationStatus) -> &'static str {
+    match status {
+        RegistrationStatus::Waiting => "waiting",
+        RegistrationStatus::Suspended => "suspended",
+        RegistrationStatus::Withdrawn => "withdrawn",
+        RegistrationStatus::Placed => "placed",
+    }
+}
+
+/// The registration status with this code.
+pub fn registration_status_from_code(code: &str) -> Option<RegistrationStatus> {
+    [
+        RegistrationStatus::Waiting,
+        RegistrationStatus::Suspended,
+        RegistrationStatus::Withdrawn,
+        RegistrationStatus::Placed,
+    ]
+    .into_iter()
+    .find(|s| registration_status_code(*s) == code)
+}
+
+/// The audit reason code of an outcome (`refused:<reason>` carries the regulated reason).
+pub fn outcome_code(outcome: OfferOutcome) -> String {
+    match outcome {
+        OfferOutcome::Accepted => "accepted".to_owned(),
+        OfferOutcome::Refused { reason } => format!("refused:{}", reason.code()),
+        OfferOutcome::NoAnswerByDeadline => "no_answer_by_deadline".to_owned(),
+    }
 }

@@ -1,17 +1,18 @@
 //! Handlers: each takes state, calls the library, maps the error.
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{FromRequest, Query, Request, State};
+use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use placeforte_protocol::device::{DeviceCertificate, EnrolRequest, RenewRequest, WhoAmIResponse};
-use placeforte_protocol::{DeviceId, HealthResponse, PROTOCOL_VERSION};
+use placeforte_protocol::{DeviceId, HealthResponse, ReferralId, PROTOCOL_VERSION};
 use serde::de::DeserializeOwned;
 
 use placeforte_domain::QUEBEC_2025;
 use placeforte_protocol::referrals::{
-    DeclareVacancy, DemandReport, ReferralPage, VacancyDeclared, DEFAULT_SYNC_PAGE, MAX_SYNC_PAGE,
+    DeclareVacancy, DemandReport, RecordOutcome, ReferralPage, VacancyDeclared, DEFAULT_SYNC_PAGE,
+    MAX_SYNC_PAGE,
 };
 
 use crate::ca::{CaError, DeviceCertificatePem};
@@ -20,7 +21,9 @@ use crate::error::ApiFailure;
 use crate::identity::DeviceIdentity;
 use crate::referrals;
 use crate::state::AppState;
-use crate::store::{AuditEvent, DeviceRecord, IssuedCertificate, Storage};
+use crate::store::{
+    AuditEvent, DeviceRecord, IssuedCertificate, OutcomeRequest, OutcomeResult, Storage,
+};
 
 /// A JSON body whose rejections are [`ApiFailure`]s (413 or 400 with an `ApiError` body).
 #[derive(Debug)]
@@ -308,4 +311,33 @@ pub(crate) async fn demand<S: Storage>(
         state.clock.now().date_naive(),
         &QUEBEC_2025,
     )))
+}
+
+pub(crate) async fn record_outcome<S: Storage>(
+    identity: DeviceIdentity,
+    State(state): State<AppState<S>>,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<RecordOutcome>,
+) -> Result<axum::response::Response, ApiFailure> {
+    // A malformed id answers exactly like an unknown one.
+    let referral_id = id.parse::<ReferralId>().map_err(|_| ApiFailure::NotFound)?;
+    let result = state
+        .store
+        .record_outcome(&OutcomeRequest {
+            daycare_id: identity.certificate.daycare_id,
+            device_id: identity.certificate.device_id,
+            referral_id,
+            idempotency_key: request.idempotency_key,
+            outcome: request.outcome,
+            now: state.clock.now(),
+        })
+        .await?;
+    match result {
+        OutcomeResult::Recorded(body) | OutcomeResult::Replayed(body) => {
+            Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+        }
+        OutcomeResult::KeyReused => Err(ApiFailure::IdempotencyKeyReused),
+        OutcomeResult::NotFound => Err(ApiFailure::NotFound),
+        OutcomeResult::Closed => Err(ApiFailure::ReferralClosed),
+    }
 }

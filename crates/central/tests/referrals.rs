@@ -12,8 +12,8 @@ use placeforte_domain::{
     rank_candidates, Candidate, CandidateInput, Capacity, CategoryFacts, PriorityBasis, QUEBEC_2025,
 };
 use placeforte_protocol::referrals::{
-    DemandReport, ReferralPage, ReferralStatus, VacancyDeclared, DEMAND_PATH, REFERRALS_PATH,
-    VACANCIES_PATH,
+    DemandReport, OutcomeRecorded, ReferralPage, ReferralStatus, VacancyDeclared, DEMAND_PATH,
+    REFERRALS_PATH, VACANCIES_PATH,
 };
 use placeforte_protocol::{DaycareId, RegistrationId};
 use serde_json::json;
@@ -25,11 +25,16 @@ on_both_backends!(
     delta_sync_pages_through_the_daycares_referrals_with_the_cache_fields_only,
     bad_sync_queries_are_refused,
     demand_counts_waiting_children_and_suppresses_small_counts,
+    an_accepted_child_leaves_every_other_pool_and_places_are_refilled,
+    refusals_and_missed_deadlines_follow_the_rules,
+    another_daycares_referral_answers_exactly_like_a_missing_one,
 );
 
 struct Pool {
     daycare: DaycareId,
     device: DeviceKeys,
+    /// A device of a second daycare every toddler also chose.
+    other_device: DeviceKeys,
     /// The eligible toddlers, as the domain sees them.
     eligible: Vec<Candidate<RegistrationId>>,
     honeytoken: RegistrationId,
@@ -74,6 +79,16 @@ async fn pool<S: Storage>(h: &Harness<S>) -> Pool {
     let device = h.enrolled_device().await;
     let daycare = device.certificate.daycare_id;
     let other = h.daycare().await;
+    let other_device = {
+        let code = h.code(other).await;
+        let (key, csr) = common::new_csr();
+        let (status, body) = h.enrol(other, &code, &csr).await;
+        assert_eq!(status, 200, "{body}");
+        DeviceKeys {
+            key_pem: key.serialize_pem(),
+            certificate: serde_json::from_str(&body).unwrap(),
+        }
+    };
     let today = h.now().date_naive();
     let start = today + Duration::days(30);
     let mut batch = SeedBatch::default();
@@ -104,6 +119,11 @@ async fn pool<S: Storage>(h: &Harness<S>) -> Pool {
             )
             .unwrap(),
         );
+        batch.choices.push(RegistrationChoice {
+            registration_id: r.id,
+            daycare_id: other,
+            preference: 2,
+        });
         choose(&mut batch, r, daycare);
     }
     for n in 12..14 {
@@ -148,6 +168,7 @@ async fn pool<S: Storage>(h: &Harness<S>) -> Pool {
     Pool {
         daycare,
         device,
+        other_device,
         eligible,
         honeytoken: honeytoken_id,
     }
@@ -514,4 +535,285 @@ async fn demand_counts_waiting_children_and_suppresses_small_counts<S: Storage>(
         .await
         .unwrap();
     assert!(report.cells.is_empty());
+}
+
+async fn all_referrals<S: Storage>(
+    h: &Harness<S>,
+    device: &DeviceKeys,
+) -> Vec<placeforte_protocol::referrals::ReferralSyncItem> {
+    let (status, body) = sync(h, device, "?limit=500").await;
+    assert_eq!(status, 200, "{body}");
+    let page: ReferralPage = serde_json::from_str(&body).unwrap();
+    // Later changes come later: keep the last state of each referral.
+    let mut latest: Vec<placeforte_protocol::referrals::ReferralSyncItem> = Vec::new();
+    for item in page.referrals {
+        latest.retain(|i| i.referral_id != item.referral_id);
+        latest.push(item);
+    }
+    latest
+}
+
+async fn outcome<S: Storage>(
+    h: &Harness<S>,
+    device: &DeviceKeys,
+    referral: &str,
+    key: uuid::Uuid,
+    outcome: serde_json::Value,
+) -> (u16, String) {
+    let response = h
+        .device_client(device)
+        .post(h.api_url(&format!("/v1/referrals/{referral}/outcome")))
+        .json(&json!({"idempotency_key": key, "outcome": outcome}))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}
+
+async fn declare_one<S: Storage>(
+    h: &Harness<S>,
+    device: &DeviceKeys,
+    places: u32,
+) -> VacancyDeclared {
+    let (status, body) = declare(h, device, toddlers(h.now().date_naive(), places)).await;
+    assert_eq!(status, 201, "{body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+async fn an_accepted_child_leaves_every_other_pool_and_places_are_refilled<S: Storage>(
+    h: Harness<S>,
+) {
+    let pool = pool(&h).await;
+    let at_a = declare_one(&h, &pool.device, 1).await;
+    let at_b = declare_one(&h, &pool.other_device, 1).await;
+    let a = h.store.vacancy_referrals(at_a.vacancy_id).await.unwrap();
+    let b = h.store.vacancy_referrals(at_b.vacancy_id).await.unwrap();
+    let both = a
+        .iter()
+        .find(|r| b.iter().any(|o| o.registration_id == r.registration_id))
+        .expect("a child referred to both daycares");
+    let at_b_too = b
+        .iter()
+        .find(|o| o.registration_id == both.registration_id)
+        .unwrap();
+
+    let key = uuid::Uuid::new_v4();
+    let events = h.event_count().await;
+    let (status, first) = outcome(
+        &h,
+        &pool.device,
+        &both.id.to_string(),
+        key,
+        json!({"kind": "accepted"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{first}");
+    let recorded: OutcomeRecorded = serde_json::from_str(&first).unwrap();
+    assert_eq!(recorded.status, ReferralStatus::Accepted);
+    assert_eq!(
+        recorded.further_referrals, 1,
+        "B's place gets a new candidate; A's is filled"
+    );
+    assert_eq!(h.event_count().await, events + 1);
+
+    // The same key again: the same answer, applied once.
+    let (status, again) = outcome(
+        &h,
+        &pool.device,
+        &both.id.to_string(),
+        key,
+        json!({"kind": "accepted"}),
+    )
+    .await;
+    assert_eq!((status, again.as_str()), (200, first.as_str()));
+    assert_eq!(h.event_count().await, events + 1);
+    // The key on another referral: refused.
+    let (status, body) = outcome(
+        &h,
+        &pool.device,
+        &a[1].id.to_string(),
+        key,
+        json!({"kind": "accepted"}),
+    )
+    .await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(common::api_error(&body).code, "idempotency_key_reused");
+    // A new key on the accepted referral: closed.
+    let (status, body) = outcome(
+        &h,
+        &pool.device,
+        &both.id.to_string(),
+        uuid::Uuid::new_v4(),
+        json!({"kind": "accepted"}),
+    )
+    .await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(common::api_error(&body).code, "referral_closed");
+
+    // At B, the placed child's referral is closed and a new candidate is referred.
+    let b_now = all_referrals(&h, &pool.other_device).await;
+    let closed = b_now.iter().find(|i| i.referral_id == at_b_too.id).unwrap();
+    assert_eq!(closed.status, ReferralStatus::Closed);
+    assert_eq!(
+        b_now
+            .iter()
+            .filter(|i| i.status == ReferralStatus::Open)
+            .count(),
+        3
+    );
+    let (status, body) = outcome(
+        &h,
+        &pool.other_device,
+        &at_b_too.id.to_string(),
+        uuid::Uuid::new_v4(),
+        json!({"kind": "accepted"}),
+    )
+    .await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(common::api_error(&body).code, "referral_closed");
+    // The placed child is never referred again.
+    let more = declare_one(&h, &pool.other_device, 10).await;
+    let later = h.store.vacancy_referrals(more.vacancy_id).await.unwrap();
+    assert!(later
+        .iter()
+        .all(|r| r.registration_id != both.registration_id));
+}
+
+async fn refusals_and_missed_deadlines_follow_the_rules<S: Storage>(h: Harness<S>) {
+    let pool = pool(&h).await;
+    let declared = declare_one(&h, &pool.device, 1).await;
+    let r = h
+        .store
+        .vacancy_referrals(declared.vacancy_id)
+        .await
+        .unwrap();
+    assert_eq!(r.len(), 3);
+    let (status, body) = outcome(
+        &h,
+        &pool.device,
+        &r[0].id.to_string(),
+        uuid::Uuid::new_v4(),
+        json!({"kind": "no_answer_by_deadline"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let recorded: OutcomeRecorded = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (recorded.status, recorded.further_referrals),
+        (ReferralStatus::NoAnswer, 1)
+    );
+    let (status, body) = outcome(
+        &h,
+        &pool.device,
+        &r[1].id.to_string(),
+        uuid::Uuid::new_v4(),
+        json!({"kind": "refused", "reason": "no_longer_needed"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let recorded: OutcomeRecorded = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (recorded.status, recorded.further_referrals),
+        (ReferralStatus::Refused, 1)
+    );
+    let (status, body) = outcome(
+        &h,
+        &pool.device,
+        &r[2].id.to_string(),
+        uuid::Uuid::new_v4(),
+        json!({"kind": "refused", "reason": "child_health"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    // Unknown reasons and kinds are refused before anything happens.
+    let (status, body) = outcome(
+        &h,
+        &pool.device,
+        &r[2].id.to_string(),
+        uuid::Uuid::new_v4(),
+        json!({"kind": "refused", "reason": "bored"}),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+
+    // Suspended (first missed deadline) and withdrawn (declined) children are not referred;
+    // the child who refused for health reasons keeps waiting and can be referred again.
+    let more = declare_one(&h, &pool.device, 10).await;
+    let later: Vec<RegistrationId> = h
+        .store
+        .vacancy_referrals(more.vacancy_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|x| x.registration_id)
+        .collect();
+    assert!(!later.contains(&r[0].registration_id), "suspended");
+    assert!(!later.contains(&r[1].registration_id), "withdrawn");
+    assert!(
+        later.contains(&r[2].registration_id),
+        "kept by the exception"
+    );
+    // 12 toddlers - suspended - withdrawn - 3 still open at this daycare = 7.
+    assert_eq!(later.len(), 7);
+}
+
+async fn another_daycares_referral_answers_exactly_like_a_missing_one<S: Storage>(h: Harness<S>) {
+    let pool = pool(&h).await;
+    let declared = declare_one(&h, &pool.device, 1).await;
+    let theirs = h
+        .store
+        .vacancy_referrals(declared.vacancy_id)
+        .await
+        .unwrap();
+    let key = uuid::Uuid::new_v4();
+    let events = h.event_count().await;
+    let mut answers = Vec::new();
+    for id in [
+        theirs[0].id.to_string(),
+        uuid::Uuid::new_v4().to_string(),
+        theirs[0].registration_id.to_string(),
+        pool.honeytoken.to_string(),
+        "not-an-id".to_owned(),
+    ] {
+        answers.push(
+            outcome(
+                &h,
+                &pool.other_device,
+                &id,
+                key,
+                json!({"kind": "accepted"}),
+            )
+            .await,
+        );
+    }
+    for answer in &answers {
+        assert_eq!(answer, &answers[1], "identical to a random id");
+    }
+    assert_eq!(answers[1].0, 404);
+    assert_eq!(h.event_count().await, events, "nothing applied");
+    // The referral is untouched, and the key is free for its owner.
+    let (status, body) = outcome(
+        &h,
+        &pool.device,
+        &theirs[0].id.to_string(),
+        key,
+        json!({"kind": "accepted"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    // Replaying that daycare's key from the other daycare on its own referral: a separate key.
+    let mine = declare_one(&h, &pool.other_device, 1).await;
+    let mine = h.store.vacancy_referrals(mine.vacancy_id).await.unwrap();
+    let (status, body) = outcome(
+        &h,
+        &pool.other_device,
+        &mine[0].id.to_string(),
+        key,
+        json!({"kind": "no_answer_by_deadline"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let recorded: OutcomeRecorded = serde_json::from_str(&body).unwrap();
+    assert_eq!(recorded.status, ReferralStatus::NoAnswer);
 }

@@ -4,7 +4,7 @@
 //! referral carries is exactly the desktop cache's inventory (DESIGN.md section 5): never a full
 //! name, an address, contact details or a priority basis.
 
-use placeforte_domain::AgeClass;
+use placeforte_domain::{AgeClass, OfferOutcome};
 use serde::{Deserialize, Serialize};
 
 use crate::{Date, ReferralId, VacancyId};
@@ -201,4 +201,33 @@ pub struct DemandCell {
     pub start_month: String,
     /// The count in decimal, or `"<5"` for 1 to 4 children.
     pub children: String,
+}
+
+/// Path of the outcome endpoint (API listener); `{id}` is a referral id.
+pub const OUTCOME_PATH: &str = "/v1/referrals/{id}/outcome";
+
+/// `POST /v1/referrals/{id}/outcome`: what the family answered.
+///
+/// The key is made once per outcome by the sender (the desktop's outbox) and sent again with
+/// every retry: the service applies an outcome once and answers every retry the same way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordOutcome {
+    /// Idempotency key (a random UUID per outcome).
+    pub idempotency_key: uuid::Uuid,
+    /// The outcome: `{"kind":"accepted"}`, `{"kind":"refused","reason":"…"}` or
+    /// `{"kind":"no_answer_by_deadline"}`.
+    pub outcome: OfferOutcome,
+}
+
+/// The answer to an outcome (the same for every retry with its key).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeRecorded {
+    /// The referral.
+    pub referral_id: ReferralId,
+    /// Its status now.
+    pub status: ReferralStatus,
+    /// Referrals made to fill places this outcome left open, at this daycare or others.
+    pub further_referrals: u32,
 }

@@ -20,8 +20,8 @@ use crate::audit::{AuditEntry, Checkpoint};
 pub use postgres::PostgresStore;
 pub use records::{
     AuditEvent, CandidateRecord, DaycareRecord, DeviceRecord, EnrolmentCodeRecord,
-    IssuedCertificate, ReferralRecord, ReferralSyncRow, RegistrationChoice, RegistrationRecord,
-    RevokedCertificate, SeedBatch, VacancyRecord,
+    IssuedCertificate, OutcomeRequest, OutcomeResult, ReferralRecord, ReferralSyncRow,
+    RegistrationChoice, RegistrationRecord, RevokedCertificate, SeedBatch, VacancyRecord,
 };
 pub use sqlite::SqliteStore;
 
@@ -179,6 +179,15 @@ pub trait Storage: Clone + Send + Sync + 'static {
         &self,
         daycare: DaycareId,
     ) -> impl Future<Output = Result<Vec<(chrono::NaiveDate, chrono::NaiveDate)>, StoreError>> + Send;
+
+    /// In one transaction: applies an outcome to a referral made to the caller's daycare (the
+    /// domain's `apply_outcome`), closes the child's other open referrals when it is placed or
+    /// withdrawn, refers further candidates to every place left open, stores the answer under
+    /// the idempotency key and appends the audit entry. A known key changes nothing.
+    fn record_outcome(
+        &self,
+        request: &OutcomeRequest,
+    ) -> impl Future<Output = Result<OutcomeResult, StoreError>> + Send;
 
     /// The referrals of one vacancy, by rank.
     fn vacancy_referrals(

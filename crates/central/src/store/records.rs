@@ -263,3 +263,35 @@ pub struct ReferralSyncRow {
     /// Another referral to the same daycare of a child at the same address.
     pub sibling: Option<ReferralId>,
 }
+
+/// An outcome to apply, as the handler received it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutcomeRequest {
+    /// The caller's daycare (the referral must be made to it).
+    pub daycare_id: DaycareId,
+    /// The caller's device.
+    pub device_id: DeviceId,
+    /// The referral.
+    pub referral_id: ReferralId,
+    /// The sender's idempotency key.
+    pub idempotency_key: uuid::Uuid,
+    /// What the family answered.
+    pub outcome: placeforte_domain::OfferOutcome,
+    /// When.
+    pub now: DateTime<Utc>,
+}
+
+/// What became of an outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutcomeResult {
+    /// Applied; the answer (JSON) is stored under its key.
+    Recorded(String),
+    /// The key was already applied to this referral: its stored answer.
+    Replayed(String),
+    /// The key was already used by this daycare for another referral.
+    KeyReused,
+    /// No referral with this id is made to the caller's daycare.
+    NotFound,
+    /// The referral (or its registration) is closed.
+    Closed,
+}

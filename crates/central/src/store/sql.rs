@@ -391,54 +391,14 @@ macro_rules! impl_storage {
                     $crate::store::AuditEvent,
                 ) + Send,
             {
-                use sqlx::Row as _;
                 let mut tx = self.pool.begin().await?;
                 // The audit head's lock first: declarations and outcomes run one at a time, so
                 // the candidates read here are still free when the referrals are written.
                 sqlx::query("UPDATE audit_head SET appends = appends WHERE id = 1")
                     .execute(&mut *tx)
                     .await?;
-                let rows = sqlx::query(concat!(
-                    "SELECT r.id, r.birth_date, r.desired_entry_date, r.registered_on,",
-                    " r.staff_member_child, r.same_address_as_admitted_child,",
-                    " r.already_in_subsidized_care, r.special_needs, r.socio_economic_precarity,",
-                    " r.parent_in_education",
-                    " FROM registration_choices c JOIN registrations r ON r.id = c.registration_id",
-                    " LEFT JOIN registration_states s ON s.registration_id = r.id",
-                    " WHERE c.daycare_id = $1 AND (s.status IS NULL OR s.status = 'waiting')",
-                    " AND NOT EXISTS (SELECT 1 FROM honeytoken_registrations h",
-                    "   WHERE h.registration_id = r.id)",
-                    " AND NOT EXISTS (SELECT 1 FROM referrals f WHERE f.registration_id = r.id",
-                    "   AND f.daycare_id = $1 AND f.status = 'open')"
-                ))
-                .bind(vacancy.daycare_id.as_uuid())
-                .fetch_all(&mut *tx)
-                .await?;
-                let candidates = rows
-                    .iter()
-                    .map(|row| {
-                        Ok($crate::store::CandidateRecord {
-                            registration_id: placeforte_protocol::RegistrationId::from_uuid(
-                                row.try_get("id")?,
-                            ),
-                            birth_date: row.try_get("birth_date")?,
-                            desired_entry_date: row.try_get("desired_entry_date")?,
-                            registered_on: row.try_get("registered_on")?,
-                            facts: placeforte_domain::CategoryFacts {
-                                staff_member_child: row.try_get("staff_member_child")?,
-                                same_address_as_admitted_child: row
-                                    .try_get("same_address_as_admitted_child")?,
-                                already_in_subsidized_care: row
-                                    .try_get("already_in_subsidized_care")?,
-                            },
-                            priority: placeforte_domain::PriorityBasis {
-                                special_needs: row.try_get("special_needs")?,
-                                socio_economic_precarity: row.try_get("socio_economic_precarity")?,
-                                parent_in_education: row.try_get("parent_in_education")?,
-                            },
-                        })
-                    })
-                    .collect::<Result<Vec<_>, $crate::store::StoreError>>()?;
+                let candidates =
+                    load_candidates(&mut *tx, vacancy.daycare_id, vacancy.id).await?;
                 let (referrals, event) = plan(candidates);
                 let places = i32::try_from(vacancy.places).map_err(|_| {
                     $crate::store::StoreError::Corrupt("places out of range".to_owned())
@@ -459,25 +419,7 @@ macro_rules! impl_storage {
                 .execute(&mut *tx)
                 .await?;
                 let change_seq = insert_event(&mut tx, &event).await?;
-                for chunk in referrals.chunks($crate::store::sql::SEED_ROWS_PER_STATEMENT) {
-                    let mut insert = sqlx::QueryBuilder::<$db>::new(concat!(
-                        "INSERT INTO referrals (id, vacancy_id, daycare_id, registration_id,",
-                        " status, rank, rank_reason, answer_by, referred_at, change_seq) "
-                    ));
-                    insert.push_values(chunk, |mut row, r| {
-                        row.push_bind(r.id.as_uuid())
-                            .push_bind(r.vacancy_id.as_uuid())
-                            .push_bind(r.daycare_id.as_uuid())
-                            .push_bind(r.registration_id.as_uuid())
-                            .push_bind(r.status.as_str())
-                            .push_bind(i32::try_from(r.rank).unwrap_or(i32::MAX))
-                            .push_bind(r.rank_reason.as_str())
-                            .push_bind(r.answer_by)
-                            .push_bind(r.referred_at)
-                            .push_bind(change_seq);
-                    });
-                    insert.build().execute(&mut *tx).await?;
-                }
+                insert_referrals(&mut tx, &referrals, change_seq).await?;
                 tx.commit().await?;
                 Ok(referrals)
             }
@@ -561,6 +503,175 @@ macro_rules! impl_storage {
                 .bind(daycare.as_uuid())
                 .fetch_all(&self.pool)
                 .await?)
+            }
+
+            async fn record_outcome(
+                &self,
+                request: &$crate::store::OutcomeRequest,
+            ) -> Result<$crate::store::OutcomeResult, $crate::store::StoreError> {
+                use $crate::store::OutcomeResult;
+                use placeforte_domain::{OfferOutcome, RegistrationStatus};
+                use placeforte_protocol::referrals::{OutcomeRecorded, ReferralStatus};
+                use sqlx::Row as _;
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("UPDATE audit_head SET appends = appends WHERE id = 1")
+                    .execute(&mut *tx)
+                    .await?;
+                let known = sqlx::query(concat!(
+                    "SELECT referral_id, response FROM outcome_requests",
+                    " WHERE daycare_id = $1 AND idempotency_key = $2"
+                ))
+                .bind(request.daycare_id.as_uuid())
+                .bind(request.idempotency_key)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some(known) = known {
+                    let referral: uuid::Uuid = known.try_get("referral_id")?;
+                    tx.rollback().await?;
+                    return Ok(if referral == request.referral_id.as_uuid() {
+                        OutcomeResult::Replayed(known.try_get("response")?)
+                    } else {
+                        OutcomeResult::KeyReused
+                    });
+                }
+                let referral = sqlx::query(concat!(
+                    "SELECT vacancy_id, registration_id, status FROM referrals",
+                    " WHERE id = $1 AND daycare_id = $2"
+                ))
+                .bind(request.referral_id.as_uuid())
+                .bind(request.daycare_id.as_uuid())
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(referral) = referral else {
+                    tx.rollback().await?;
+                    return Ok(OutcomeResult::NotFound);
+                };
+                let vacancy = placeforte_protocol::VacancyId::from_uuid(referral.try_get("vacancy_id")?);
+                let registration =
+                    placeforte_protocol::RegistrationId::from_uuid(referral.try_get("registration_id")?);
+                let status: String = referral.try_get("status")?;
+                if status != ReferralStatus::Open.code() {
+                    tx.rollback().await?;
+                    return Ok(OutcomeResult::Closed);
+                }
+                let state_row = sqlx::query(
+                    "SELECT status, missed_deadlines FROM registration_states WHERE registration_id = $1",
+                )
+                .bind(registration.as_uuid())
+                .fetch_optional(&mut *tx)
+                .await?;
+                let state = match state_row {
+                    None => placeforte_domain::RegistrationState::NEW,
+                    Some(row) => {
+                        let code: String = row.try_get("status")?;
+                        let missed: i32 = row.try_get("missed_deadlines")?;
+                        placeforte_domain::RegistrationState {
+                            status: $crate::referrals::registration_status_from_code(&code)
+                                .ok_or_else(|| $crate::store::StoreError::Corrupt("registration status".to_owned()))?,
+                            missed_deadlines: u32::try_from(missed).unwrap_or(0),
+                        }
+                    }
+                };
+                let Ok((new_state, _effect)) = placeforte_domain::apply_outcome(
+                    state,
+                    request.outcome,
+                    &placeforte_domain::QUEBEC_2025,
+                ) else {
+                    tx.rollback().await?;
+                    return Ok(OutcomeResult::Closed);
+                };
+                let referral_status = match request.outcome {
+                    OfferOutcome::Accepted => ReferralStatus::Accepted,
+                    OfferOutcome::Refused { .. } => ReferralStatus::Refused,
+                    OfferOutcome::NoAnswerByDeadline => ReferralStatus::NoAnswer,
+                };
+                // A placed or withdrawn child leaves every other pool.
+                let mut closing = Vec::new();
+                let mut vacancies = vec![vacancy];
+                if matches!(new_state.status, RegistrationStatus::Placed | RegistrationStatus::Withdrawn) {
+                    for row in sqlx::query(
+                        "SELECT id, vacancy_id FROM referrals WHERE registration_id = $1 AND status = 'open' AND id <> $2",
+                    )
+                    .bind(registration.as_uuid())
+                    .bind(request.referral_id.as_uuid())
+                    .fetch_all(&mut *tx)
+                    .await?
+                    {
+                        closing.push(placeforte_protocol::ReferralId::from_uuid(row.try_get("id")?));
+                        let other = placeforte_protocol::VacancyId::from_uuid(row.try_get("vacancy_id")?);
+                        if !vacancies.contains(&other) {
+                            vacancies.push(other);
+                        }
+                    }
+                }
+                let mut this_and_closing = closing.clone();
+                this_and_closing.push(request.referral_id);
+                // Further referrals for places left open here and where the child was closed out.
+                let mut further = Vec::new();
+                let accepted = (referral_status == ReferralStatus::Accepted)
+                    .then_some(request.referral_id);
+                for v in vacancies {
+                    further.extend(
+                        top_up(&mut tx, v, registration, &this_and_closing, accepted, request.now)
+                            .await?,
+                    );
+                }
+                let mut event = $crate::store::AuditEvent::new(
+                    request.now,
+                    format!("device:{}", request.device_id),
+                    "referral.outcome",
+                    format!("referral:{}", request.referral_id),
+                )
+                .for_daycare(request.daycare_id);
+                event.reason = Some($crate::referrals::outcome_code(request.outcome));
+                event.referral_ids = std::iter::once(request.referral_id)
+                    .chain(closing.iter().copied())
+                    .chain(further.iter().map(|r| r.id))
+                    .collect();
+                let change_seq = insert_event(&mut tx, &event).await?;
+                sqlx::query("UPDATE referrals SET status = $1, change_seq = $2 WHERE id = $3")
+                    .bind(referral_status.code())
+                    .bind(change_seq)
+                    .bind(request.referral_id.as_uuid())
+                    .execute(&mut *tx)
+                    .await?;
+                for id in &closing {
+                    sqlx::query("UPDATE referrals SET status = 'closed', change_seq = $1 WHERE id = $2")
+                        .bind(change_seq)
+                        .bind(id.as_uuid())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                sqlx::query(concat!(
+                    "INSERT INTO registration_states (registration_id, status, missed_deadlines)",
+                    " VALUES ($1, $2, $3) ON CONFLICT (registration_id) DO UPDATE",
+                    " SET status = excluded.status, missed_deadlines = excluded.missed_deadlines"
+                ))
+                .bind(registration.as_uuid())
+                .bind($crate::referrals::registration_status_code(new_state.status))
+                .bind(i32::try_from(new_state.missed_deadlines).unwrap_or(i32::MAX))
+                .execute(&mut *tx)
+                .await?;
+                insert_referrals(&mut tx, &further, change_seq).await?;
+                let response = serde_json::to_string(&OutcomeRecorded {
+                    referral_id: request.referral_id,
+                    status: referral_status,
+                    further_referrals: u32::try_from(further.len()).unwrap_or(u32::MAX),
+                })
+                .map_err(|e| $crate::store::StoreError::Corrupt(e.to_string()))?;
+                sqlx::query(concat!(
+                    "INSERT INTO outcome_requests (daycare_id, idempotency_key, referral_id,",
+                    " response, recorded_at) VALUES ($1, $2, $3, $4, $5)"
+                ))
+                .bind(request.daycare_id.as_uuid())
+                .bind(request.idempotency_key)
+                .bind(request.referral_id.as_uuid())
+                .bind(response.as_str())
+                .bind(request.now)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(OutcomeResult::Recorded(response))
             }
 
             async fn registration_count(&self) -> Result<i64, $crate::store::StoreError> {
@@ -714,6 +825,161 @@ macro_rules! impl_storage {
                     })
                 })
                 .collect()
+        }
+
+        /// Registrations that chose `daycare` and may be referred to `vacancy`: waiting, not a
+        /// honeytoken, no open referral to this daycare, never referred to this vacancy.
+        async fn load_candidates<'e, E>(
+            executor: E,
+            daycare: placeforte_protocol::DaycareId,
+            vacancy: placeforte_protocol::VacancyId,
+        ) -> Result<Vec<$crate::store::CandidateRecord>, $crate::store::StoreError>
+        where
+            E: sqlx::Executor<'e, Database = $db>,
+        {
+            use sqlx::Row as _;
+            let rows = sqlx::query(concat!(
+                "SELECT r.id, r.birth_date, r.desired_entry_date, r.registered_on,",
+                " r.staff_member_child, r.same_address_as_admitted_child,",
+                " r.already_in_subsidized_care, r.special_needs, r.socio_economic_precarity,",
+                " r.parent_in_education",
+                " FROM registration_choices c JOIN registrations r ON r.id = c.registration_id",
+                " LEFT JOIN registration_states s ON s.registration_id = r.id",
+                " WHERE c.daycare_id = $1 AND (s.status IS NULL OR s.status = 'waiting')",
+                " AND NOT EXISTS (SELECT 1 FROM honeytoken_registrations h",
+                "   WHERE h.registration_id = r.id)",
+                " AND NOT EXISTS (SELECT 1 FROM referrals f WHERE f.registration_id = r.id",
+                "   AND ((f.daycare_id = $1 AND f.status = 'open') OR f.vacancy_id = $2))"
+            ))
+            .bind(daycare.as_uuid())
+            .bind(vacancy.as_uuid())
+            .fetch_all(executor)
+            .await?;
+            rows.iter()
+                .map(|row| {
+                    Ok($crate::store::CandidateRecord {
+                        registration_id: placeforte_protocol::RegistrationId::from_uuid(
+                            row.try_get("id")?,
+                        ),
+                        birth_date: row.try_get("birth_date")?,
+                        desired_entry_date: row.try_get("desired_entry_date")?,
+                        registered_on: row.try_get("registered_on")?,
+                        facts: placeforte_domain::CategoryFacts {
+                            staff_member_child: row.try_get("staff_member_child")?,
+                            same_address_as_admitted_child: row
+                                .try_get("same_address_as_admitted_child")?,
+                            already_in_subsidized_care: row.try_get("already_in_subsidized_care")?,
+                        },
+                        priority: placeforte_domain::PriorityBasis {
+                            special_needs: row.try_get("special_needs")?,
+                            socio_economic_precarity: row.try_get("socio_economic_precarity")?,
+                            parent_in_education: row.try_get("parent_in_education")?,
+                        },
+                    })
+                })
+                .collect()
+        }
+
+        async fn insert_referrals(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            referrals: &[$crate::store::ReferralRecord],
+            change_seq: i64,
+        ) -> Result<(), $crate::store::StoreError> {
+            for chunk in referrals.chunks($crate::store::sql::SEED_ROWS_PER_STATEMENT) {
+                let mut insert = sqlx::QueryBuilder::<$db>::new(concat!(
+                    "INSERT INTO referrals (id, vacancy_id, daycare_id, registration_id,",
+                    " status, rank, rank_reason, answer_by, referred_at, change_seq) "
+                ));
+                insert.push_values(chunk, |mut row, r| {
+                    row.push_bind(r.id.as_uuid())
+                        .push_bind(r.vacancy_id.as_uuid())
+                        .push_bind(r.daycare_id.as_uuid())
+                        .push_bind(r.registration_id.as_uuid())
+                        .push_bind(r.status.as_str())
+                        .push_bind(i32::try_from(r.rank).unwrap_or(i32::MAX))
+                        .push_bind(r.rank_reason.as_str())
+                        .push_bind(r.answer_by)
+                        .push_bind(r.referred_at)
+                        .push_bind(change_seq);
+                });
+                insert.build().execute(&mut **tx).await?;
+            }
+            Ok(())
+        }
+
+        /// Referrals for the places of `vacancy` no accepted or open referral covers, skipping
+        /// `exclude` (a child this transaction just placed or withdrew). `closing` are open
+        /// referrals this transaction closes; `accepted_now` is one it accepts.
+        async fn top_up(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            vacancy_id: placeforte_protocol::VacancyId,
+            exclude: placeforte_protocol::RegistrationId,
+            closing: &[placeforte_protocol::ReferralId],
+            accepted_now: Option<placeforte_protocol::ReferralId>,
+            now: chrono::DateTime<chrono::Utc>,
+        ) -> Result<Vec<$crate::store::ReferralRecord>, $crate::store::StoreError> {
+            use sqlx::Row as _;
+            let row = sqlx::query(concat!(
+                "SELECT id, daycare_id, age_class, places, start_date, group_label, declared_at,",
+                " declared_by_device FROM vacancies WHERE id = $1"
+            ))
+            .bind(vacancy_id.as_uuid())
+            .fetch_one(&mut **tx)
+            .await?;
+            let places: i32 = row.try_get("places")?;
+            let class: String = row.try_get("age_class")?;
+            let vacancy = $crate::store::VacancyRecord {
+                id: vacancy_id,
+                daycare_id: placeforte_protocol::DaycareId::from_uuid(row.try_get("daycare_id")?),
+                age_class: placeforte_domain::AgeClass::from_code(&class)
+                    .map_err(|_| $crate::store::StoreError::Corrupt("age class".to_owned()))?,
+                places: u32::try_from(places).unwrap_or(0),
+                start_date: row.try_get("start_date")?,
+                group_label: row.try_get("group_label")?,
+                declared_at: row.try_get("declared_at")?,
+                declared_by: placeforte_protocol::DeviceId::from_uuid(
+                    row.try_get("declared_by_device")?,
+                ),
+            };
+            let mut accepted = 0i64;
+            let mut open = 0i64;
+            let mut max_rank = 0i64;
+            for row in sqlx::query("SELECT id, status, rank FROM referrals WHERE vacancy_id = $1")
+                .bind(vacancy_id.as_uuid())
+                .fetch_all(&mut **tx)
+                .await?
+            {
+                let id = placeforte_protocol::ReferralId::from_uuid(row.try_get("id")?);
+                let status: String = row.try_get("status")?;
+                let rank: i32 = row.try_get("rank")?;
+                max_rank = max_rank.max(i64::from(rank));
+                if status == "accepted" || accepted_now == Some(id) {
+                    accepted += 1;
+                } else if status == "open" && !closing.contains(&id) {
+                    open += 1;
+                }
+            }
+            let per_place = i64::from($crate::referrals::REFERRALS_PER_PLACE);
+            let need = (i64::from(places) - accepted).max(0) * per_place - open;
+            if need <= 0 {
+                return Ok(Vec::new());
+            }
+            let candidates: Vec<_> = load_candidates(&mut **tx, vacancy.daycare_id, vacancy.id)
+                .await?
+                .into_iter()
+                .filter(|c| c.registration_id != exclude)
+                .collect();
+            let mut more = $crate::referrals::plan_referrals(
+                &vacancy,
+                candidates,
+                now,
+                &placeforte_domain::QUEBEC_2025,
+            );
+            more.truncate(usize::try_from(need).unwrap_or(0));
+            for referral in &mut more {
+                referral.rank += u32::try_from(max_rank).unwrap_or(0);
+            }
+            Ok(more)
         }
 
         fn checkpoint_from_row(
