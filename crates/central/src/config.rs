@@ -14,6 +14,7 @@
 //! | `audit_public_key`                | `PLACEFORTE_AUDIT_PUBLIC_KEY`        | `<data_dir>/audit-signing.pub`  |
 //! | `audit_checkpoint_every_entries`  | `PLACEFORTE_AUDIT_CHECKPOINT_EVERY_ENTRIES` | `1000`                   |
 //! | `audit_checkpoint_every_minutes`  | `PLACEFORTE_AUDIT_CHECKPOINT_EVERY_MINUTES` | `5`                      |
+//! | `reveals_per_device_per_day`      | `PLACEFORTE_REVEALS_PER_DEVICE_PER_DAY` | `60`                         |
 //! | `server_names`                    | `PLACEFORTE_SERVER_NAMES` (commas)   | `localhost,127.0.0.1`           |
 //! | `certificate_lifetime_days`       | `PLACEFORTE_CERTIFICATE_LIFETIME_DAYS` | `7`                           |
 //! | `enrolment_code_lifetime_minutes` | `PLACEFORTE_ENROLMENT_CODE_LIFETIME_MINUTES` | `15`                    |
@@ -86,6 +87,7 @@ struct ConfigFile {
     audit_signing_key: Option<PathBuf>,
     audit_public_key: Option<PathBuf>,
     audit_checkpoint_every_entries: Option<u32>,
+    reveals_per_device_per_day: Option<u32>,
     audit_checkpoint_every_minutes: Option<u32>,
     server_names: Option<Vec<String>>,
     certificate_lifetime_days: Option<u32>,
@@ -220,6 +222,12 @@ impl Config {
         )?
         .or(parsed.idle_timeout_seconds)
         .unwrap_or(60);
+        let reveals = parsed_var::<u32>(
+            "PLACEFORTE_REVEALS_PER_DEVICE_PER_DAY",
+            var("PLACEFORTE_REVEALS_PER_DEVICE_PER_DAY"),
+        )?
+        .or(parsed.reveals_per_device_per_day)
+        .unwrap_or(60);
         let checkpoint_entries = parsed_var::<u32>(
             "PLACEFORTE_AUDIT_CHECKPOINT_EVERY_ENTRIES",
             var("PLACEFORTE_AUDIT_CHECKPOINT_EVERY_ENTRIES"),
@@ -285,6 +293,7 @@ impl Config {
             lifetimes: Lifetimes {
                 device_certificate: chrono::Duration::days(i64::from(days)),
                 enrolment_code: chrono::Duration::minutes(i64::from(minutes)),
+                reveals_per_device_per_day: reveals,
             },
             handshake_timeout: Duration::from_secs(handshake.max(1)),
             idle_timeout: Duration::from_secs(idle.max(1)),

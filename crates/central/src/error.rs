@@ -56,6 +56,12 @@ pub enum ApiFailure {
     /// 409 `idempotency_key_reused`: this daycare already used the key for another referral.
     #[error("the idempotency key was already used for another referral")]
     IdempotencyKeyReused,
+    /// 429 `quota_exceeded`: the device used its contact reveals for today.
+    #[error("this workstation has used its contact reveals for today")]
+    QuotaExceeded,
+    /// 422 `invalid_reveal`: the note is too long, or missing with the reason `other`.
+    #[error("invalid reveal: {0}")]
+    InvalidReveal(&'static str),
     /// 404 `not_found`.
     #[error("no such resource")]
     NotFound,
@@ -85,6 +91,8 @@ impl ApiFailure {
             ApiFailure::PageTooLarge => (StatusCode::BAD_REQUEST, "page_too_large"),
             ApiFailure::ReferralClosed => (StatusCode::CONFLICT, "referral_closed"),
             ApiFailure::IdempotencyKeyReused => (StatusCode::CONFLICT, "idempotency_key_reused"),
+            ApiFailure::QuotaExceeded => (StatusCode::TOO_MANY_REQUESTS, "quota_exceeded"),
+            ApiFailure::InvalidReveal(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_reveal"),
             ApiFailure::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             ApiFailure::Storage(_) | ApiFailure::Authority(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")

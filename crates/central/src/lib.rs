@@ -46,7 +46,9 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 use placeforte_protocol::device::{CRL_PATH, ENROL_PATH, HEALTH_PATH, RENEW_PATH, WHOAMI_PATH};
-use placeforte_protocol::referrals::{DEMAND_PATH, OUTCOME_PATH, REFERRALS_PATH, VACANCIES_PATH};
+use placeforte_protocol::referrals::{
+    CONTACT_PATH, DEMAND_PATH, OUTCOME_PATH, REFERRALS_PATH, VACANCIES_PATH,
+};
 use placeforte_protocol::MAX_REQUEST_BODY_BYTES;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -71,6 +73,7 @@ pub fn app<S: Storage>(state: AppState<S>) -> Router {
         .route(REFERRALS_PATH, get(routes::sync_referrals::<S>))
         .route(DEMAND_PATH, get(routes::demand::<S>))
         .route(OUTCOME_PATH, post(routes::record_outcome::<S>))
+        .route(CONTACT_PATH, post(routes::reveal_contact::<S>))
         .fallback(routes::not_found)
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BODY_BYTES))
         .with_state(state)

@@ -11,8 +11,8 @@ use serde::de::DeserializeOwned;
 
 use placeforte_domain::QUEBEC_2025;
 use placeforte_protocol::referrals::{
-    DeclareVacancy, DemandReport, RecordOutcome, ReferralPage, VacancyDeclared, DEFAULT_SYNC_PAGE,
-    MAX_SYNC_PAGE,
+    ContactDetails, DeclareVacancy, DemandReport, RecordOutcome, ReferralPage, RevealContact,
+    RevealReason, VacancyDeclared, DEFAULT_SYNC_PAGE, MAX_REVEAL_NOTE_CHARS, MAX_SYNC_PAGE,
 };
 
 use crate::ca::{CaError, DeviceCertificatePem};
@@ -22,7 +22,8 @@ use crate::identity::DeviceIdentity;
 use crate::referrals;
 use crate::state::AppState;
 use crate::store::{
-    AuditEvent, DeviceRecord, IssuedCertificate, OutcomeRequest, OutcomeResult, Storage,
+    AuditEvent, DeviceRecord, IssuedCertificate, OutcomeRequest, OutcomeResult, RevealRequest,
+    RevealResult, Storage,
 };
 
 /// A JSON body whose rejections are [`ApiFailure`]s (413 or 400 with an `ApiError` body).
@@ -339,5 +340,54 @@ pub(crate) async fn record_outcome<S: Storage>(
         OutcomeResult::KeyReused => Err(ApiFailure::IdempotencyKeyReused),
         OutcomeResult::NotFound => Err(ApiFailure::NotFound),
         OutcomeResult::Closed => Err(ApiFailure::ReferralClosed),
+    }
+}
+
+pub(crate) async fn reveal_contact<S: Storage>(
+    identity: DeviceIdentity,
+    State(state): State<AppState<S>>,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<RevealContact>,
+) -> Result<Json<ContactDetails>, ApiFailure> {
+    let referral_id = id.parse::<ReferralId>().map_err(|_| ApiFailure::NotFound)?;
+    let note = request.note.filter(|n| !n.trim().is_empty());
+    if note
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > MAX_REVEAL_NOTE_CHARS)
+    {
+        return Err(ApiFailure::InvalidReveal("the note is too long"));
+    }
+    if request.reason == RevealReason::Other && note.is_none() {
+        return Err(ApiFailure::InvalidReveal("the reason other needs a note"));
+    }
+    let result = state
+        .store
+        .reveal_contact(&RevealRequest {
+            daycare_id: identity.certificate.daycare_id,
+            device_id: identity.certificate.device_id,
+            referral_id,
+            reason: request.reason.code().to_owned(),
+            note,
+            daily_quota: state.lifetimes.reveals_per_device_per_day,
+            now: state.clock.now(),
+        })
+        .await?;
+    match result {
+        RevealResult::Revealed(r) => Ok(Json(ContactDetails {
+            referral_id,
+            child_given_name: r.child_given_name,
+            child_family_name: r.child_family_name,
+            parent_given_name: r.parent_given_name,
+            parent_family_name: r.parent_family_name,
+            parent_phone: r.parent_phone,
+            parent_email: r.parent_email,
+            priority_basis: r.priority,
+        })),
+        RevealResult::NotFound => Err(ApiFailure::NotFound),
+        RevealResult::Closed => Err(ApiFailure::ReferralClosed),
+        RevealResult::OverQuota => {
+            tracing::warn!(alert = "reveal_quota_exceeded", device = %identity.certificate.device_id, daycare = %identity.certificate.daycare_id, "alert: device over its contact reveal quota");
+            Err(ApiFailure::QuotaExceeded)
+        }
     }
 }

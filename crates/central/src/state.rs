@@ -7,13 +7,15 @@ use chrono::Duration;
 use crate::ca::DeviceCa;
 use crate::clock::Clock;
 
-/// Lifetimes the operator can configure.
+/// Lifetimes and per-device limits the operator can configure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Lifetimes {
     /// Validity of a device certificate (default 7 days).
     pub device_certificate: Duration,
     /// Validity of an enrolment code (default 15 minutes).
     pub enrolment_code: Duration,
+    /// Contact reveals one device may make per day (UTC), default 60; over it, 429 and an alert.
+    pub reveals_per_device_per_day: u32,
 }
 
 impl Default for Lifetimes {
@@ -21,6 +23,7 @@ impl Default for Lifetimes {
         Lifetimes {
             device_certificate: Duration::days(7),
             enrolment_code: Duration::minutes(15),
+            reveals_per_device_per_day: 60,
         }
     }
 }

@@ -12,8 +12,8 @@ use placeforte_domain::{
     rank_candidates, Candidate, CandidateInput, Capacity, CategoryFacts, PriorityBasis, QUEBEC_2025,
 };
 use placeforte_protocol::referrals::{
-    DemandReport, OutcomeRecorded, ReferralPage, ReferralStatus, VacancyDeclared, DEMAND_PATH,
-    REFERRALS_PATH, VACANCIES_PATH,
+    ContactDetails, DemandReport, OutcomeRecorded, ReferralPage, ReferralStatus, VacancyDeclared,
+    DEMAND_PATH, REFERRALS_PATH, VACANCIES_PATH,
 };
 use placeforte_protocol::{DaycareId, RegistrationId};
 use serde_json::json;
@@ -28,6 +28,7 @@ on_both_backends!(
     an_accepted_child_leaves_every_other_pool_and_places_are_refilled,
     refusals_and_missed_deadlines_follow_the_rules,
     another_daycares_referral_answers_exactly_like_a_missing_one,
+    contact_reveal_is_audited_bounded_and_never_on_a_closed_referral,
 );
 
 struct Pool {
@@ -816,4 +817,127 @@ async fn another_daycares_referral_answers_exactly_like_a_missing_one<S: Storage
     assert_eq!(status, 200, "{body}");
     let recorded: OutcomeRecorded = serde_json::from_str(&body).unwrap();
     assert_eq!(recorded.status, ReferralStatus::NoAnswer);
+}
+
+async fn reveal<S: Storage>(
+    h: &Harness<S>,
+    device: &DeviceKeys,
+    referral: &str,
+    body: serde_json::Value,
+) -> (u16, String) {
+    let response = h
+        .device_client(device)
+        .post(h.api_url(&format!("/v1/referrals/{referral}/contact")))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}
+
+async fn contact_reveal_is_audited_bounded_and_never_on_a_closed_referral<S: Storage>(
+    h: Harness<S>,
+) {
+    let pool = pool(&h).await;
+    let declared = declare_one(&h, &pool.device, 4).await;
+    let referrals = h
+        .store
+        .vacancy_referrals(declared.vacancy_id)
+        .await
+        .unwrap();
+    let first = referrals[0].id.to_string();
+    let events = h.event_count().await;
+
+    let (status, body) = reveal(&h, &pool.device, &first, json!({"reason": "offer_call"})).await;
+    assert_eq!(status, 200, "{body}");
+    let details: ContactDetails = serde_json::from_str(&body).unwrap();
+    assert_eq!(details.parent_phone, "555-0100");
+    assert_eq!(details.child_family_name, "Synthétique");
+    let entry = h.store.audit_entries(events, 1).await.unwrap().remove(0);
+    assert_eq!(entry.action, "contact.revealed");
+    assert_eq!(entry.reason, "offer_call");
+    assert_eq!(entry.referral_ids, first);
+    assert_eq!(entry.daycare_id, pool.daycare.to_string());
+    assert!(entry.actor.starts_with("device:"));
+
+    // Refused before anything is read or written.
+    let events = h.event_count().await;
+    for (body, status, code) in [
+        (json!({"reason": "other"}), 422, "invalid_reveal"),
+        (
+            json!({"reason": "other", "note": "x".repeat(201)}),
+            422,
+            "invalid_reveal",
+        ),
+        (json!({"reason": "curiosity"}), 400, "malformed_body"),
+        (
+            json!({"reason": "offer_call", "fields": ["nirec"]}),
+            400,
+            "malformed_body",
+        ),
+    ] {
+        let (got, answer) = reveal(&h, &pool.device, &first, body.clone()).await;
+        assert_eq!(got, status, "{body}: {answer}");
+        assert_eq!(common::api_error(&answer).code, code);
+    }
+    // Another daycare: exactly like an id that does not exist.
+    let foreign = reveal(
+        &h,
+        &pool.other_device,
+        &first,
+        json!({"reason": "offer_call"}),
+    )
+    .await;
+    let random = reveal(
+        &h,
+        &pool.other_device,
+        &uuid::Uuid::new_v4().to_string(),
+        json!({"reason": "offer_call"}),
+    )
+    .await;
+    assert_eq!(foreign, random);
+    assert_eq!(random.0, 404);
+    assert_eq!(h.event_count().await, events);
+
+    // Never on a closed referral.
+    let second = referrals[1].id.to_string();
+    let (status, _) = outcome(
+        &h,
+        &pool.device,
+        &second,
+        uuid::Uuid::new_v4(),
+        json!({"kind": "refused", "reason": "no_longer_needed"}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, body) = reveal(&h, &pool.device, &second, json!({"reason": "follow_up"})).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(common::api_error(&body).code, "referral_closed");
+
+    // The daily quota: 60 per device, then 429 (audited), and a new day starts afresh.
+    for _ in 1..60 {
+        let (status, body) = reveal(&h, &pool.device, &first, json!({"reason": "follow_up"})).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let events = h.event_count().await;
+    let (status, body) = reveal(&h, &pool.device, &first, json!({"reason": "follow_up"})).await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(common::api_error(&body).code, "quota_exceeded");
+    let entry = h.store.audit_entries(events, 1).await.unwrap().remove(0);
+    assert_eq!(entry.action, "contact.refused_over_quota");
+    // Another device of another daycare is not affected.
+    let theirs = declare_one(&h, &pool.other_device, 1).await;
+    let theirs = h.store.vacancy_referrals(theirs.vacancy_id).await.unwrap();
+    let (status, body) = reveal(
+        &h,
+        &pool.other_device,
+        &theirs[0].id.to_string(),
+        json!({"reason": "offer_call"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    h.clock.advance(Duration::days(1));
+    let (status, body) = reveal(&h, &pool.device, &first, json!({"reason": "follow_up"})).await;
+    assert_eq!(status, 200, "{body}");
 }

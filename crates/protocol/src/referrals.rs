@@ -231,3 +231,68 @@ pub struct OutcomeRecorded {
     /// Referrals made to fill places this outcome left open, at this daycare or others.
     pub further_referrals: u32,
 }
+
+/// Path of the contact reveal (API listener); `{id}` is a referral id.
+pub const CONTACT_PATH: &str = "/v1/referrals/{id}/contact";
+
+/// Longest free-text note on a reveal, in characters.
+pub const MAX_REVEAL_NOTE_CHARS: usize = 200;
+
+/// Why a director needs a family's contact details.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RevealReason {
+    /// To call the family about the offered place.
+    OfferCall,
+    /// To follow up on an earlier call.
+    FollowUp,
+    /// To prepare the admission once the place is accepted.
+    AdmissionPaperwork,
+    /// Anything else (the note says what).
+    Other,
+}
+
+impl RevealReason {
+    /// Stable code (audit log, i18n key).
+    pub fn code(self) -> &'static str {
+        match self {
+            RevealReason::OfferCall => "offer_call",
+            RevealReason::FollowUp => "follow_up",
+            RevealReason::AdmissionPaperwork => "admission_paperwork",
+            RevealReason::Other => "other",
+        }
+    }
+}
+
+/// `POST /v1/referrals/{id}/contact`: the reason for the reveal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevealContact {
+    /// From the list.
+    pub reason: RevealReason,
+    /// Free text, at most [`MAX_REVEAL_NOTE_CHARS`] characters; required with `other`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// The answer to a reveal: held in memory by the app, never cached.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContactDetails {
+    /// The referral.
+    pub referral_id: ReferralId,
+    /// The child's given name.
+    pub child_given_name: String,
+    /// The child's family name.
+    pub child_family_name: String,
+    /// A parent's given name.
+    pub parent_given_name: String,
+    /// A parent's family name.
+    pub parent_family_name: String,
+    /// A parent's phone number.
+    pub parent_phone: String,
+    /// A parent's e-mail address.
+    pub parent_email: String,
+    /// The priority basis (shown only here).
+    pub priority_basis: placeforte_domain::PriorityBasis,
+}

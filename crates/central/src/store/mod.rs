@@ -21,7 +21,8 @@ pub use postgres::PostgresStore;
 pub use records::{
     AuditEvent, CandidateRecord, DaycareRecord, DeviceRecord, EnrolmentCodeRecord,
     IssuedCertificate, OutcomeRequest, OutcomeResult, ReferralRecord, ReferralSyncRow,
-    RegistrationChoice, RegistrationRecord, RevokedCertificate, SeedBatch, VacancyRecord,
+    RegistrationChoice, RegistrationRecord, RevealRequest, RevealResult, RevokedCertificate,
+    SeedBatch, VacancyRecord,
 };
 pub use sqlite::SqliteStore;
 
@@ -188,6 +189,14 @@ pub trait Storage: Clone + Send + Sync + 'static {
         &self,
         request: &OutcomeRequest,
     ) -> impl Future<Output = Result<OutcomeResult, StoreError>> + Send;
+
+    /// In one transaction: checks that the referral is made to the caller's daycare and open and
+    /// that the device is under its daily quota, then reads the registration's contact details,
+    /// records the reveal and appends the audit entry. A quota refusal is audited too.
+    fn reveal_contact(
+        &self,
+        request: &RevealRequest,
+    ) -> impl Future<Output = Result<RevealResult, StoreError>> + Send;
 
     /// The referrals of one vacancy, by rank.
     fn vacancy_referrals(

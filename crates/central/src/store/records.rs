@@ -295,3 +295,35 @@ pub enum OutcomeResult {
     /// The referral (or its registration) is closed.
     Closed,
 }
+
+/// A contact reveal to make, as the handler received it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevealRequest {
+    /// The caller's daycare.
+    pub daycare_id: DaycareId,
+    /// The caller's device.
+    pub device_id: DeviceId,
+    /// The referral.
+    pub referral_id: ReferralId,
+    /// Reason code.
+    pub reason: String,
+    /// Free-text note (kept out of the chained log).
+    pub note: Option<String>,
+    /// Reveals this device may make per UTC day.
+    pub daily_quota: u32,
+    /// When.
+    pub now: DateTime<Utc>,
+}
+
+/// What a reveal answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RevealResult {
+    /// The details (audited).
+    Revealed(Box<RegistrationRecord>),
+    /// No referral with this id is made to the caller's daycare.
+    NotFound,
+    /// The referral is closed: no reveal.
+    Closed,
+    /// The device used its quota for today (the refusal is audited).
+    OverQuota,
+}
