@@ -15,7 +15,7 @@ use placeforte_central::seed::{self, SeedOptions};
 use placeforte_central::store::{AnyStore, AuditEvent, Storage};
 use placeforte_central::{init, start, AppState, ServerIdentity, SystemClock};
 use placeforte_protocol::invite::EnrolmentInvite;
-use placeforte_protocol::{DaycareId, DeviceId};
+use placeforte_protocol::{DaycareId, DeviceId, RegistrationId};
 
 /// PlaceForte central service and operator tools.
 ///
@@ -46,6 +46,9 @@ enum Command {
     /// Manage enrolled devices.
     #[command(subcommand)]
     Device(DeviceCommand),
+    /// Operator reports: alerts, who looked at a registration.
+    #[command(subcommand)]
+    Admin(AdminCommand),
     /// Check or sign the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -94,6 +97,17 @@ enum EnrolmentCodeCommand {
     Issue {
         /// The daycare's id.
         daycare: DaycareId,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// List alerts, newest first (quota breaches, honeytoken touches, repeated foreign ids).
+    Alerts,
+    /// Every daycare that saw or revealed this registration: when, what and why.
+    AccessReport {
+        /// The registration's id.
+        registration: RegistrationId,
     },
 }
 
@@ -256,6 +270,43 @@ async fn command<S: Storage>(store: S, config: &Config, command: Command) -> Res
                 .await
                 .map_err(|e| e.to_string())?;
             println!("revoked {device}: its next request will be refused");
+            Ok(())
+        }
+        Command::Admin(AdminCommand::Alerts) => {
+            operator::record_listing(&store, &operator, now, "alerts")
+                .await
+                .map_err(|e| e.to_string())?;
+            let alerts = store.alerts().await.map_err(|e| e.to_string())?;
+            println!("raised\tkind\tdevice\tdaycare\tdetail");
+            for a in alerts {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    a.raised_at, a.kind, a.device_id, a.daycare_id, a.detail
+                );
+            }
+            Ok(())
+        }
+        Command::Admin(AdminCommand::AccessReport { registration }) => {
+            store
+                .record_event(&AuditEvent::new(
+                    now,
+                    format!("operator:{}", operator.0),
+                    "access_report.read",
+                    format!("registration:{registration}"),
+                ))
+                .await
+                .map_err(|e| e.to_string())?;
+            let lines = store
+                .access_report(registration)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("when\tdaycare\twhat\twhy");
+            for line in lines {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    line.occurred_at, line.daycare_name, line.action, line.reason
+                );
+            }
             Ok(())
         }
         Command::Audit(AuditCommand::Verify) => audit_verify(&store, config, &operator).await,

@@ -321,7 +321,9 @@ pub(crate) async fn record_outcome<S: Storage>(
     ApiJson(request): ApiJson<RecordOutcome>,
 ) -> Result<axum::response::Response, ApiFailure> {
     // A malformed id answers exactly like an unknown one.
-    let referral_id = id.parse::<ReferralId>().map_err(|_| ApiFailure::NotFound)?;
+    let Ok(referral_id) = id.parse::<ReferralId>() else {
+        return foreign(&state, &identity, &id).await;
+    };
     let result = state
         .store
         .record_outcome(&OutcomeRequest {
@@ -338,7 +340,7 @@ pub(crate) async fn record_outcome<S: Storage>(
             Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
         }
         OutcomeResult::KeyReused => Err(ApiFailure::IdempotencyKeyReused),
-        OutcomeResult::NotFound => Err(ApiFailure::NotFound),
+        OutcomeResult::NotFound => foreign(&state, &identity, &id).await,
         OutcomeResult::Closed => Err(ApiFailure::ReferralClosed),
     }
 }
@@ -349,7 +351,9 @@ pub(crate) async fn reveal_contact<S: Storage>(
     Path(id): Path<String>,
     ApiJson(request): ApiJson<RevealContact>,
 ) -> Result<Json<ContactDetails>, ApiFailure> {
-    let referral_id = id.parse::<ReferralId>().map_err(|_| ApiFailure::NotFound)?;
+    let Ok(referral_id) = id.parse::<ReferralId>() else {
+        return foreign(&state, &identity, &id).await;
+    };
     let note = request.note.filter(|n| !n.trim().is_empty());
     if note
         .as_ref()
@@ -383,11 +387,29 @@ pub(crate) async fn reveal_contact<S: Storage>(
             parent_email: r.parent_email,
             priority_basis: r.priority,
         })),
-        RevealResult::NotFound => Err(ApiFailure::NotFound),
+        RevealResult::NotFound => foreign(&state, &identity, &id).await,
         RevealResult::Closed => Err(ApiFailure::ReferralClosed),
         RevealResult::OverQuota => {
-            tracing::warn!(alert = "reveal_quota_exceeded", device = %identity.certificate.device_id, daycare = %identity.certificate.daycare_id, "alert: device over its contact reveal quota");
+            crate::alerts::raise(
+                &state.store,
+                "reveal_quota_exceeded",
+                &identity,
+                format!("referral:{referral_id}"),
+                state.clock.now(),
+            )
+            .await;
             Err(ApiFailure::QuotaExceeded)
         }
     }
+}
+
+/// An id not referred to the caller: audited, alerted on when it is a honeytoken or one of many,
+/// and answered exactly like an id that does not exist.
+async fn foreign<S: Storage, T>(
+    state: &AppState<S>,
+    identity: &DeviceIdentity,
+    id: &str,
+) -> Result<T, ApiFailure> {
+    crate::alerts::foreign_id(&state.store, identity, id, state.clock.now()).await?;
+    Err(ApiFailure::NotFound)
 }

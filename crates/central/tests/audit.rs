@@ -514,6 +514,14 @@ async fn audit_verify_on_the_command_line_names_the_first_bad_entry() {
     // The verification is itself in the log (entry 4), and verifies next time.
     let report = ok(run(&["audit", "verify"]));
     assert!(report.contains("intact: 4 entries"), "{report}");
+    // The operator's reports run (and are logged: entries 6 and 7).
+    let alerts = ok(run(&["admin", "alerts"]));
+    assert_eq!(alerts.trim(), "raised\tkind\tdevice\tdaycare\tdetail");
+    let registration = uuid::Uuid::new_v4().to_string();
+    let access = ok(run(&["admin", "access-report", &registration]));
+    assert_eq!(access.trim(), "when\tdaycare\twhat\twhy");
+    let report = ok(run(&["audit", "verify"]));
+    assert!(report.contains("intact: 7 entries"), "{report}");
 
     let store = SqliteStore::open(&format!(
         "sqlite:{}",

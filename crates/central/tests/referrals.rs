@@ -792,7 +792,21 @@ async fn another_daycares_referral_answers_exactly_like_a_missing_one<S: Storage
         assert_eq!(answer, &answers[1], "identical to a random id");
     }
     assert_eq!(answers[1].0, 404);
-    assert_eq!(h.event_count().await, events, "nothing applied");
+    // Nothing applied; each attempt audited; the honeytoken and the repetition alerted.
+    let entries = h.store.audit_entries(events, 10).await.unwrap();
+    assert_eq!(entries.len(), 5);
+    assert!(entries.iter().all(|e| e.action == "referral.not_found"));
+    assert_eq!(entries[4].subject, "malformed");
+    let alerts = h.store.alerts().await.unwrap();
+    let kinds: Vec<&str> = alerts.iter().map(|a| a.kind.as_str()).collect();
+    assert_eq!(kinds, ["foreign_ids_repeated", "honeytoken_touched"]);
+    assert!(alerts
+        .iter()
+        .all(|a| a.device_id == pool.other_device.certificate.device_id.to_string()));
+    assert_eq!(
+        alerts[1].detail,
+        format!("registration:{}", pool.honeytoken)
+    );
     // The referral is untouched, and the key is free for its owner.
     let (status, body) = outcome(
         &h,
@@ -898,7 +912,11 @@ async fn contact_reveal_is_audited_bounded_and_never_on_a_closed_referral<S: Sto
     .await;
     assert_eq!(foreign, random);
     assert_eq!(random.0, 404);
-    assert_eq!(h.event_count().await, events);
+    assert_eq!(
+        h.event_count().await,
+        events + 2,
+        "two refusals audited, nothing revealed"
+    );
 
     // Never on a closed referral.
     let second = referrals[1].id.to_string();
@@ -926,6 +944,28 @@ async fn contact_reveal_is_audited_bounded_and_never_on_a_closed_referral<S: Sto
     assert_eq!(common::api_error(&body).code, "quota_exceeded");
     let entry = h.store.audit_entries(events, 1).await.unwrap().remove(0);
     assert_eq!(entry.action, "contact.refused_over_quota");
+    let alerts = h.store.alerts().await.unwrap();
+    assert_eq!(alerts[0].kind, "reveal_quota_exceeded");
+    assert_eq!(
+        alerts[0].device_id,
+        pool.device.certificate.device_id.to_string()
+    );
+
+    // Who looked at this child's file: the daycare, when, what and why (no staff names).
+    let report = h
+        .store
+        .access_report(referrals[0].registration_id)
+        .await
+        .unwrap();
+    let actions: Vec<&str> = report.iter().map(|l| l.action.as_str()).collect();
+    assert_eq!(actions[0], "vacancy.declared");
+    assert_eq!(actions[1], "contact.revealed");
+    assert_eq!(report[1].reason, "offer_call");
+    assert!(report.iter().all(|l| l.daycare_name == "CPE Les Mésanges"));
+    assert_eq!(
+        actions.iter().filter(|a| **a == "contact.revealed").count(),
+        60
+    );
     // Another device of another daycare is not affected.
     let theirs = declare_one(&h, &pool.other_device, 1).await;
     let theirs = h.store.vacancy_referrals(theirs.vacancy_id).await.unwrap();

@@ -19,10 +19,10 @@ use crate::audit::{AuditEntry, Checkpoint};
 
 pub use postgres::PostgresStore;
 pub use records::{
-    AuditEvent, CandidateRecord, DaycareRecord, DeviceRecord, EnrolmentCodeRecord,
-    IssuedCertificate, OutcomeRequest, OutcomeResult, ReferralRecord, ReferralSyncRow,
-    RegistrationChoice, RegistrationRecord, RevealRequest, RevealResult, RevokedCertificate,
-    SeedBatch, VacancyRecord,
+    AccessRecord, AlertRecord, AuditEvent, CandidateRecord, DaycareRecord, DeviceRecord,
+    EnrolmentCodeRecord, IssuedCertificate, OutcomeRequest, OutcomeResult, ReferralRecord,
+    ReferralSyncRow, RegistrationChoice, RegistrationRecord, RevealRequest, RevealResult,
+    RevokedCertificate, SeedBatch, VacancyRecord,
 };
 pub use sqlite::SqliteStore;
 
@@ -197,6 +197,33 @@ pub trait Storage: Clone + Send + Sync + 'static {
         &self,
         request: &RevealRequest,
     ) -> impl Future<Output = Result<RevealResult, StoreError>> + Send;
+
+    /// Stores an alert (on its own, never inside a request's transaction).
+    fn add_alert(&self, alert: &AlertRecord)
+        -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Every alert, newest first.
+    fn alerts(&self) -> impl Future<Output = Result<Vec<AlertRecord>, StoreError>> + Send;
+
+    /// Whether this id is a honeytoken registration.
+    fn is_honeytoken(
+        &self,
+        id: uuid::Uuid,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// How many `action` entries `actor` has in the audit log since `since` (RFC 3339 text).
+    fn recent_actions(
+        &self,
+        actor: &str,
+        action: &str,
+        since: &str,
+    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+
+    /// Every audited read or write of this registration's referrals, by daycare, oldest first.
+    fn access_report(
+        &self,
+        registration: placeforte_protocol::RegistrationId,
+    ) -> impl Future<Output = Result<Vec<AccessRecord>, StoreError>> + Send;
 
     /// The referrals of one vacancy, by rank.
     fn vacancy_referrals(

@@ -327,3 +327,31 @@ pub enum RevealResult {
     /// The device used its quota for today (the refusal is audited).
     OverQuota,
 }
+
+/// An alert for the operator. Ids and kinds only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertRecord {
+    /// When (RFC 3339 text).
+    pub raised_at: String,
+    /// What: `reveal_quota_exceeded`, `honeytoken_touched`, `foreign_ids_repeated`.
+    pub kind: String,
+    /// The device, or empty.
+    pub device_id: String,
+    /// Its daycare, or empty.
+    pub daycare_id: String,
+    /// Ids involved.
+    pub detail: String,
+}
+
+/// One line of a "who looked at my file" report: an organisation, when, what and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessRecord {
+    /// When (RFC 3339 text, as logged).
+    pub occurred_at: String,
+    /// The daycare's name.
+    pub daycare_name: String,
+    /// What it did (`referrals.synced`, `contact.revealed`, ...).
+    pub action: String,
+    /// Why, when a reason was given.
+    pub reason: String,
+}

@@ -782,6 +782,111 @@ macro_rules! impl_storage {
                 Ok(RevealResult::Revealed(Box::new(record)))
             }
 
+            async fn add_alert(
+                &self,
+                alert: &$crate::store::AlertRecord,
+            ) -> Result<(), $crate::store::StoreError> {
+                sqlx::query(
+                    "INSERT INTO alerts (raised_at, kind, device_id, daycare_id, detail) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(alert.raised_at.as_str())
+                .bind(alert.kind.as_str())
+                .bind(alert.device_id.as_str())
+                .bind(alert.daycare_id.as_str())
+                .bind(alert.detail.as_str())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn alerts(
+                &self,
+            ) -> Result<Vec<$crate::store::AlertRecord>, $crate::store::StoreError> {
+                use sqlx::Row as _;
+                let rows = sqlx::query(
+                    "SELECT raised_at, kind, device_id, daycare_id, detail FROM alerts ORDER BY id DESC",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok($crate::store::AlertRecord {
+                            raised_at: row.try_get("raised_at")?,
+                            kind: row.try_get("kind")?,
+                            device_id: row.try_get("device_id")?,
+                            daycare_id: row.try_get("daycare_id")?,
+                            detail: row.try_get("detail")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn is_honeytoken(&self, id: uuid::Uuid) -> Result<bool, $crate::store::StoreError> {
+                let count: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM honeytoken_registrations WHERE registration_id = $1",
+                )
+                .bind(id)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(count > 0)
+            }
+
+            async fn recent_actions(
+                &self,
+                actor: &str,
+                action: &str,
+                since: &str,
+            ) -> Result<i64, $crate::store::StoreError> {
+                Ok(sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM audit_log WHERE actor = $1 AND action = $2 AND occurred_at >= $3",
+                )
+                .bind(actor)
+                .bind(action)
+                .bind(since)
+                .fetch_one(&self.pool)
+                .await?)
+            }
+
+            async fn access_report(
+                &self,
+                registration: placeforte_protocol::RegistrationId,
+            ) -> Result<Vec<$crate::store::AccessRecord>, $crate::store::StoreError> {
+                use sqlx::Row as _;
+                let referrals: Vec<uuid::Uuid> =
+                    sqlx::query_scalar("SELECT id FROM referrals WHERE registration_id = $1")
+                        .bind(registration.as_uuid())
+                        .fetch_all(&self.pool)
+                        .await?;
+                let mut out = Vec::new();
+                let mut seen = std::collections::HashSet::new();
+                for referral in referrals {
+                    // Entries list referral ids comma-separated; ids are fixed-length UUIDs, so a
+                    // substring match is exact.
+                    let rows = sqlx::query(concat!(
+                        "SELECT a.seq, a.occurred_at, a.action, a.reason, d.name FROM audit_log a",
+                        " JOIN referrals f ON f.id = $1 JOIN daycares d ON d.id = f.daycare_id",
+                        " WHERE a.referral_ids LIKE $2 ORDER BY a.seq"
+                    ))
+                    .bind(referral)
+                    .bind(format!("%{}%", referral.hyphenated()))
+                    .fetch_all(&self.pool)
+                    .await?;
+                    for row in rows {
+                        let seq: i64 = row.try_get("seq")?;
+                        if seen.insert(seq) {
+                            out.push((seq, $crate::store::AccessRecord {
+                                occurred_at: row.try_get("occurred_at")?,
+                                daycare_name: row.try_get("name")?,
+                                action: row.try_get("action")?,
+                                reason: row.try_get("reason")?,
+                            }));
+                        }
+                    }
+                }
+                out.sort_by_key(|(seq, _)| *seq);
+                Ok(out.into_iter().map(|(_, r)| r).collect())
+            }
+
             async fn registration_count(&self) -> Result<i64, $crate::store::StoreError> {
                 Ok(sqlx::query_scalar("SELECT COUNT(*) FROM registrations")
                     .fetch_one(&self.pool)
