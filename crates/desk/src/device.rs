@@ -190,6 +190,11 @@ impl EnrolledDevice {
         &self.record
     }
 
+    /// The mutual-TLS client to the API listener.
+    pub(crate) fn client(&self) -> &ServiceClient {
+        &self.client
+    }
+
     /// Asks the service who this device is (the simplest authenticated call).
     pub async fn whoami(&self) -> Result<WhoAmIResponse, DeskError> {
         self.client.get(WHOAMI_PATH).await

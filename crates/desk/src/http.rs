@@ -43,6 +43,21 @@ impl ServiceClient {
         decode(response).await
     }
 
+    /// `GET path?query`, the query encoded by the client.
+    pub(crate) async fn get_with_query<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<T, DeskError> {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .query(query)
+            .send()
+            .await;
+        decode(response).await
+    }
+
     /// `POST path` with a JSON body.
     pub(crate) async fn post<B: Serialize, T: DeserializeOwned>(
         &self,

@@ -10,7 +10,8 @@
 //!
 //! - [`import`]: the enrolled children from the daycare's own CSV, for June group planning.
 //!
-//! Sync and the offline outbox come with the central service's referral endpoints.
+//! - [`sync`]: the delta sync of the daycare's referrals (resumable page by page) and the
+//!   offline outbox of outcomes (idempotency keys, conflicts kept).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -23,6 +24,7 @@ pub mod keychain;
 pub mod local;
 pub mod paths;
 pub mod secret;
+pub mod sync;
 pub mod tls;
 
 pub use cache::{Cache, CacheFile};

@@ -28,15 +28,36 @@ pub enum ColumnKind {
 const NAMES: &[(ColumnKind, &[&str])] = &[
     (
         ColumnKind::GivenName,
-        &["prenom", "prenom de lenfant", "given name", "first name", "firstname"],
+        &[
+            "prenom",
+            "prenom de lenfant",
+            "given name",
+            "first name",
+            "firstname",
+        ],
     ),
     (
         ColumnKind::FamilyName,
-        &["nom", "nom de famille", "family name", "last name", "lastname", "surname"],
+        &[
+            "nom",
+            "nom de famille",
+            "family name",
+            "last name",
+            "lastname",
+            "surname",
+        ],
     ),
     (
         ColumnKind::FullName,
-        &["nom complet", "enfant", "nom de lenfant", "full name", "child", "child name", "name"],
+        &[
+            "nom complet",
+            "enfant",
+            "nom de lenfant",
+            "full name",
+            "child",
+            "child name",
+            "name",
+        ],
     ),
     (
         ColumnKind::BirthDate,
@@ -68,7 +89,14 @@ const NAMES: &[(ColumnKind, &[&str])] = &[
     ),
     (
         ColumnKind::CurrentGroup,
-        &["groupe", "groupe actuel", "local", "group", "current group", "classroom"],
+        &[
+            "groupe",
+            "groupe actuel",
+            "local",
+            "group",
+            "current group",
+            "classroom",
+        ],
     ),
     (
         ColumnKind::SupportFactor,
@@ -128,11 +156,17 @@ mod tests {
         assert_eq!(kind_of("  PRENOM "), Some(ColumnKind::GivenName));
         assert_eq!(kind_of("Prénom de l'enfant"), Some(ColumnKind::GivenName));
         assert_eq!(kind_of("Nom de famille"), Some(ColumnKind::FamilyName));
-        assert_eq!(kind_of("Date de naissance (AAAA-MM-JJ)"), Some(ColumnKind::BirthDate));
+        assert_eq!(
+            kind_of("Date de naissance (AAAA-MM-JJ)"),
+            Some(ColumnKind::BirthDate)
+        );
         assert_eq!(kind_of("Date of birth"), Some(ColumnKind::BirthDate));
         assert_eq!(kind_of("Départ prévu"), Some(ColumnKind::ExpectedDeparture));
         assert_eq!(kind_of("Groupe"), Some(ColumnKind::CurrentGroup));
-        assert_eq!(kind_of("Besoins particuliers"), Some(ColumnKind::SupportFactor));
+        assert_eq!(
+            kind_of("Besoins particuliers"),
+            Some(ColumnKind::SupportFactor)
+        );
         assert_eq!(kind_of("Téléphone du parent"), None);
         assert_eq!(kind_of("NAS"), None);
     }

@@ -10,14 +10,18 @@ use std::time::Duration as StdDuration;
 use chrono::{Duration, Utc};
 use placeforte_central::ca::DeviceCa;
 use placeforte_central::operator::{self, Operator};
+use placeforte_central::store::{
+    AuditEvent, RegistrationChoice, RegistrationRecord, SeedBatch, Storage as _,
+};
 use placeforte_central::{
     start, AppState, Clock as _, ConnectionLimits, Lifetimes, ListenSettings, ManualClock,
     RunningService, ServerIdentity, SqliteStore,
 };
 use placeforte_desk::tls::fingerprint;
 use placeforte_desk::{CacheFile, LocalData, OsKeychain, DEFAULT_RETENTION_DAYS};
+use placeforte_domain::{CategoryFacts, PriorityBasis};
 use placeforte_protocol::invite::EnrolmentInvite;
-use placeforte_protocol::DaycareId;
+use placeforte_protocol::{DaycareId, RegistrationId};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
 
@@ -53,6 +57,49 @@ pub fn local(dir: &Path, service: &str) -> LocalData<OsKeychain> {
     )
 }
 
+struct CentralParts {
+    store: SqliteStore,
+    clock: ManualClock,
+    operator: Operator,
+    ca_sha256: [u8; 32],
+    state: AppState<SqliteStore>,
+    server_pem: (String, String),
+    dir: tempfile::TempDir,
+}
+
+/// The central service, stopped, keeping its database and its addresses.
+pub struct StoppedCentral {
+    central: CentralParts,
+    addresses: (std::net::SocketAddr, std::net::SocketAddr),
+}
+
+impl StoppedCentral {
+    /// Starts the service again on the same addresses with the same database.
+    pub async fn restart(self) -> Central {
+        let c = self.central;
+        let identity = ServerIdentity::from_pem(&c.server_pem.0, &c.server_pem.1).unwrap();
+        let settings = ListenSettings {
+            api: self.addresses.0,
+            enrolment: self.addresses.1,
+            limits: ConnectionLimits {
+                handshake: StdDuration::from_secs(5),
+                idle: StdDuration::from_secs(30),
+            },
+        };
+        let service = start(c.state.clone(), &identity, settings).await.unwrap();
+        Central {
+            store: c.store,
+            clock: c.clock,
+            service,
+            operator: c.operator,
+            ca_sha256: c.ca_sha256,
+            state: c.state,
+            server_pem: c.server_pem,
+            _dir: c.dir,
+        }
+    }
+}
+
 /// The central service, running on 127.0.0.1 with a fresh SQLite database and a manual clock.
 pub struct Central {
     pub store: SqliteStore,
@@ -60,6 +107,8 @@ pub struct Central {
     pub service: RunningService,
     pub operator: Operator,
     pub ca_sha256: [u8; 32],
+    state: AppState<SqliteStore>,
+    server_pem: (String, String),
     _dir: tempfile::TempDir,
 }
 
@@ -90,15 +139,77 @@ impl Central {
                 idle: StdDuration::from_secs(30),
             },
         };
-        let service = start(state, &identity, settings).await.unwrap();
+        let service = start(state.clone(), &identity, settings).await.unwrap();
         Central {
             store,
             clock,
             service,
             operator: Operator("test-operator".to_owned()),
             ca_sha256: fingerprint(&ca_der),
+            state,
+            server_pem: (
+                server.certificate_pem.clone(),
+                server.key_pem.expose().to_owned(),
+            ),
             _dir: dir,
         }
+    }
+
+    /// Stops both listeners: the service is unreachable until [`Central::restart`].
+    pub async fn stop(self) -> StoppedCentral {
+        let addresses = (self.service.api_addr, self.service.enrolment_addr);
+        self.service.shutdown().await.unwrap();
+        StoppedCentral {
+            central: CentralParts {
+                store: self.store,
+                clock: self.clock,
+                operator: self.operator,
+                ca_sha256: self.ca_sha256,
+                state: self.state,
+                server_pem: self.server_pem,
+                dir: self._dir,
+            },
+            addresses,
+        }
+    }
+
+    /// Registrations of toddlers who all chose `daycare`: eligible for a toddler vacancy
+    /// starting in 30 days.
+    pub async fn toddlers_choosing(&self, daycare: DaycareId, count: usize) {
+        let today = self.clock.now().date_naive();
+        let mut batch = SeedBatch::default();
+        for n in 0..count {
+            let birth = today - Duration::days(700 + 3 * n as i64);
+            let id = RegistrationId::random();
+            batch.registrations.push(RegistrationRecord {
+                id,
+                child_given_name: format!("Enfant{n}"),
+                child_family_name: "Synthétique".to_owned(),
+                birth_date: birth,
+                desired_entry_date: today - Duration::days(10 * n as i64),
+                registered_on: birth + Duration::days(10),
+                region: "Estrie".to_owned(),
+                address_key: format!("address-{n}"),
+                parent_given_name: "Parent".to_owned(),
+                parent_family_name: "Synthétique".to_owned(),
+                parent_phone: "555-0100".to_owned(),
+                parent_email: "parent@example.invalid".to_owned(),
+                facts: CategoryFacts::default(),
+                priority: PriorityBasis::NONE,
+            });
+            batch.choices.push(RegistrationChoice {
+                registration_id: id,
+                daycare_id: daycare,
+                preference: 1,
+            });
+        }
+        let event = AuditEvent::new(
+            self.clock.now(),
+            "operator:test".to_owned(),
+            "synthetic_data.seeded",
+            "test".to_owned(),
+        );
+        self.store.insert_seed(&batch, &event).await.unwrap();
     }
 
     pub async fn daycare(&self) -> DaycareId {

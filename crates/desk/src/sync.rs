@@ -1,0 +1,148 @@
+//! Delta sync of the daycare's referrals, and the offline outbox of outcomes.
+//!
+//! **Sync.** Pages of referrals changed since the stored cursor are applied one page per
+//! transaction, together with the page's new cursor: an interrupted sync (network cut, crash,
+//! `kill -9`) resumes where it stopped, never re-applying or skipping a page. Progress is
+//! reported after every page. A sync that reaches the end records the time, which drives the
+//! "offline since" banner and the retention wipe.
+//!
+//! **Outbox.** An outcome is first stored with a fresh idempotency key (working offline too),
+//! then sent in order. The key goes with every retry, so an outcome the service applied but
+//! whose answer was lost (a crash, a cut) is applied once and answered the same way again. A
+//! refusal that means the world changed meanwhile (the referral was closed, say) is kept as a
+//! conflict with the service's code, never dropped.
+
+use chrono::{DateTime, Utc};
+use placeforte_domain::OfferOutcome;
+use placeforte_protocol::referrals::{
+    DeclareVacancy, OutcomeRecorded, RecordOutcome, ReferralPage, VacancyDeclared,
+    DEFAULT_SYNC_PAGE, OUTCOME_PATH, REFERRALS_PATH, VACANCIES_PATH,
+};
+use placeforte_protocol::ReferralId;
+use serde::Serialize;
+
+use crate::cache::{Cache, OutboxEntry};
+use crate::device::EnrolledDevice;
+use crate::error::DeskError;
+
+/// Where a running sync is, after each page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SyncProgress {
+    /// Pages applied so far.
+    pub pages: u32,
+    /// Referrals received so far.
+    pub referrals: u64,
+    /// Whether more pages wait.
+    pub more: bool,
+}
+
+impl EnrolledDevice {
+    /// One page of the delta sync.
+    pub async fn referral_page(
+        &self,
+        since: Option<&str>,
+        limit: u32,
+    ) -> Result<ReferralPage, DeskError> {
+        let limit = limit.to_string();
+        let mut query = vec![("limit", limit.as_str())];
+        if let Some(cursor) = since {
+            query.push(("since", cursor));
+        }
+        self.client().get_with_query(REFERRALS_PATH, &query).await
+    }
+
+    /// Declares a vacancy (online only).
+    pub async fn declare_vacancy(
+        &self,
+        vacancy: &DeclareVacancy,
+    ) -> Result<VacancyDeclared, DeskError> {
+        self.client().post(VACANCIES_PATH, vacancy).await
+    }
+
+    /// Sends one outcome with its idempotency key.
+    pub async fn send_outcome(
+        &self,
+        referral: ReferralId,
+        body: &RecordOutcome,
+    ) -> Result<OutcomeRecorded, DeskError> {
+        let path = OUTCOME_PATH.replace("{id}", &referral.to_string());
+        self.client().post(&path, body).await
+    }
+}
+
+/// Pulls every change since the stored cursor into the cache, page by page.
+pub async fn sync(
+    device: &EnrolledDevice,
+    cache: &Cache,
+    now: DateTime<Utc>,
+    mut progress: impl FnMut(SyncProgress),
+) -> Result<SyncProgress, DeskError> {
+    let mut done = SyncProgress {
+        pages: 0,
+        referrals: 0,
+        more: true,
+    };
+    while done.more {
+        let cursor = cache.sync_cursor().await?;
+        let page = device
+            .referral_page(cursor.as_deref(), DEFAULT_SYNC_PAGE)
+            .await?;
+        cache.apply_referral_page(&page).await?;
+        done.pages += 1;
+        done.referrals += u64::try_from(page.referrals.len()).unwrap_or(u64::MAX);
+        done.more = page.more;
+        progress(done);
+    }
+    cache.record_successful_sync(now).await?;
+    Ok(done)
+}
+
+/// What a flush did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct FlushReport {
+    /// Outcomes the service acknowledged.
+    pub sent: u32,
+    /// Outcomes the service refused because things changed meanwhile (kept, shown).
+    pub conflicts: u32,
+}
+
+/// Records an outcome in the outbox (works offline); returns its entry.
+pub async fn record_outcome(
+    cache: &Cache,
+    referral: ReferralId,
+    outcome: OfferOutcome,
+    now: DateTime<Utc>,
+) -> Result<OutboxEntry, DeskError> {
+    cache.queue_outcome(referral, outcome, now).await
+}
+
+/// Sends the pending outcomes in order. Stops at the first one the service could not answer
+/// (offline, quota): it stays pending, with the ones after it, and the error says why.
+pub async fn flush(device: &EnrolledDevice, cache: &Cache) -> Result<FlushReport, DeskError> {
+    let mut report = FlushReport::default();
+    for entry in cache.pending_outbox().await? {
+        let body = RecordOutcome {
+            idempotency_key: entry.idempotency_key,
+            outcome: entry.outcome,
+        };
+        match device.send_outcome(entry.referral_id, &body).await {
+            Ok(recorded) => {
+                cache.mark_sent(entry.seq, recorded.status).await?;
+                report.sent += 1;
+            }
+            Err(DeskError::Refused { status, code }) if is_conflict(status) => {
+                cache.mark_conflict(entry.seq, &code).await?;
+                report.conflicts += 1;
+            }
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(report)
+}
+
+/// A refusal about this outcome itself (the referral closed, unknown, the outcome invalid):
+/// kept as a conflict. Anything else (authentication, quota, server trouble) leaves the
+/// outcome pending for the next flush.
+fn is_conflict(status: u16) -> bool {
+    matches!(status, 400 | 404 | 409 | 422)
+}

@@ -1,0 +1,217 @@
+//! Delta sync and the offline outbox against the real central service (in-process, real
+//! mutual TLS), with a real Secret Service and a real SQLCipher cache: enrol, sync, go offline
+//! (the service stops), record outcomes, come back, flush — each outcome applied exactly once.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use chrono::{Duration, Utc};
+use common::{keyring_session, local, own_service, Central};
+use placeforte_central::Clock as _;
+use placeforte_desk::cache::OutboxState;
+use placeforte_desk::device::{self, EnrolledDevice};
+use placeforte_desk::sync::{flush, record_outcome, sync, SyncProgress};
+use placeforte_desk::{Cache, DeskError, LocalData, OsKeychain};
+use placeforte_domain::{AgeClass, OfferOutcome, RefusalReason};
+use placeforte_protocol::referrals::{DeclareVacancy, ReferralStatus};
+
+struct Workstation {
+    _dir: tempfile::TempDir,
+    _data: LocalData<OsKeychain>,
+    device: EnrolledDevice,
+    cache: Cache,
+}
+
+/// A daycare with 8 waiting toddlers, a toddler vacancy of 2 places, and an enrolled
+/// workstation with an open cache.
+async fn daycare_with_referrals(central: &Central, test: &str) -> Workstation {
+    let daycare = central.daycare().await;
+    central.toddlers_choosing(daycare, 8).await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = local(dir.path(), &own_service(test));
+    device::enrol(&data, dir.path(), &central.invite(daycare).await)
+        .await
+        .unwrap();
+    let device = EnrolledDevice::load(&data, dir.path()).unwrap();
+    let declared = device
+        .declare_vacancy(&DeclareVacancy {
+            age_class: AgeClass::From18MonthsTo4Years,
+            places: 2,
+            start_date: central.clock.now().date_naive() + Duration::days(30),
+            group_label: None,
+        })
+        .await
+        .unwrap();
+    assert!(declared.referrals >= 2, "{declared:?}");
+    let cache = data.open(Utc::now()).await.unwrap().cache;
+    Workstation {
+        _dir: dir,
+        _data: data,
+        device,
+        cache,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_fills_the_cache_with_the_minimal_fields_and_reports_progress() {
+    if !keyring_session() {
+        return;
+    }
+    let central = Central::start().await;
+    let ws = daycare_with_referrals(&central, "sync").await;
+    let mut seen = Vec::new();
+    let done = sync(&ws.device, &ws.cache, Utc::now(), |p| seen.push(p))
+        .await
+        .unwrap();
+    let cached = ws.cache.referrals().await.unwrap();
+    assert!(!cached.is_empty());
+    assert_eq!(done.referrals, cached.len() as u64);
+    assert_eq!(seen.last(), Some(&done));
+    assert!(!done.more);
+    assert!(cached.iter().all(|r| r.status == ReferralStatus::Open));
+    assert!(
+        cached.iter().all(|r| r.label.ends_with("S.")),
+        "label = given name + initial"
+    );
+    assert!(ws.cache.last_successful_sync().await.unwrap().is_some());
+    assert!(ws.cache.sync_cursor().await.unwrap().is_some());
+
+    // Nothing changed: a second sync brings nothing and keeps the cache as it is.
+    let again = sync(&ws.device, &ws.cache, Utc::now(), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        SyncProgress {
+            pages: 1,
+            referrals: 0,
+            more: false
+        }
+    );
+    assert_eq!(ws.cache.referrals().await.unwrap(), cached);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outcomes_recorded_offline_are_applied_exactly_once_when_back_online() {
+    if !keyring_session() {
+        return;
+    }
+    let central = Central::start().await;
+    let ws = daycare_with_referrals(&central, "outbox").await;
+    sync(&ws.device, &ws.cache, Utc::now(), |_| {})
+        .await
+        .unwrap();
+    let referrals = ws.cache.referrals().await.unwrap();
+    let (first, second) = (referrals[0].referral_id, referrals[1].referral_id);
+
+    // Offline: the service is down. Outcomes go to the outbox and stay pending.
+    let stopped = central.stop().await;
+    let now = Utc::now();
+    let accepted = record_outcome(&ws.cache, first, OfferOutcome::Accepted, now)
+        .await
+        .unwrap();
+    let refused = OfferOutcome::Refused {
+        reason: RefusalReason::NoLongerNeeded,
+    };
+    record_outcome(&ws.cache, second, refused, now)
+        .await
+        .unwrap();
+    let err = flush(&ws.device, &ws.cache).await.unwrap_err();
+    assert!(matches!(err, DeskError::ServerUnreachable(_)), "{err:?}");
+    assert_eq!(ws.cache.pending_outbox().await.unwrap().len(), 2);
+    assert!(matches!(
+        sync(&ws.device, &ws.cache, now, |_| {}).await,
+        Err(DeskError::ServerUnreachable(_))
+    ));
+
+    // Back online: both are sent, in order, and the referrals' statuses follow.
+    let central = stopped.restart().await;
+    let report = flush(&ws.device, &ws.cache).await.unwrap();
+    assert_eq!((report.sent, report.conflicts), (2, 0));
+    assert!(ws.cache.pending_outbox().await.unwrap().is_empty());
+    let status_of = |id| {
+        let cache = ws.cache.clone();
+        async move {
+            cache
+                .referrals()
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|r| r.referral_id == id)
+                .unwrap()
+                .status
+        }
+    };
+    assert_eq!(status_of(first).await, ReferralStatus::Accepted);
+    assert_eq!(status_of(second).await, ReferralStatus::Refused);
+
+    // A crash after the service applied an outcome but before the cache marked it sent:
+    // the same key is sent again and answered the same way, with nothing applied twice.
+    let before = ws.cache.referrals().await.unwrap().len();
+    sqlx_mark_pending(&ws.cache, accepted.seq).await;
+    let replay = flush(&ws.device, &ws.cache).await.unwrap();
+    assert_eq!((replay.sent, replay.conflicts), (1, 0));
+    sync(&ws.device, &ws.cache, Utc::now(), |_| {})
+        .await
+        .unwrap();
+    let after = ws.cache.referrals().await.unwrap();
+    assert_eq!(
+        after
+            .iter()
+            .filter(|r| r.status == ReferralStatus::Accepted)
+            .count(),
+        1,
+        "accepted once"
+    );
+    assert!(after.len() >= before);
+
+    // An outcome for a referral closed meanwhile is kept as a conflict, with the reason.
+    record_outcome(
+        &ws.cache,
+        first,
+        OfferOutcome::NoAnswerByDeadline,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let conflict = flush(&ws.device, &ws.cache).await.unwrap();
+    assert_eq!((conflict.sent, conflict.conflicts), (0, 1));
+    let last = ws.cache.outbox().await.unwrap().pop().unwrap();
+    assert_eq!(
+        last.state,
+        OutboxState::Conflict {
+            code: "referral_closed".into()
+        }
+    );
+    drop(central);
+}
+
+/// What a crash between the service's answer and the cache's update leaves: the entry still
+/// pending.
+async fn sqlx_mark_pending(cache: &Cache, seq: i64) {
+    cache.mark_pending_for_tests(seq).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_sync_resumes_from_the_last_applied_page() {
+    if !keyring_session() {
+        return;
+    }
+    let central = Central::start().await;
+    let ws = daycare_with_referrals(&central, "resume").await;
+    // One page of one referral, applied; then the rest by a full sync from that cursor.
+    let page = ws.device.referral_page(None, 1).await.unwrap();
+    assert_eq!(page.referrals.len(), 1);
+    assert!(page.more);
+    ws.cache.apply_referral_page(&page).await.unwrap();
+    let done = sync(&ws.device, &ws.cache, Utc::now(), |_| {})
+        .await
+        .unwrap();
+    let cached = ws.cache.referrals().await.unwrap();
+    assert_eq!(
+        done.referrals + 1,
+        cached.len() as u64,
+        "the first page is not fetched again"
+    );
+    let _ = central.clock.now();
+}
