@@ -75,6 +75,17 @@ pub async fn sync(
     device: &EnrolledDevice,
     cache: &Cache,
     now: DateTime<Utc>,
+    progress: impl FnMut(SyncProgress),
+) -> Result<SyncProgress, DeskError> {
+    sync_with_page_size(device, cache, now, DEFAULT_SYNC_PAGE, progress).await
+}
+
+/// [`sync`] with pages of `page_size` referrals.
+pub async fn sync_with_page_size(
+    device: &EnrolledDevice,
+    cache: &Cache,
+    now: DateTime<Utc>,
+    page_size: u32,
     mut progress: impl FnMut(SyncProgress),
 ) -> Result<SyncProgress, DeskError> {
     let mut done = SyncProgress {
@@ -84,9 +95,7 @@ pub async fn sync(
     };
     while done.more {
         let cursor = cache.sync_cursor().await?;
-        let page = device
-            .referral_page(cursor.as_deref(), DEFAULT_SYNC_PAGE)
-            .await?;
+        let page = device.referral_page(cursor.as_deref(), page_size).await?;
         cache.apply_referral_page(&page).await?;
         done.pages += 1;
         done.referrals += u64::try_from(page.referrals.len()).unwrap_or(u64::MAX);

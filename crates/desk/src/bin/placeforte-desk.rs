@@ -8,14 +8,18 @@ use std::process::ExitCode;
 
 use chrono::{Duration, Utc};
 use clap::{Parser, Subcommand};
+use placeforte_desk::cache::OutboxState;
 use placeforte_desk::device::{self, EnrolledDevice};
 use placeforte_desk::import;
 use placeforte_desk::keychain::DEFAULT_SERVICE;
 use placeforte_desk::paths::{cache_path, data_dir, DATA_DIR_ENV};
+use placeforte_desk::sync;
 use placeforte_desk::{
     CacheFile, DeskError, LocalData, OsKeychain, WipeReason, DEFAULT_RETENTION_DAYS,
 };
+use placeforte_domain::{OfferOutcome, RefusalReason};
 use placeforte_protocol::invite::EnrolmentInvite;
+use placeforte_protocol::ReferralId;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -54,6 +58,21 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Pull the referrals changed since the last sync into the encrypted cache.
+    Sync {
+        /// Referrals per page.
+        #[arg(long, default_value_t = placeforte_protocol::referrals::DEFAULT_SYNC_PAGE)]
+        page_size: u32,
+    },
+    /// Record a family's answer in the outbox (works offline); `flush` sends it.
+    Outcome {
+        /// The referral.
+        referral: ReferralId,
+        /// `accepted`, `no-answer`, or `refused:<reason>` (e.g. `refused:no_longer_needed`).
+        outcome: OutcomeArg,
+    },
+    /// Send the outcomes waiting in the outbox, in order.
+    Flush,
     /// Preview the import of enrolled children from a CSV file; with --save, keep them.
     Import {
         /// The CSV file (`;` or `,`, UTF-8 or Windows-1252).
@@ -103,6 +122,51 @@ async fn run(cli: Cli) -> Result<(), DeskError> {
                 Some(at) => println!("last successful sync: {}", at.to_rfc3339()),
                 None => println!("last successful sync: never"),
             }
+            let outbox = opened.cache.outbox().await?;
+            let pending = outbox
+                .iter()
+                .filter(|e| e.state == OutboxState::Pending)
+                .count();
+            let conflicts = outbox
+                .iter()
+                .filter(|e| matches!(e.state, OutboxState::Conflict { .. }))
+                .count();
+            println!(
+                "referrals cached: {}",
+                opened.cache.referrals().await?.len()
+            );
+            println!("outbox: {pending} pending, {conflicts} conflicts");
+            opened.cache.close().await;
+        }
+        Command::Sync { page_size } => {
+            let enrolled = EnrolledDevice::load(&local, &dir)?;
+            let opened = local.open(Utc::now()).await?;
+            let done =
+                sync::sync_with_page_size(&enrolled, &opened.cache, Utc::now(), page_size, |p| {
+                    println!("page {}: {} referrals so far", p.pages, p.referrals);
+                })
+                .await
+                .map_err(|err| device::handle_refusal(&local, &dir, err))?;
+            println!(
+                "synced: {} referrals in {} pages",
+                done.referrals, done.pages
+            );
+            opened.cache.close().await;
+        }
+        Command::Outcome { referral, outcome } => {
+            let opened = local.open(Utc::now()).await?;
+            let entry =
+                sync::record_outcome(&opened.cache, referral, outcome.0, Utc::now()).await?;
+            println!("recorded in the outbox: {}", entry.idempotency_key);
+            opened.cache.close().await;
+        }
+        Command::Flush => {
+            let enrolled = EnrolledDevice::load(&local, &dir)?;
+            let opened = local.open(Utc::now()).await?;
+            let report = sync::flush(&enrolled, &opened.cache)
+                .await
+                .map_err(|err| device::handle_refusal(&local, &dir, err))?;
+            println!("sent {}, conflicts {}", report.sent, report.conflicts);
             opened.cache.close().await;
         }
         Command::Wipe { yes: false } => {
@@ -179,6 +243,28 @@ async fn run(cli: Cli) -> Result<(), DeskError> {
         }
     }
     Ok(())
+}
+
+/// An outcome on the command line.
+#[derive(Debug, Clone)]
+struct OutcomeArg(OfferOutcome);
+
+impl std::str::FromStr for OutcomeArg {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let outcome = match text.split_once(':') {
+            None if text == "accepted" => OfferOutcome::Accepted,
+            None if text == "no-answer" => OfferOutcome::NoAnswerByDeadline,
+            Some(("refused", code)) => OfferOutcome::Refused {
+                reason: RefusalReason::ALL
+                    .into_iter()
+                    .find(|r| r.code() == code)
+                    .ok_or_else(|| format!("unknown refusal reason {code:?}"))?,
+            },
+            _ => return Err("expected accepted, no-answer or refused:<reason>".into()),
+        };
+        Ok(OutcomeArg(outcome))
+    }
 }
 
 fn wipe_code(reason: WipeReason) -> String {

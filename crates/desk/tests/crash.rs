@@ -1,0 +1,150 @@
+//! `kill -9` of the desktop core in the middle of a sync and in the middle of a flush, many
+//! times at varying points: the cache always opens (never wiped), the sync resumes and ends
+//! with every referral, and every outcome is applied exactly once (a second application would
+//! come back as a `referral_closed` conflict).
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::Path;
+use std::time::Duration as StdDuration;
+
+use chrono::{Duration, Utc};
+use common::{keyring_session, local, own_service, Central};
+use placeforte_central::Clock as _;
+use placeforte_desk::cache::OutboxState;
+use placeforte_desk::device::{self, EnrolledDevice};
+use placeforte_desk::sync::record_outcome;
+use placeforte_domain::{AgeClass, OfferOutcome, RefusalReason};
+use placeforte_protocol::referrals::{DeclareVacancy, ReferralStatus};
+
+const KILLS: u64 = 25;
+
+fn desk(dir: &Path, service: &str, args: &[&str]) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_placeforte-desk"));
+    cmd.arg("--data-dir")
+        .arg(dir)
+        .args(["--keychain-service", service])
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    cmd
+}
+
+/// Runs the command and kills it with SIGKILL after `delay`, whatever it is doing.
+async fn kill_after(mut cmd: tokio::process::Command, delay: StdDuration) {
+    let mut child = cmd.spawn().unwrap();
+    tokio::time::sleep(delay).await;
+    let _ = child.start_kill();
+    let _ = child.wait().await;
+}
+
+/// Varying kill points from 0 to 60 ms, the same on every run.
+fn delay(i: u64) -> StdDuration {
+    StdDuration::from_millis(i * 37 % 61)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_during_sync_and_flush_loses_nothing_and_sends_nothing_twice() {
+    if !keyring_session() {
+        return;
+    }
+    let central = Central::start().await;
+    let daycare = central.daycare().await;
+    central.toddlers_choosing(daycare, 90).await;
+    let dir = tempfile::tempdir().unwrap();
+    let service = own_service("crash");
+    let data = local(dir.path(), &service);
+    device::enrol(&data, dir.path(), &central.invite(daycare).await)
+        .await
+        .unwrap();
+    let declared = EnrolledDevice::load(&data, dir.path())
+        .unwrap()
+        .declare_vacancy(&DeclareVacancy {
+            age_class: AgeClass::From18MonthsTo4Years,
+            places: 30,
+            start_date: central.clock.now().date_naive() + Duration::days(30),
+            group_label: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(declared.referrals, 90);
+    data.open(Utc::now()).await.unwrap().cache.close().await;
+
+    // Sync in pages of 3, killed again and again.
+    let mut partial_syncs = 0;
+    for i in 0..KILLS {
+        let sync = desk(dir.path(), &service, &["sync", "--page-size", "3"]);
+        kill_after(sync, delay(i)).await;
+        let opened = data.open(Utc::now()).await.unwrap();
+        assert_eq!(opened.wiped, None, "a kill must never cost the cache");
+        let cached = opened.cache.referrals().await.unwrap().len();
+        partial_syncs += usize::from(cached > 0 && cached < 90);
+        opened.cache.close().await;
+    }
+    assert!(partial_syncs > 0, "no kill landed in the middle of a sync");
+    let finished = desk(dir.path(), &service, &["sync", "--page-size", "3"])
+        .status()
+        .await
+        .unwrap();
+    assert!(finished.success());
+    let opened = data.open(Utc::now()).await.unwrap();
+    assert_eq!(opened.wiped, None, "a kill must never cost the cache");
+    let referrals = opened.cache.referrals().await.unwrap();
+    assert_eq!(referrals.len(), 90, "every referral, once");
+
+    // Thirty refusals in the outbox, then flushes killed again and again.
+    for r in &referrals[..30] {
+        let refused = OfferOutcome::Refused {
+            reason: RefusalReason::NoLongerNeeded,
+        };
+        record_outcome(&opened.cache, r.referral_id, refused, Utc::now())
+            .await
+            .unwrap();
+    }
+    opened.cache.close().await;
+    let mut partial_flushes = 0;
+    for i in 0..KILLS {
+        kill_after(desk(dir.path(), &service, &["flush"]), delay(i)).await;
+        let opened = data.open(Utc::now()).await.unwrap();
+        let pending = opened.cache.pending_outbox().await.unwrap().len();
+        partial_flushes += usize::from(pending > 0 && pending < 30);
+        opened.cache.close().await;
+    }
+    assert!(
+        partial_flushes > 0,
+        "no kill landed in the middle of a flush"
+    );
+    let finished = desk(dir.path(), &service, &["flush"])
+        .status()
+        .await
+        .unwrap();
+    assert!(finished.success());
+
+    let opened = data.open(Utc::now()).await.unwrap();
+    assert_eq!(opened.wiped, None);
+    let outbox = opened.cache.outbox().await.unwrap();
+    assert_eq!(outbox.len(), 30, "nothing lost");
+    assert!(
+        outbox.iter().all(|e| e.state == OutboxState::Sent),
+        "every outcome applied once, none refused as already closed: {outbox:?}"
+    );
+    opened.cache.close().await;
+
+    // The service agrees: exactly those thirty are refused.
+    let fresh = desk(dir.path(), &service, &["sync"])
+        .status()
+        .await
+        .unwrap();
+    assert!(fresh.success());
+    let opened = data.open(Utc::now()).await.unwrap();
+    let refused = opened
+        .cache
+        .referrals()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.status == ReferralStatus::Refused)
+        .count();
+    assert_eq!(refused, 30);
+}
