@@ -556,6 +556,27 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_cache_opened_without_a_key_is_not_a_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = CacheFile::new(dir.path().join("cache.sqlite"));
+        cache_with_marker(&file, &CacheKey::generate().unwrap()).await;
+        let no_key = SqlitePoolOptions::new()
+            .connect_with(SqliteConnectOptions::new().filename(file.path()))
+            .await
+            .unwrap();
+        let err = sqlx::query("SELECT count(*) FROM sqlite_master")
+            .execute(&no_key)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.as_database_error().and_then(|e| e.code()).as_deref(),
+            Some(SQLITE_NOTADB)
+        );
+        assert!(matches!(unreadable_or(err), DeskError::CacheUnreadable));
+        assert_eq!(DeskError::CacheUnreadable.code(), "cache_unreadable");
+    }
+
+    #[tokio::test]
     async fn a_plain_sqlite_file_is_refused_as_unreadable() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cache.sqlite");

@@ -13,6 +13,8 @@ use crate::error::DeskError;
 /// How long a request may take before the service counts as unreachable.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Largest answer read from the service: a sync page of the largest size is well under it.
+const MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
 
 /// A client for `https://<address>`.
 #[derive(Debug, Clone)]
@@ -77,9 +79,18 @@ impl ServiceClient {
 async fn decode<T: DeserializeOwned>(
     response: Result<reqwest::Response, reqwest::Error>,
 ) -> Result<T, DeskError> {
-    let response = response.map_err(transport)?;
+    let mut response = response.map_err(transport)?;
     let status = response.status();
-    let bytes = response.bytes().await.map_err(transport)?;
+    // A broken or hostile server cannot make the app read without bound.
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(transport)? {
+        if bytes.len() + chunk.len() > MAX_RESPONSE_BYTES {
+            return Err(DeskError::Protocol(format!(
+                "the answer is larger than {MAX_RESPONSE_BYTES} bytes"
+            )));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
     if status.is_success() {
         return serde_json::from_slice(&bytes)
             .map_err(|e| DeskError::Protocol(format!("unexpected answer: {e}")));

@@ -96,6 +96,7 @@ pub async fn sync_with_page_size(
     while done.more {
         let cursor = cache.sync_cursor().await?;
         let page = device.referral_page(cursor.as_deref(), page_size).await?;
+        check_page(&page, page_size)?;
         cache.apply_referral_page(&page).await?;
         done.pages += 1;
         done.referrals += u64::try_from(page.referrals.len()).unwrap_or(u64::MAX);
@@ -104,6 +105,33 @@ pub async fn sync_with_page_size(
     }
     cache.record_successful_sync(now).await?;
     Ok(done)
+}
+
+/// Refuses a page that breaks the protocol before anything of it is applied. (The cache's
+/// constraints would catch a bad field too; the page's transaction then applies nothing.)
+fn check_page(page: &ReferralPage, asked: u32) -> Result<(), DeskError> {
+    let count = u32::try_from(page.referrals.len()).unwrap_or(u32::MAX);
+    if count > asked {
+        return Err(DeskError::Protocol(format!(
+            "the service sent {count} referrals for a page of {asked}"
+        )));
+    }
+    if page.cursor.is_empty() || (page.more && count == 0) {
+        return Err(DeskError::Protocol(
+            "the service sent an unusable sync page".into(),
+        ));
+    }
+    if let Some(bad) = page
+        .referrals
+        .iter()
+        .find(|r| !(1..=5).contains(&r.category))
+    {
+        return Err(DeskError::Protocol(format!(
+            "the service sent category {} (1 to 5 expected)",
+            bad.category
+        )));
+    }
+    Ok(())
 }
 
 /// What a flush did.

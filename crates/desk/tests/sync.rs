@@ -76,6 +76,24 @@ async fn sync_fills_the_cache_with_the_minimal_fields_and_reports_progress() {
     assert!(ws.cache.last_successful_sync().await.unwrap().is_some());
     assert!(ws.cache.sync_cursor().await.unwrap().is_some());
 
+    // No plaintext: no file the app wrote holds a seeded name, birth date or phone number.
+    let mut needles: Vec<String> = vec!["Enfant".into(), "Synth".into(), "555-0100".into()];
+    needles.extend(cached.iter().map(|r| r.birth_date.to_string()));
+    needles.extend(cached.iter().map(|r| r.label.clone()));
+    for entry in std::fs::read_dir(ws._dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue; // SQLite may remove -wal/-shm between listing and reading
+        };
+        for needle in &needles {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                "{needle:?} in clear in {}",
+                path.display()
+            );
+        }
+    }
+
     // Nothing changed: a second sync brings nothing and keeps the cache as it is.
     let again = sync(&ws.device, &ws.cache, Utc::now(), |_| {})
         .await

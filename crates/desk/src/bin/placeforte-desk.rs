@@ -139,7 +139,15 @@ async fn run(cli: Cli) -> Result<(), DeskError> {
             opened.cache.close().await;
         }
         Command::Sync { page_size } => {
-            let enrolled = EnrolledDevice::load(&local, &dir)?;
+            let mut enrolled = EnrolledDevice::load(&local, &dir)?;
+            // The certificate renews itself past two thirds of its life.
+            if enrolled
+                .renew_if_due(&local, &dir, Utc::now(), false)
+                .await
+                .map_err(|err| device::handle_refusal(&local, &dir, err))?
+            {
+                println!("certificate renewed");
+            }
             let opened = local.open(Utc::now()).await?;
             let done =
                 sync::sync_with_page_size(&enrolled, &opened.cache, Utc::now(), page_size, |p| {

@@ -155,6 +155,11 @@ impl Central {
         }
     }
 
+    /// The service's certificate chain and key, PEM (to stand up an impostor in tests).
+    pub fn server_pem(&self) -> (&str, &str) {
+        (&self.server_pem.0, &self.server_pem.1)
+    }
+
     /// Stops both listeners: the service is unreachable until [`Central::restart`].
     pub async fn stop(self) -> StoppedCentral {
         let addresses = (self.service.api_addr, self.service.enrolment_addr);
