@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 
 use placeforte_domain::QUEBEC_2025;
 use placeforte_protocol::referrals::{
-    ContactDetails, DeclareVacancy, DemandReport, RecordOutcome, ReferralPage, RevealContact,
+    ContactDetails, DeclareVacancy, DemandReport, Outcome, ReferralPage, RevealContact,
     RevealReason, VacancyDeclared, DEFAULT_SYNC_PAGE, MAX_REVEAL_NOTE_CHARS, MAX_SYNC_PAGE,
 };
 
@@ -251,6 +251,15 @@ pub(crate) async fn declare_vacancy<S: Storage>(
     ))
 }
 
+/// `RecordOutcome` as the service reads it: the same JSON, with an outcome that refuses unknown
+/// fields (the protocol type carries the domain's `OfferOutcome`, which does not).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StrictRecordOutcome {
+    idempotency_key: uuid::Uuid,
+    outcome: Outcome,
+}
+
 /// The delta sync's query string.
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -318,7 +327,7 @@ pub(crate) async fn record_outcome<S: Storage>(
     identity: DeviceIdentity,
     State(state): State<AppState<S>>,
     Path(id): Path<String>,
-    ApiJson(request): ApiJson<RecordOutcome>,
+    ApiJson(request): ApiJson<StrictRecordOutcome>,
 ) -> Result<axum::response::Response, ApiFailure> {
     // A malformed id answers exactly like an unknown one.
     let Ok(referral_id) = id.parse::<ReferralId>() else {
@@ -331,7 +340,7 @@ pub(crate) async fn record_outcome<S: Storage>(
             device_id: identity.certificate.device_id,
             referral_id,
             idempotency_key: request.idempotency_key,
-            outcome: request.outcome,
+            outcome: request.outcome.into(),
             now: state.clock.now(),
         })
         .await?;

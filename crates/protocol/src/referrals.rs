@@ -4,7 +4,7 @@
 //! referral carries is exactly the desktop cache's inventory (DESIGN.md section 5): never a full
 //! name, an address, contact details or a priority basis.
 
-use placeforte_domain::{AgeClass, OfferOutcome};
+use placeforte_domain::{AgeClass, OfferOutcome, RefusalReason};
 use serde::{Deserialize, Serialize};
 
 use crate::{Date, ReferralId, VacancyId};
@@ -216,8 +216,37 @@ pub struct RecordOutcome {
     /// Idempotency key (a random UUID per outcome).
     pub idempotency_key: uuid::Uuid,
     /// The outcome: `{"kind":"accepted"}`, `{"kind":"refused","reason":"…"}` or
-    /// `{"kind":"no_answer_by_deadline"}`.
+    /// `{"kind":"no_answer_by_deadline"}`. The service reads it as [`Outcome`], which refuses
+    /// unknown fields; the JSON is the same.
     pub outcome: OfferOutcome,
+}
+
+/// An offer's outcome on the wire: the domain's `OfferOutcome`, same JSON, refusing unknown
+/// fields (the domain type, not being a wire type, does not). The variants without data are
+/// empty struct variants because serde ignores `deny_unknown_fields` on unit variants of an
+/// internally tagged enum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Outcome {
+    /// The family accepted the place.
+    Accepted {},
+    /// The family refused, for a regulated reason.
+    Refused {
+        /// The reason given.
+        reason: RefusalReason,
+    },
+    /// The family did not answer by the deadline.
+    NoAnswerByDeadline {},
+}
+
+impl From<Outcome> for OfferOutcome {
+    fn from(outcome: Outcome) -> OfferOutcome {
+        match outcome {
+            Outcome::Accepted {} => OfferOutcome::Accepted,
+            Outcome::Refused { reason } => OfferOutcome::Refused { reason },
+            Outcome::NoAnswerByDeadline {} => OfferOutcome::NoAnswerByDeadline,
+        }
+    }
 }
 
 /// The answer to an outcome (the same for every retry with its key).
