@@ -29,6 +29,7 @@ on_both_backends!(
     refusals_and_missed_deadlines_follow_the_rules,
     another_daycares_referral_answers_exactly_like_a_missing_one,
     contact_reveal_is_audited_bounded_and_never_on_a_closed_referral,
+    random_vacancies_and_outcomes_never_place_a_child_twice,
 );
 
 struct Pool {
@@ -980,4 +981,89 @@ async fn contact_reveal_is_audited_bounded_and_never_on_a_closed_referral<S: Sto
     h.clock.advance(Duration::days(1));
     let (status, body) = reveal(&h, &pool.device, &first, json!({"reason": "follow_up"})).await;
     assert_eq!(status, 200, "{body}");
+}
+
+/// Property (seeded, deterministic): for random sequences of vacancies and outcomes at two
+/// daycares sharing their candidates, no child is placed twice, a placed child has no open
+/// referral anywhere, ranks within a vacancy are distinct, and every referral is in the audit
+/// log.
+async fn random_vacancies_and_outcomes_never_place_a_child_twice<S: Storage>(h: Harness<S>) {
+    let pool = pool(&h).await;
+    let devices = [&pool.device, &pool.other_device];
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = |n: u64| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) % n
+    };
+    let mut vacancies = Vec::new();
+    for _step in 0..24 {
+        let device = devices[usize::try_from(next(2)).unwrap()];
+        if vacancies.is_empty() || next(4) == 0 {
+            let places = u32::try_from(next(3)).unwrap() + 1;
+            vacancies.push(declare_one(&h, device, places).await.vacancy_id);
+            continue;
+        }
+        let open: Vec<_> = all_referrals(&h, device)
+            .await
+            .into_iter()
+            .filter(|r| r.status == ReferralStatus::Open)
+            .collect();
+        if open.is_empty() {
+            continue;
+        }
+        let target = &open[usize::try_from(next(open.len() as u64)).unwrap()];
+        let kind = match next(4) {
+            0 | 1 => json!({"kind": "accepted"}),
+            2 => json!({"kind": "refused", "reason": "child_health"}),
+            _ => json!({"kind": "no_answer_by_deadline"}),
+        };
+        let (status, body) = outcome(
+            &h,
+            device,
+            &target.referral_id.to_string(),
+            uuid::Uuid::new_v4(),
+            kind,
+        )
+        .await;
+        assert!(status == 200 || status == 409, "{status}: {body}");
+    }
+    let mut referrals = Vec::new();
+    for vacancy in &vacancies {
+        let of_vacancy = h.store.vacancy_referrals(*vacancy).await.unwrap();
+        let mut ranks: Vec<u32> = of_vacancy.iter().map(|r| r.rank).collect();
+        ranks.sort_unstable();
+        ranks.dedup();
+        assert_eq!(ranks.len(), of_vacancy.len(), "distinct ranks in a vacancy");
+        referrals.extend(of_vacancy);
+    }
+    let placed: Vec<RegistrationId> = referrals
+        .iter()
+        .filter(|r| r.status == "accepted")
+        .map(|r| r.registration_id)
+        .collect();
+    let mut unique = placed.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), placed.len(), "no child placed twice");
+    assert!(
+        placed.len() >= 2,
+        "the sequence placed children: {}",
+        placed.len()
+    );
+    for r in &referrals {
+        assert!(
+            !(r.status == "open" && placed.contains(&r.registration_id)),
+            "a placed child has no open referral"
+        );
+    }
+    let log = h.store.audit_entries(0, 100_000).await.unwrap();
+    for r in &referrals {
+        let id = r.id.to_string();
+        assert!(
+            log.iter().any(|e| e.referral_ids.contains(&id)),
+            "referral {id} is in the audit log"
+        );
+    }
 }
