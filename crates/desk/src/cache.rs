@@ -50,14 +50,29 @@ impl CacheFile {
     /// A wrong key or a damaged file gives [`DeskError::CacheUnreadable`]; the file is left
     /// as it is, for the caller to wipe.
     pub async fn open(&self, key: &CacheKey) -> Result<Cache, DeskError> {
+        self.open_with(Some(key)).await
+    }
+
+    /// Opens the file **without encryption**, only to measure what encryption costs. The
+    /// feature that compiles it is never enabled in the app.
+    #[cfg(feature = "bench-plaintext")]
+    #[doc(hidden)]
+    pub async fn open_plaintext_for_benchmarks(&self) -> Result<Cache, DeskError> {
+        self.open_with(None).await
+    }
+
+    async fn open_with(&self, key: Option<&CacheKey>) -> Result<Cache, DeskError> {
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let options = SqliteConnectOptions::from_str("sqlite:")?
+        let mut options = SqliteConnectOptions::from_str("sqlite:")?
             .filename(&self.path)
-            .create_if_missing(true)
+            .create_if_missing(true);
+        if let Some(key) = key {
             // sqlx sends `key` before any other pragma on every new connection.
-            .pragma("key", key.sqlcipher_pragma_value())
+            options = options.pragma("key", key.sqlcipher_pragma_value());
+        }
+        let options = options
             .pragma("temp_store", "MEMORY")
             .journal_mode(SqliteJournalMode::Wal)
             .foreign_keys(true);

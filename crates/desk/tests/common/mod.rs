@@ -184,14 +184,15 @@ impl Central {
         let today = self.clock.now().date_naive();
         let mut batch = SeedBatch::default();
         for n in 0..count {
-            let birth = today - Duration::days(700 + 3 * n as i64);
+            // Between about 20 months and 3½ years old: toddlers for the whole test.
+            let birth = today - Duration::days(600 + (7 * n as i64) % 700);
             let id = RegistrationId::random();
             batch.registrations.push(RegistrationRecord {
                 id,
                 child_given_name: format!("Enfant{n}"),
                 child_family_name: "Synthétique".to_owned(),
                 birth_date: birth,
-                desired_entry_date: today - Duration::days(10 * n as i64),
+                desired_entry_date: today - Duration::days(n as i64 % 300),
                 registered_on: birth + Duration::days(10),
                 region: "Estrie".to_owned(),
                 address_key: format!("address-{n}"),
