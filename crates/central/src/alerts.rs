@@ -1,7 +1,8 @@
 //! Alerts: what the operator must look at within minutes, not days.
 //!
-//! Raised on a device over its reveal quota, any request naming a honeytoken registration,
-//! and repeated requests for ids that are not the caller's. Each alert is a log line (warn, with
+//! Raised on a device over its reveal quota, a burst of reveals far above the device's own
+//! history, any request naming a honeytoken registration, and repeated requests for ids that
+//! are not the caller's. Each alert is a log line (warn, with
 //! `alert=<kind>`) and a row in the `alerts` table (`placeforte-central admin alerts`). An alert
 //! is written on its own after the request's transaction: it never blocks the audit write, and a
 //! failure to store it is logged, never returned.
@@ -86,6 +87,48 @@ pub async fn foreign_id<S: Storage>(
             "foreign_ids_repeated",
             identity,
             format!("{recent} ids not referred to this daycare in 10 minutes"),
+            now,
+        )
+        .await;
+    }
+    Ok(())
+}
+
+/// Reveals within an hour that, far above the device's own weekly rhythm, raise an alert.
+pub const REVEAL_BURST_PER_HOUR: i64 = 20;
+
+/// After a reveal: alerts once when the device's last hour reaches [`REVEAL_BURST_PER_HOUR`]
+/// and is more than five times its hourly average over the week before.
+pub async fn after_reveal<S: Storage>(
+    store: &S,
+    identity: &DeviceIdentity,
+    now: DateTime<Utc>,
+) -> Result<(), crate::store::StoreError> {
+    let actor = format!("device:{}", identity.certificate.device_id);
+    let last_hour = store
+        .recent_actions(
+            &actor,
+            "contact.revealed",
+            &instant_text(now - Duration::hours(1)),
+        )
+        .await?;
+    if last_hour != REVEAL_BURST_PER_HOUR {
+        return Ok(());
+    }
+    let week = store
+        .recent_actions(
+            &actor,
+            "contact.revealed",
+            &instant_text(now - Duration::days(7)),
+        )
+        .await?;
+    let hourly_before = (week - last_hour) / (7 * 24 - 1);
+    if last_hour > 5 * hourly_before.max(1) {
+        raise(
+            store,
+            "reveal_rate_abnormal",
+            identity,
+            format!("{last_hour} reveals in the last hour; weekly hourly average {hourly_before}"),
             now,
         )
         .await;

@@ -386,16 +386,24 @@ pub(crate) async fn reveal_contact<S: Storage>(
         })
         .await?;
     match result {
-        RevealResult::Revealed(r) => Ok(Json(ContactDetails {
-            referral_id,
-            child_given_name: r.child_given_name,
-            child_family_name: r.child_family_name,
-            parent_given_name: r.parent_given_name,
-            parent_family_name: r.parent_family_name,
-            parent_phone: r.parent_phone,
-            parent_email: r.parent_email,
-            priority_basis: r.priority,
-        })),
+        RevealResult::Revealed(r) => {
+            // After the reveal's transaction: an alert never blocks the audited read.
+            if let Err(error) =
+                crate::alerts::after_reveal(&state.store, &identity, state.clock.now()).await
+            {
+                tracing::error!(%error, "reveal rate check failed");
+            }
+            Ok(Json(ContactDetails {
+                referral_id,
+                child_given_name: r.child_given_name,
+                child_family_name: r.child_family_name,
+                parent_given_name: r.parent_given_name,
+                parent_family_name: r.parent_family_name,
+                parent_phone: r.parent_phone,
+                parent_email: r.parent_email,
+                priority_basis: r.priority,
+            }))
+        }
         RevealResult::NotFound => foreign(&state, &identity, &id).await,
         RevealResult::Closed => Err(ApiFailure::ReferralClosed),
         RevealResult::OverQuota => {

@@ -947,6 +947,15 @@ async fn contact_reveal_is_audited_bounded_and_never_on_a_closed_referral<S: Sto
     assert_eq!(entry.action, "contact.refused_over_quota");
     let alerts = h.store.alerts().await.unwrap();
     assert_eq!(alerts[0].kind, "reveal_quota_exceeded");
+    let bursts: Vec<_> = alerts
+        .iter()
+        .filter(|a| a.kind == "reveal_rate_abnormal")
+        .collect();
+    assert_eq!(
+        bursts.len(),
+        1,
+        "one burst alert at the 20th reveal of the hour"
+    );
     assert_eq!(
         alerts[0].device_id,
         pool.device.certificate.device_id.to_string()
