@@ -31,7 +31,10 @@ impl SecretStore for MemoryStore {
         Ok(self.0.lock().unwrap().get(&format!("{name:?}")).cloned())
     }
     fn set(&self, name: SecretName, value: &[u8]) -> Result<(), DeskError> {
-        self.0.lock().unwrap().insert(format!("{name:?}"), value.to_vec());
+        self.0
+            .lock()
+            .unwrap()
+            .insert(format!("{name:?}"), value.to_vec());
         Ok(())
     }
     fn delete(&self, name: SecretName) -> Result<(), DeskError> {
@@ -82,7 +85,10 @@ async fn scenario(referrals: u32) {
             .await
             .unwrap();
         let start = Instant::now();
-        synced = sync(&device, &cache, Utc::now(), |_| {}).await.unwrap().referrals;
+        synced = sync(&device, &cache, Utc::now(), |_| {})
+            .await
+            .unwrap()
+            .referrals;
         first.push(start.elapsed());
         if run == 0 {
             for _ in 0..20 {
@@ -98,7 +104,10 @@ async fn scenario(referrals: u32) {
     let mut pages: Vec<ReferralPage> = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
-        let page = device.referral_page(cursor.as_deref(), DEFAULT_SYNC_PAGE).await.unwrap();
+        let page = device
+            .referral_page(cursor.as_deref(), DEFAULT_SYNC_PAGE)
+            .await
+            .unwrap();
         cursor = Some(page.cursor.clone());
         let more = page.more;
         pages.push(page);
@@ -124,10 +133,22 @@ async fn scenario(referrals: u32) {
         plain.push(start.elapsed());
     }
     let (enc, pla) = (median(encrypted), median(plain));
-    println!("{synced} referrals ({} pages of {DEFAULT_SYNC_PAGE}), medians:", pages.len());
-    println!("  full first sync (TLS, transfer, SQLCipher): {:.1} ms (5 runs)", median(first));
-    println!("  no-change delta sync:                       {:.1} ms (20 runs)", median(delta));
-    println!("  page writes, SQLCipher: {enc:.1} ms; plain SQLite: {pla:.1} ms; ratio {:.2}", enc / pla);
+    println!(
+        "{synced} referrals ({} pages of {DEFAULT_SYNC_PAGE}), medians:",
+        pages.len()
+    );
+    println!(
+        "  full first sync (TLS, transfer, SQLCipher): {:.1} ms (5 runs)",
+        median(first)
+    );
+    println!(
+        "  no-change delta sync:                       {:.1} ms (20 runs)",
+        median(delta)
+    );
+    println!(
+        "  page writes, SQLCipher: {enc:.1} ms; plain SQLite: {pla:.1} ms; ratio {:.2}",
+        enc / pla
+    );
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
