@@ -7,6 +7,7 @@ use chrono::{Days, NaiveDate};
 
 use crate::age::AgeClass;
 use crate::groups::{AgeClassSet, Installation, PlannedChild};
+use crate::ratio::lcm;
 use crate::timeline::Timeline;
 
 /// The rule a placement would break first.
@@ -188,16 +189,4 @@ impl Year {
             }
         }
     }
-}
-
-fn gcd(a: u64, b: u64) -> u64 {
-    if b == 0 {
-        a
-    } else {
-        gcd(b, a % b)
-    }
-}
-
-fn lcm(a: u64, b: u64) -> u64 {
-    a / gcd(a, b) * b
 }
