@@ -1000,12 +1000,18 @@ macro_rules! impl_storage {
                 "SELECT f.id, f.vacancy_id, f.status, f.answer_by, f.rank, f.rank_reason,",
                 " f.change_seq, r.child_given_name, r.child_family_name, r.birth_date,",
                 " r.desired_entry_date,",
-                " (SELECT s.id FROM referrals s JOIN registrations sr ON sr.id = s.registration_id",
-                "   WHERE s.daycare_id = f.daycare_id AND sr.address_key = r.address_key",
-                "   AND s.registration_id <> f.registration_id ORDER BY s.id LIMIT 1) AS sibling_id",
+                // From the address (indexed) to its few referrals. CROSS JOIN fixes that
+                // order for SQLite's planner, which otherwise scanned all the daycare's
+                // referrals for every row (0.5 s a page at 5,000 referrals, now 1 ms).
+                " (SELECT s.id FROM registrations sr CROSS JOIN referrals s",
+                "   WHERE s.registration_id = sr.id AND sr.address_key = r.address_key",
+                "   AND sr.id <> f.registration_id AND s.daycare_id = f.daycare_id",
+                "   ORDER BY s.id LIMIT 1) AS sibling_id",
                 " FROM referrals f JOIN registrations r ON r.id = f.registration_id",
                 " WHERE f.daycare_id = $1",
-                " AND (f.change_seq > $2 OR (f.change_seq = $2 AND f.id > $3))",
+                // A row-value comparison lets the (daycare_id, change_seq, id) index serve
+                // the range directly (the equivalent OR form cannot).
+                " AND (f.change_seq, f.id) > ($2, $3)",
                 " ORDER BY f.change_seq, f.id LIMIT $4"
             ))
             .bind(daycare.as_uuid())
