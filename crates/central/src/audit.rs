@@ -168,7 +168,7 @@ pub struct CheckpointSigner {
 impl std::fmt::Debug for CheckpointSigner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CheckpointSigner")
-            .field("public_key", &hex_text(self.public_key()))
+            .field("public_key", &hex::encode(self.public_key()))
             .finish()
     }
 }
@@ -186,8 +186,8 @@ impl CheckpointSigner {
         let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng).map_err(|_| AuditKeyError::Random)?;
         let key = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref())
             .map_err(|_| AuditKeyError::Invalid(key_path.to_path_buf()))?;
-        write_new(key_path, &hex_text(pkcs8.as_ref()))?;
-        write_new(public_path, &hex_text(key.public_key().as_ref()))?;
+        write_new(key_path, &hex::encode(pkcs8.as_ref()))?;
+        write_new(public_path, &hex::encode(key.public_key().as_ref()))?;
         Ok(())
     }
 
@@ -195,7 +195,7 @@ impl CheckpointSigner {
     pub fn load(key_path: &Path) -> Result<CheckpointSigner, AuditKeyError> {
         let text = read(key_path)?;
         let bytes =
-            hex_bytes(&text).ok_or_else(|| AuditKeyError::Invalid(key_path.to_path_buf()))?;
+            hex::decode(text.trim()).map_err(|_| AuditKeyError::Invalid(key_path.to_path_buf()))?;
         let key = Ed25519KeyPair::from_pkcs8(&bytes)
             .map_err(|_| AuditKeyError::Invalid(key_path.to_path_buf()))?;
         Ok(CheckpointSigner { key })
@@ -234,7 +234,8 @@ impl CheckpointSigner {
 /// Reads a public key file written by [`CheckpointSigner::generate`].
 pub fn load_public_key(path: &Path) -> Result<Vec<u8>, AuditKeyError> {
     let text = read(path)?;
-    hex_bytes(&text)
+    hex::decode(text.trim())
+        .ok()
         .filter(|bytes| bytes.len() == 32)
         .ok_or_else(|| AuditKeyError::Invalid(path.to_path_buf()))
 }
@@ -402,21 +403,6 @@ pub async fn verify<S: Storage>(store: &S, public_key: &[u8]) -> Result<VerifyRe
     let last_signed = checkpoints.keys().next_back().copied().unwrap_or(0);
     report.unsigned_tail = prev_seq - last_signed;
     Ok(report)
-}
-
-fn hex_text(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn hex_bytes(text: &str) -> Option<Vec<u8>> {
-    let text = text.trim();
-    if text.len() % 2 != 0 {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 fn read(path: &Path) -> Result<String, AuditKeyError> {

@@ -17,7 +17,7 @@ use rcgen::{
 use ring::rand::{SecureRandom, SystemRandom};
 use rustls::pki_types::CertificateDer;
 
-use crate::identity::{hex, san_uri};
+use crate::identity::san_uri;
 use crate::secret::Secret;
 use crate::store::RevokedCertificate;
 
@@ -310,18 +310,11 @@ fn random_serial() -> Result<(SerialNumber, String), CaError> {
         .map_err(|_| CaError::Random)?;
     bytes[0] &= 0x7f; // positive
     bytes[0] |= 0x01; // no leading zero byte, so the DER and our hex agree
-    Ok((SerialNumber::from_slice(&bytes), hex(&bytes)))
+    Ok((SerialNumber::from_slice(&bytes), hex::encode(bytes)))
 }
 
 fn from_hex(text: &str) -> Result<Vec<u8>, CaError> {
-    (0..text.len())
-        .step_by(2)
-        .map(|i| {
-            text.get(i..i + 2)
-                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
-                .ok_or_else(|| CaError::StoredSerial(text.to_owned()))
-        })
-        .collect()
+    hex::decode(text).map_err(|_| CaError::StoredSerial(text.to_owned()))
 }
 
 fn whole_seconds(t: DateTime<Utc>) -> Result<DateTime<Utc>, CaError> {

@@ -95,13 +95,9 @@ impl CertifiedDevice {
             daycare_id,
             not_before: instant(validity.not_before.timestamp())?,
             not_after: instant(validity.not_after.timestamp())?,
-            serial_hex: hex(cert.raw_serial()),
+            serial_hex: hex::encode(cert.raw_serial()),
         })
     }
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The calling device, verified: its certificate passed the TLS layer, has not expired by the
