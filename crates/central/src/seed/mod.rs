@@ -313,19 +313,10 @@ fn permit(rng: &mut SplitMix64) -> Result<[u32; 4], SeedError> {
 
 /// Lowercase ASCII for e-mail local parts: accents dropped, hyphens and apostrophes removed.
 fn ascii_fold(name: &str) -> String {
-    name.chars()
-        .filter_map(|c| {
-            let folded = match c.to_lowercase().next().unwrap_or(c) {
-                'à' | 'â' | 'ä' => 'a',
-                'é' | 'è' | 'ê' | 'ë' => 'e',
-                'î' | 'ï' => 'i',
-                'ô' | 'ö' => 'o',
-                'ù' | 'û' | 'ü' => 'u',
-                'ç' => 'c',
-                other => other,
-            };
-            folded.is_ascii_alphanumeric().then_some(folded)
-        })
+    deunicode::deunicode(name)
+        .to_ascii_lowercase()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
         .collect()
 }
 

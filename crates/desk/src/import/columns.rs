@@ -115,22 +115,12 @@ const NAMES: &[(ColumnKind, &[&str])] = &[
 /// Lower case, accents removed, punctuation as spaces, spaces collapsed:
 /// `"Date de naissance (AAAA-MM-JJ)"` → `"date de naissance aaaa mm jj"`.
 pub(crate) fn normalise(header: &str) -> String {
-    let folded: String = header
-        .trim()
+    // Transliterated to ASCII first, so every accent folds (and `’` becomes `'`).
+    let folded: String = deunicode::deunicode(header)
+        .to_ascii_lowercase()
         .chars()
-        .flat_map(char::to_lowercase)
-        .map(|c| match c {
-            'à' | 'â' | 'ä' => 'a',
-            'é' | 'è' | 'ê' | 'ë' => 'e',
-            'î' | 'ï' => 'i',
-            'ô' | 'ö' => 'o',
-            'ù' | 'û' | 'ü' => 'u',
-            'ç' => 'c',
-            '\'' | '’' => '\0',
-            c if c.is_alphanumeric() => c,
-            _ => ' ',
-        })
-        .filter(|&c| c != '\0')
+        .filter(|&c| c != '\'')
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
         .collect();
     folded.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -167,6 +157,9 @@ mod tests {
             kind_of("Besoins particuliers"),
             Some(ColumnKind::SupportFactor)
         );
+        // Decomposed accents (as some Mac exports write them) and typographic apostrophes.
+        assert_eq!(kind_of("Pre\u{301}nom"), Some(ColumnKind::GivenName));
+        assert_eq!(kind_of("Prénom de l’enfant"), Some(ColumnKind::GivenName));
         assert_eq!(kind_of("Téléphone du parent"), None);
         assert_eq!(kind_of("NAS"), None);
     }
