@@ -2,7 +2,7 @@
 //! same transaction as its write.
 
 use chrono::{DateTime, Utc};
-use placeforte_domain::{AgeClass, Capacity, Permit, QUEBEC_2025};
+use placeforte_domain::{quebec_rules_on, AgeClass, Permit};
 use placeforte_protocol::{DaycareId, DeviceId};
 
 use crate::enrolment_code;
@@ -53,15 +53,7 @@ pub async fn add_daycare<S: Storage>(
     region: &str,
     places: [u32; 4],
 ) -> Result<DaycareRecord, OperatorError> {
-    let permit = Permit::new(
-        [
-            (AgeClass::ALL[0], Capacity::from(places[0])),
-            (AgeClass::ALL[1], Capacity::from(places[1])),
-            (AgeClass::ALL[2], Capacity::from(places[2])),
-            (AgeClass::ALL[3], Capacity::from(places[3])),
-        ],
-        &QUEBEC_2025,
-    )?;
+    let permit = Permit::from_places(places, quebec_rules_on(now.date_naive()))?;
     let daycare = DaycareRecord {
         id: DaycareId::random(),
         name: name.to_owned(),

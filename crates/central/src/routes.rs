@@ -9,7 +9,7 @@ use placeforte_protocol::device::{DeviceCertificate, EnrolRequest, RenewRequest,
 use placeforte_protocol::{DeviceId, HealthResponse, ReferralId, PROTOCOL_VERSION};
 use serde::de::DeserializeOwned;
 
-use placeforte_domain::QUEBEC_2025;
+use placeforte_domain::quebec_rules_on;
 use placeforte_protocol::referrals::{
     ContactDetails, DeclareVacancy, DemandReport, Outcome, ReferralPage, RevealContact,
     RevealReason, VacancyDeclared, DEFAULT_SYNC_PAGE, MAX_REVEAL_NOTE_CHARS, MAX_SYNC_PAGE,
@@ -230,7 +230,7 @@ pub(crate) async fn declare_vacancy<S: Storage>(
     ApiJson(request): ApiJson<DeclareVacancy>,
 ) -> Result<(StatusCode, Json<VacancyDeclared>), ApiFailure> {
     let now = state.clock.now();
-    let rules = &QUEBEC_2025;
+    let rules = quebec_rules_on(now.date_naive());
     let vacancy = referrals::vacancy_from_request(request, &identity, now, rules)?;
     let made = state
         .store
@@ -316,10 +316,11 @@ pub(crate) async fn demand<S: Storage>(
         .store
         .waiting_for(identity.certificate.daycare_id)
         .await?;
+    let today = state.clock.now().date_naive();
     Ok(Json(crate::demand::report(
         &waiting,
-        state.clock.now().date_naive(),
-        &QUEBEC_2025,
+        today,
+        quebec_rules_on(today),
     )))
 }
 

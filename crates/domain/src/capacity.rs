@@ -55,6 +55,15 @@ impl Permit {
         Ok(Permit { places: by_class })
     }
 
+    /// A permit from places in the order of [`AgeClass::ALL`] (youngest first).
+    pub fn from_places(places: [u32; 4], rules: &RuleSet) -> Result<Permit, DomainError> {
+        let mut by_class = [(AgeClass::Under18Months, Capacity::default()); 4];
+        for ((slot, class), n) in by_class.iter_mut().zip(AgeClass::ALL).zip(places) {
+            *slot = (class, Capacity::from(n));
+        }
+        Permit::new(by_class, rules)
+    }
+
     /// Places for `class`.
     pub fn places(&self, class: AgeClass) -> Capacity {
         self.places[class.index()]

@@ -244,6 +244,20 @@ pub const QUEBEC_2025: RuleSet = RuleSet {
 /// Every rule set we know, oldest first.
 pub const ALL_RULE_SETS: &[RuleSet] = &[QUEBEC_2025];
 
+/// The latest of `sets` (sorted oldest first) in force on `date`; the oldest before them all.
+fn latest_on(sets: &[RuleSet], date: NaiveDate) -> Option<&RuleSet> {
+    sets.iter()
+        .rev()
+        .find(|s| s.effective_from.value <= date)
+        .or_else(|| sets.first())
+}
+
+/// Québec's rule set in force on `date`, from [`ALL_RULE_SETS`]: what the services apply to
+/// a decision made that day. Before the first set, the first one applies.
+pub fn quebec_rules_on(date: NaiveDate) -> &'static RuleSet {
+    latest_on(ALL_RULE_SETS, date).unwrap_or(&QUEBEC_2025)
+}
+
 /// An ordered collection of rule sets that picks the one in force on a date.
 #[derive(Debug, Clone)]
 pub struct RuleBook {
@@ -270,11 +284,7 @@ impl RuleBook {
     /// The set in force on `date`: the latest one whose effective date is on or before it.
     /// Before the first set, the first one applies (there is nothing older to apply).
     pub fn in_force_on(&self, date: NaiveDate) -> &RuleSet {
-        self.sets
-            .iter()
-            .rev()
-            .find(|s| s.effective_from.value <= date)
-            .unwrap_or(&self.sets[0])
+        latest_on(&self.sets, date).unwrap_or(&self.sets[0])
     }
 
     /// The set with this identifier, to explain a stored result.

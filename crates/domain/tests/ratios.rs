@@ -125,6 +125,14 @@ fn an_installation_holds_at_most_100_children() {
     let full = permit([10, 40, 30, 20]).unwrap();
     assert_eq!(full.total(), 100);
     assert_eq!(full.places(AgeClass::From18MonthsTo4Years).get(), 40);
+    assert_eq!(Permit::from_places([10, 40, 30, 20], RULES), Ok(full));
+    assert_eq!(
+        Permit::from_places([10, 40, 30, 21], RULES),
+        Err(DomainError::PermitOverInstallationCap {
+            total: 101,
+            cap: 100
+        })
+    );
     assert_eq!(
         permit([10, 40, 30, 21]),
         Err(DomainError::PermitOverInstallationCap {

@@ -96,3 +96,15 @@ fn the_rule_book_picks_the_set_in_force_on_a_date() {
     assert!(RuleBook::new(vec![]).is_none());
     assert_eq!(RuleBook::quebec().in_force_on(d(2026, 9, 1)).id, "qc-2025");
 }
+
+#[test]
+fn the_services_use_the_quebec_set_in_force_and_the_sets_are_oldest_first() {
+    use chrono::NaiveDate;
+    use placeforte_domain::quebec_rules_on;
+    let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+    assert!(ALL_RULE_SETS
+        .windows(2)
+        .all(|w| w[0].effective_from.value < w[1].effective_from.value));
+    assert_eq!(quebec_rules_on(d(2026, 9, 1)).id, "qc-2025");
+    assert_eq!(quebec_rules_on(d(2019, 1, 1)).id, ALL_RULE_SETS[0].id);
+}

@@ -8,7 +8,7 @@
 mod names;
 
 use chrono::{Datelike, Duration, Months, NaiveDate};
-use placeforte_domain::{AgeClass, Capacity, CategoryFacts, Permit, PriorityBasis, QUEBEC_2025};
+use placeforte_domain::{quebec_rules_on, CategoryFacts, Permit, PriorityBasis, RuleSet};
 use placeforte_protocol::{DaycareId, RegistrationId};
 use uuid::Uuid;
 
@@ -133,7 +133,7 @@ pub fn generate(options: &SeedOptions) -> Result<SeedBatch, SeedError> {
         let (region_name, _, _, towns) = REGIONS[region];
         let kind = if rng.chance(600) { "CPE" } else { "Garderie" };
         let name = format!("{kind} {} de {}", rng.pick(DAYCARE_NAMES), rng.pick(towns));
-        let places = permit(&mut rng)?;
+        let places = permit(&mut rng, quebec_rules_on(options.as_of))?;
         let id = DaycareId::from_uuid(rng.uuid());
         by_region[region].push(id);
         daycares.push(DaycareRecord {
@@ -292,22 +292,13 @@ fn choose_daycares(rng: &mut SplitMix64, nearby: &[DaycareId]) -> Vec<DaycareId>
 }
 
 /// A permit within the installation cap: mostly toddlers, few infants, no 5-year-olds.
-fn permit(rng: &mut SplitMix64) -> Result<[u32; 4], SeedError> {
+fn permit(rng: &mut SplitMix64, rules: &RuleSet) -> Result<[u32; 4], SeedError> {
     let infants = 5 + 5 * u32::try_from(rng.below(3)).unwrap_or(0);
     let toddlers = 20 + 5 * u32::try_from(rng.below(7)).unwrap_or(0);
     let four = 5 * u32::try_from(rng.below(5)).unwrap_or(0);
     let places = [infants, toddlers, four, 0];
     // The domain's own check, so seeded permits obey the rule set.
-    Permit::new(
-        [
-            (AgeClass::ALL[0], Capacity::from(places[0])),
-            (AgeClass::ALL[1], Capacity::from(places[1])),
-            (AgeClass::ALL[2], Capacity::from(places[2])),
-            (AgeClass::ALL[3], Capacity::from(places[3])),
-        ],
-        &QUEBEC_2025,
-    )
-    .map_err(|_| SeedError::Invalid)?;
+    Permit::from_places(places, rules).map_err(|_| SeedError::Invalid)?;
     Ok(places)
 }
 

@@ -575,7 +575,7 @@ macro_rules! impl_storage {
                 let Ok((new_state, _effect)) = placeforte_domain::apply_outcome(
                     state,
                     request.outcome,
-                    &placeforte_domain::QUEBEC_2025,
+                    placeforte_domain::quebec_rules_on(request.now.date_naive()),
                 ) else {
                     tx.rollback().await?;
                     return Ok(OutcomeResult::Closed);
@@ -1192,7 +1192,7 @@ macro_rules! impl_storage {
                 &vacancy,
                 candidates,
                 now,
-                &placeforte_domain::QUEBEC_2025,
+                placeforte_domain::quebec_rules_on(now.date_naive()),
             );
             more.truncate(usize::try_from(need).unwrap_or(0));
             for referral in &mut more {
