@@ -41,8 +41,7 @@ impl ServiceClient {
 
     /// `GET path`.
     pub(crate) async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, DeskError> {
-        let response = self.http.get(format!("{}{path}", self.base)).send().await;
-        decode(response).await
+        self.get_with_query(path, &[]).await
     }
 
     /// `GET path?query`, the query encoded by the client.

@@ -119,7 +119,7 @@ impl<S: SecretStore> LocalData<S> {
     }
 
     async fn recreate(&self, reason: WipeReason) -> Result<OpenedCache, DeskError> {
-        self.file.wipe()?;
+        // The key goes first: a crash here leaves a file no key opens, wiped at the next open.
         self.secrets.delete(SecretName::CacheKey)?;
         tracing::info!(
             ?reason,

@@ -6,14 +6,13 @@
 //! reported after every page. A sync that reaches the end records the time, which drives the
 //! "offline since" banner and the retention wipe.
 //!
-//! **Outbox.** An outcome is first stored with a fresh idempotency key (working offline too),
-//! then sent in order. The key goes with every retry, so an outcome the service applied but
+//! **Outbox.** An outcome is first stored with a fresh idempotency key
+//! ([`Cache::queue_outcome`], offline too), then sent in order. The key goes with every retry, so an outcome the service applied but
 //! whose answer was lost (a crash, a cut) is applied once and answered the same way again. A
 //! refusal that means the world changed meanwhile (the referral was closed, say) is kept as a
 //! conflict with the service's code, never dropped.
 
 use chrono::{DateTime, Utc};
-use placeforte_domain::OfferOutcome;
 use placeforte_protocol::referrals::{
     DeclareVacancy, OutcomeRecorded, RecordOutcome, ReferralPage, VacancyDeclared,
     DEFAULT_SYNC_PAGE, OUTCOME_PATH, REFERRALS_PATH, VACANCIES_PATH,
@@ -21,7 +20,7 @@ use placeforte_protocol::referrals::{
 use placeforte_protocol::ReferralId;
 use serde::Serialize;
 
-use crate::cache::{Cache, OutboxEntry};
+use crate::cache::Cache;
 use crate::device::EnrolledDevice;
 use crate::error::DeskError;
 
@@ -141,16 +140,6 @@ pub struct FlushReport {
     pub sent: u32,
     /// Outcomes the service refused because things changed meanwhile (kept, shown).
     pub conflicts: u32,
-}
-
-/// Records an outcome in the outbox (works offline); returns its entry.
-pub async fn record_outcome(
-    cache: &Cache,
-    referral: ReferralId,
-    outcome: OfferOutcome,
-    now: DateTime<Utc>,
-) -> Result<OutboxEntry, DeskError> {
-    cache.queue_outcome(referral, outcome, now).await
 }
 
 /// Sends the pending outcomes in order. Stops at the first one the service could not answer

@@ -14,7 +14,6 @@ use common::{keyring_session, local, own_service, Central};
 use placeforte_central::Clock as _;
 use placeforte_desk::cache::OutboxState;
 use placeforte_desk::device::{self, EnrolledDevice};
-use placeforte_desk::sync::record_outcome;
 use placeforte_domain::{AgeClass, OfferOutcome, RefusalReason};
 use placeforte_protocol::referrals::{DeclareVacancy, ReferralStatus};
 
@@ -98,7 +97,9 @@ async fn kill_9_during_sync_and_flush_loses_nothing_and_sends_nothing_twice() {
         let refused = OfferOutcome::Refused {
             reason: RefusalReason::NoLongerNeeded,
         };
-        record_outcome(&opened.cache, r.referral_id, refused, Utc::now())
+        opened
+            .cache
+            .queue_outcome(r.referral_id, refused, Utc::now())
             .await
             .unwrap();
     }

@@ -10,7 +10,7 @@ use common::{keyring_session, local, own_service, Central};
 use placeforte_central::Clock as _;
 use placeforte_desk::cache::OutboxState;
 use placeforte_desk::device::{self, EnrolledDevice};
-use placeforte_desk::sync::{flush, record_outcome, sync, SyncProgress};
+use placeforte_desk::sync::{flush, sync, SyncProgress};
 use placeforte_desk::{Cache, DeskError, LocalData, OsKeychain};
 use placeforte_domain::{AgeClass, OfferOutcome, RefusalReason};
 use placeforte_protocol::referrals::{DeclareVacancy, ReferralStatus};
@@ -125,15 +125,15 @@ async fn outcomes_recorded_offline_are_applied_exactly_once_when_back_online() {
     // Offline: the service is down. Outcomes go to the outbox and stay pending.
     let stopped = central.stop().await;
     let now = Utc::now();
-    let accepted = record_outcome(&ws.cache, first, OfferOutcome::Accepted, now)
+    let accepted = ws
+        .cache
+        .queue_outcome(first, OfferOutcome::Accepted, now)
         .await
         .unwrap();
     let refused = OfferOutcome::Refused {
         reason: RefusalReason::NoLongerNeeded,
     };
-    record_outcome(&ws.cache, second, refused, now)
-        .await
-        .unwrap();
+    ws.cache.queue_outcome(second, refused, now).await.unwrap();
     let err = flush(&ws.device, &ws.cache).await.unwrap_err();
     assert!(matches!(err, DeskError::ServerUnreachable(_)), "{err:?}");
     assert_eq!(ws.cache.pending_outbox().await.unwrap().len(), 2);
@@ -184,14 +184,10 @@ async fn outcomes_recorded_offline_are_applied_exactly_once_when_back_online() {
     assert!(after.len() >= before);
 
     // An outcome for a referral closed meanwhile is kept as a conflict, with the reason.
-    record_outcome(
-        &ws.cache,
-        first,
-        OfferOutcome::NoAnswerByDeadline,
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    ws.cache
+        .queue_outcome(first, OfferOutcome::NoAnswerByDeadline, Utc::now())
+        .await
+        .unwrap();
     let conflict = flush(&ws.device, &ws.cache).await.unwrap();
     assert_eq!((conflict.sent, conflict.conflicts), (0, 1));
     let last = ws.cache.outbox().await.unwrap().pop().unwrap();

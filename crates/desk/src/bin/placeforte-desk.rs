@@ -163,8 +163,10 @@ async fn run(cli: Cli) -> Result<(), DeskError> {
         }
         Command::Outcome { referral, outcome } => {
             let opened = local.open(Utc::now()).await?;
-            let entry =
-                sync::record_outcome(&opened.cache, referral, outcome.0, Utc::now()).await?;
+            let entry = opened
+                .cache
+                .queue_outcome(referral, outcome.0, Utc::now())
+                .await?;
             println!("recorded in the outbox: {}", entry.idempotency_key);
             opened.cache.close().await;
         }
