@@ -6,8 +6,21 @@ cd "$(dirname "$0")/.."
 . scripts/lib/deps.sh
 
 apt_install build-essential pkg-config libssl-dev ca-certificates postgresql \
-    libdbus-1-dev dbus gnome-keyring libsecret-tools
+    libdbus-1-dev dbus gnome-keyring libsecret-tools \
+    libwebkit2gtk-4.1-dev xvfb xauth webkit2gtk-driver sqlite3
 ensure_rust
+ensure_node
+ensure_tauri_driver
+
+# The front end first: the app embeds ui/dist when it compiles (clippy included).
+echo "==> ui: install, type-check, unit tests, build"
+(
+    cd ui
+    npm ci --no-audit --no-fund --loglevel=error >/dev/null
+    npm run --silent check
+    npm run --silent test
+    npm run --silent build >/dev/null
+)
 
 echo "==> cargo fmt --check"
 cargo fmt --all --check
@@ -21,6 +34,11 @@ start_test_postgres
 # The desktop core's keychain tests run against a real Secret Service.
 . scripts/lib/keyring.sh
 start_test_keyring
+
+# The real-window tests drive these binaries; here they must run, not skip.
+echo "==> building the app and the central service for the real-window tests"
+cargo build --locked -p placeforte-app -p placeforte-central --bins
+export PLACEFORTE_E2E_REQUIRED=1
 
 echo "==> tests"
 if cargo nextest --version >/dev/null 2>&1; then

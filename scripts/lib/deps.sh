@@ -49,3 +49,16 @@ add_exit_hook() {
     trap run_exit_hooks EXIT
     trap 'run_exit_hooks; exit 130' INT TERM
 }
+
+# ensure_node: Node.js and npm for the front end (Debian's own packages are recent enough).
+ensure_node() {
+    command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+}
+
+# ensure_tauri_driver: the WebDriver bridge for the real-window tests. crates.io's newest is a
+# 3.0 alpha, so the major is pinned.
+ensure_tauri_driver() {
+    command -v tauri-driver >/dev/null 2>&1 && return 0
+    echo "==> installing tauri-driver"
+    cargo install --quiet tauri-driver --version ^2 --locked
+}

@@ -1,0 +1,16 @@
+//! The name of every command the window may call; `build.rs` turns each into a permission and
+//! a test checks this list against the registered handlers.
+
+/// Every app command, as registered.
+pub const NAMES: &[&str] = &[
+    "status",
+    "enrol",
+    "sync",
+    "referrals",
+    "record_outcome",
+    "outbox",
+    "flush",
+    "check_connection",
+    "wipe",
+    "declare_vacancy",
+];

@@ -1,0 +1,168 @@
+//! The commands the window calls: each takes the state, calls the desktop core, maps the
+//! error. Anything longer belongs in `desk.rs` or in `crates/desk`.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use placeforte_desk::cache::OutboxState;
+use placeforte_desk::{device, sync, DeskError};
+use placeforte_protocol::ReferralId;
+use tauri::{AppHandle, Runtime, State};
+use tauri_specta::Event;
+
+use crate::desk::Desk;
+use crate::error::{AppError, ErrorCode};
+use crate::events::SyncProgressEvent;
+use crate::view::{
+    AppStatus, Enrolment, FlushView, OutboxView, OutcomeChoice, ReferralView, SyncSummary,
+    VacancyDeclaredView, VacancyInput,
+};
+
+/// What the home screen shows: enrolment, cache, outbox, connectivity, any wipe.
+#[tauri::command]
+#[specta::specta]
+pub async fn status(desk: State<'_, Desk>) -> Result<AppStatus, AppError> {
+    Ok(crate::status::read(&desk).await?)
+}
+
+/// Enrols this computer with the operator's invitation.
+#[tauri::command]
+#[specta::specta]
+pub async fn enrol(desk: State<'_, Desk>, invitation: String) -> Result<Enrolment, AppError> {
+    let invite = invitation.trim().parse().map_err(DeskError::from)?;
+    let record = desk
+        .after_call(device::enrol(desk.local(), desk.dir(), &invite).await)
+        .await?;
+    Ok(Enrolment::from(&record))
+}
+
+/// Sends the outbox, then pulls the referrals changed since the last sync, reporting each
+/// page as a [`SyncProgressEvent`].
+#[tauri::command]
+#[specta::specta]
+pub async fn sync<R: Runtime>(
+    app: AppHandle<R>,
+    desk: State<'_, Desk>,
+) -> Result<SyncSummary, AppError> {
+    let (device, cache) = (desk.renewed_device().await?, desk.cache().await?);
+    let flushed = desk.after_call(sync::flush(&device, &cache).await).await?;
+    let progress = |p: sync::SyncProgress| {
+        let referrals = u32::try_from(p.referrals).unwrap_or(u32::MAX);
+        let event = SyncProgressEvent {
+            pages: p.pages,
+            referrals,
+            more: p.more,
+        };
+        if let Err(err) = event.emit(&app) {
+            tracing::warn!("sync progress not delivered: {err}");
+        }
+    };
+    let synced = sync::sync(&device, &cache, Utc::now(), progress).await;
+    Ok(SyncSummary::new(flushed, desk.after_call(synced).await?))
+}
+
+/// Every cached referral, with the outcome recorded here and not yet acknowledged.
+#[tauri::command]
+#[specta::specta]
+pub async fn referrals(desk: State<'_, Desk>) -> Result<Vec<ReferralView>, AppError> {
+    let cache = desk.cache().await?;
+    let pending: HashMap<ReferralId, _> = cache
+        .pending_outbox()
+        .await?
+        .into_iter()
+        .map(|entry| (entry.referral_id, entry.outcome))
+        .collect();
+    let items = cache.referrals().await?.into_iter();
+    Ok(items
+        .map(|r| {
+            let p = pending.get(&r.referral_id).copied();
+            ReferralView::new(r, p)
+        })
+        .collect())
+}
+
+/// Records the family's answer in the outbox (offline too); `sync` or `flush` sends it.
+#[tauri::command]
+#[specta::specta]
+pub async fn record_outcome(
+    desk: State<'_, Desk>,
+    referral_id: String,
+    outcome: OutcomeChoice,
+) -> Result<OutboxView, AppError> {
+    let referral = referral_id
+        .parse::<ReferralId>()
+        .map_err(|_| AppError::new(ErrorCode::UnknownReferral, "not a referral id"))?;
+    let cache = desk.cache().await?;
+    if !cache
+        .referrals()
+        .await?
+        .iter()
+        .any(|r| r.referral_id == referral)
+    {
+        return Err(AppError::new(
+            ErrorCode::UnknownReferral,
+            "no such referral in the cache",
+        ));
+    }
+    Ok(cache
+        .queue_outcome(referral, outcome.into(), Utc::now())
+        .await?
+        .into())
+}
+
+/// Every recorded outcome, oldest first, with its state (pending, sent, conflict).
+#[tauri::command]
+#[specta::specta]
+pub async fn outbox(desk: State<'_, Desk>) -> Result<Vec<OutboxView>, AppError> {
+    let entries = desk.cache().await?.outbox().await?;
+    Ok(entries
+        .into_iter()
+        .filter(|e| e.state != OutboxState::Sent)
+        .map(OutboxView::from)
+        .collect())
+}
+
+/// Sends the pending outcomes now.
+#[tauri::command]
+#[specta::specta]
+pub async fn flush(desk: State<'_, Desk>) -> Result<FlushView, AppError> {
+    let (device, cache) = (desk.device()?, desk.cache().await?);
+    Ok(desk
+        .after_call(sync::flush(&device, &cache).await)
+        .await?
+        .into())
+}
+
+/// Asks the service who this computer is: tells online from offline, and learns a revocation.
+#[tauri::command]
+#[specta::specta]
+pub async fn check_connection(desk: State<'_, Desk>) -> Result<bool, AppError> {
+    let device = desk.device()?;
+    match desk.after_call(device.whoami().await).await {
+        Ok(_) => Ok(true),
+        Err(DeskError::ServerUnreachable(_)) => Ok(false),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Deletes this computer's PlaceForte data: cache, enrolment, every keychain secret.
+#[tauri::command]
+#[specta::specta]
+pub async fn wipe(desk: State<'_, Desk>) -> Result<(), AppError> {
+    Ok(desk.wipe().await?)
+}
+
+/// Declares a vacancy (online only); the service answers with the referrals it made.
+#[tauri::command]
+#[specta::specta]
+pub async fn declare_vacancy(
+    desk: State<'_, Desk>,
+    vacancy: VacancyInput,
+) -> Result<VacancyDeclaredView, AppError> {
+    let body = vacancy.into_request()?;
+    let device = desk.device()?;
+    Ok(desk
+        .after_call(device.declare_vacancy(&body).await)
+        .await?
+        .into())
+}

@@ -1,0 +1,153 @@
+//! The desktop core as the app holds it: the data folder, the local data (cache + keychain)
+//! and the open cache, shared by the commands. Revocation and connectivity are handled here
+//! once, so each command stays a few lines.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use chrono::{Duration, Utc};
+use placeforte_desk::device::{self, EnrolledDevice};
+use placeforte_desk::paths::cache_path;
+use placeforte_desk::{
+    Cache, CacheFile, DeskError, LocalData, SecretName, SecretStore, WipeReason,
+    DEFAULT_RETENTION_DAYS,
+};
+
+/// Any secret store: the OS keychain in the app, an in-memory one in command tests.
+pub struct Secrets(pub Box<dyn SecretStore>);
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secrets(..)")
+    }
+}
+
+impl SecretStore for Secrets {
+    fn get(&self, name: SecretName) -> Result<Option<Vec<u8>>, DeskError> {
+        self.0.get(name)
+    }
+    fn set(&self, name: SecretName, value: &[u8]) -> Result<(), DeskError> {
+        self.0.set(name, value)
+    }
+    fn delete(&self, name: SecretName) -> Result<(), DeskError> {
+        self.0.delete(name)
+    }
+}
+
+/// The app's desktop core.
+#[derive(Debug)]
+pub struct Desk {
+    dir: PathBuf,
+    local: LocalData<Secrets>,
+    cache: tokio::sync::Mutex<Option<Cache>>,
+    /// The last wipe the director has not been told about yet.
+    unreported_wipe: Mutex<Option<WipeReason>>,
+    /// Whether the last call to the service got through (`None`: none made yet).
+    online: Mutex<Option<bool>>,
+}
+
+impl Desk {
+    /// The desktop core over `dir`, with secrets in `secrets`.
+    pub fn new(dir: PathBuf, secrets: Box<dyn SecretStore>) -> Self {
+        let file = CacheFile::new(cache_path(&dir));
+        Desk {
+            local: LocalData::new(
+                Secrets(secrets),
+                file,
+                Duration::days(DEFAULT_RETENTION_DAYS),
+            ),
+            dir,
+            cache: tokio::sync::Mutex::new(None),
+            unreported_wipe: Mutex::new(None),
+            online: Mutex::new(None),
+        }
+    }
+
+    /// The data folder.
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
+    }
+
+    /// The open cache, opened (and wiped if the rules say so) on first use.
+    pub async fn cache(&self) -> Result<Cache, DeskError> {
+        let mut slot = self.cache.lock().await;
+        if let Some(cache) = slot.as_ref() {
+            return Ok(cache.clone());
+        }
+        let opened = self.local.open(Utc::now()).await?;
+        if opened.wiped.is_some() {
+            *lock(&self.unreported_wipe) = opened.wiped;
+        }
+        *slot = Some(opened.cache.clone());
+        Ok(opened.cache)
+    }
+
+    /// The enrolled device, or `NotEnrolled`.
+    pub fn device(&self) -> Result<EnrolledDevice, DeskError> {
+        EnrolledDevice::load(&self.local, &self.dir)
+    }
+
+    /// The enrolled device, its certificate renewed first if due.
+    pub async fn renewed_device(&self) -> Result<EnrolledDevice, DeskError> {
+        let mut device = self.device()?;
+        let renewal = device
+            .renew_if_due(&self.local, &self.dir, Utc::now(), false)
+            .await;
+        self.after_call(renewal).await?;
+        Ok(device)
+    }
+
+    /// The local data, for enrolment and renewal.
+    pub fn local(&self) -> &LocalData<Secrets> {
+        &self.local
+    }
+
+    /// Notes what a call to the service says about connectivity, and wipes everything when it
+    /// says this computer was revoked. Every network command passes its result through here.
+    pub async fn after_call<T>(&self, result: Result<T, DeskError>) -> Result<T, DeskError> {
+        let online = !matches!(result, Err(DeskError::ServerUnreachable(_)));
+        *lock(&self.online) = Some(online);
+        match result {
+            Err(DeskError::Revoked) => {
+                self.close_cache().await;
+                *lock(&self.unreported_wipe) = Some(WipeReason::Revoked);
+                Err(device::handle_refusal(
+                    &self.local,
+                    &self.dir,
+                    DeskError::Revoked,
+                ))
+            }
+            other => other,
+        }
+    }
+
+    /// Whether the last call got through.
+    pub fn online(&self) -> Option<bool> {
+        *lock(&self.online)
+    }
+
+    /// The wipe not yet reported to the director, taken (reported once).
+    pub fn take_unreported_wipe(&self) -> Option<WipeReason> {
+        lock(&self.unreported_wipe).take()
+    }
+
+    /// Deletes the cache, the enrolment and every secret, on the director's request.
+    pub async fn wipe(&self) -> Result<(), DeskError> {
+        self.close_cache().await;
+        self.local.wipe(WipeReason::Requested)?;
+        device::forget(&self.local, &self.dir)
+    }
+
+    async fn close_cache(&self) {
+        if let Some(cache) = self.cache.lock().await.take() {
+            cache.close().await;
+        }
+    }
+}
+
+/// A poisoned lock only means another command panicked; the flag inside is still usable.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}

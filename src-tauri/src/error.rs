@@ -1,0 +1,129 @@
+//! What the window receives when a command fails: `{code, message}`, the code from a closed
+//! set (the UI's i18n key, French first), the message in English for logs. Internal details
+//! (paths, SQL, TLS alerts) stay in the log, never in the message.
+
+use placeforte_desk::DeskError;
+use serde::Serialize;
+
+/// A command's failure as the window sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type, thiserror::Error)]
+#[error("{code:?}: {message}")]
+pub struct AppError {
+    /// What went wrong, for the screen.
+    pub code: ErrorCode,
+    /// In English, for logs and support.
+    pub message: String,
+}
+
+/// Every failure a screen has a message for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The OS keychain is locked or missing; the cache was wiped.
+    KeychainUnavailable,
+    /// The local data (cache, device record) could not be used.
+    LocalData,
+    /// The pasted text is not an invitation.
+    InvalidInvitation,
+    /// This computer is not enrolled.
+    NotEnrolled,
+    /// The central service cannot be reached (offline).
+    ServerUnreachable,
+    /// The server is not the one of the invitation.
+    ServerNotTrusted,
+    /// The enrolment code was used, expired, or is for another daycare.
+    EnrolmentRefused,
+    /// The operator revoked this computer; its data was wiped.
+    DeviceRevoked,
+    /// The certificate expired or was refused: enrol again.
+    CertificateExpired,
+    /// The referral is not in the cache.
+    UnknownReferral,
+    /// A form value was refused (a date that is not a date, no places).
+    InvalidInput,
+    /// The service refused the request.
+    Refused,
+    /// Anything else (protocol, TLS set-up): see the log.
+    Unexpected,
+}
+
+impl AppError {
+    /// An error with this code.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        AppError {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<DeskError> for AppError {
+    fn from(err: DeskError) -> Self {
+        let code = match &err {
+            DeskError::KeychainUnavailable(_) => ErrorCode::KeychainUnavailable,
+            DeskError::KeychainEntryCorrupt
+            | DeskError::RandomSourceFailed
+            | DeskError::NoDataDir
+            | DeskError::CacheUnreadable
+            | DeskError::CacheIo(_)
+            | DeskError::CacheDatabase(_)
+            | DeskError::CacheMigration(_)
+            | DeskError::DeviceRecordCorrupt => ErrorCode::LocalData,
+            DeskError::InvalidInvite(_) => ErrorCode::InvalidInvitation,
+            DeskError::NotEnrolled => ErrorCode::NotEnrolled,
+            DeskError::ServerUnreachable(_) => ErrorCode::ServerUnreachable,
+            DeskError::ServerNotTrusted => ErrorCode::ServerNotTrusted,
+            DeskError::EnrolmentRefused => ErrorCode::EnrolmentRefused,
+            DeskError::Revoked => ErrorCode::DeviceRevoked,
+            DeskError::CertificateExpired | DeskError::CertificateRefused => {
+                ErrorCode::CertificateExpired
+            }
+            DeskError::Refused { .. } => ErrorCode::Refused,
+            _ => ErrorCode::Unexpected,
+        };
+        tracing::warn!(code = err.code(), "command failed: {err}");
+        // Messages that could carry a path or a peer's text keep only the stable code.
+        let message = match &err {
+            DeskError::CacheIo(_) | DeskError::CacheDatabase(_) | DeskError::CacheMigration(_) => {
+                format!("local data error ({})", err.code())
+            }
+            _ => err.to_string(),
+        };
+        AppError { code, message }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_json_the_window_receives_is_pinned() {
+        let err = AppError::from(DeskError::EnrolmentRefused);
+        assert_eq!(
+            serde_json::to_value(&err).unwrap(),
+            serde_json::json!({
+                "code": "enrolment_refused",
+                "message": "the enrolment code is not valid (used, expired, or for another daycare)"
+            })
+        );
+        let offline = AppError::from(DeskError::ServerUnreachable("connection refused".into()));
+        assert_eq!(
+            serde_json::to_value(&offline).unwrap()["code"],
+            "server_unreachable"
+        );
+        assert_eq!(
+            serde_json::to_value(AppError::from(DeskError::Revoked)).unwrap()["code"],
+            "device_revoked"
+        );
+    }
+
+    #[test]
+    fn io_details_do_not_reach_the_window() {
+        let err = AppError::from(DeskError::CacheIo(std::io::Error::other(
+            "/home/director/.local/share/placeforte/cache.sqlite: denied",
+        )));
+        assert_eq!(err.code, ErrorCode::LocalData);
+        assert!(!err.message.contains("/home"), "{}", err.message);
+    }
+}

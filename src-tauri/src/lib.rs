@@ -1,0 +1,85 @@
+//! The Tauri shell of PlaceForte: thin commands over `crates/desk`, the capabilities that
+//! allow only them, and the TypeScript bindings generated from them.
+//!
+//! The app is generic over the runtime so that command tests run on
+//! `tauri::test::mock_builder()` without a display.
+#![forbid(unsafe_code)]
+
+pub mod command_names;
+pub mod commands;
+pub mod desk;
+pub mod error;
+pub mod events;
+mod status;
+pub mod view;
+
+use placeforte_desk::keychain::{OsKeychain, DEFAULT_SERVICE};
+use tauri::Runtime;
+
+pub use desk::Desk;
+
+/// Where the committed TypeScript bindings live, from this crate's folder.
+pub const BINDINGS_PATH: &str = "../ui/src/lib/bindings.ts";
+
+/// Environment variable naming the keychain service (a second profile, or a test's own).
+pub const KEYCHAIN_SERVICE_ENV: &str = "PLACEFORTE_KEYCHAIN_SERVICE";
+
+/// Every command and event, for the invoke handler and the TypeScript bindings.
+pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
+    tauri_specta::Builder::<R>::new()
+        .commands(tauri_specta::collect_commands![
+            commands::status,
+            commands::enrol,
+            // The runtime named here only gives specta the argument types; the handler
+            // itself is generic (the macro strips the turbofish for Tauri).
+            commands::sync::<tauri::Wry>,
+            commands::referrals,
+            commands::record_outcome,
+            commands::outbox,
+            commands::flush,
+            commands::check_connection,
+            commands::wipe,
+            commands::declare_vacancy,
+        ])
+        .events(tauri_specta::collect_events![events::SyncProgressEvent])
+}
+
+/// The app on any runtime, over `desk`.
+pub fn app<R: Runtime>(builder: tauri::Builder<R>, desk: Desk) -> tauri::Builder<R> {
+    let specta = specta_builder::<R>();
+    builder
+        .manage(desk)
+        .invoke_handler(specta.invoke_handler())
+        .setup(move |app| {
+            specta.mount_events(app);
+            Ok(())
+        })
+}
+
+/// The TypeScript bindings of every command and event.
+pub fn bindings() -> Result<String, specta_typescript::ExportError> {
+    specta_builder::<tauri::Wry>().export_str(
+        specta_typescript::Typescript::default()
+            .header("// Generated from src-tauri by tauri-specta: do not edit.\n// @ts-nocheck"),
+    )
+}
+
+/// Runs the desktop app with the platform's data folder and keychain.
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .init();
+    let dir = match placeforte_desk::paths::data_dir() {
+        Ok(dir) => dir,
+        Err(err) => {
+            tracing::error!("no data folder: {err}");
+            std::process::exit(1);
+        }
+    };
+    let service = std::env::var(KEYCHAIN_SERVICE_ENV).unwrap_or_else(|_| DEFAULT_SERVICE.into());
+    let desk = Desk::new(dir, Box::new(OsKeychain::with_service(service)));
+    if let Err(err) = app(tauri::Builder::default(), desk).run(tauri::generate_context!()) {
+        tracing::error!("the app stopped: {err}");
+        std::process::exit(1);
+    }
+}

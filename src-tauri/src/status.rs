@@ -1,0 +1,59 @@
+//! The home screen's summary, read from the device record and the cache.
+
+use placeforte_desk::cache::OutboxState;
+use placeforte_desk::device::{load_record, DeviceRecord};
+use placeforte_desk::{DeskError, DEFAULT_RETENTION_DAYS};
+
+use crate::desk::Desk;
+use crate::view::{AppStatus, Enrolment};
+
+impl From<&DeviceRecord> for Enrolment {
+    fn from(record: &DeviceRecord) -> Self {
+        Enrolment {
+            device_id: record.device_id.to_string(),
+            daycare_id: record.daycare_id.to_string(),
+            certificate_not_after: record.not_after.to_rfc3339(),
+            certificate_renew_after: record.renew_after.to_rfc3339(),
+        }
+    }
+}
+
+/// The summary. A wipe found while opening the cache (retention, lost key) is reported here.
+/// A computer that is not enrolled has no cache to open (and gets none made).
+pub(crate) async fn read(desk: &Desk) -> Result<AppStatus, DeskError> {
+    let Some(record) = load_record(desk.dir())? else {
+        return Ok(AppStatus {
+            enrolment: None,
+            last_sync: None,
+            referrals_cached: 0,
+            outbox_pending: 0,
+            outbox_conflicts: 0,
+            online: desk.online(),
+            wiped: desk.take_unreported_wipe().map(Into::into),
+            retention_days: retention_days(),
+        });
+    };
+    let enrolment = Some(Enrolment::from(&record));
+    let cache = desk.cache().await?;
+    let outbox = cache.outbox().await?;
+    let count = |wanted: fn(&OutboxState) -> bool| {
+        u32::try_from(outbox.iter().filter(|e| wanted(&e.state)).count()).unwrap_or(u32::MAX)
+    };
+    Ok(AppStatus {
+        enrolment,
+        last_sync: cache
+            .last_successful_sync()
+            .await?
+            .map(|at| at.to_rfc3339()),
+        referrals_cached: u32::try_from(cache.referrals().await?.len()).unwrap_or(u32::MAX),
+        outbox_pending: count(|s| *s == OutboxState::Pending),
+        outbox_conflicts: count(|s| matches!(s, OutboxState::Conflict { .. })),
+        online: desk.online(),
+        wiped: desk.take_unreported_wipe().map(Into::into),
+        retention_days: retention_days(),
+    })
+}
+
+fn retention_days() -> u32 {
+    u32::try_from(DEFAULT_RETENTION_DAYS).unwrap_or(u32::MAX)
+}

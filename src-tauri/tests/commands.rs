@@ -1,0 +1,290 @@
+//! The commands as the window calls them, through Tauri's IPC and the app's real capabilities,
+//! on the mock runtime (no display). The keychain is an in-memory store here: this is the layer
+//! above it; the real-window tests use a real Secret Service.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use placeforte_app::Desk;
+use placeforte_desk::{DeskError, SecretName, SecretStore};
+use placeforte_protocol::referrals::{
+    RankExplanation, RankStanding, ReferralPage, ReferralStatus, ReferralSyncItem,
+};
+use placeforte_protocol::{ReferralId, VacancyId};
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{Manager, WebviewWindow};
+
+#[derive(Default)]
+struct MemoryStore(Mutex<HashMap<&'static str, Vec<u8>>>);
+
+fn account(name: SecretName) -> &'static str {
+    match name {
+        SecretName::CacheKey => "cache",
+        SecretName::DeviceCredentials => "device",
+    }
+}
+
+impl SecretStore for MemoryStore {
+    fn get(&self, name: SecretName) -> Result<Option<Vec<u8>>, DeskError> {
+        Ok(self.0.lock().unwrap().get(account(name)).cloned())
+    }
+    fn set(&self, name: SecretName, value: &[u8]) -> Result<(), DeskError> {
+        self.0.lock().unwrap().insert(account(name), value.to_vec());
+        Ok(())
+    }
+    fn delete(&self, name: SecretName) -> Result<(), DeskError> {
+        self.0.lock().unwrap().remove(account(name));
+        Ok(())
+    }
+}
+
+struct TestApp {
+    _app: tauri::App<MockRuntime>,
+    window: WebviewWindow<MockRuntime>,
+    dir: tempfile::TempDir,
+}
+
+fn app() -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let desk = Desk::new(dir.path().to_path_buf(), Box::new(MemoryStore::default()));
+    let app = placeforte_app::app(mock_builder(), desk)
+        .build(tauri::generate_context!())
+        .unwrap();
+    // The window of the configuration, under the label the capability grants.
+    let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    TestApp {
+        _app: app,
+        window,
+        dir,
+    }
+}
+
+fn invoke_from(
+    window: &WebviewWindow<MockRuntime>,
+    origin: &str,
+    cmd: &str,
+    args: Value,
+) -> Result<Value, Value> {
+    get_ipc_response(
+        window,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: origin.parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|body| body.deserialize::<Value>().unwrap())
+}
+
+impl TestApp {
+    fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        invoke_from(&self.window, "tauri://localhost", cmd, args)
+    }
+    fn desk(&self) -> tauri::State<'_, Desk> {
+        self.window.state::<Desk>()
+    }
+}
+
+#[test]
+fn a_fresh_computer_is_not_enrolled_and_has_an_empty_cache() {
+    let app = app();
+    let status = app.invoke("status", json!({})).unwrap();
+    assert_eq!(status["enrolment"], Value::Null);
+    assert_eq!(status["referrals_cached"], 0);
+    assert_eq!(status["online"], Value::Null, "no call to the service yet");
+    assert_eq!(status["retention_days"], 7);
+    assert_eq!(app.invoke("referrals", json!({})).unwrap(), json!([]));
+}
+
+#[test]
+fn a_pasted_text_that_is_not_an_invitation_gets_the_pinned_error() {
+    let app = app();
+    let err = app
+        .invoke("enrol", json!({ "invitation": "bonjour" }))
+        .unwrap_err();
+    assert_eq!(err["code"], "invalid_invitation");
+    assert!(
+        err["message"].as_str().unwrap().contains("invitation"),
+        "{err}"
+    );
+    assert_eq!(
+        err.as_object().unwrap().len(),
+        2,
+        "exactly code and message: {err}"
+    );
+}
+
+#[test]
+fn an_unreachable_server_is_reported_and_the_app_knows_it_is_offline() {
+    let app = app();
+    // A well-formed invitation for a port nothing listens on.
+    let invitation = format!(
+        "placeforte:enrol?v=1&daycare={}&code=ABCD-EFGH&enrol=127.0.0.1:9&api=127.0.0.1:9&ca={}",
+        uuid_like(),
+        "ab".repeat(32)
+    );
+    let err = app
+        .invoke("enrol", json!({ "invitation": invitation }))
+        .unwrap_err();
+    assert_eq!(err["code"], "server_unreachable", "{err}");
+    let status = app.invoke("status", json!({})).unwrap();
+    assert_eq!(status["online"], false);
+    assert_eq!(
+        status["enrolment"],
+        Value::Null,
+        "a failed enrolment keeps nothing"
+    );
+}
+
+#[test]
+fn network_commands_need_an_enrolment() {
+    let app = app();
+    for cmd in ["sync", "flush", "check_connection"] {
+        let err = app.invoke(cmd, json!({})).unwrap_err();
+        assert_eq!(err["code"], "not_enrolled", "{cmd}: {err}");
+    }
+}
+
+#[test]
+fn an_outcome_goes_to_the_outbox_and_shows_as_pending_on_its_referral() {
+    let app = app();
+    let referral = ReferralId::random();
+    let cache = tauri::async_runtime::block_on(app.desk().cache()).unwrap();
+    tauri::async_runtime::block_on(cache.apply_referral_page(&page(referral))).unwrap();
+
+    let entry = app
+        .invoke(
+            "record_outcome",
+            json!({ "referralId": referral.to_string(), "outcome": { "kind": "refused", "reason": "accepted_elsewhere" } }),
+        )
+        .unwrap();
+    assert_eq!(entry["state"], json!({ "state": "pending" }));
+    let outbox = app.invoke("outbox", json!({})).unwrap();
+    assert_eq!(outbox.as_array().unwrap().len(), 1);
+    let list = app.invoke("referrals", json!({})).unwrap();
+    assert_eq!(
+        list[0]["pending_outcome"],
+        json!({ "kind": "refused", "reason": "accepted_elsewhere" })
+    );
+    assert_eq!(list[0]["age_class"], "from_18_months_to_4_years");
+}
+
+#[test]
+fn an_outcome_for_a_referral_not_in_the_cache_is_refused() {
+    let app = app();
+    for id in [ReferralId::random().to_string(), "not-an-id".to_string()] {
+        let err = app
+            .invoke(
+                "record_outcome",
+                json!({ "referralId": id, "outcome": { "kind": "accepted" } }),
+            )
+            .unwrap_err();
+        assert_eq!(err["code"], "unknown_referral");
+    }
+    assert_eq!(app.invoke("outbox", json!({})).unwrap(), json!([]));
+}
+
+#[test]
+fn a_malformed_outcome_is_refused_before_the_command_runs() {
+    let app = app();
+    let err = app
+        .invoke("record_outcome", json!({ "referralId": ReferralId::random().to_string(), "outcome": { "kind": "maybe" } }))
+        .unwrap_err();
+    assert!(err.as_str().unwrap().contains("outcome"), "{err}");
+}
+
+#[test]
+fn wipe_deletes_the_cache_file_and_its_key() {
+    let app = app();
+    app.invoke("referrals", json!({})).unwrap();
+    let file = app.dir.path().join("cache.sqlite");
+    assert!(file.exists());
+    app.invoke("wipe", json!({})).unwrap();
+    assert!(!file.exists());
+    // The next open makes a fresh, empty cache with a new key.
+    assert_eq!(app.invoke("referrals", json!({})).unwrap(), json!([]));
+    assert!(file.exists());
+}
+
+#[test]
+fn only_our_commands_from_our_own_origin_are_allowed() {
+    let app = app();
+    // A core command the capability does not grant.
+    let err = app
+        .invoke("plugin:window|close", json!({ "label": "main" }))
+        .unwrap_err();
+    assert!(err.as_str().unwrap().contains("not allowed"), "{err}");
+    // Our own command from a remote page.
+    let remote = invoke_from(&app.window, "https://example.com", "status", json!({})).unwrap_err();
+    assert!(remote.as_str().unwrap().contains("not allowed"), "{remote}");
+}
+
+#[test]
+fn every_registered_command_has_exactly_one_permission_in_the_capability() {
+    let capability: Value =
+        serde_json::from_str(include_str!("../capabilities/default.json")).unwrap();
+    let mut granted: Vec<String> = capability["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| {
+            p.as_str()?
+                .strip_prefix("allow-")
+                .map(|s| s.replace('-', "_"))
+        })
+        .collect();
+    granted.sort();
+    let mut names: Vec<String> = placeforte_app::command_names::NAMES
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    names.sort();
+    assert_eq!(granted, names);
+    let bindings = std::fs::read_to_string(placeforte_app::BINDINGS_PATH).unwrap();
+    for name in placeforte_app::command_names::NAMES {
+        assert!(
+            bindings.contains(&format!("TAURI_INVOKE(\"{name}\"")),
+            "{name} is not registered with tauri-specta"
+        );
+    }
+}
+
+fn uuid_like() -> String {
+    ReferralId::random().to_string()
+}
+
+fn page(referral: ReferralId) -> ReferralPage {
+    ReferralPage {
+        referrals: vec![ReferralSyncItem {
+            referral_id: referral,
+            vacancy_id: VacancyId::random(),
+            status: ReferralStatus::Open,
+            answer_by: "2026-06-20".parse().unwrap(),
+            label: "Zoé T.".into(),
+            birth_date: "2024-03-01".parse().unwrap(),
+            desired_entry_date: "2026-09-01".parse().unwrap(),
+            category: 4,
+            priority: false,
+            sibling_referral_id: None,
+            rank_reason: RankExplanation {
+                rank: 1,
+                category_order_rank: 1,
+                days_since_desired_entry: 12,
+                standing: RankStanding::WithinPlaces,
+                rule_set: "quebec-2025".into(),
+            },
+        }],
+        cursor: "1".into(),
+        more: false,
+    }
+}

@@ -1,0 +1,93 @@
+import type { AgeClassCode, ReferralView, StatusCode } from "./bindings";
+import { daysUntil } from "./format";
+import { translate, type Locale, type MessageKey } from "./i18n";
+
+export type SortKey = "deadline" | "rank" | "waiting" | "label";
+
+export interface Filters {
+  ageClass: AgeClassCode | "all";
+  category: number | "all";
+  priority: "all" | "only" | "none";
+  status: StatusCode | "all";
+}
+
+export const NO_FILTERS: Filters = { ageClass: "all", category: "all", priority: "all", status: "all" };
+
+/** The referrals that pass every filter, sorted (stable, then by label for equal keys). */
+export function filterAndSort(
+  list: readonly ReferralView[],
+  filters: Filters,
+  sort: SortKey,
+  locale: Locale,
+): ReferralView[] {
+  const kept = list.filter(
+    (r) =>
+      (filters.ageClass === "all" || r.age_class === filters.ageClass) &&
+      (filters.category === "all" || r.category === filters.category) &&
+      (filters.priority === "all" || r.priority === (filters.priority === "only")) &&
+      (filters.status === "all" || r.status === filters.status),
+  );
+  const collator = new Intl.Collator(locale);
+  const byLabel = (a: ReferralView, b: ReferralView) => collator.compare(a.label, b.label);
+  const compare: Record<SortKey, (a: ReferralView, b: ReferralView) => number> = {
+    deadline: (a, b) => a.answer_by.localeCompare(b.answer_by) || a.rank - b.rank,
+    rank: (a, b) => a.rank - b.rank,
+    waiting: (a, b) => b.days_waiting - a.days_waiting,
+    label: byLabel,
+  };
+  return kept.sort((a, b) => compare[sort](a, b) || byLabel(a, b));
+}
+
+export interface DeadlineCounts {
+  overdue: number;
+  within3: number;
+  within7: number;
+  later: number;
+}
+
+/** Open referrals counted by how soon the family must answer. */
+export function countByDeadline(list: readonly ReferralView[], today: string): DeadlineCounts {
+  const counts: DeadlineCounts = { overdue: 0, within3: 0, within7: 0, later: 0 };
+  for (const r of list) {
+    if (r.status !== "open") continue;
+    const days = daysUntil(r.answer_by, today);
+    if (days < 0) counts.overdue += 1;
+    else if (days <= 3) counts.within3 += 1;
+    else if (days <= 7) counts.within7 += 1;
+    else counts.later += 1;
+  }
+  return counts;
+}
+
+/** Why the referral has its rank, in words. */
+export function rankReason(r: ReferralView, locale: Locale): string {
+  const base = { rank: r.rank, category: r.category, days: r.days_waiting };
+  switch (r.standing.kind) {
+    case "priority_quota":
+      return translate(locale, "rank.priority_quota", { ...base, seat: r.standing.seat, seats: r.standing.seats });
+    case "within_places":
+      return translate(locale, "rank.within_places", base);
+    case "displaced_by_priority_quota":
+      return translate(locale, "rank.displaced_by_priority_quota", base);
+    case "waiting":
+      return translate(locale, "rank.waiting", base);
+  }
+}
+
+/** The window of rows to draw for a virtualized list: first index and count. */
+export function visibleWindow(
+  scrollTop: number,
+  viewport: number,
+  rowHeight: number,
+  total: number,
+  overscan = 8,
+): { first: number; count: number } {
+  const first = Math.max(0, Math.floor(scrollTop / rowHeight) - overscan);
+  const last = Math.min(total, Math.ceil((scrollTop + viewport) / rowHeight) + overscan);
+  return { first, count: Math.max(0, last - first) };
+}
+
+/** The i18n key naming a referral category (1 to 5, checked by the desktop core). */
+export function categoryKey(category: number): MessageKey {
+  return `category.${Math.min(5, Math.max(1, Math.trunc(category))) as 1 | 2 | 3 | 4 | 5}`;
+}

@@ -1,0 +1,59 @@
+import { commands, events, type AppError, type AppStatus, type ReferralView } from "./bindings";
+
+export type Screen = "home" | "referrals" | "referral" | "vacancies" | "settings";
+
+/** What the whole window knows: the home summary, the cached referrals, where we are. */
+export const app = $state({
+  status: null as AppStatus | null,
+  referrals: [] as ReferralView[],
+  screen: "home" as Screen,
+  selected: null as string | null,
+  error: null as AppError | null,
+  syncing: false,
+  progress: null as { pages: number; referrals: number; more: boolean } | null,
+});
+
+type Result<T> = { status: "ok"; data: T } | { status: "error"; error: AppError };
+
+/** Runs a command; a failure is shown in the banner (and a revocation reloads everything). */
+export async function run<T>(call: Promise<Result<T>>): Promise<T | null> {
+  const result = await call;
+  if (result.status === "ok") {
+    app.error = null;
+    return result.data;
+  }
+  app.error = result.error;
+  if (result.error.code === "device_revoked") await refresh();
+  return null;
+}
+
+/** Reloads the summary and the referrals from the cache. */
+export async function refresh(): Promise<void> {
+  const status = await run(commands.status());
+  if (status) app.status = status;
+  // A computer that is not enrolled has no cache: nothing to read (and none is made).
+  const referrals = app.status?.enrolment ? await run(commands.referrals()) : [];
+  if (referrals) app.referrals = referrals;
+}
+
+/** Sends the outbox and pulls changes, with the progress bar fed by the sync events. */
+export async function syncNow(): Promise<boolean> {
+  app.syncing = true;
+  app.progress = { pages: 0, referrals: 0, more: true };
+  const stop = await events.syncProgressEvent.listen((e) => {
+    app.progress = e.payload;
+  });
+  try {
+    const done = await run(commands.sync());
+    await refresh();
+    return done !== null;
+  } finally {
+    stop();
+    app.syncing = false;
+  }
+}
+
+export function open(screen: Screen, selected: string | null = null): void {
+  app.screen = screen;
+  app.selected = selected;
+}

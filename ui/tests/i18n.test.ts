@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { DICTIONARIES, LOCALES, parseLocale, translate } from "../src/lib/i18n";
+
+const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+
+describe("dictionaries", () => {
+  const french = DICTIONARIES["fr-CA"];
+  for (const locale of LOCALES) {
+    const dictionary = DICTIONARIES[locale];
+    it(`${locale} has exactly the French keys, none empty`, () => {
+      expect(Object.keys(dictionary).sort()).toEqual(Object.keys(french).sort());
+      for (const [key, text] of Object.entries(dictionary)) {
+        expect(text.trim(), key).not.toBe("");
+      }
+    });
+    it(`${locale} uses the same placeholders as French`, () => {
+      for (const [key, text] of Object.entries(french)) {
+        expect(placeholders(dictionary[key as keyof typeof french]), key).toEqual(placeholders(text));
+      }
+    });
+  }
+});
+
+describe("translate", () => {
+  it("is French unless English was chosen", () => {
+    expect(parseLocale(null)).toBe("fr-CA");
+    expect(parseLocale("de-DE")).toBe("fr-CA");
+    expect(parseLocale("en-CA")).toBe("en-CA");
+    expect(translate(parseLocale(undefined), "nav.referrals")).toBe("Références");
+  });
+  it("fills placeholders and formats numbers for the locale", () => {
+    expect(translate("en-CA", "home.cached", { count: 5000 })).toBe(
+      "5,000 referrals in this computer's encrypted copy",
+    );
+    // French groups thousands with a no-break space (U+00A0 or U+202F, by ICU version).
+    expect(translate("fr-CA", "home.cached", { count: 5000 }).replace(/[\u00a0\u202f]/g, " ")).toBe(
+      "5 000 références dans la copie chiffrée de cet ordinateur",
+    );
+  });
+  it("leaves an unknown placeholder visible rather than dropping it", () => {
+    expect(translate("en-CA", "home.lastSync")).toBe("Last sync: {when}");
+  });
+});
