@@ -1,0 +1,168 @@
+//! The app in its real window (Xvfb, WebKitWebDriver through tauri-driver) against a real
+//! central service with synthetic data, and the real keychain of the test session.
+//! Screenshots: `target/e2e-screenshots/`.
+#![allow(clippy::unwrap_used)]
+
+use placeforte_e2e::{window_tests_can_run, AppWindow, Central, Display};
+
+/// Each test has its own keychain entries, so tests and the director's own profile never meet.
+fn keychain_service(test: &str) -> String {
+    format!("ca.placeforte.e2e.{test}.{}", std::process::id())
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_directors_day_enrol_sync_answer_offline_and_revocation() {
+    if !window_tests_can_run() {
+        return;
+    }
+    let mut central = Central::start_seeded();
+    let daycare = central.a_daycare();
+    let invitation = central.invitation(&daycare);
+    let data = tempfile::tempdir().unwrap();
+    let display = Display::open();
+    eprintln!("launching the app");
+    let mut app = AppWindow::launch(&display, data.path(), &keychain_service("day"), "day").await;
+    eprintln!("launched");
+
+    // First run: enrolment, in French by default, with a clear error for a mangled paste.
+    app.fill("invitation", "placeforte:enrol?v=1&daycare=oops")
+        .await;
+    app.click("enrol").await;
+    let error = app.wait_text("error", |t| !t.is_empty()).await;
+    assert!(error.contains("invitation PlaceForte"), "{error}");
+    app.screenshot("enrol-error").await;
+    app.enrol(&invitation).await;
+    assert_eq!(
+        central.devices().len(),
+        1,
+        "the service enrolled one device"
+    );
+
+    // Declare vacancies (online), then sync: progress arrives page by page as events.
+    app.declare_vacancies(
+        &["from_18_months_to_4_years", "four_years", "under_18_months"],
+        30,
+    )
+    .await;
+    app.screenshot("vacancies").await;
+    let referred: u32 = central
+        .query("SELECT count(*) FROM referrals WHERE status = 'open'")
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(
+        referred > 200,
+        "enough referrals for several sync pages: {referred}"
+    );
+    let pages = app.sync().await;
+    assert!(pages >= 2, "progress events for every page: {pages}");
+    app.screenshot("home-synced").await;
+
+    // The list shows every seeded referral made to this daycare.
+    app.click("nav-referrals").await;
+    let count = app.wait_text("list-count", |t| !t.is_empty()).await;
+    let total = group_thousands(referred);
+    assert_eq!(
+        count.replace(['\u{a0}', '\u{202f}'], " "),
+        format!("{total} sur {total}")
+    );
+    assert!(!app.all("referral-row").await.is_empty());
+    app.screenshot("referrals").await;
+
+    // Offline: the service stops; an answer goes to the outbox and shows as pending.
+    central.stop();
+    app.click("referral-row").await;
+    app.wait("referral-title").await;
+    app.click("outcome-accepted").await;
+    app.click("record-outcome").await;
+    app.wait("pending-outcome").await;
+    app.screenshot("referral-pending").await;
+    app.click("nav-home").await;
+    app.click("sync").await;
+    let error = app.wait_text("error", |t| !t.is_empty()).await;
+    assert!(error.contains("injoignable"), "{error}");
+    app.wait_text("network", |t| t.starts_with("Hors ligne"))
+        .await;
+    assert_eq!(
+        app.text("outbox-pending").await,
+        "Réponses en attente d’envoi : 1"
+    );
+    app.screenshot("offline").await;
+    assert_eq!(
+        central
+            .query("SELECT count(*) FROM outcome_requests")
+            .trim(),
+        "0"
+    );
+
+    // Back online: the next sync sends the answer, once.
+    central.serve();
+    app.click("sync").await;
+    app.wait("sync-done").await;
+    assert_eq!(
+        app.text("outbox-pending").await,
+        "Réponses en attente d’envoi : 0"
+    );
+    app.click("sync").await;
+    app.wait("sync-done").await;
+    assert_eq!(
+        central
+            .query("SELECT count(*) FROM outcome_requests")
+            .trim(),
+        "1"
+    );
+    assert_eq!(
+        central
+            .query("SELECT count(*) FROM referrals WHERE status = 'accepted'")
+            .trim(),
+        "1"
+    );
+
+    // English by a setting.
+    app.click("nav-settings").await;
+    app.select("language", "en-CA").await;
+    app.wait_text("nav-referrals", |t| t == "Referrals").await;
+    assert!(app.text("certificate").await.starts_with("Valid until"));
+    app.screenshot("settings-english").await;
+    app.select("language", "fr-CA").await;
+    app.wait_text("nav-referrals", |t| t == "Références").await;
+
+    // Revocation: the next call is refused, the app wipes everything and says so.
+    let device = central.devices().remove(0);
+    central.run(&["device", "revoke", &device]);
+    app.click("nav-home").await;
+    app.click("sync").await;
+    let wiped = app.wait_text("wiped", |t| !t.is_empty()).await;
+    assert!(wiped.contains("révoqué"), "{wiped}");
+    app.wait("invitation").await;
+    assert!(
+        !data.path().join("cache.sqlite").exists(),
+        "the cache was wiped"
+    );
+    assert!(
+        !data.path().join("device.json").exists(),
+        "the enrolment was forgotten"
+    );
+    app.screenshot("revoked").await;
+
+    // A used code is refused with a message that says what to do.
+    app.fill("invitation", &invitation).await;
+    app.click("enrol").await;
+    let error = app.wait_text("error", |t| !t.is_empty()).await;
+    assert!(error.contains("n’est plus valide"), "{error}");
+    app.screenshot("used-code").await;
+    app.close().await;
+}
+
+/// A count with thousands grouped by spaces (French uses a no-break space, normalized above).
+fn group_thousands(n: u32) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
+}
