@@ -14,13 +14,17 @@ impl AppWindow {
     /// screen; waits for each answer.
     pub async fn declare_vacancies(&self, age_classes: &[&str], places: u32) {
         self.click("nav-vacancies").await;
-        let before = self.text_or_empty("declared").await.lines().count();
+        // WebKitWebDriver's element text has no line breaks between list items: count them.
+        let before = self.count_css("[data-testid=declared] li").await;
         for (i, age) in age_classes.iter().enumerate() {
             self.select("vacancy-age", age).await;
             self.fill("vacancy-places", &places.to_string()).await;
             self.click("declare").await;
-            self.wait_text("declared", |t| t.lines().count() == before + i + 1)
-                .await;
+            self.wait_css(&format!(
+                "[data-testid=declared] li:nth-child({})",
+                before + i + 1
+            ))
+            .await;
         }
     }
 
@@ -35,12 +39,5 @@ impl AppWindow {
             .flatten()
             .and_then(|p| p.parse().ok())
             .unwrap_or(0)
-    }
-
-    async fn text_or_empty(&self, testid: &str) -> String {
-        match self.all(testid).await.first() {
-            Some(element) => element.text().await.unwrap_or_default(),
-            None => String::new(),
-        }
     }
 }

@@ -85,9 +85,15 @@ impl Drop for Display {
 pub struct AppWindow {
     client: Client,
     driver: Child,
+    display: String,
     name: String,
     shots: u32,
 }
+
+/// Sets a field's value (input or select) as typing would, with the events Svelte listens to.
+const SET_VALUE: &str = "const [el, v] = arguments; el.value = v; \
+    el.dispatchEvent(new Event('input', { bubbles: true })); \
+    el.dispatchEvent(new Event('change', { bubbles: true }));";
 
 /// How long to wait for something to appear on screen.
 const PATIENCE: Duration = Duration::from_secs(30);
@@ -124,6 +130,12 @@ impl AppWindow {
     ) -> AppWindow {
         let driver_path = tauri_driver_path().unwrap_or_else(|| panic!("tauri-driver not found"));
         let (port, native_port) = (free_port(), free_port());
+        let log_dir = crate::workspace().join("target").join("e2e-logs");
+        std::fs::create_dir_all(&log_dir)
+            .unwrap_or_else(|err| panic!("{}: {err}", log_dir.display()));
+        let log_path = log_dir.join(format!("{name}-tauri-driver.log"));
+        let log = std::fs::File::create(&log_path)
+            .unwrap_or_else(|err| panic!("{}: {err}", log_path.display()));
         let mut command = Command::new(driver_path);
         command
             .args([
@@ -134,8 +146,10 @@ impl AppWindow {
             ])
             .env("DISPLAY", &display.name)
             .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            .stdout(Stdio::from(
+                log.try_clone().unwrap_or_else(|err| panic!("{err}")),
+            ))
+            .stderr(Stdio::from(log));
         for (key, value) in env {
             command.env(key, value);
         }
@@ -161,6 +175,7 @@ impl AppWindow {
         AppWindow {
             client,
             driver,
+            display: display.name.clone(),
             name: name.to_owned(),
             shots: 0,
         }
@@ -194,32 +209,54 @@ impl AppWindow {
             .unwrap_or_default()
     }
 
-    /// Clicks the element with `data-testid`.
-    pub async fn click(&self, testid: &str) {
-        self.wait(testid)
+    /// How many elements match the CSS selector now.
+    pub async fn count_css(&self, selector: &str) -> usize {
+        self.client
+            .find_all(Locator::Css(selector))
             .await
-            .click()
+            .map(|found| found.len())
+            .unwrap_or(0)
+    }
+
+    /// Clicks the element with `data-testid`.
+    ///
+    /// Through the page, not WebDriver's pointer: under Xvfb (no window manager, so no focus)
+    /// WebKitWebDriver's synthesized input events are never acknowledged and the command hangs.
+    pub async fn click(&self, testid: &str) {
+        let element = self.wait(testid).await;
+        self.on_element(&element, "arguments[0].click();", serde_json::Value::Null)
             .await
             .unwrap_or_else(|err| panic!("{}: click {testid}: {err}", self.name));
     }
 
     /// Types `text` into the field with `data-testid` (replacing what was there).
+    ///
+    /// Sets the value and fires `input` (what Svelte's `bind:value` listens to) instead of
+    /// WebDriver's Element Send Keys, which hangs under Xvfb (see [`AppWindow::click`]).
     pub async fn fill(&self, testid: &str, text: &str) {
         let field = self.wait(testid).await;
-        let _ = field.clear().await;
-        field
-            .send_keys(text)
+        self.on_element(&field, SET_VALUE, serde_json::Value::from(text))
             .await
             .unwrap_or_else(|err| panic!("{}: type into {testid}: {err}", self.name));
     }
 
     /// Chooses the option with `value` in the select with `data-testid`.
     pub async fn select(&self, testid: &str, value: &str) {
-        self.wait(testid)
-            .await
-            .select_by_value(value)
+        let field = self.wait(testid).await;
+        self.on_element(&field, SET_VALUE, serde_json::Value::from(value))
             .await
             .unwrap_or_else(|err| panic!("{}: select {value} in {testid}: {err}", self.name));
+    }
+
+    /// Runs `js` with the element as `arguments[0]` and `value` as `arguments[1]`.
+    async fn on_element(
+        &self,
+        element: &Element,
+        js: &str,
+        value: serde_json::Value,
+    ) -> Result<serde_json::Value, fantoccini::error::CmdError> {
+        let element = serde_json::to_value(element)?;
+        self.client.execute(js, vec![element, value]).await
     }
 
     /// The visible text of the element with `data-testid`.
@@ -255,20 +292,23 @@ impl AppWindow {
             .unwrap_or_else(|err| panic!("{}: script failed: {err}", self.name))
     }
 
-    /// Saves a screenshot as `target/e2e-screenshots/<test>-<n>-<what>.png`; returns its path.
+    /// Saves a screenshot of the display as `target/e2e-screenshots/<test>-<n>-<what>.png`; returns its path.
     pub async fn screenshot(&mut self, what: &str) -> PathBuf {
         // Let the last DOM change paint.
         tokio::time::sleep(Duration::from_millis(500)).await;
-        let png = self
-            .client
-            .screenshot()
-            .await
-            .unwrap_or_else(|err| panic!("{}: screenshot: {err}", self.name));
         self.shots += 1;
         let dir = screenshot_dir();
         std::fs::create_dir_all(&dir).unwrap_or_else(|err| panic!("{}: {err}", dir.display()));
         let path = dir.join(format!("{}-{:02}-{what}.png", self.name, self.shots));
-        std::fs::write(&path, png).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+        // The X display's pixels through ImageMagick: WebKitWebDriver's Take Screenshot waits
+        // for a paint that never comes under Xvfb and hangs.
+        let status = tokio::process::Command::new("/usr/bin/import")
+            .args(["-display", &self.display, "-window", "root"])
+            .arg(&path)
+            .status()
+            .await
+            .unwrap_or_else(|err| panic!("{}: import: {err}", self.name));
+        assert!(status.success(), "{}: import failed: {status}", self.name);
         path
     }
 

@@ -8,7 +8,7 @@ use std::process::{Command, ExitCode};
 
 use placeforte_e2e::{binary, AppWindow, Central, Display};
 
-#[tokio::main(flavor = "current_thread")]
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> ExitCode {
     let interactive = std::env::var_os("DISPLAY").is_some();
     println!("==> central service: synthetic province on SQLite");

@@ -24,7 +24,7 @@ const RUNS: usize = 5;
 /// Infrastructure, not the app: not counted in the app's memory.
 const DRIVERS: &[&str] = &["tauri-driver", "WebKitWebDriver"];
 
-#[tokio::main(flavor = "current_thread")]
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let mut central = Central::start_seeded();
     let invitation = central.invitation(&central.a_daycare());
