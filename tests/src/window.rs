@@ -275,11 +275,14 @@ impl AppWindow {
             if check(&text) {
                 return text;
             }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "{}: {testid} never matched; last text: {text:?}",
-                self.name
-            );
+            if std::time::Instant::now() >= deadline {
+                let shot = self.capture(&format!("failed-{testid}")).await;
+                panic!(
+                    "{}: {testid} never matched; last text: {text:?}; screen: {}",
+                    self.name,
+                    shot.display()
+                );
+            }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
@@ -297,9 +300,14 @@ impl AppWindow {
         // Let the last DOM change paint.
         tokio::time::sleep(Duration::from_millis(500)).await;
         self.shots += 1;
+        self.capture(&format!("{:02}-{what}", self.shots)).await
+    }
+
+    /// Saves the display as `target/e2e-screenshots/<test>-<what>.png`; returns its path.
+    async fn capture(&self, what: &str) -> PathBuf {
         let dir = screenshot_dir();
         std::fs::create_dir_all(&dir).unwrap_or_else(|err| panic!("{}: {err}", dir.display()));
-        let path = dir.join(format!("{}-{:02}-{what}.png", self.name, self.shots));
+        let path = dir.join(format!("{}-{what}.png", self.name));
         // The X display's pixels through ImageMagick: WebKitWebDriver's Take Screenshot waits
         // for a paint that never comes under Xvfb and hangs.
         let status = tokio::process::Command::new("/usr/bin/import")

@@ -45,7 +45,10 @@ export async function syncNow(): Promise<boolean> {
   });
   try {
     const done = await run(commands.sync());
+    // Reloading succeeds from the cache and would clear the sync's error before anyone sees it.
+    const error = app.error;
     await refresh();
+    if (error) app.error = error;
     return done !== null;
   } finally {
     stop();
