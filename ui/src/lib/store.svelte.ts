@@ -30,7 +30,9 @@ export async function run<T>(call: Promise<Result<T>>): Promise<T | null> {
 /** Reloads the summary and the referrals from the cache. */
 export async function refresh(): Promise<void> {
   const status = await run(commands.status());
-  if (status) app.status = status;
+  // The service reports a wipe once; a computer left unenrolled by it keeps saying why.
+  const keptWipe = status?.enrolment ? null : (app.status?.wiped ?? null);
+  if (status) app.status = { ...status, wiped: status.wiped ?? keptWipe };
   // A computer that is not enrolled has no cache: nothing to read (and none is made).
   const referrals = app.status?.enrolment ? await run(commands.referrals()) : [];
   if (referrals) app.referrals = referrals;
