@@ -16,7 +16,8 @@ ensure_node
 ensure_tauri_driver
 
 echo "==> building the front end and the binaries"
-(cd ui && npm ci --no-audit --no-fund --loglevel=error >/dev/null && npm run --silent build >/dev/null)
+install_ui_packages
+(cd ui && npm run --silent build >/dev/null)
 cargo build --quiet --locked -p placeforte-app -p placeforte-central -p placeforte-e2e --bins
 
 # No desktop session (a server, CI): a throwaway keychain, deleted on exit.

@@ -14,9 +14,9 @@ ensure_tauri_driver
 
 # The front end first: the app embeds ui/dist when it compiles (clippy included).
 echo "==> ui: install, type-check, unit tests, build"
+install_ui_packages
 (
     cd ui
-    npm ci --no-audit --no-fund --loglevel=error >/dev/null
     npm run --silent check
     npm run --silent test
     npm run --silent build >/dev/null
