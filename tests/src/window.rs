@@ -156,10 +156,12 @@ impl AppWindow {
         let driver = command
             .spawn()
             .unwrap_or_else(|err| panic!("tauri-driver: {err}"));
-        assert!(
-            wait_for_port(port, Duration::from_secs(20)),
-            "tauri-driver did not start"
-        );
+        // Off the runtime's threads: the wait sleeps between attempts.
+        let started =
+            tokio::task::spawn_blocking(move || wait_for_port(port, Duration::from_secs(20)))
+                .await
+                .unwrap_or(false);
+        assert!(started, "tauri-driver did not start");
         let capabilities = serde_json::json!({
             "browserName": "wry",
             "tauri:options": { "application": application },
