@@ -323,8 +323,14 @@ impl AppWindow {
     }
 
     /// Closes the window and the driver.
-    pub async fn close(mut self) {
+    pub async fn close(self) {
         let _ = self.client.clone().close().await;
+    }
+}
+
+/// A failed test unwinds without `close`: the driver (and the app under it) must not outlive it.
+impl Drop for AppWindow {
+    fn drop(&mut self) {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
