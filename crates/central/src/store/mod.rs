@@ -219,6 +219,20 @@ pub trait Storage: Clone + Send + Sync + 'static {
         since: &str,
     ) -> impl Future<Output = Result<i64, StoreError>> + Send;
 
+    /// How many referrals `actor` received through delta-sync pages since `since` (RFC 3339
+    /// text): the sum of the counts the `referrals.synced` entries record.
+    fn synced_referrals(
+        &self,
+        actor: &str,
+        since: &str,
+    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+
+    /// How many referrals were ever made to this daycare (every state).
+    fn daycare_referral_count(
+        &self,
+        daycare: placeforte_protocol::DaycareId,
+    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+
     /// Every audited read or write of this registration's referrals, by daycare, oldest first.
     fn access_report(
         &self,

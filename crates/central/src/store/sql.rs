@@ -847,6 +847,35 @@ macro_rules! impl_storage {
                 .await?)
             }
 
+            async fn synced_referrals(
+                &self,
+                actor: &str,
+                since: &str,
+            ) -> Result<i64, $crate::store::StoreError> {
+                // The subject of a sync entry is `referrals:<count>` (referrals::sync_event);
+                // SUBSTR from the 11th character is the count. The outer CAST because
+                // PostgreSQL sums BIGINTs as NUMERIC.
+                Ok(sqlx::query_scalar(concat!(
+                    "SELECT CAST(COALESCE(SUM(CAST(SUBSTR(subject, 11) AS BIGINT)), 0) AS BIGINT)",
+                    " FROM audit_log WHERE actor = $1 AND action = $2 AND occurred_at >= $3"
+                ))
+                .bind(actor)
+                .bind($crate::referrals::SYNC_ACTION)
+                .bind(since)
+                .fetch_one(&self.pool)
+                .await?)
+            }
+
+            async fn daycare_referral_count(
+                &self,
+                daycare: placeforte_protocol::DaycareId,
+            ) -> Result<i64, $crate::store::StoreError> {
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM referrals WHERE daycare_id = $1")
+                    .bind(daycare.as_uuid())
+                    .fetch_one(&self.pool)
+                    .await?)
+            }
+
             async fn access_report(
                 &self,
                 registration: placeforte_protocol::RegistrationId,
