@@ -1,6 +1,7 @@
 //! A referral pool shared by the referral, attack and property tests: two daycares sharing
 //! twelve eligible toddlers, with babies, a late starter, a child of the other daycare and a
 //! honeytoken; and the requests those tests make, over real mutual TLS.
+#![allow(clippy::unwrap_used)]
 
 use chrono::{Duration, NaiveDate};
 use placeforte_central::store::{
