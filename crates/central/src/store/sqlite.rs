@@ -7,7 +7,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::SqlitePool;
 
 use super::sql::impl_storage;
-use super::StoreError;
+use super::{Schema, StoreError};
 
 /// The central store on SQLite.
 #[derive(Debug, Clone)]
@@ -19,6 +19,12 @@ impl SqliteStore {
     /// Opens (creating if missing) the database at `url` (`sqlite:path` or `sqlite://path`) and
     /// runs the migrations.
     pub async fn open(url: &str) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_with(url, Schema::Migrate).await
+    }
+
+    /// Opens (creating if missing) the database at `url`, migrating it or checking it is
+    /// current.
+    pub async fn open_with(url: &str, schema: Schema) -> Result<SqliteStore, StoreError> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -31,8 +37,8 @@ impl SqliteStore {
             .max_connections(8)
             .connect_with(options)
             .await?;
-        sqlx::migrate!("../../migrations/central-sqlite")
-            .run(&pool)
+        schema
+            .prepare(&sqlx::migrate!("../../migrations/central-sqlite"), &pool)
             .await?;
         Ok(SqliteStore { pool })
     }
