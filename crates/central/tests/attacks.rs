@@ -9,7 +9,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::referral_pool::{declare_one, pool};
+use common::referral_pool::{declared_referrals, pool};
 use common::Harness;
 use placeforte_central::store::Storage;
 use serde_json::json;
@@ -122,12 +122,7 @@ fn median(samples: &mut [Duration]) -> Duration {
 /// real difference fails every attempt.
 async fn foreign_ids_take_as_long_as_missing_ones<S: Storage>(h: Harness<S>) {
     let pool = pool(&h).await;
-    let declared = declare_one(&h, &pool.device, 1).await;
-    let theirs = h
-        .store
-        .vacancy_referrals(declared.vacancy_id)
-        .await
-        .unwrap();
+    let theirs = declared_referrals(&h, &pool.device, 1).await;
     let fixed = [
         ("another daycare's referral", theirs[0].id.to_string()),
         ("a registration", theirs[0].registration_id.to_string()),

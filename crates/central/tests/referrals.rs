@@ -5,7 +5,7 @@ mod common;
 
 use chrono::Duration;
 use common::referral_pool::{
-    all_referrals, declare, declare_one, outcome, pool, reveal, sync, toddlers,
+    all_referrals, declare, declare_one, declared_referrals, outcome, pool, reveal, sync, toddlers,
 };
 use common::Harness;
 use placeforte_central::store::Storage;
@@ -459,12 +459,7 @@ async fn an_accepted_child_leaves_every_other_pool_and_places_are_refilled<S: St
 
 async fn refusals_and_missed_deadlines_follow_the_rules<S: Storage>(h: Harness<S>) {
     let pool = pool(&h).await;
-    let declared = declare_one(&h, &pool.device, 1).await;
-    let r = h
-        .store
-        .vacancy_referrals(declared.vacancy_id)
-        .await
-        .unwrap();
+    let r = declared_referrals(&h, &pool.device, 1).await;
     assert_eq!(r.len(), 3);
     let (status, body) = outcome(
         &h,
@@ -537,12 +532,7 @@ async fn refusals_and_missed_deadlines_follow_the_rules<S: Storage>(h: Harness<S
 
 async fn another_daycares_referral_answers_exactly_like_a_missing_one<S: Storage>(h: Harness<S>) {
     let pool = pool(&h).await;
-    let declared = declare_one(&h, &pool.device, 1).await;
-    let theirs = h
-        .store
-        .vacancy_referrals(declared.vacancy_id)
-        .await
-        .unwrap();
+    let theirs = declared_referrals(&h, &pool.device, 1).await;
     let key = uuid::Uuid::new_v4();
     let events = h.event_count().await;
     let mut answers = Vec::new();
@@ -613,12 +603,7 @@ async fn contact_reveal_is_audited_bounded_and_never_on_a_closed_referral<S: Sto
     h: Harness<S>,
 ) {
     let pool = pool(&h).await;
-    let declared = declare_one(&h, &pool.device, 4).await;
-    let referrals = h
-        .store
-        .vacancy_referrals(declared.vacancy_id)
-        .await
-        .unwrap();
+    let referrals = declared_referrals(&h, &pool.device, 4).await;
     let first = referrals[0].id.to_string();
     let events = h.event_count().await;
 

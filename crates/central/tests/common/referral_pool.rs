@@ -167,6 +167,12 @@ pub async fn pool<S: Storage>(h: &Harness<S>) -> Pool {
     }
 }
 
+/// A response's status and body.
+pub async fn answer(response: reqwest::Response) -> (u16, String) {
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}
+
 pub async fn declare<S: Storage>(
     h: &Harness<S>,
     device: &DeviceKeys,
@@ -179,8 +185,7 @@ pub async fn declare<S: Storage>(
         .send()
         .await
         .unwrap();
-    let status = response.status().as_u16();
-    (status, response.text().await.unwrap())
+    answer(response).await
 }
 
 pub fn toddlers(h_today: NaiveDate, places: u32) -> serde_json::Value {
@@ -199,8 +204,7 @@ pub async fn sync<S: Storage>(h: &Harness<S>, device: &DeviceKeys, query: &str) 
         .send()
         .await
         .unwrap();
-    let status = response.status().as_u16();
-    (status, response.text().await.unwrap())
+    answer(response).await
 }
 
 pub async fn all_referrals<S: Storage>(
@@ -233,8 +237,7 @@ pub async fn outcome<S: Storage>(
         .send()
         .await
         .unwrap();
-    let status = response.status().as_u16();
-    (status, response.text().await.unwrap())
+    answer(response).await
 }
 
 pub async fn declare_one<S: Storage>(
@@ -260,6 +263,18 @@ pub async fn reveal<S: Storage>(
         .send()
         .await
         .unwrap();
-    let status = response.status().as_u16();
-    (status, response.text().await.unwrap())
+    answer(response).await
+}
+
+/// Declares a vacancy of `places` toddler places and returns the referrals it made, by rank.
+pub async fn declared_referrals<S: Storage>(
+    h: &Harness<S>,
+    device: &DeviceKeys,
+    places: u32,
+) -> Vec<placeforte_central::store::ReferralRecord> {
+    let declared = declare_one(h, device, places).await;
+    h.store
+        .vacancy_referrals(declared.vacancy_id)
+        .await
+        .unwrap()
 }
