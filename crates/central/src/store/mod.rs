@@ -77,12 +77,18 @@ impl Schema {
             Schema::Migrate => Ok(migrator.run(pool).await?),
             Schema::RequireCurrent => {
                 let mut connection = pool.acquire().await?;
-                // A missing table (never migrated) reads as nothing applied.
-                let applied: Vec<(i64, Vec<u8>)> =
-                    sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations WHERE success")
-                        .fetch_all(&mut *connection)
-                        .await
-                        .unwrap_or_default();
+                let applied: Vec<(i64, Vec<u8>)> = match sqlx::query_as(
+                    "SELECT version, checksum FROM _sqlx_migrations WHERE success",
+                )
+                .fetch_all(&mut *connection)
+                .await
+                {
+                    Ok(applied) => applied,
+                    // Never migrated: nothing applied. Any other failure (a role that may not
+                    // read the table, a lost connection) is reported as it is.
+                    Err(sqlx::Error::Database(error)) if is_missing_table(&*error) => Vec::new(),
+                    Err(error) => return Err(error.into()),
+                };
                 match migrator.iter().find(|m| {
                     !applied.iter().any(|(version, checksum)| {
                         *version == m.version && *checksum == *m.checksum
@@ -303,6 +309,12 @@ pub trait Storage: Clone + Send + Sync + 'static {
 
     /// Number of registrations flagged as honeytokens.
     fn honeytoken_count(&self) -> impl Future<Output = Result<i64, StoreError>> + Send;
+}
+
+/// Whether the database says the table does not exist (PostgreSQL `undefined_table`; SQLite
+/// has no specific code for it, only the message).
+fn is_missing_table(error: &dyn sqlx::error::DatabaseError) -> bool {
+    error.code().as_deref() == Some("42P01") || error.message().starts_with("no such table")
 }
 
 /// A store opened from a database URL: the binary picks the backend at run time.
