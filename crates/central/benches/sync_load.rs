@@ -12,9 +12,9 @@
 //!    authenticated endpoint of part 1 (`GET /v1/device/whoami`), interleaved round by round,
 //!    and the ratio of the two rates within each round (its median is reported).
 //! 2. **Latency at a sustained load**: the devices send at a fixed total rate (open loop, each
-//!    device on its own schedule, evenly staggered), at 50 % and 80 % of the measured sync
-//!    capacity; latency counts from the moment a request was due, so a backlog shows in the
-//!    figures instead of silently lowering the rate (coordinated omission). p50 and p99.
+//!    device on its own schedule, evenly staggered), at 25 %, 50 % and 80 % of the measured
+//!    sync capacity; latency counts from the moment a request was due, so a backlog shows in
+//!    the figures instead of silently lowering the rate (coordinated omission). p50 and p99.
 //!
 //! Client and service share the machine's cores, so the capacity is the machine's, not the
 //! service's alone.
@@ -56,7 +56,7 @@ const RUN_SECONDS: f64 = 5.0;
 /// Capacity rounds (the median is reported).
 const ROUNDS: usize = 3;
 /// The open-loop rates, as fractions of the measured sync capacity.
-const LOAD_FRACTIONS: [f64; 2] = [0.5, 0.8];
+const LOAD_FRACTIONS: [f64; 3] = [0.25, 0.5, 0.8];
 /// Handshakes in flight while the client connects its devices.
 const CONNECT_CONCURRENCY: usize = 64;
 
