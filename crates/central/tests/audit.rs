@@ -549,3 +549,35 @@ async fn audit_verify_on_the_command_line_names_the_first_bad_entry() {
         "{message}"
     );
 }
+
+/// The per-device rate checks count a device's recent entries of one action on every reveal and
+/// every non-empty sync page: the count must come from the index, never from a scan of a log
+/// that grows without bound.
+#[tokio::test]
+async fn per_device_rate_counts_use_the_actor_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("central.db").display());
+    let store = SqliteStore::open(&url).await.unwrap();
+    for query in [
+        "SELECT COUNT(*) FROM audit_log WHERE actor = ?1 AND action = ?2 AND occurred_at >= ?3",
+        "SELECT SUM(CAST(SUBSTR(subject, 11) AS BIGINT)) FROM audit_log \
+         WHERE actor = ?1 AND action = ?2 AND occurred_at >= ?3",
+    ] {
+        let plan: Vec<(i64, i64, i64, String)> =
+            sqlx::query_as(&format!("EXPLAIN QUERY PLAN {query}"))
+                .fetch_all(store.pool())
+                .await
+                .unwrap();
+        let details: Vec<&str> = plan.iter().map(|row| row.3.as_str()).collect();
+        assert!(
+            details
+                .iter()
+                .any(|d| d.contains("INDEX audit_log_actor_action_time")),
+            "{query}: {details:?}"
+        );
+        assert!(
+            !details.iter().any(|d| d.starts_with("SCAN audit_log")),
+            "{query}: {details:?}"
+        );
+    }
+}
