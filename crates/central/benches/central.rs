@@ -12,12 +12,12 @@
 //!
 //! Each figure is the median of several timed runs.
 
-#[allow(unreachable_pub)]
-#[path = "common/enrolled.rs"]
-mod enrolled;
 #[allow(dead_code, unreachable_pub)]
 #[path = "../tests/common/raw_http.rs"]
 mod raw_http;
+#[allow(unreachable_pub)]
+#[path = "common/service.rs"]
+mod service;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -29,8 +29,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use placeforte_central::ca::DeviceCa;
 use placeforte_central::{
-    app, operator, serve, start, tls, AppState, ConnectionLimits, Lifetimes, ListenSettings,
-    ServerIdentity, SqliteStore, SystemClock, TlsListener,
+    app, operator, serve, tls, ConnectionLimits, ServerIdentity, SqliteStore, TlsListener,
 };
 use raw_http::{client_config, RawConnection};
 
@@ -162,31 +161,17 @@ async fn start_servers(dir: &Path) -> (SocketAddr, SocketAddr) {
     .await
     .expect("daycare");
     let device =
-        enrolled::enrol_device(&store, &ca, &ca_files.certificate_pem, daycare.id, now).await;
+        service::enrol_device(&store, &ca, &ca_files.certificate_pem, daycare.id, now).await;
     std::fs::write(dir.join("ca.pem"), &ca_files.certificate_pem).expect("write");
     std::fs::write(dir.join("device.pem"), &device.chain_pem).expect("write");
     std::fs::write(dir.join("device.key"), &device.key_pem).expect("write");
 
-    let state = AppState {
-        store,
-        ca: Arc::new(ca),
-        clock: Arc::new(SystemClock),
-        lifetimes: Lifetimes::default(),
+    let state = service::state(store, ca);
+    let limits = ConnectionLimits {
+        handshake: Duration::from_secs(10),
+        idle: Duration::from_secs(60),
     };
-    let settings = ListenSettings {
-        api: "127.0.0.1:0".parse().expect("addr"),
-        enrolment: "127.0.0.1:0".parse().expect("addr"),
-        limits: ConnectionLimits {
-            handshake: Duration::from_secs(10),
-            idle: Duration::from_secs(60),
-        },
-    };
-    let running = start(state.clone(), &identity, settings)
-        .await
-        .expect("start");
-    let api_addr = running.api_addr;
-    // Kept running until the process ends.
-    std::mem::forget(running);
+    let api_addr = service::start_api(state.clone(), &identity, limits).await;
 
     let plain_tcp = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -19,12 +19,12 @@
 //! Client and service share the machine's cores, so the capacity is the machine's, not the
 //! service's alone.
 
-#[allow(unreachable_pub)]
-#[path = "common/enrolled.rs"]
-mod enrolled;
 #[allow(dead_code, unreachable_pub)]
 #[path = "../tests/common/raw_http.rs"]
 mod raw_http;
+#[allow(unreachable_pub)]
+#[path = "common/service.rs"]
+mod service;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -37,10 +37,7 @@ use chrono::Utc;
 use placeforte_central::ca::DeviceCa;
 use placeforte_central::seed::{self, SeedOptions};
 use placeforte_central::store::AuditEvent;
-use placeforte_central::{
-    start, AppState, ConnectionLimits, Lifetimes, ListenSettings, PostgresStore, ServerIdentity,
-    SqliteStore, Storage, SystemClock,
-};
+use placeforte_central::{ConnectionLimits, PostgresStore, ServerIdentity, SqliteStore, Storage};
 use placeforte_domain::AgeClass;
 use placeforte_protocol::referrals::{DeclareVacancy, ReferralPage};
 use raw_http::{client_config, RawConnection};
@@ -143,7 +140,7 @@ async fn prepare<S: Storage>(store: S, dir: &Path, devices: usize) -> SocketAddr
     for i in 0..devices {
         let daycare = daycares[i % daycares.len()].id;
         let device =
-            enrolled::enrol_device(&store, &ca, &ca_files.certificate_pem, daycare, now).await;
+            service::enrol_device(&store, &ca, &ca_files.certificate_pem, daycare, now).await;
         files.push(serde_json::json!({
             "daycare": daycare.to_string(),
             "chain": device.chain_pem,
@@ -161,25 +158,15 @@ async fn prepare<S: Storage>(store: S, dir: &Path, devices: usize) -> SocketAddr
         started.elapsed().as_secs_f64()
     );
 
-    let state = AppState {
-        store,
-        ca: Arc::new(ca),
-        clock: Arc::new(SystemClock),
-        lifetimes: Lifetimes::default(),
-    };
-    let settings = ListenSettings {
-        api: "127.0.0.1:0".parse().expect("addr"),
-        enrolment: "127.0.0.1:0".parse().expect("addr"),
-        limits: ConnectionLimits {
+    service::start_api(
+        service::state(store, ca),
+        &identity,
+        ConnectionLimits {
             handshake: Duration::from_secs(30),
             idle: Duration::from_secs(120),
         },
-    };
-    let running = start(state, &identity, settings).await.expect("start");
-    let addr = running.api_addr;
-    // Kept running until the process ends.
-    std::mem::forget(running);
-    addr
+    )
+    .await
 }
 
 /// Runs the load generator in a child process; it prints its own tables.

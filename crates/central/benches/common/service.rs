@@ -1,6 +1,10 @@
-//! Enrolled devices for the benchmarks, made the way the enrolment endpoint makes them (a key
-//! pair and CSR on the "device", a certificate from the service's CA, the same storage call),
-//! without a round trip per device: the load benchmark needs thousands.
+//! The service as the benchmarks run it: started in the bench process on 127.0.0.1, and
+//! enrolled devices made the way the enrolment endpoint makes them (a key pair and CSR on the
+//! "device", a certificate from the service's CA, the same storage call) without a round trip
+//! per device: the load benchmark needs thousands.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use placeforte_central::ca::DeviceCa;
@@ -8,7 +12,38 @@ use placeforte_central::enrolment_code;
 use placeforte_central::store::{
     AuditEvent, DeviceRecord, EnrolmentCodeRecord, IssuedCertificate, Storage,
 };
+use placeforte_central::{
+    start, AppState, ConnectionLimits, Lifetimes, ListenSettings, ServerIdentity, SystemClock,
+};
 use placeforte_protocol::{DaycareId, DeviceId};
+
+/// The service's state on the system clock with default lifetimes.
+pub fn state<S: Storage>(store: S, ca: DeviceCa) -> AppState<S> {
+    AppState {
+        store,
+        ca: Arc::new(ca),
+        clock: Arc::new(SystemClock),
+        lifetimes: Lifetimes::default(),
+    }
+}
+
+/// Starts the service's listeners on free ports; they serve until the process ends. Returns
+/// the API listener's address.
+pub async fn start_api<S: Storage>(
+    state: AppState<S>,
+    identity: &ServerIdentity,
+    limits: ConnectionLimits,
+) -> SocketAddr {
+    let settings = ListenSettings {
+        api: "127.0.0.1:0".parse().expect("addr"),
+        enrolment: "127.0.0.1:0".parse().expect("addr"),
+        limits,
+    };
+    let running = start(state, identity, settings).await.expect("start");
+    let addr = running.api_addr;
+    std::mem::forget(running);
+    addr
+}
 
 /// What a device keeps: its certificate chain (with the CA) and its private key, in PEM.
 pub struct DeviceFiles {
