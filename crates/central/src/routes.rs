@@ -22,8 +22,8 @@ use crate::identity::DeviceIdentity;
 use crate::referrals;
 use crate::state::AppState;
 use crate::store::{
-    AuditEvent, DeviceRecord, IssuedCertificate, OutcomeRequest, OutcomeResult, RevealRequest,
-    RevealResult, Storage,
+    AuditEvent, DeclarationPlan, DeclarationResult, DeviceRecord, IssuedCertificate,
+    OutcomeRequest, OutcomeResult, RevealRequest, RevealResult, Storage,
 };
 
 /// A JSON body whose rejections are [`ApiFailure`]s (413 or 400 with an `ApiError` body).
@@ -228,27 +228,45 @@ pub(crate) async fn declare_vacancy<S: Storage>(
     identity: DeviceIdentity,
     State(state): State<AppState<S>>,
     ApiJson(request): ApiJson<DeclareVacancy>,
-) -> Result<(StatusCode, Json<VacancyDeclared>), ApiFailure> {
+) -> Result<axum::response::Response, ApiFailure> {
     let now = state.clock.now();
     let rules = quebec_rules_on(now.date_naive());
+    let key = request.idempotency_key;
+    // What a retry must repeat exactly to be answered as the first attempt was.
+    let canonical = serde_json::to_string(&request).unwrap_or_default();
     let vacancy = referrals::vacancy_from_request(request, &identity, now, rules)?;
-    let made = state
+    let result = state
         .store
-        .declare_vacancy(&vacancy, |candidates| {
+        .declare_vacancy(&vacancy, key, &canonical, |candidates| {
             let made = referrals::plan_referrals(&vacancy, candidates, now, rules);
             let event = referrals::declaration_event(&vacancy, &made, &identity);
-            (made, event)
+            let response = serde_json::to_string(&VacancyDeclared {
+                vacancy_id: vacancy.id,
+                referrals: u32::try_from(made.len()).unwrap_or(u32::MAX),
+                answer_by: referrals::answer_by(now.date_naive(), rules),
+            })
+            .unwrap_or_default();
+            DeclarationPlan {
+                referrals: made,
+                event,
+                response,
+            }
         })
         .await?;
-    tracing::info!(vacancy = %vacancy.id, daycare = %vacancy.daycare_id, referrals = made.len(), "vacancy declared");
+    let body = match result {
+        DeclarationResult::Declared(body) => {
+            tracing::info!(vacancy = %vacancy.id, daycare = %vacancy.daycare_id, "vacancy declared");
+            body
+        }
+        DeclarationResult::Replayed(body) => body,
+        DeclarationResult::KeyReused => return Err(ApiFailure::IdempotencyKeyReused),
+    };
     Ok((
         StatusCode::CREATED,
-        Json(VacancyDeclared {
-            vacancy_id: vacancy.id,
-            referrals: u32::try_from(made.len()).unwrap_or(u32::MAX),
-            answer_by: referrals::answer_by(now.date_naive(), rules),
-        }),
-    ))
+        [(header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response())
 }
 
 /// `RecordOutcome` as the service reads it: the same JSON, with an outcome that refuses unknown
@@ -284,7 +302,7 @@ pub(crate) async fn sync_referrals<S: Storage>(
         Some(text) => referrals::Cursor::parse(text).ok_or(ApiFailure::InvalidCursor)?,
     };
     let now = state.clock.now();
-    let rows = state
+    let (rows, remaining) = state
         .store
         .sync_referrals(
             identity.certificate.daycare_id,
@@ -302,7 +320,8 @@ pub(crate) async fn sync_referrals<S: Storage>(
         .map(referrals::sync_item)
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Json(ReferralPage {
-        more: items.len() == usize::try_from(limit).unwrap_or(usize::MAX),
+        more: remaining > 0,
+        remaining,
         referrals: items,
         cursor: cursor.to_string(),
     }))

@@ -114,6 +114,11 @@ pub struct Central {
 
 impl Central {
     pub async fn start() -> Central {
+        Central::start_with(Lifetimes::default()).await
+    }
+
+    /// The service with its own lifetimes and quotas.
+    pub async fn start_with(lifetimes: Lifetimes) -> Central {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite:{}", dir.path().join("central.db").display());
         let store = SqliteStore::open(&url).await.unwrap();
@@ -129,7 +134,7 @@ impl Central {
             store: store.clone(),
             ca: Arc::new(ca),
             clock: Arc::new(clock.clone()),
-            lifetimes: Lifetimes::default(),
+            lifetimes,
         };
         let settings = ListenSettings {
             api: "127.0.0.1:0".parse().unwrap(),
