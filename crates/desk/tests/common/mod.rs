@@ -160,6 +160,11 @@ impl Central {
         }
     }
 
+    /// The service's device CA (to issue certificates the service would not, in tests).
+    pub fn device_ca(&self) -> &DeviceCa {
+        &self.state.ca
+    }
+
     /// The service's certificate chain and key, PEM (to stand up an impostor in tests).
     pub fn server_pem(&self) -> (&str, &str) {
         (&self.server_pem.0, &self.server_pem.1)
