@@ -16,13 +16,13 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::{Duration, Utc};
-use common::{keyring_session, local, own_service, Central};
+use common::{keyring_session, Central, Workstation};
 use placeforte_central::store::Storage as _;
 use placeforte_central::tls::server_only_tls_config;
 use placeforte_central::Clock as _;
 use placeforte_central::{serve, ConnectionLimits, ServerIdentity, TlsListener};
 use placeforte_desk::cache::{OutboxState, VacancyDeclaration};
-use placeforte_desk::device::{self, load_record, EnrolledDevice};
+use placeforte_desk::device::{load_record, EnrolledDevice};
 use placeforte_desk::sync::{flush, sync};
 use placeforte_desk::{DeskError, LocalData, OsKeychain};
 use placeforte_domain::{AgeClass, OfferOutcome, RefusalReason};
@@ -76,14 +76,12 @@ async fn bad_answers_fail_cleanly_and_apply_nothing() {
         return;
     }
     let central = Central::start().await;
-    let daycare = central.daycare().await;
-    central.toddlers_choosing(daycare, 6).await;
-    let dir = tempfile::tempdir().unwrap();
-    let data = local(dir.path(), &own_service("bad-server"));
-    device::enrol(&data, dir.path(), &central.invite(daycare).await)
-        .await
-        .unwrap();
-    let genuine = EnrolledDevice::load(&data, dir.path()).unwrap();
+    let Workstation {
+        dir,
+        data,
+        device: genuine,
+        ..
+    } = central.enrolled_workstation("bad-server", 6).await;
     genuine
         .declare_vacancy(&DeclareVacancy {
             idempotency_key: uuid::Uuid::new_v4(),
@@ -103,11 +101,7 @@ async fn bad_answers_fail_cleanly_and_apply_nothing() {
     // The workstation now talks to the impostor (same certificate, bad answers).
     let answer: Answer = Arc::new(Mutex::new(String::new()));
     let addr = impostor(&central, answer.clone()).await;
-    let record_path = placeforte_desk::device::record_path(dir.path());
-    let mut record = load_record(dir.path()).unwrap().unwrap();
-    record.api_address = addr.to_string();
-    std::fs::write(&record_path, serde_json::to_vec(&record).unwrap()).unwrap();
-    let device = EnrolledDevice::load(&data, dir.path()).unwrap();
+    let device = device_at(&data, dir.path(), &addr.to_string());
 
     let id = |n: u8| format!("00000000-0000-4000-8000-0000000000{n:02}");
     let two_hundred_one = (0..201)
@@ -194,15 +188,13 @@ async fn a_rate_limited_flush_keeps_everything_pending_and_sends_it_once_later()
         return;
     }
     let central = Central::start().await;
-    let daycare = central.daycare().await;
-    central.toddlers_choosing(daycare, 6).await;
-    let dir = tempfile::tempdir().unwrap();
-    let data = local(dir.path(), &own_service("rate-limited"));
-    device::enrol(&data, dir.path(), &central.invite(daycare).await)
-        .await
-        .unwrap();
-    let genuine_addr = load_record(dir.path()).unwrap().unwrap().api_address;
-    let genuine = EnrolledDevice::load(&data, dir.path()).unwrap();
+    let Workstation {
+        dir,
+        data,
+        record,
+        device: genuine,
+        ..
+    } = central.enrolled_workstation("rate-limited", 6).await;
     let cache = data.open(Utc::now()).await.unwrap().cache;
     let declaration = |places| VacancyDeclaration {
         age_class: AgeClass::From18MonthsTo4Years,
@@ -265,7 +257,7 @@ async fn a_rate_limited_flush_keeps_everything_pending_and_sends_it_once_later()
 
     // Later, the service answers: both are sent, in order, once.
     let events = central.store.audit_entry_count().await.unwrap();
-    let genuine = device_at(&data, dir.path(), &genuine_addr);
+    let genuine = device_at(&data, dir.path(), &record.api_address);
     let report = flush(&genuine, &cache).await.unwrap();
     assert_eq!((report.sent, report.conflicts), (2, 0));
     assert_eq!(central.store.audit_entry_count().await.unwrap(), events + 2);

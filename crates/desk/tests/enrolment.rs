@@ -6,7 +6,7 @@
 mod common;
 
 use chrono::{Duration, Utc};
-use common::{keyring_session, local, own_service, secret_tool_lookup, Central};
+use common::{keyring_session, local, own_service, secret_tool_lookup, Central, Workstation};
 use placeforte_central::ca::DeviceCa;
 use placeforte_central::operator;
 use placeforte_central::Clock as _;
@@ -291,15 +291,13 @@ async fn a_certificate_refused_at_the_handshake_is_reported_and_wipes_nothing() 
         return;
     }
     let central = Central::start().await;
-    let daycare = central.daycare().await;
-    central.toddlers_choosing(daycare, 6).await;
-    let dir = tempfile::tempdir().unwrap();
-    let service = own_service("cert-refused");
-    let data = local(dir.path(), &service);
-    let record = device::enrol(&data, dir.path(), &central.invite(daycare).await)
-        .await
-        .unwrap();
-    let genuine = EnrolledDevice::load(&data, dir.path()).unwrap();
+    let Workstation {
+        dir,
+        service,
+        data,
+        record,
+        device: genuine,
+    } = central.enrolled_workstation("cert-refused", 6).await;
     let cache = data.open(Utc::now()).await.unwrap().cache;
     cache
         .queue_vacancy(

@@ -8,38 +8,21 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use chrono::{Datelike as _, Duration, Utc};
-use common::{keyring_session, local, own_service, Central};
+use common::{keyring_session, Central, Workstation};
 use placeforte_central::store::Storage as _;
 use placeforte_central::{Clock as _, Lifetimes};
 use placeforte_desk::cache::VacancyDeclaration;
-use placeforte_desk::device::{self, EnrolledDevice};
 use placeforte_desk::sync::{flush, sync};
-use placeforte_desk::{DeskError, LocalData, OsKeychain};
+use placeforte_desk::DeskError;
 use placeforte_domain::AgeClass;
 use placeforte_protocol::referrals::RevealReason;
 use placeforte_protocol::ReferralId;
 
-struct Workstation {
-    dir: tempfile::TempDir,
-    service: String,
-    data: LocalData<OsKeychain>,
-    device: EnrolledDevice,
-    referrals: Vec<ReferralId>,
-}
-
 /// An enrolled workstation of a daycare with 8 waiting toddlers, a vacancy declared through
-/// the outbox and its referrals synced.
-async fn workstation(central: &Central, test: &str) -> Workstation {
-    let daycare = central.daycare().await;
-    central.toddlers_choosing(daycare, 8).await;
-    let dir = tempfile::tempdir().unwrap();
-    let service = own_service(test);
-    let data = local(dir.path(), &service);
-    device::enrol(&data, dir.path(), &central.invite(daycare).await)
-        .await
-        .unwrap();
-    let device = EnrolledDevice::load(&data, dir.path()).unwrap();
-    let cache = data.open(Utc::now()).await.unwrap().cache;
+/// the outbox and its referrals synced; and those referrals.
+async fn workstation(central: &Central, test: &str) -> (Workstation, Vec<ReferralId>) {
+    let ws = central.enrolled_workstation(test, 8).await;
+    let cache = ws.data.open(Utc::now()).await.unwrap().cache;
     let declaration = VacancyDeclaration {
         age_class: AgeClass::From18MonthsTo4Years,
         places: 1,
@@ -47,8 +30,8 @@ async fn workstation(central: &Central, test: &str) -> Workstation {
         group_label: None,
     };
     cache.queue_vacancy(declaration, Utc::now()).await.unwrap();
-    flush(&device, &cache).await.unwrap();
-    sync(&device, &cache, Utc::now(), |_| {}).await.unwrap();
+    flush(&ws.device, &cache).await.unwrap();
+    sync(&ws.device, &cache, Utc::now(), |_| {}).await.unwrap();
     let referrals = cache
         .referrals()
         .await
@@ -57,13 +40,7 @@ async fn workstation(central: &Central, test: &str) -> Workstation {
         .map(|r| r.referral_id)
         .collect();
     cache.close().await;
-    Workstation {
-        dir,
-        service,
-        data,
-        device,
-        referrals,
-    }
+    (ws, referrals)
 }
 
 /// Every file under `dir`, at any depth.
@@ -86,8 +63,8 @@ async fn a_reveal_is_shown_online_audited_and_written_nowhere() {
         return;
     }
     let central = Central::start().await;
-    let ws = workstation(&central, "reveal").await;
-    let referral = ws.referrals[0];
+    let (ws, referrals) = workstation(&central, "reveal").await;
+    let referral = referrals[0];
     let events = central.store.audit_entry_count().await.unwrap();
     let contact = ws
         .device
@@ -112,12 +89,7 @@ async fn a_reveal_is_shown_online_audited_and_written_nowhere() {
         .arg("--data-dir")
         .arg(ws.dir.path())
         .args(["--keychain-service", &ws.service])
-        .args([
-            "reveal",
-            &ws.referrals[1].to_string(),
-            "--reason",
-            "follow_up",
-        ])
+        .args(["reveal", &referrals[1].to_string(), "--reason", "follow_up"])
         .output()
         .unwrap();
     assert!(out.status.success(), "{out:?}");
@@ -158,11 +130,11 @@ async fn a_reveal_offline_says_it_needs_the_network() {
         return;
     }
     let central = Central::start().await;
-    let ws = workstation(&central, "reveal-offline").await;
+    let (ws, referrals) = workstation(&central, "reveal-offline").await;
     let stopped = central.stop().await;
     let err = ws
         .device
-        .reveal_contact(ws.referrals[0], RevealReason::OfferCall, None)
+        .reveal_contact(referrals[0], RevealReason::OfferCall, None)
         .await
         .unwrap_err();
     assert!(matches!(err, DeskError::RevealNeedsNetwork), "{err:?}");
@@ -175,7 +147,7 @@ async fn a_reveal_offline_says_it_needs_the_network() {
     // Back online, the same reveal works: nothing was wiped or spoiled by the failure.
     let central = stopped.restart().await;
     ws.device
-        .reveal_contact(ws.referrals[0], RevealReason::OfferCall, None)
+        .reveal_contact(referrals[0], RevealReason::OfferCall, None)
         .await
         .unwrap();
     drop(central);
@@ -191,8 +163,8 @@ async fn reveals_over_the_daily_quota_get_their_own_error_and_a_refused_reveal_i
         ..Lifetimes::default()
     })
     .await;
-    let ws = workstation(&central, "reveal-quota").await;
-    for referral in &ws.referrals[..2] {
+    let (ws, referrals) = workstation(&central, "reveal-quota").await;
+    for referral in &referrals[..2] {
         ws.device
             .reveal_contact(*referral, RevealReason::FollowUp, None)
             .await
@@ -201,7 +173,7 @@ async fn reveals_over_the_daily_quota_get_their_own_error_and_a_refused_reveal_i
     let events = central.store.audit_entry_count().await.unwrap();
     let err = ws
         .device
-        .reveal_contact(ws.referrals[2], RevealReason::FollowUp, None)
+        .reveal_contact(referrals[2], RevealReason::FollowUp, None)
         .await
         .unwrap_err();
     assert!(matches!(err, DeskError::RevealQuotaExceeded), "{err:?}");
@@ -213,7 +185,7 @@ async fn reveals_over_the_daily_quota_get_their_own_error_and_a_refused_reveal_i
     // Other refusals stay what they are: `other` without a note is invalid, not a quota.
     let err = ws
         .device
-        .reveal_contact(ws.referrals[2], RevealReason::Other, None)
+        .reveal_contact(referrals[2], RevealReason::Other, None)
         .await
         .unwrap_err();
     assert!(
@@ -228,7 +200,7 @@ async fn demand_gives_the_daycares_waiting_children_and_needs_the_network() {
         return;
     }
     let central = Central::start().await;
-    let ws = workstation(&central, "demand").await;
+    let (ws, _) = workstation(&central, "demand").await;
     let report = ws.device.demand().await.unwrap();
     let today = central.clock.now().date_naive();
     assert_eq!(report.as_of, today);

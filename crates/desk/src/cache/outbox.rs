@@ -166,10 +166,7 @@ impl Cache {
     /// Marks an outcome acknowledged and updates its referral's status, in one transaction.
     pub async fn mark_sent(&self, seq: i64, status: ReferralStatus) -> Result<(), DeskError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE outbox SET state = 'sent' WHERE seq = ?")
-            .bind(seq)
-            .execute(&mut *tx)
-            .await?;
+        set_sent(&mut tx, seq).await?;
         sqlx::query(
             "UPDATE referral SET status = ? WHERE referral_id = \
              (SELECT referral_id FROM outbox WHERE seq = ?)",
@@ -202,4 +199,16 @@ impl Cache {
             .await?;
         Ok(())
     }
+}
+
+/// Marks an entry sent, inside the transaction that also keeps what the service answered.
+pub(super) async fn set_sent(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    seq: i64,
+) -> Result<(), DeskError> {
+    sqlx::query("UPDATE outbox SET state = 'sent' WHERE seq = ?")
+        .bind(seq)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }

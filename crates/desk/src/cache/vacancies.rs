@@ -11,6 +11,7 @@ use placeforte_protocol::VacancyId;
 use serde::Serialize;
 use sqlx::Row as _;
 
+use super::outbox::set_sent;
 use super::{Cache, OutboxState};
 use crate::error::DeskError;
 
@@ -195,10 +196,7 @@ impl Cache {
         declared: &VacancyDeclared,
     ) -> Result<(), DeskError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE outbox SET state = 'sent' WHERE seq = ?")
-            .bind(seq)
-            .execute(&mut *tx)
-            .await?;
+        set_sent(&mut tx, seq).await?;
         sqlx::query(
             "UPDATE vacancy SET vacancy_id = ?, referrals = ?, answer_by = ? WHERE local_id = \
              (SELECT vacancy_local_id FROM outbox WHERE seq = ?)",

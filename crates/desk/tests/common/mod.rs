@@ -17,6 +17,7 @@ use placeforte_central::{
     start, AppState, Clock as _, ConnectionLimits, Lifetimes, ListenSettings, ManualClock,
     RunningService, ServerIdentity, SqliteStore,
 };
+use placeforte_desk::device::{self, DeviceRecord, EnrolledDevice};
 use placeforte_desk::tls::fingerprint;
 use placeforte_desk::{CacheFile, LocalData, OsKeychain, DEFAULT_RETENTION_DAYS};
 use placeforte_domain::{CategoryFacts, PriorityBasis};
@@ -55,6 +56,16 @@ pub fn local(dir: &Path, service: &str) -> LocalData<OsKeychain> {
         CacheFile::new(dir.join("cache.sqlite")),
         Duration::days(DEFAULT_RETENTION_DAYS),
     )
+}
+
+/// A workstation enrolled with the real service, its data in a folder of its own.
+pub struct Workstation {
+    pub dir: tempfile::TempDir,
+    /// Its keychain service name.
+    pub service: String,
+    pub data: LocalData<OsKeychain>,
+    pub record: DeviceRecord,
+    pub device: EnrolledDevice,
 }
 
 struct CentralParts {
@@ -240,6 +251,27 @@ impl Central {
         .await
         .unwrap()
         .id
+    }
+
+    /// A new daycare that `toddlers` waiting toddlers chose, and a workstation enrolled there
+    /// with a keychain service of `test`'s own.
+    pub async fn enrolled_workstation(&self, test: &str, toddlers: usize) -> Workstation {
+        let daycare = self.daycare().await;
+        self.toddlers_choosing(daycare, toddlers).await;
+        let dir = tempfile::tempdir().unwrap();
+        let service = own_service(test);
+        let data = local(dir.path(), &service);
+        let record = device::enrol(&data, dir.path(), &self.invite(daycare).await)
+            .await
+            .unwrap();
+        let device = EnrolledDevice::load(&data, dir.path()).unwrap();
+        Workstation {
+            dir,
+            service,
+            data,
+            record,
+            device,
+        }
     }
 
     /// An invitation as the operator would hand it over, with a fresh code.
