@@ -316,3 +316,41 @@ async fn sync_progress_counts_up_to_a_known_total() {
         (cached, cached, false)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_declaration_refused_meanwhile_is_kept_as_a_conflict_and_the_rest_is_sent() {
+    if !keyring_session() {
+        return;
+    }
+    let central = Central::start().await;
+    let ws = daycare_with_referrals(&central, "declaration-conflict").await;
+    sync(&ws.device, &ws.cache, Utc::now(), |_| {})
+        .await
+        .unwrap();
+    let referral = ws.cache.referrals().await.unwrap()[0].referral_id;
+    // Declared offline for today, then an outcome; the service is reached two days later.
+    let today = VacancyDeclaration {
+        age_class: AgeClass::From18MonthsTo4Years,
+        places: 1,
+        start_date: Utc::now().date_naive(),
+        group_label: None,
+    };
+    ws.cache.queue_vacancy(today, Utc::now()).await.unwrap();
+    ws.cache
+        .queue_outcome(referral, OfferOutcome::Accepted, Utc::now())
+        .await
+        .unwrap();
+    central.clock.advance(Duration::days(2));
+    let report = flush(&ws.device, &ws.cache).await.unwrap();
+    assert_eq!((report.sent, report.conflicts), (1, 1));
+    let vacancy = ws.cache.vacancies().await.unwrap().remove(0);
+    assert_eq!(
+        vacancy.state,
+        OutboxState::Conflict {
+            code: "invalid_vacancy".into()
+        }
+    );
+    assert_eq!(vacancy.vacancy_id, None);
+    assert_eq!(ws.cache.outbox().await.unwrap()[0].state, OutboxState::Sent);
+    assert!(ws.cache.pending_outbox().await.unwrap().is_empty());
+}

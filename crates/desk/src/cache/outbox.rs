@@ -212,3 +212,131 @@ pub(super) async fn set_sent(
         .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use chrono::NaiveDate;
+    use placeforte_domain::{AgeClass, RefusalReason};
+    use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+
+    use super::*;
+    use crate::cache::{CacheFile, VacancyDeclaration};
+    use crate::secret::CacheKey;
+
+    fn at(day: u32) -> DateTime<Utc> {
+        NaiveDate::from_ymd_opt(2026, 6, day)
+            .and_then(|d| d.and_hms_opt(9, 0, 0))
+            .unwrap()
+            .and_utc()
+    }
+
+    /// An outcome left in the outbox by the version before declarations (migrations 1 to 3
+    /// only) is still there, pending, with its number, after the upgrade; and what is queued
+    /// next comes after it, of either kind.
+    #[tokio::test]
+    async fn the_upgrade_keeps_pending_outcomes_and_their_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = CacheFile::new(dir.path().join("cache.sqlite"));
+        let key = CacheKey::generate().unwrap();
+        let options = SqliteConnectOptions::from_str("sqlite:")
+            .unwrap()
+            .filename(file.path())
+            .create_if_missing(true)
+            .pragma("key", key.sqlcipher_pragma_value());
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .unwrap();
+        let mut before = sqlx::migrate!("../../migrations/cache");
+        before.migrations = before.migrations[..3].to_vec().into();
+        before.run(&pool).await.unwrap();
+        let referral = ReferralId::random();
+        let key_before = uuid::Uuid::new_v4();
+        sqlx::query(
+            "INSERT INTO outbox (seq, idempotency_key, referral_id, outcome, created_at, state) \
+             VALUES (7, ?, ?, '{\"kind\":\"accepted\"}', ?, 'pending')",
+        )
+        .bind(key_before.to_string())
+        .bind(referral.to_string())
+        .bind(at(1))
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+
+        let cache = file.open(&key).await.unwrap();
+        let kept = OutboxEntry {
+            seq: 7,
+            idempotency_key: key_before,
+            referral_id: referral,
+            outcome: OfferOutcome::Accepted,
+            created_at: at(1),
+            state: OutboxState::Pending,
+        };
+        assert_eq!(cache.outbox().await.unwrap(), vec![kept.clone()]);
+        let declaration = VacancyDeclaration {
+            age_class: AgeClass::FourYears,
+            places: 2,
+            start_date: NaiveDate::from_ymd_opt(2026, 9, 1).unwrap(),
+            group_label: Some("Les Hiboux".into()),
+        };
+        let vacancy = cache.queue_vacancy(declaration, at(2)).await.unwrap();
+        let refused = OfferOutcome::Refused {
+            reason: RefusalReason::NoLongerNeeded,
+        };
+        let outcome = cache.queue_outcome(referral, refused, at(3)).await.unwrap();
+        let pending = cache.pending_outbox().await.unwrap();
+        assert_eq!(
+            pending,
+            vec![
+                Outgoing::Outcome(kept),
+                Outgoing::Vacancy(vacancy.clone()),
+                Outgoing::Outcome(outcome)
+            ]
+        );
+        assert!(pending.windows(2).all(|w| w[0].seq() < w[1].seq()));
+
+        // A conflict leaves the pending list and is kept, with its code, for the director.
+        cache
+            .mark_conflict(vacancy.seq, "invalid_vacancy")
+            .await
+            .unwrap();
+        assert_eq!(cache.pending_outbox().await.unwrap().len(), 2);
+        assert_eq!(
+            cache.vacancies().await.unwrap()[0].state,
+            OutboxState::Conflict {
+                code: "invalid_vacancy".into()
+            }
+        );
+    }
+
+    /// The table itself refuses an entry of one kind with the other kind's fields.
+    #[tokio::test]
+    async fn an_entry_of_mixed_kinds_is_refused_by_the_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = CacheFile::new(dir.path().join("cache.sqlite"))
+            .open(&CacheKey::generate().unwrap())
+            .await
+            .unwrap();
+        for (kind, referral, outcome) in [
+            ("vacancy", Some("r"), Some("{}")),
+            ("outcome", None, None),
+            ("outcome", Some("r"), None),
+        ] {
+            let inserted = sqlx::query(
+                "INSERT INTO outbox (idempotency_key, kind, referral_id, outcome, created_at, \
+                 state) VALUES (?, ?, ?, ?, '2026-06-01', 'pending')",
+            )
+            .bind(uuid::Uuid::new_v4().to_string())
+            .bind(kind)
+            .bind(referral)
+            .bind(outcome)
+            .execute(cache.pool())
+            .await;
+            assert!(inserted.is_err(), "{kind} {referral:?} {outcome:?}");
+        }
+    }
+}

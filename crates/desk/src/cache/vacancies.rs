@@ -211,3 +211,69 @@ impl Cache {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cache::CacheFile;
+    use crate::secret::CacheKey;
+
+    #[tokio::test]
+    async fn a_declaration_the_service_would_refuse_is_refused_and_nothing_is_queued() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = CacheFile::new(dir.path().join("cache.sqlite"))
+            .open(&CacheKey::generate().unwrap())
+            .await
+            .unwrap();
+        let now = NaiveDate::from_ymd_opt(2026, 6, 1)
+            .and_then(|d| d.and_hms_opt(9, 0, 0))
+            .unwrap()
+            .and_utc();
+        let good = VacancyDeclaration {
+            age_class: AgeClass::Under18Months,
+            places: 3,
+            start_date: now.date_naive(),
+            group_label: Some("Les Poussins".into()),
+        };
+        let bad = [
+            VacancyDeclaration {
+                places: 0,
+                ..good.clone()
+            },
+            VacancyDeclaration {
+                places: 101,
+                ..good.clone()
+            },
+            VacancyDeclaration {
+                start_date: now.date_naive().pred_opt().unwrap(),
+                ..good.clone()
+            },
+            VacancyDeclaration {
+                group_label: Some("x".repeat(MAX_GROUP_LABEL_CHARS + 1)),
+                ..good.clone()
+            },
+            VacancyDeclaration {
+                group_label: Some("a\u{7}b".into()),
+                ..good.clone()
+            },
+        ];
+        for declaration in bad {
+            let err = cache
+                .queue_vacancy(declaration.clone(), now)
+                .await
+                .unwrap_err();
+            assert_eq!(err.code(), "invalid_vacancy", "{declaration:?}");
+        }
+        assert!(cache.vacancies().await.unwrap().is_empty());
+        assert!(cache.pending_outbox().await.unwrap().is_empty());
+
+        let queued = cache.queue_vacancy(good.clone(), now).await.unwrap();
+        assert_eq!(cache.vacancies().await.unwrap(), vec![queued.clone()]);
+        assert_eq!(queued.declaration, good);
+        assert_eq!(queued.request().idempotency_key, queued.idempotency_key);
+        assert_eq!(
+            queued.request().group_label.as_deref(),
+            Some("Les Poussins")
+        );
+    }
+}
