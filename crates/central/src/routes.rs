@@ -234,6 +234,18 @@ pub(crate) async fn declare_vacancy<S: Storage>(
     let key = request.idempotency_key;
     // What a retry must repeat exactly to be answered as the first attempt was.
     let canonical = serde_json::to_string(&request).unwrap_or_default();
+    // A retry gets its first answer before the declaration is checked again: its start date
+    // may have passed since. (The store checks the key again under its lock, for races.)
+    if let Some((stored, body)) = state
+        .store
+        .known_declaration(identity.certificate.daycare_id, key)
+        .await?
+    {
+        if stored != canonical {
+            return Err(ApiFailure::IdempotencyKeyReused);
+        }
+        return Ok(created(body));
+    }
     let vacancy = referrals::vacancy_from_request(request, &identity, now, rules)?;
     let result = state
         .store
@@ -261,12 +273,17 @@ pub(crate) async fn declare_vacancy<S: Storage>(
         DeclarationResult::Replayed(body) => body,
         DeclarationResult::KeyReused => return Err(ApiFailure::IdempotencyKeyReused),
     };
-    Ok((
+    Ok(created(body))
+}
+
+/// `201 Created` with a JSON body already serialized (a declaration's stored answer).
+fn created(body: String) -> axum::response::Response {
+    (
         StatusCode::CREATED,
         [(header::CONTENT_TYPE, "application/json")],
         body,
     )
-        .into_response())
+        .into_response()
 }
 
 /// `RecordOutcome` as the service reads it: the same JSON, with an outcome that refuses unknown

@@ -331,6 +331,29 @@ async fn a_declaration_retried_with_its_key_is_applied_once<S: Storage>(h: Harne
     let (status, still) = declare(&h, &pool.device, body).await;
     assert_eq!((status, still.as_str()), (201, first.as_str()));
     assert_eq!(h.event_count().await, events + 2);
+
+    // A declaration starting today, retried tomorrow: answered as the first time, not checked
+    // again (its start date has passed meanwhile).
+    let mut today_body = body_starting(today, uuid::Uuid::new_v4());
+    let (status, answer) = declare(&h, &pool.device, today_body.clone()).await;
+    assert_eq!(status, 201, "{answer}");
+    h.clock.advance(Duration::days(1));
+    let (status, retried) = declare(&h, &pool.device, today_body.clone()).await;
+    assert_eq!((status, retried.as_str()), (201, answer.as_str()));
+    assert_eq!(h.event_count().await, events + 3);
+    // A new declaration like it is checked, and refused.
+    today_body["idempotency_key"] = json!(uuid::Uuid::new_v4());
+    let (status, refused) = declare(&h, &pool.device, today_body).await;
+    assert_eq!(status, 422, "{refused}");
+}
+
+fn body_starting(start: NaiveDate, key: uuid::Uuid) -> serde_json::Value {
+    json!({
+        "idempotency_key": key,
+        "age_class": "under_18_months",
+        "places": 1,
+        "start_date": start.to_string(),
+    })
 }
 
 async fn bad_declarations_are_refused_and_change_nothing<S: Storage>(h: Harness<S>) {

@@ -168,6 +168,14 @@ pub trait Storage: Clone + Send + Sync + 'static {
     where
         F: FnOnce(Vec<CandidateRecord>) -> DeclarationPlan + Send;
 
+    /// The request and answer stored under `daycare`'s idempotency `key`, if a declaration
+    /// used it.
+    fn known_declaration(
+        &self,
+        daycare: DaycareId,
+        key: uuid::Uuid,
+    ) -> impl Future<Output = Result<Option<(String, String)>, StoreError>> + Send;
+
     /// Up to `limit` referrals made to `daycare` changed after `after` (change sequence, id), in
     /// change order, and how many changes wait after them. A non-empty page is read in the
     /// transaction that appends `event(page)`.

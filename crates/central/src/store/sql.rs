@@ -457,6 +457,21 @@ macro_rules! impl_storage {
                 Ok(DeclarationResult::Declared(response))
             }
 
+            async fn known_declaration(
+                &self,
+                daycare: placeforte_protocol::DaycareId,
+                key: uuid::Uuid,
+            ) -> Result<Option<(String, String)>, $crate::store::StoreError> {
+                Ok(sqlx::query_as(concat!(
+                    "SELECT request, response FROM vacancy_requests",
+                    " WHERE daycare_id = $1 AND idempotency_key = $2"
+                ))
+                .bind(daycare.as_uuid())
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?)
+            }
+
             async fn vacancy_referrals(
                 &self,
                 vacancy: placeforte_protocol::VacancyId,
