@@ -354,3 +354,66 @@ async fn a_declaration_refused_meanwhile_is_kept_as_a_conflict_and_the_rest_is_s
     assert_eq!(ws.cache.outbox().await.unwrap()[0].state, OutboxState::Sent);
     assert!(ws.cache.pending_outbox().await.unwrap().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_declares_online_at_once_and_offline_through_the_outbox() {
+    if !keyring_session() {
+        return;
+    }
+    let central = Central::start().await;
+    let ws = central.enrolled_workstation("cli-vacancy", 8).await;
+    let start = (central.clock.now().date_naive() + Duration::days(30)).to_string();
+    let desk = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_placeforte-desk"))
+            .arg("--data-dir")
+            .arg(ws.dir.path())
+            .args(["--keychain-service", &ws.service])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let declare = [
+        "vacancy",
+        "--age-class",
+        "from_18_months_to_4_years",
+        "--places",
+        "1",
+        "--start",
+        &start,
+        "--label",
+        "Les Hiboux",
+    ];
+    let online = desk(&declare);
+    let printed = String::from_utf8_lossy(&online.stdout);
+    assert!(online.status.success(), "{online:?}");
+    assert!(printed.contains("sent 1, conflicts 0"), "{printed}");
+    assert!(printed.contains("3 referrals"), "{printed}");
+
+    let stopped = central.stop().await;
+    let offline = desk(&declare);
+    let printed = String::from_utf8_lossy(&offline.stdout);
+    assert!(offline.status.success(), "{offline:?}");
+    assert!(printed.contains("offline"), "{printed}");
+    assert!(printed.contains(": pending"), "{printed}");
+    let refused = desk(&[
+        "vacancy",
+        "--age-class",
+        "teens",
+        "--places",
+        "1",
+        "--start",
+        &start,
+    ]);
+    assert!(!refused.status.success());
+
+    let central = stopped.restart().await;
+    let flushed = desk(&["flush"]);
+    let printed = String::from_utf8_lossy(&flushed.stdout);
+    assert!(printed.contains("sent 1, conflicts 0"), "{printed}");
+    let cache = ws.data.open(Utc::now()).await.unwrap().cache;
+    let vacancies = cache.vacancies().await.unwrap();
+    assert_eq!(vacancies.len(), 2);
+    assert!(vacancies.iter().all(|v| v.state == OutboxState::Sent
+        && v.declaration.group_label.as_deref() == Some("Les Hiboux")));
+    drop(central);
+}
