@@ -12,7 +12,7 @@ use placeforte_central::ca::{self, DeviceCa};
 use placeforte_central::config::Config;
 use placeforte_central::operator::{self, Operator};
 use placeforte_central::seed::{self, SeedOptions};
-use placeforte_central::store::{AnyStore, AuditEvent, Storage};
+use placeforte_central::store::{AnyStore, AuditEvent, Schema, Storage};
 use placeforte_central::{init, start, AppState, ServerIdentity, SystemClock};
 use placeforte_protocol::invite::EnrolmentInvite;
 use placeforte_protocol::{DaycareId, DeviceId, RegistrationId};
@@ -35,8 +35,20 @@ struct Cli {
 enum Command {
     /// Create the device CA, the service's TLS certificate (keys 0600) and the database.
     Init,
+    /// Apply the database migrations, as a role that may change the schema; optionally let the
+    /// service's own PostgreSQL role use the tables (append-only on the audit log).
+    Migrate {
+        /// PostgreSQL role the service runs as (created beforehand by the operator).
+        #[arg(long)]
+        grant_service_role: Option<String>,
+    },
     /// Run the enrolment and API listeners until Ctrl-C or SIGTERM.
-    Serve,
+    Serve {
+        /// Do not migrate: refuse to start unless the schema is current. For a database role
+        /// that cannot run DDL (run `migrate` first as the schema owner).
+        #[arg(long, env = "PLACEFORTE_REQUIRE_CURRENT_SCHEMA")]
+        require_current_schema: bool,
+    },
     /// Manage daycares.
     #[command(subcommand)]
     Daycare(DaycareCommand),
@@ -163,17 +175,38 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("wrote {}", path.display());
         }
         // Creating the store runs the migrations (and creates the SQLite file).
-        open(&config).await?;
+        open(&config, Schema::Migrate).await?;
         println!("database ready");
         return Ok(());
     }
-    match open(&config).await? {
+    let schema = match cli.command {
+        Command::Serve {
+            require_current_schema: true,
+        } => Schema::RequireCurrent,
+        _ => Schema::Migrate,
+    };
+    let store = open(&config, schema).await?;
+    if let Command::Migrate { grant_service_role } = &cli.command {
+        println!("database migrated");
+        if let Some(role) = grant_service_role {
+            let AnyStore::Postgres(store) = &store else {
+                return Err("--grant-service-role needs PostgreSQL (SQLite has no roles)".into());
+            };
+            store
+                .grant_service_role(role)
+                .await
+                .map_err(|e| format!("cannot grant the service role {role}: {e}"))?;
+            println!("granted the tables to {role}; the audit log is append-only for it");
+        }
+        return Ok(());
+    }
+    match store {
         AnyStore::Sqlite(store) => command(store, &config, cli.command).await,
         AnyStore::Postgres(store) => command(store, &config, cli.command).await,
     }
 }
 
-async fn open(config: &Config) -> Result<AnyStore, String> {
+async fn open(config: &Config, schema: Schema) -> Result<AnyStore, String> {
     if let Some(path) = config.database_url.expose().strip_prefix("sqlite:") {
         let path = PathBuf::from(path.trim_start_matches("//"));
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -181,7 +214,7 @@ async fn open(config: &Config) -> Result<AnyStore, String> {
                 .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
         }
     }
-    AnyStore::open(config.database_url.expose())
+    AnyStore::open(config.database_url.expose(), schema)
         .await
         .map_err(|e| format!("cannot open the database: {e}"))
 }
@@ -190,8 +223,8 @@ async fn command<S: Storage>(store: S, config: &Config, command: Command) -> Res
     let operator = Operator::from_environment();
     let now = Utc::now();
     match command {
-        Command::Init => Ok(()),
-        Command::Serve => serve(store, config).await,
+        Command::Init | Command::Migrate { .. } => Ok(()),
+        Command::Serve { .. } => serve(store, config).await,
         Command::Daycare(DaycareCommand::Add {
             name,
             region,

@@ -219,11 +219,17 @@ async fn sign<S: Storage>(h: &Harness<S>, signer: &CheckpointSigner) {
         .expect("a checkpoint");
 }
 
+/// The first bad entry `audit verify` names; the same with pages of 1, 3 and 4 entries, so
+/// that every tampering also lands on a page boundary (the verifier reads ahead a page).
 async fn first_bad<S: Storage>(h: &Harness<S>, signer: &CheckpointSigner) -> Option<BadEntry> {
-    audit::verify(&h.store, signer.public_key())
-        .await
-        .unwrap()
-        .first_bad
+    let report = audit::verify(&h.store, signer.public_key()).await.unwrap();
+    for page in [1, 3, 4] {
+        let paged = audit::verify_in_pages(&h.store, signer.public_key(), page)
+            .await
+            .unwrap();
+        assert_eq!(paged, report, "pages of {page} entries");
+    }
+    report.first_bad
 }
 
 fn bad(seq: i64, problem: Problem) -> Option<BadEntry> {

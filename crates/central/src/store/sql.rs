@@ -239,32 +239,8 @@ macro_rules! impl_storage {
                 after_seq: i64,
                 limit: i64,
             ) -> Result<Vec<$crate::audit::AuditEntry>, $crate::store::StoreError> {
-                use sqlx::Row as _;
-                let rows = sqlx::query(concat!(
-                    "SELECT seq, occurred_at, actor, daycare_id, action, subject, referral_ids,",
-                    " reason, prev_hash, entry_hash FROM audit_log WHERE seq > $1",
-                    " ORDER BY seq LIMIT $2"
-                ))
-                .bind(after_seq)
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?;
-                rows.iter()
-                    .map(|row| {
-                        Ok($crate::audit::AuditEntry {
-                            seq: row.try_get("seq")?,
-                            occurred_at: row.try_get("occurred_at")?,
-                            actor: row.try_get("actor")?,
-                            daycare_id: row.try_get("daycare_id")?,
-                            action: row.try_get("action")?,
-                            subject: row.try_get("subject")?,
-                            referral_ids: row.try_get("referral_ids")?,
-                            reason: row.try_get("reason")?,
-                            prev_hash: row.try_get("prev_hash")?,
-                            entry_hash: row.try_get("entry_hash")?,
-                        })
-                    })
-                    .collect()
+                // Each backend reads the chain its fastest way (see `audit_page` there).
+                audit_page(&self.pool, after_seq, limit).await
             }
 
             async fn audit_checkpoints(
@@ -904,6 +880,35 @@ macro_rules! impl_storage {
                 .bind(since)
                 .fetch_one(&self.pool)
                 .await?)
+            }
+
+            async fn synced_referrals(
+                &self,
+                actor: &str,
+                since: &str,
+            ) -> Result<i64, $crate::store::StoreError> {
+                // The subject of a sync entry is `referrals:<count>` (referrals::sync_event);
+                // SUBSTR from the 11th character is the count. The outer CAST because
+                // PostgreSQL sums BIGINTs as NUMERIC.
+                Ok(sqlx::query_scalar(concat!(
+                    "SELECT CAST(COALESCE(SUM(CAST(SUBSTR(subject, 11) AS BIGINT)), 0) AS BIGINT)",
+                    " FROM audit_log WHERE actor = $1 AND action = $2 AND occurred_at >= $3"
+                ))
+                .bind(actor)
+                .bind($crate::referrals::SYNC_ACTION)
+                .bind(since)
+                .fetch_one(&self.pool)
+                .await?)
+            }
+
+            async fn daycare_referral_count(
+                &self,
+                daycare: placeforte_protocol::DaycareId,
+            ) -> Result<i64, $crate::store::StoreError> {
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM referrals WHERE daycare_id = $1")
+                    .bind(daycare.as_uuid())
+                    .fetch_one(&self.pool)
+                    .await?)
             }
 
             async fn access_report(
