@@ -356,7 +356,9 @@ async fn connect_all(addr: SocketAddr, devices: Vec<Device>) -> Vec<Device> {
 /// One vacancy of five toddler places per daycare, declared by its first device; returns the
 /// referrals made.
 async fn declare_vacancies(devices: &mut [Device]) -> u64 {
+    // One key for every daycare: keys are scoped to the daycare, so each declares its own.
     let body = serde_json::to_string(&DeclareVacancy {
+        idempotency_key: uuid::Uuid::new_v4(),
         age_class: AgeClass::From18MonthsTo4Years,
         places: 5,
         start_date: Utc::now().date_naive() + chrono::Duration::days(60),

@@ -27,8 +27,8 @@ use crate::identity::DeviceIdentity;
 use crate::referrals;
 use crate::state::AppState;
 use crate::store::{
-    AuditEvent, DeviceRecord, IssuedCertificate, OutcomeRequest, OutcomeResult, RevealRequest,
-    RevealResult, Storage,
+    AuditEvent, DeclarationPlan, DeclarationResult, DeviceRecord, IssuedCertificate,
+    OutcomeRequest, OutcomeResult, RevealRequest, RevealResult, Storage,
 };
 
 /// The 401 answers of every handler that takes a [`DeviceIdentity`] (OpenAPI).
@@ -255,36 +255,72 @@ fn answer<S>(
 
 #[utoipa::path(post, path = VACANCIES_PATH, tag = "referrals", request_body = DeclareVacancy,
     responses(
-        (status = 201, description = "Declared; candidates referred in the regulated order.", body = VacancyDeclared),
+        (status = 201, description = "Declared, candidates referred in the regulated order; or the same answer again for a replayed key.", body = VacancyDeclared),
         (status = 400, description = "`malformed_body`.", body = ApiError),
         (status = 401, description = UNAUTHENTICATED, body = ApiError),
+        (status = 409, description = "`idempotency_key_reused`: the key was used for another declaration.", body = ApiError),
         (status = 422, description = "`invalid_vacancy`: places, start date or label.", body = ApiError),
     ))]
 pub(crate) async fn declare_vacancy<S: Storage>(
     identity: DeviceIdentity,
     State(state): State<AppState<S>>,
     ApiJson(request): ApiJson<DeclareVacancy>,
-) -> Result<(StatusCode, Json<VacancyDeclared>), ApiFailure> {
+) -> Result<axum::response::Response, ApiFailure> {
     let now = state.clock.now();
     let rules = quebec_rules_on(now.date_naive());
-    let vacancy = referrals::vacancy_from_request(request, &identity, now, rules)?;
-    let made = state
+    let key = request.idempotency_key;
+    // What a retry must repeat exactly to be answered as the first attempt was.
+    let canonical = serde_json::to_string(&request).unwrap_or_default();
+    // A retry gets its first answer before the declaration is checked again: its start date
+    // may have passed since. (The store checks the key again under its lock, for races.)
+    if let Some((stored, body)) = state
         .store
-        .declare_vacancy(&vacancy, |candidates| {
+        .known_declaration(identity.certificate.daycare_id, key)
+        .await?
+    {
+        if stored != canonical {
+            return Err(ApiFailure::IdempotencyKeyReused);
+        }
+        return Ok(created(body));
+    }
+    let vacancy = referrals::vacancy_from_request(request, &identity, now, rules)?;
+    let result = state
+        .store
+        .declare_vacancy(&vacancy, key, &canonical, |candidates| {
             let made = referrals::plan_referrals(&vacancy, candidates, now, rules);
             let event = referrals::declaration_event(&vacancy, &made, &identity);
-            (made, event)
+            let response = serde_json::to_string(&VacancyDeclared {
+                vacancy_id: vacancy.id,
+                referrals: u32::try_from(made.len()).unwrap_or(u32::MAX),
+                answer_by: referrals::answer_by(now.date_naive(), rules),
+            })
+            .unwrap_or_default();
+            DeclarationPlan {
+                referrals: made,
+                event,
+                response,
+            }
         })
         .await?;
-    tracing::info!(vacancy = %vacancy.id, daycare = %vacancy.daycare_id, referrals = made.len(), "vacancy declared");
-    Ok((
+    let body = match result {
+        DeclarationResult::Declared(body) => {
+            tracing::info!(vacancy = %vacancy.id, daycare = %vacancy.daycare_id, "vacancy declared");
+            body
+        }
+        DeclarationResult::Replayed(body) => body,
+        DeclarationResult::KeyReused => return Err(ApiFailure::IdempotencyKeyReused),
+    };
+    Ok(created(body))
+}
+
+/// `201 Created` with a JSON body already serialized (a declaration's stored answer).
+fn created(body: String) -> axum::response::Response {
+    (
         StatusCode::CREATED,
-        Json(VacancyDeclared {
-            vacancy_id: vacancy.id,
-            referrals: u32::try_from(made.len()).unwrap_or(u32::MAX),
-            answer_by: referrals::answer_by(now.date_naive(), rules),
-        }),
-    ))
+        [(header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response()
 }
 
 /// `RecordOutcome` as the service reads it: the same JSON, with an outcome that refuses unknown
@@ -330,7 +366,7 @@ pub(crate) async fn sync_referrals<S: Storage>(
         Some(text) => referrals::Cursor::parse(text).ok_or(ApiFailure::InvalidCursor)?,
     };
     let now = state.clock.now();
-    let rows = state
+    let (rows, remaining) = state
         .store
         .sync_referrals(
             identity.certificate.daycare_id,
@@ -353,7 +389,8 @@ pub(crate) async fn sync_referrals<S: Storage>(
         tracing::error!(%error, "sync volume check failed");
     }
     Ok(Json(ReferralPage {
-        more: items.len() == usize::try_from(limit).unwrap_or(usize::MAX),
+        more: remaining > 0,
+        remaining,
         referrals: items,
         cursor: cursor.to_string(),
     }))

@@ -63,11 +63,11 @@ async fn registration_fields_are_refused_by_every_endpoint<S: Storage>(h: Harnes
     for (path, body) in [
         (
             "/v1/vacancies".to_owned(),
-            json!({"age_class": "four_years", "places": 1, "start_date": start, "registration_id": referral}),
+            json!({"idempotency_key": referral, "age_class": "four_years", "places": 1, "start_date": start, "registration_id": referral}),
         ),
         (
             "/v1/vacancies".to_owned(),
-            json!({"age_class": "four_years", "places": 1, "start_date": start, "parent_phone": "555"}),
+            json!({"idempotency_key": referral, "age_class": "four_years", "places": 1, "start_date": start, "parent_phone": "555"}),
         ),
         (
             format!("/v1/referrals/{referral}/outcome"),

@@ -20,6 +20,7 @@ use serde_json::json;
 on_both_backends!(
     a_vacancy_refers_eligible_candidates_in_the_regulated_order_with_reasons,
     a_second_vacancy_never_refers_a_child_twice,
+    a_declaration_retried_with_its_key_is_applied_once,
     bad_declarations_are_refused_and_change_nothing,
     delta_sync_pages_through_the_daycares_referrals_with_the_cache_fields_only,
     bad_sync_queries_are_refused,
@@ -111,6 +112,76 @@ async fn a_second_vacancy_never_refers_a_child_twice<S: Storage>(h: Harness<S>) 
     assert_eq!(babies.referrals, 2);
 }
 
+async fn a_declaration_retried_with_its_key_is_applied_once<S: Storage>(h: Harness<S>) {
+    let pool = pool(&h).await;
+    let today = h.now().date_naive();
+    let key = uuid::Uuid::new_v4();
+    let mut body = toddlers(today, 2);
+    body["idempotency_key"] = json!(key);
+    let events = h.event_count().await;
+    let (status, first) = declare(&h, &pool.device, body.clone()).await;
+    assert_eq!(status, 201, "{first}");
+    let declared: VacancyDeclared = serde_json::from_str(&first).unwrap();
+    assert_eq!(declared.referrals, 6);
+    assert_eq!(h.event_count().await, events + 1);
+
+    // The answer was lost: the same declaration with the same key gets the same answer, and
+    // nothing is declared or referred again.
+    let (status, again) = declare(&h, &pool.device, body.clone()).await;
+    assert_eq!((status, again.as_str()), (201, first.as_str()));
+    assert_eq!(h.event_count().await, events + 1);
+    assert_eq!(all_referrals(&h, &pool.device).await.len(), 6);
+    // (The sync is audited too.)
+    let events = h.event_count().await - 1;
+
+    // The key with another declaration: refused, nothing written.
+    let mut other = body.clone();
+    other["places"] = json!(3);
+    let (status, answer) = declare(&h, &pool.device, other).await;
+    assert_eq!(status, 409, "{answer}");
+    assert_eq!(common::api_error(&answer).code, "idempotency_key_reused");
+    assert_eq!(h.event_count().await, events + 1);
+
+    // Another daycare with the same key: its own declaration, nothing of the first one.
+    let (status, theirs) = declare(&h, &pool.other_device, body.clone()).await;
+    assert_eq!(status, 201, "{theirs}");
+    let theirs: VacancyDeclared = serde_json::from_str(&theirs).unwrap();
+    assert_ne!(theirs.vacancy_id, declared.vacancy_id);
+    assert_eq!(h.event_count().await, events + 2);
+    let referred = h.store.vacancy_referrals(theirs.vacancy_id).await.unwrap();
+    assert!(!referred.is_empty());
+    assert!(referred
+        .iter()
+        .all(|r| r.daycare_id != pool.daycare && r.vacancy_id == theirs.vacancy_id));
+    // And the first daycare's key still answers its own declaration.
+    let (status, still) = declare(&h, &pool.device, body).await;
+    assert_eq!((status, still.as_str()), (201, first.as_str()));
+    assert_eq!(h.event_count().await, events + 2);
+
+    // A declaration starting today, retried tomorrow: answered as the first time, not checked
+    // again (its start date has passed meanwhile).
+    let mut today_body = body_starting(today, uuid::Uuid::new_v4());
+    let (status, answer) = declare(&h, &pool.device, today_body.clone()).await;
+    assert_eq!(status, 201, "{answer}");
+    h.clock.advance(Duration::days(1));
+    let (status, retried) = declare(&h, &pool.device, today_body.clone()).await;
+    assert_eq!((status, retried.as_str()), (201, answer.as_str()));
+    assert_eq!(h.event_count().await, events + 3);
+    // A new declaration like it is checked, and refused.
+    today_body["idempotency_key"] = json!(uuid::Uuid::new_v4());
+    let (status, refused) = declare(&h, &pool.device, today_body).await;
+    assert_eq!(status, 422, "{refused}");
+}
+
+fn body_starting(start: chrono::NaiveDate, key: uuid::Uuid) -> serde_json::Value {
+    json!({
+        "idempotency_key": key,
+        "age_class": "under_18_months",
+        "places": 1,
+        "start_date": start.to_string(),
+    })
+}
+
 async fn bad_declarations_are_refused_and_change_nothing<S: Storage>(h: Harness<S>) {
     let pool = pool(&h).await;
     let today = h.now().date_naive();
@@ -144,6 +215,16 @@ async fn bad_declarations_are_refused_and_change_nothing<S: Storage>(h: Harness<
         ),
         (
             json!({"age_class": "teens", "places": 1, "start_date": start}),
+            400,
+            "malformed_body",
+        ),
+        (
+            json!({"age_class": "four_years", "places": 1, "start_date": start, "idempotency_key": null}),
+            400,
+            "malformed_body",
+        ),
+        (
+            json!({"age_class": "four_years", "places": 1, "start_date": start, "idempotency_key": "not-a-uuid"}),
             400,
             "malformed_body",
         ),
@@ -189,6 +270,7 @@ async fn delta_sync_pages_through_the_daycares_referrals_with_the_cache_fields_o
     let mut cursor = String::new();
     let mut seen = Vec::new();
     let mut sizes = Vec::new();
+    let mut remaining = Vec::new();
     loop {
         let (status, body) = sync(&h, &pool.device, &format!("?limit=5&since={cursor}")).await;
         assert_eq!(status, 200, "{body}");
@@ -229,6 +311,8 @@ async fn delta_sync_pages_through_the_daycares_referrals_with_the_cache_fields_o
         }
         let page: ReferralPage = serde_json::from_value(raw).unwrap();
         sizes.push(page.referrals.len());
+        remaining.push(page.remaining);
+        assert_eq!(page.more, page.remaining > 0);
         seen.extend(page.referrals.clone());
         cursor = page.cursor;
         if !page.more {
@@ -236,6 +320,7 @@ async fn delta_sync_pages_through_the_daycares_referrals_with_the_cache_fields_o
         }
     }
     assert_eq!(sizes, [5, 5, 2]);
+    assert_eq!(remaining, [7, 2, 0], "what waits after each page");
     assert_eq!(seen.len(), 12);
     let ids: Vec<_> = seen.iter().map(|i| i.referral_id).collect();
     for item in &seen {
@@ -275,7 +360,7 @@ async fn delta_sync_pages_through_the_daycares_referrals_with_the_cache_fields_o
     let (status, body) = sync(&h, &pool.device, &format!("?since={cursor}")).await;
     assert_eq!(status, 200, "{body}");
     let page: ReferralPage = serde_json::from_str(&body).unwrap();
-    assert!(page.referrals.is_empty() && !page.more);
+    assert!(page.referrals.is_empty() && !page.more && page.remaining == 0);
     assert_eq!(page.cursor, cursor);
     assert_eq!(h.event_count().await, events + 3);
 

@@ -10,8 +10,11 @@
 //!
 //! - [`import`]: the enrolled children from the daycare's own CSV, for June group planning.
 //!
-//! - [`sync`]: the delta sync of the daycare's referrals (resumable page by page) and the
-//!   offline outbox of outcomes (idempotency keys, conflicts kept).
+//! - [`sync`]: the delta sync of the daycare's referrals (resumable page by page, with a
+//!   total for progress bars) and the offline outbox of outcomes and vacancy declarations
+//!   (idempotency keys, one order, conflicts kept).
+//! - [`online`]: what is asked for and never kept: contact reveals (online only, audited) and
+//!   the demand figures.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -22,6 +25,7 @@ mod http;
 pub mod import;
 pub mod keychain;
 pub mod local;
+pub mod online;
 pub mod paths;
 pub mod secret;
 pub mod sync;

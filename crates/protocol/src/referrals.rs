@@ -16,10 +16,16 @@ pub const VACANCIES_PATH: &str = "/v1/vacancies";
 pub const MAX_GROUP_LABEL_CHARS: usize = 60;
 
 /// `POST /v1/vacancies`: places of one age class free from a start date.
+///
+/// The key is made once per declaration by the sender (the desktop's outbox) and sent again
+/// with every retry: the service declares the vacancy once and answers every retry the same
+/// way; the same key with a different declaration is refused (`idempotency_key_reused`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeclareVacancy {
+    /// Idempotency key (a random UUID per declaration).
+    pub idempotency_key: uuid::Uuid,
     /// The age class of the places.
     pub age_class: AgeClass,
     /// How many places (1 to the installation's cap).
@@ -31,7 +37,8 @@ pub struct DeclareVacancy {
     pub group_label: Option<String>,
 }
 
-/// The answer to a declaration: the vacancy and how many referrals it got.
+/// The answer to a declaration: the vacancy and how many referrals it got (the same for every
+/// retry with its key).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -177,6 +184,9 @@ pub struct ReferralPage {
     pub cursor: String,
     /// Whether more changes wait: ask again at once with the new cursor.
     pub more: bool,
+    /// How many changes still wait after this page (for a progress bar: what a sync has
+    /// received plus this is its total). Zero exactly when `more` is false.
+    pub remaining: u64,
 }
 
 /// Path of the de-identified demand figures (API listener).
@@ -296,6 +306,14 @@ pub enum RevealReason {
 }
 
 impl RevealReason {
+    /// Every reason, in the order a screen lists them.
+    pub const ALL: [RevealReason; 4] = [
+        RevealReason::OfferCall,
+        RevealReason::FollowUp,
+        RevealReason::AdmissionPaperwork,
+        RevealReason::Other,
+    ];
+
     /// Stable code (audit log, i18n key).
     pub fn code(self) -> &'static str {
         match self {

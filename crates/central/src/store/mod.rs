@@ -20,10 +20,10 @@ use crate::audit::{AuditEntry, Checkpoint};
 
 pub use postgres::PostgresStore;
 pub use records::{
-    AccessRecord, AlertRecord, AuditEvent, CandidateRecord, DaycareRecord, DeviceRecord,
-    EnrolmentCodeRecord, IssuedCertificate, OutcomeRequest, OutcomeResult, ReferralRecord,
-    ReferralSyncRow, RegistrationChoice, RegistrationRecord, RevealRequest, RevealResult,
-    RevokedCertificate, SeedBatch, VacancyRecord,
+    AccessRecord, AlertRecord, AuditEvent, CandidateRecord, DaycareRecord, DeclarationPlan,
+    DeclarationResult, DeviceRecord, EnrolmentCodeRecord, IssuedCertificate, OutcomeRequest,
+    OutcomeResult, ReferralRecord, ReferralSyncRow, RegistrationChoice, RegistrationRecord,
+    RevealRequest, RevealResult, RevokedCertificate, SeedBatch, VacancyRecord,
 };
 pub use sqlite::SqliteStore;
 
@@ -213,23 +213,38 @@ pub trait Storage: Clone + Send + Sync + 'static {
     /// referred (waiting, not a honeytoken, no open referral to this daycare), lets `plan` pick
     /// the referrals and name the audit event, then stores the vacancy, the referrals and the
     /// event. Declarations are serialized, so two never refer the same child twice.
+    ///
+    /// `key` is the sender's idempotency key, scoped to the daycare: a key already stored with
+    /// the same `request` (its canonical JSON) gets the stored answer and changes nothing; with
+    /// another request it is refused.
     fn declare_vacancy<F>(
         &self,
         vacancy: &VacancyRecord,
+        key: uuid::Uuid,
+        request: &str,
         plan: F,
-    ) -> impl Future<Output = Result<Vec<ReferralRecord>, StoreError>> + Send
+    ) -> impl Future<Output = Result<DeclarationResult, StoreError>> + Send
     where
-        F: FnOnce(Vec<CandidateRecord>) -> (Vec<ReferralRecord>, AuditEvent) + Send;
+        F: FnOnce(Vec<CandidateRecord>) -> DeclarationPlan + Send;
+
+    /// The request and answer stored under `daycare`'s idempotency `key`, if a declaration
+    /// used it.
+    fn known_declaration(
+        &self,
+        daycare: DaycareId,
+        key: uuid::Uuid,
+    ) -> impl Future<Output = Result<Option<(String, String)>, StoreError>> + Send;
 
     /// Up to `limit` referrals made to `daycare` changed after `after` (change sequence, id), in
-    /// change order. A non-empty page is read in the transaction that appends `event(page)`.
+    /// change order, and how many changes wait after them. A non-empty page is read in the
+    /// transaction that appends `event(page)`.
     fn sync_referrals<F>(
         &self,
         daycare: DaycareId,
         after: (i64, uuid::Uuid),
         limit: i64,
         event: F,
-    ) -> impl Future<Output = Result<Vec<ReferralSyncRow>, StoreError>> + Send
+    ) -> impl Future<Output = Result<(Vec<ReferralSyncRow>, u64), StoreError>> + Send
     where
         F: FnOnce(&[ReferralSyncRow]) -> AuditEvent + Send;
 

@@ -173,11 +173,15 @@ pub async fn answer(response: reqwest::Response) -> (u16, String) {
     (status, response.text().await.unwrap())
 }
 
+/// Posts a declaration, with a fresh idempotency key unless `body` names one.
 pub async fn declare<S: Storage>(
     h: &Harness<S>,
     device: &DeviceKeys,
-    body: serde_json::Value,
+    mut body: serde_json::Value,
 ) -> (u16, String) {
+    if body.get("idempotency_key").is_none() {
+        body["idempotency_key"] = json!(uuid::Uuid::new_v4());
+    }
     let response = h
         .device_client(device)
         .post(h.api_url(VACANCIES_PATH))
