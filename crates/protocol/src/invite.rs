@@ -195,7 +195,12 @@ fn fingerprint(value: &str) -> Result<[u8; 32], InviteError> {
     Ok(out)
 }
 
-/// Field names and versions echoed in errors are cut short: the input is untrusted.
+/// Field names and versions echoed in errors are cut short, and their control characters
+/// replaced: the input is untrusted, and the message reaches logs (escaped, a control
+/// character would take up to ten characters, so 32 of them made a message of hundreds).
 fn truncate(text: &str) -> String {
-    text.chars().take(32).collect()
+    text.chars()
+        .take(32)
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .collect()
 }
