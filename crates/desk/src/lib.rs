@@ -8,7 +8,8 @@
 //! - [`device`]: enrolment with the operator's invitation, the certificate and its renewal,
 //!   revocation; [`tls`]: TLS 1.3 to the service, trusting only its pinned CA.
 //!
-//! - [`import`]: the enrolled children from the daycare's own CSV, for June group planning.
+//! - [`import`]: the enrolled children from the daycare's own CSV, for June group planning;
+//!   [`planning`]: the group lists as CSV and the reviewed vacancies queued for the service.
 //!
 //! - [`sync`]: the delta sync of the daycare's referrals (resumable page by page, with a
 //!   total for progress bars) and the offline outbox of outcomes and vacancy declarations
@@ -27,6 +28,7 @@ pub mod keychain;
 pub mod local;
 pub mod online;
 pub mod paths;
+pub mod planning;
 pub mod secret;
 pub mod sync;
 pub mod tls;

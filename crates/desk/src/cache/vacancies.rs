@@ -100,42 +100,29 @@ impl Cache {
         now: DateTime<Utc>,
     ) -> Result<LocalVacancy, DeskError> {
         declaration.check(now)?;
-        let local_id = uuid::Uuid::new_v4();
-        let key = uuid::Uuid::new_v4();
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO vacancy (local_id, age_class, places, start_date, group_label, \
-             created_at) VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(local_id.to_string())
-        .bind(declaration.age_class.code())
-        .bind(declaration.places)
-        .bind(declaration.start_date)
-        .bind(declaration.group_label.as_deref())
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        let seq: i64 = sqlx::query_scalar(
-            "INSERT INTO outbox (idempotency_key, kind, vacancy_local_id, created_at, state) \
-             VALUES (?, 'vacancy', ?, ?, 'pending') RETURNING seq",
-        )
-        .bind(key.to_string())
-        .bind(local_id.to_string())
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
+        let queued = insert_vacancy(&mut tx, declaration, now).await?;
         tx.commit().await?;
-        Ok(LocalVacancy {
-            seq,
-            local_id,
-            idempotency_key: key,
-            declaration,
-            created_at: now,
-            state: OutboxState::Pending,
-            vacancy_id: None,
-            referrals: None,
-            answer_by: None,
-        })
+        Ok(queued)
+    }
+
+    /// Stores several declarations in one transaction: all are queued, or none (each is
+    /// checked first, like [`Cache::queue_vacancy`]).
+    pub async fn queue_vacancies(
+        &self,
+        declarations: Vec<VacancyDeclaration>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<LocalVacancy>, DeskError> {
+        for declaration in &declarations {
+            declaration.check(now)?;
+        }
+        let mut tx = self.pool.begin().await?;
+        let mut queued = Vec::with_capacity(declarations.len());
+        for declaration in declarations {
+            queued.push(insert_vacancy(&mut tx, declaration, now).await?);
+        }
+        tx.commit().await?;
+        Ok(queued)
     }
 
     /// Every declaration made here, oldest first.
@@ -210,6 +197,48 @@ impl Cache {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Stores a checked declaration and its outbox entry in `tx`, with a fresh idempotency key.
+async fn insert_vacancy(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    declaration: VacancyDeclaration,
+    now: DateTime<Utc>,
+) -> Result<LocalVacancy, DeskError> {
+    let local_id = uuid::Uuid::new_v4();
+    let key = uuid::Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO vacancy (local_id, age_class, places, start_date, group_label, \
+             created_at) VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(local_id.to_string())
+    .bind(declaration.age_class.code())
+    .bind(declaration.places)
+    .bind(declaration.start_date)
+    .bind(declaration.group_label.as_deref())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    let seq: i64 = sqlx::query_scalar(
+        "INSERT INTO outbox (idempotency_key, kind, vacancy_local_id, created_at, state) \
+             VALUES (?, 'vacancy', ?, ?, 'pending') RETURNING seq",
+    )
+    .bind(key.to_string())
+    .bind(local_id.to_string())
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(LocalVacancy {
+        seq,
+        local_id,
+        idempotency_key: key,
+        declaration,
+        created_at: now,
+        state: OutboxState::Pending,
+        vacancy_id: None,
+        referrals: None,
+        answer_by: None,
+    })
 }
 
 #[cfg(test)]
