@@ -244,12 +244,13 @@ async fn command<S: Storage>(store: S, config: &Config, command: Command) -> Res
                 .await
                 .map_err(|e| e.to_string())?;
             let daycares = store.daycares().await.map_err(|e| e.to_string())?;
-            println!("id\tregion\tplaces\tname");
-            for d in daycares {
-                let places: Vec<String> = d.places.iter().map(u32::to_string).collect();
-                println!("{}\t{}\t{}\t{}", d.id, d.region, places.join(","), d.name);
-            }
-            Ok(())
+            print_table(
+                "id\tregion\tplaces\tname",
+                daycares.iter().map(|d| {
+                    let places: Vec<String> = d.places.iter().map(u32::to_string).collect();
+                    format!("{}\t{}\t{}\t{}", d.id, d.region, places.join(","), d.name)
+                }),
+            )
         }
         Command::EnrolmentCode(EnrolmentCodeCommand::Issue { daycare }) => {
             let issued = operator::issue_enrolment_code(
@@ -283,20 +284,21 @@ async fn command<S: Storage>(store: S, config: &Config, command: Command) -> Res
                 .await
                 .map_err(|e| e.to_string())?;
             let devices = store.devices().await.map_err(|e| e.to_string())?;
-            println!("id\tdaycare\tenrolled\tstatus");
-            for d in devices {
-                let status = match d.revoked_at {
-                    Some(at) => format!("revoked {}", at.to_rfc3339()),
-                    None => "active".to_owned(),
-                };
-                println!(
-                    "{}\t{}\t{}\t{status}",
-                    d.id,
-                    d.daycare_id,
-                    d.enrolled_at.to_rfc3339()
-                );
-            }
-            Ok(())
+            print_table(
+                "id\tdaycare\tenrolled\tstatus",
+                devices.iter().map(|d| {
+                    let status = match d.revoked_at {
+                        Some(at) => format!("revoked {}", at.to_rfc3339()),
+                        None => "active".to_owned(),
+                    };
+                    format!(
+                        "{}\t{}\t{}\t{status}",
+                        d.id,
+                        d.daycare_id,
+                        d.enrolled_at.to_rfc3339()
+                    )
+                }),
+            )
         }
         Command::Device(DeviceCommand::Revoke { device }) => {
             operator::revoke_device(&store, &operator, now, device)
@@ -310,14 +312,15 @@ async fn command<S: Storage>(store: S, config: &Config, command: Command) -> Res
                 .await
                 .map_err(|e| e.to_string())?;
             let alerts = store.alerts().await.map_err(|e| e.to_string())?;
-            println!("raised\tkind\tdevice\tdaycare\tdetail");
-            for a in alerts {
-                println!(
-                    "{}\t{}\t{}\t{}\t{}",
-                    a.raised_at, a.kind, a.device_id, a.daycare_id, a.detail
-                );
-            }
-            Ok(())
+            print_table(
+                "raised\tkind\tdevice\tdaycare\tdetail",
+                alerts.iter().map(|a| {
+                    format!(
+                        "{}\t{}\t{}\t{}\t{}",
+                        a.raised_at, a.kind, a.device_id, a.daycare_id, a.detail
+                    )
+                }),
+            )
         }
         Command::Admin(AdminCommand::AccessReport { registration }) => {
             store
@@ -333,14 +336,15 @@ async fn command<S: Storage>(store: S, config: &Config, command: Command) -> Res
                 .access_report(registration)
                 .await
                 .map_err(|e| e.to_string())?;
-            println!("when\tdaycare\twhat\twhy");
-            for line in lines {
-                println!(
-                    "{}\t{}\t{}\t{}",
-                    line.occurred_at, line.daycare_name, line.action, line.reason
-                );
-            }
-            Ok(())
+            print_table(
+                "when\tdaycare\twhat\twhy",
+                lines.iter().map(|line| {
+                    format!(
+                        "{}\t{}\t{}\t{}",
+                        line.occurred_at, line.daycare_name, line.action, line.reason
+                    )
+                }),
+            )
         }
         Command::Audit(AuditCommand::Verify) => audit_verify(&store, config, &operator).await,
         Command::Audit(AuditCommand::Checkpoint) => {
@@ -482,5 +486,23 @@ async fn shutdown_signal() {
     tokio::select! {
         () = ctrl_c => {},
         () = terminate => {},
+    }
+}
+
+/// Prints a listing (a header, then one line per row). A reader that stops early, as
+/// `| head` does, ends the listing quietly instead of a panic on the broken pipe.
+fn print_table(header: &str, rows: impl Iterator<Item = String>) -> Result<(), String> {
+    use std::io::Write as _;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let result = std::iter::once(header.to_owned())
+        .chain(rows)
+        .try_for_each(|line| writeln!(out, "{line}"))
+        .and_then(|()| out.flush());
+    match result {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(format!("cannot write the listing: {error}"))
+        }
+        _ => Ok(()),
     }
 }
