@@ -96,6 +96,9 @@ async fn audit_page(
     .await?;
     let encoded: Vec<EncodedEntry> = serde_json::from_str(page.as_deref().unwrap_or("[]"))
         .map_err(|err| StoreError::Corrupt(format!("audit page: {err}")))?;
+    let unhex = |text: String| {
+        hex::decode(text).map_err(|err| StoreError::Corrupt(format!("audit hash: {err}")))
+    };
     let mut entries = encoded
         .into_iter()
         .map(
@@ -120,10 +123,8 @@ async fn audit_page(
                     subject,
                     referral_ids,
                     reason,
-                    prev_hash: hex::decode(prev)
-                        .map_err(|err| StoreError::Corrupt(format!("audit hash: {err}")))?,
-                    entry_hash: hex::decode(hash)
-                        .map_err(|err| StoreError::Corrupt(format!("audit hash: {err}")))?,
+                    prev_hash: unhex(prev)?,
+                    entry_hash: unhex(hash)?,
                 })
             },
         )
