@@ -32,9 +32,20 @@ fn desk(dir: &Path, service: &str, args: &[&str]) -> tokio::process::Command {
     cmd
 }
 
-/// Runs the command and kills it with SIGKILL after `delay`, whatever it is doing.
+/// Runs the command and kills it with SIGKILL `delay` after its first line of output, whatever
+/// it is doing then.
+///
+/// Both `sync` and `flush` print their first line once they have read their keys from the
+/// keychain and opened the cache, so the kills land in the sync or the flush themselves. A
+/// client killed in the middle of a Secret Service `OpenSession` call crashes gnome-keyring
+/// 42 (an assertion in `aes_negotiate` on a vanished client), which would take down every
+/// other keychain test running beside this one.
 async fn kill_after(mut cmd: tokio::process::Command, delay: StdDuration) {
-    let mut child = cmd.spawn().unwrap();
+    use tokio::io::AsyncBufReadExt as _;
+    let mut child = cmd.stdout(std::process::Stdio::piped()).spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    let _first = lines.next_line().await;
     tokio::time::sleep(delay).await;
     let _ = child.start_kill();
     let _ = child.wait().await;

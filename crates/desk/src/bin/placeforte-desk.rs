@@ -215,6 +215,8 @@ async fn run(cli: Cli) -> Result<(), DeskError> {
         Command::Flush => {
             let enrolled = EnrolledDevice::load(&local, &dir)?;
             let opened = local.open(Utc::now()).await?;
+            let pending = opened.cache.pending_outbox().await?.len();
+            println!("to send: {pending}");
             let report = sync::flush(&enrolled, &opened.cache)
                 .await
                 .map_err(|err| device::handle_refusal(&local, &dir, err))?;
