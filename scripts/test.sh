@@ -50,4 +50,7 @@ fi
 echo "==> doc tests"
 cargo test --workspace --locked --doc
 
+echo "==> the README's demo command"
+./scripts/demo.sh >/dev/null
+
 echo "==> all checks passed"

@@ -7,6 +7,11 @@
 
 stop_test_keyring() {
     if [ -n "${KEYRING_TEST_DIR:-}" ] && [ -d "$KEYRING_TEST_DIR" ]; then
+        # gnome-keyring 42 aborts on some client races (see crates/desk/tests/crash.rs): say so,
+        # since every keychain test after that fails with a D-Bus error.
+        if [ -n "${KEYRING_TEST_DAEMON_PID:-}" ] && ! kill -0 "$KEYRING_TEST_DAEMON_PID" 2>/dev/null; then
+            echo "warning: the test keyring (gnome-keyring-daemon) died during the run" >&2
+        fi
         [ -n "${KEYRING_TEST_DAEMON_PID:-}" ] && kill "$KEYRING_TEST_DAEMON_PID" 2>/dev/null || true
         [ -n "${KEYRING_TEST_BUS_PID:-}" ] && kill "$KEYRING_TEST_BUS_PID" 2>/dev/null || true
         rm -rf "$KEYRING_TEST_DIR"

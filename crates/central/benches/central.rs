@@ -15,6 +15,9 @@
 #[allow(dead_code, unreachable_pub)]
 #[path = "../tests/common/raw_http.rs"]
 mod raw_http;
+#[allow(unreachable_pub)]
+#[path = "common/service.rs"]
+mod service;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -25,14 +28,9 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use placeforte_central::ca::DeviceCa;
-use placeforte_central::store::{
-    AuditEvent, DeviceRecord, EnrolmentCodeRecord, IssuedCertificate, Storage,
-};
 use placeforte_central::{
-    app, enrolment_code, operator, serve, start, tls, AppState, ConnectionLimits, Lifetimes,
-    ListenSettings, ServerIdentity, SqliteStore, SystemClock, TlsListener,
+    app, operator, serve, tls, ConnectionLimits, ServerIdentity, SqliteStore, TlsListener,
 };
-use placeforte_protocol::DeviceId;
 use raw_http::{client_config, RawConnection};
 
 /// Timed runs per figure (the median is reported).
@@ -162,97 +160,18 @@ async fn start_servers(dir: &Path) -> (SocketAddr, SocketAddr) {
     )
     .await
     .expect("daycare");
-    let code = enrolment_code::generate().expect("code");
-    let code_hash = enrolment_code::hash(code.expose());
-    store
-        .add_enrolment_code(
-            &EnrolmentCodeRecord {
-                code_sha256: code_hash.clone(),
-                daycare_id: daycare.id,
-                issued_at: now,
-                expires_at: now + chrono::Duration::minutes(15),
-            },
-            &AuditEvent::new(
-                now,
-                "operator:bench".to_owned(),
-                "enrolment_code.issued",
-                daycare.id.to_string(),
-            ),
-        )
-        .await
-        .expect("code");
-    let device_key = rcgen::KeyPair::generate().expect("key");
-    let csr = rcgen::CertificateParams::new(Vec::<String>::new())
-        .expect("params")
-        .serialize_request(&device_key)
-        .expect("csr")
-        .pem()
-        .expect("pem");
-    let device_id = DeviceId::random();
-    let issued = ca
-        .issue_device_certificate(
-            &csr,
-            daycare.id,
-            device_id,
-            now,
-            now + chrono::Duration::days(7),
-        )
-        .expect("device certificate");
-    let enrolled = store
-        .enrol_device(
-            &code_hash,
-            now,
-            &DeviceRecord {
-                id: device_id,
-                daycare_id: daycare.id,
-                enrolled_at: now,
-                revoked_at: None,
-            },
-            &IssuedCertificate {
-                serial_hex: issued.serial_hex.clone(),
-                device_id,
-                not_before: issued.not_before,
-                not_after: issued.not_after,
-                issued_at: now,
-            },
-            &AuditEvent::new(
-                now,
-                format!("device:{device_id}"),
-                "device.enrolled",
-                daycare.id.to_string(),
-            ),
-        )
-        .await
-        .expect("enrol");
-    assert!(enrolled);
+    let device =
+        service::enrol_device(&store, &ca, &ca_files.certificate_pem, daycare.id, now).await;
     std::fs::write(dir.join("ca.pem"), &ca_files.certificate_pem).expect("write");
-    std::fs::write(
-        dir.join("device.pem"),
-        format!("{}{}", issued.pem, ca_files.certificate_pem),
-    )
-    .expect("write");
-    std::fs::write(dir.join("device.key"), device_key.serialize_pem()).expect("write");
+    std::fs::write(dir.join("device.pem"), &device.chain_pem).expect("write");
+    std::fs::write(dir.join("device.key"), &device.key_pem).expect("write");
 
-    let state = AppState {
-        store,
-        ca: Arc::new(ca),
-        clock: Arc::new(SystemClock),
-        lifetimes: Lifetimes::default(),
+    let state = service::state(store, ca);
+    let limits = ConnectionLimits {
+        handshake: Duration::from_secs(10),
+        idle: Duration::from_secs(60),
     };
-    let settings = ListenSettings {
-        api: "127.0.0.1:0".parse().expect("addr"),
-        enrolment: "127.0.0.1:0".parse().expect("addr"),
-        limits: ConnectionLimits {
-            handshake: Duration::from_secs(10),
-            idle: Duration::from_secs(60),
-        },
-    };
-    let running = start(state.clone(), &identity, settings)
-        .await
-        .expect("start");
-    let api_addr = running.api_addr;
-    // Kept running until the process ends.
-    std::mem::forget(running);
+    let api_addr = service::start_api(state.clone(), &identity, limits).await;
 
     let plain_tcp = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

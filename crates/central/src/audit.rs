@@ -340,69 +340,124 @@ pub struct VerifyReport {
 
 /// Checks the whole chain and every checkpoint; stops at the first bad entry.
 pub async fn verify<S: Storage>(store: &S, public_key: &[u8]) -> Result<VerifyReport, StoreError> {
+    verify_in_pages(store, public_key, VERIFY_PAGE).await
+}
+
+/// [`verify`], reading `page` entries per round trip (tests use tiny pages so that tampering
+/// lands on page boundaries too).
+///
+/// The next page is read while the current one is hashed, so reading and hashing overlap.
+pub async fn verify_in_pages<S: Storage>(
+    store: &S,
+    public_key: &[u8],
+    page_size: i64,
+) -> Result<VerifyReport, StoreError> {
+    let page_size = page_size.max(1);
     let checkpoints: BTreeMap<i64, Checkpoint> = store
         .audit_checkpoints()
         .await?
         .into_iter()
         .map(|c| (c.seq, c))
         .collect();
-    let key = UnparsedPublicKey::new(&ED25519, public_key);
-    let mut report = VerifyReport {
+    let mut chain = ChainCheck {
+        key: UnparsedPublicKey::new(&ED25519, public_key),
+        checkpoints: &checkpoints,
+        prev_seq: 0,
+        prev_hash: GENESIS_HASH.to_vec(),
         entries: 0,
-        checkpoints: 0,
-        unsigned_tail: 0,
-        first_bad: None,
+        checked_checkpoints: 0,
     };
-    let bad = |mut report: VerifyReport, seq, problem| {
-        report.first_bad = Some(BadEntry { seq, problem });
-        Ok(report)
-    };
-    let mut prev_seq = 0i64;
-    let mut prev_hash = GENESIS_HASH.to_vec();
-    loop {
-        let page = store.audit_entries(prev_seq, VERIFY_PAGE).await?;
-        let Some(last) = page.last().map(|e| e.seq) else {
-            break;
+    let mut page = store.audit_entries(0, page_size).await?;
+    while let Some(last) = page.last().map(|entry| entry.seq) {
+        let full = i64::try_from(page.len()).unwrap_or(i64::MAX) >= page_size;
+        let read_next = async {
+            if full {
+                store.audit_entries(last, page_size).await
+            } else {
+                Ok(Vec::new())
+            }
         };
-        for entry in page {
-            if entry.seq != prev_seq + 1 {
-                return bad(report, prev_seq + 1, Problem::Missing);
-            }
-            if entry.prev_hash != prev_hash {
-                return bad(report, entry.seq, Problem::BrokenLink);
-            }
-            if entry_hash(&entry).as_slice() != entry.entry_hash.as_slice() {
-                return bad(report, entry.seq, Problem::Altered);
-            }
-            if let Some(checkpoint) = checkpoints.get(&entry.seq) {
-                if checkpoint.entry_hash != entry.entry_hash {
-                    return bad(report, entry.seq, Problem::CheckpointMismatch);
-                }
-                let message = checkpoint_message(
-                    checkpoint.seq,
-                    &checkpoint.entry_hash,
-                    &checkpoint.signed_at,
-                );
-                if key.verify(&message, &checkpoint.signature).is_err() {
-                    return bad(report, entry.seq, Problem::BadSignature);
-                }
-                report.checkpoints += 1;
-            }
-            report.entries += 1;
-            prev_seq = entry.seq;
-            prev_hash = entry.entry_hash;
+        let check_this = async { chain.check_page(page) };
+        let (next, verdict) = tokio::join!(read_next, check_this);
+        if let Err(bad) = verdict {
+            return Ok(chain.report(Some(bad)));
         }
-        if last < prev_seq {
-            break;
-        }
+        page = next?;
     }
     // A checkpoint beyond the end means the tail was cut off.
-    if checkpoints.keys().any(|&seq| seq > prev_seq) {
-        return bad(report, prev_seq + 1, Problem::Missing);
+    if checkpoints.keys().any(|&seq| seq > chain.prev_seq) {
+        let seq = chain.prev_seq + 1;
+        return Ok(chain.report(Some(BadEntry {
+            seq,
+            problem: Problem::Missing,
+        })));
     }
-    let last_signed = checkpoints.keys().next_back().copied().unwrap_or(0);
-    report.unsigned_tail = prev_seq - last_signed;
-    Ok(report)
+    Ok(chain.report(None))
+}
+
+/// The verifier's walk along the chain.
+struct ChainCheck<'a> {
+    key: UnparsedPublicKey<&'a [u8]>,
+    checkpoints: &'a BTreeMap<i64, Checkpoint>,
+    prev_seq: i64,
+    prev_hash: Vec<u8>,
+    entries: i64,
+    checked_checkpoints: usize,
+}
+
+impl ChainCheck<'_> {
+    /// Checks a page of consecutive entries; the first bad one stops the walk.
+    fn check_page(&mut self, page: Vec<AuditEntry>) -> Result<(), BadEntry> {
+        for entry in page {
+            self.check(entry)?;
+        }
+        Ok(())
+    }
+
+    fn check(&mut self, entry: AuditEntry) -> Result<(), BadEntry> {
+        let bad = |seq, problem| Err(BadEntry { seq, problem });
+        if entry.seq != self.prev_seq + 1 {
+            return bad(self.prev_seq + 1, Problem::Missing);
+        }
+        if entry.prev_hash != self.prev_hash {
+            return bad(entry.seq, Problem::BrokenLink);
+        }
+        if entry_hash(&entry).as_slice() != entry.entry_hash.as_slice() {
+            return bad(entry.seq, Problem::Altered);
+        }
+        if let Some(checkpoint) = self.checkpoints.get(&entry.seq) {
+            if checkpoint.entry_hash != entry.entry_hash {
+                return bad(entry.seq, Problem::CheckpointMismatch);
+            }
+            let message = checkpoint_message(
+                checkpoint.seq,
+                &checkpoint.entry_hash,
+                &checkpoint.signed_at,
+            );
+            if self.key.verify(&message, &checkpoint.signature).is_err() {
+                return bad(entry.seq, Problem::BadSignature);
+            }
+            self.checked_checkpoints += 1;
+        }
+        self.entries += 1;
+        self.prev_seq = entry.seq;
+        self.prev_hash = entry.entry_hash;
+        Ok(())
+    }
+
+    fn report(&self, first_bad: Option<BadEntry>) -> VerifyReport {
+        let last_signed = self.checkpoints.keys().next_back().copied().unwrap_or(0);
+        VerifyReport {
+            entries: self.entries,
+            checkpoints: self.checked_checkpoints,
+            unsigned_tail: if first_bad.is_some() {
+                0
+            } else {
+                self.prev_seq - last_signed
+            },
+            first_bad,
+        }
+    }
 }
 
 fn read(path: &Path) -> Result<String, AuditKeyError> {

@@ -53,8 +53,9 @@ pub enum ApiFailure {
     /// withdrawn.
     #[error("this referral is closed")]
     ReferralClosed,
-    /// 409 `idempotency_key_reused`: this daycare already used the key for another referral.
-    #[error("the idempotency key was already used for another referral")]
+    /// 409 `idempotency_key_reused`: this daycare already used the key for another referral
+    /// or another declaration.
+    #[error("the idempotency key was already used for another request")]
     IdempotencyKeyReused,
     /// 429 `quota_exceeded`: the device used its contact reveals for today.
     #[error("this workstation has used its contact reveals for today")]

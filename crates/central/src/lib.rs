@@ -30,6 +30,7 @@ pub mod error;
 pub mod identity;
 mod idle;
 pub mod init;
+pub mod openapi;
 pub mod operator;
 pub mod referrals;
 mod routes;
@@ -44,7 +45,8 @@ use std::io;
 use std::net::SocketAddr;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::handler::Handler;
+use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use placeforte_protocol::device::{CRL_PATH, ENROL_PATH, HEALTH_PATH, RENEW_PATH, WHOAMI_PATH};
 use placeforte_protocol::referrals::{
@@ -63,18 +65,60 @@ pub use state::{AppState, Lifetimes};
 pub use store::{AnyStore, PostgresStore, SqliteStore, Storage, StoreError};
 pub use tls::{ConnectionLimits, ServerIdentity, TlsListener, TlsPeer};
 
-/// The API listener's router: every route but health and the CRL needs a [`DeviceIdentity`].
+/// One route of the API listener: its method and path (as the OpenAPI document names them)
+/// and the handler serving them.
+#[derive(Debug)]
+pub struct ApiRoute<S> {
+    /// Lower-case HTTP method, as in the OpenAPI document.
+    pub method: &'static str,
+    /// The path, with `{name}` parameters.
+    pub path: &'static str,
+    handler: MethodRouter<AppState<S>>,
+}
+
+impl<S: Storage> ApiRoute<S> {
+    fn get<H: Handler<T, AppState<S>>, T: 'static>(path: &'static str, handler: H) -> Self {
+        ApiRoute {
+            method: "get",
+            path,
+            handler: get(handler),
+        }
+    }
+
+    fn post<H: Handler<T, AppState<S>>, T: 'static>(path: &'static str, handler: H) -> Self {
+        ApiRoute {
+            method: "post",
+            path,
+            handler: post(handler),
+        }
+    }
+}
+
+/// Every route of the API listener. [`app`] serves exactly these, and `tests/openapi.rs`
+/// checks that each one is in the OpenAPI document, so an endpoint cannot go undocumented.
+pub fn api_routes<S: Storage>() -> Vec<ApiRoute<S>> {
+    vec![
+        ApiRoute::get(HEALTH_PATH, routes::health),
+        ApiRoute::get(openapi::OPENAPI_PATH, openapi::document),
+        ApiRoute::get(WHOAMI_PATH, routes::whoami),
+        ApiRoute::post(RENEW_PATH, routes::renew::<S>),
+        ApiRoute::get(CRL_PATH, routes::crl::<S>),
+        ApiRoute::post(VACANCIES_PATH, routes::declare_vacancy::<S>),
+        ApiRoute::get(REFERRALS_PATH, routes::sync_referrals::<S>),
+        ApiRoute::get(DEMAND_PATH, routes::demand::<S>),
+        ApiRoute::post(OUTCOME_PATH, routes::record_outcome::<S>),
+        ApiRoute::post(CONTACT_PATH, routes::reveal_contact::<S>),
+    ]
+}
+
+/// The API listener's router: every route but health, the CRL and the OpenAPI document needs a
+/// [`DeviceIdentity`] (and the listener's handshake needs a device certificate for all).
 pub fn app<S: Storage>(state: AppState<S>) -> Router {
-    Router::new()
-        .route(HEALTH_PATH, get(routes::health))
-        .route(WHOAMI_PATH, get(routes::whoami))
-        .route(RENEW_PATH, post(routes::renew::<S>))
-        .route(CRL_PATH, get(routes::crl::<S>))
-        .route(VACANCIES_PATH, post(routes::declare_vacancy::<S>))
-        .route(REFERRALS_PATH, get(routes::sync_referrals::<S>))
-        .route(DEMAND_PATH, get(routes::demand::<S>))
-        .route(OUTCOME_PATH, post(routes::record_outcome::<S>))
-        .route(CONTACT_PATH, post(routes::reveal_contact::<S>))
+    api_routes::<S>()
+        .into_iter()
+        .fold(Router::new(), |router, route| {
+            router.route(route.path, route.handler)
+        })
         .fallback(routes::not_found)
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BODY_BYTES))
         .with_state(state)

@@ -12,7 +12,7 @@ use placeforte_central::ca::{self, DeviceCa};
 use placeforte_central::config::Config;
 use placeforte_central::operator::{self, Operator};
 use placeforte_central::seed::{self, SeedOptions};
-use placeforte_central::store::{AnyStore, AuditEvent, Storage};
+use placeforte_central::store::{AnyStore, AuditEvent, Schema, Storage};
 use placeforte_central::{init, start, AppState, ServerIdentity, SystemClock};
 use placeforte_protocol::invite::EnrolmentInvite;
 use placeforte_protocol::{DaycareId, DeviceId, RegistrationId};
@@ -35,8 +35,20 @@ struct Cli {
 enum Command {
     /// Create the device CA, the service's TLS certificate (keys 0600) and the database.
     Init,
+    /// Apply the database migrations, as a role that may change the schema; optionally let the
+    /// service's own PostgreSQL role use the tables (append-only on the audit log).
+    Migrate {
+        /// PostgreSQL role the service runs as (created beforehand by the operator).
+        #[arg(long)]
+        grant_service_role: Option<String>,
+    },
     /// Run the enrolment and API listeners until Ctrl-C or SIGTERM.
-    Serve,
+    Serve {
+        /// Do not migrate: refuse to start unless the schema is current. For a database role
+        /// that cannot run DDL (run `migrate` first as the schema owner).
+        #[arg(long, env = "PLACEFORTE_REQUIRE_CURRENT_SCHEMA")]
+        require_current_schema: bool,
+    },
     /// Manage daycares.
     #[command(subcommand)]
     Daycare(DaycareCommand),
@@ -163,17 +175,38 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("wrote {}", path.display());
         }
         // Creating the store runs the migrations (and creates the SQLite file).
-        open(&config).await?;
+        open(&config, Schema::Migrate).await?;
         println!("database ready");
         return Ok(());
     }
-    match open(&config).await? {
+    let schema = match cli.command {
+        Command::Serve {
+            require_current_schema: true,
+        } => Schema::RequireCurrent,
+        _ => Schema::Migrate,
+    };
+    let store = open(&config, schema).await?;
+    if let Command::Migrate { grant_service_role } = &cli.command {
+        println!("database migrated");
+        if let Some(role) = grant_service_role {
+            let AnyStore::Postgres(store) = &store else {
+                return Err("--grant-service-role needs PostgreSQL (SQLite has no roles)".into());
+            };
+            store
+                .grant_service_role(role)
+                .await
+                .map_err(|e| format!("cannot grant the service role {role}: {e}"))?;
+            println!("granted the tables to {role}; the audit log is append-only for it");
+        }
+        return Ok(());
+    }
+    match store {
         AnyStore::Sqlite(store) => command(store, &config, cli.command).await,
         AnyStore::Postgres(store) => command(store, &config, cli.command).await,
     }
 }
 
-async fn open(config: &Config) -> Result<AnyStore, String> {
+async fn open(config: &Config, schema: Schema) -> Result<AnyStore, String> {
     if let Some(path) = config.database_url.expose().strip_prefix("sqlite:") {
         let path = PathBuf::from(path.trim_start_matches("//"));
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -181,7 +214,7 @@ async fn open(config: &Config) -> Result<AnyStore, String> {
                 .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
         }
     }
-    AnyStore::open(config.database_url.expose())
+    AnyStore::open(config.database_url.expose(), schema)
         .await
         .map_err(|e| format!("cannot open the database: {e}"))
 }
@@ -190,8 +223,8 @@ async fn command<S: Storage>(store: S, config: &Config, command: Command) -> Res
     let operator = Operator::from_environment();
     let now = Utc::now();
     match command {
-        Command::Init => Ok(()),
-        Command::Serve => serve(store, config).await,
+        Command::Init | Command::Migrate { .. } => Ok(()),
+        Command::Serve { .. } => serve(store, config).await,
         Command::Daycare(DaycareCommand::Add {
             name,
             region,
@@ -211,12 +244,13 @@ async fn command<S: Storage>(store: S, config: &Config, command: Command) -> Res
                 .await
                 .map_err(|e| e.to_string())?;
             let daycares = store.daycares().await.map_err(|e| e.to_string())?;
-            println!("id\tregion\tplaces\tname");
-            for d in daycares {
-                let places: Vec<String> = d.places.iter().map(u32::to_string).collect();
-                println!("{}\t{}\t{}\t{}", d.id, d.region, places.join(","), d.name);
-            }
-            Ok(())
+            print_table(
+                "id\tregion\tplaces\tname",
+                daycares.iter().map(|d| {
+                    let places: Vec<String> = d.places.iter().map(u32::to_string).collect();
+                    format!("{}\t{}\t{}\t{}", d.id, d.region, places.join(","), d.name)
+                }),
+            )
         }
         Command::EnrolmentCode(EnrolmentCodeCommand::Issue { daycare }) => {
             let issued = operator::issue_enrolment_code(
@@ -250,20 +284,21 @@ async fn command<S: Storage>(store: S, config: &Config, command: Command) -> Res
                 .await
                 .map_err(|e| e.to_string())?;
             let devices = store.devices().await.map_err(|e| e.to_string())?;
-            println!("id\tdaycare\tenrolled\tstatus");
-            for d in devices {
-                let status = match d.revoked_at {
-                    Some(at) => format!("revoked {}", at.to_rfc3339()),
-                    None => "active".to_owned(),
-                };
-                println!(
-                    "{}\t{}\t{}\t{status}",
-                    d.id,
-                    d.daycare_id,
-                    d.enrolled_at.to_rfc3339()
-                );
-            }
-            Ok(())
+            print_table(
+                "id\tdaycare\tenrolled\tstatus",
+                devices.iter().map(|d| {
+                    let status = match d.revoked_at {
+                        Some(at) => format!("revoked {}", at.to_rfc3339()),
+                        None => "active".to_owned(),
+                    };
+                    format!(
+                        "{}\t{}\t{}\t{status}",
+                        d.id,
+                        d.daycare_id,
+                        d.enrolled_at.to_rfc3339()
+                    )
+                }),
+            )
         }
         Command::Device(DeviceCommand::Revoke { device }) => {
             operator::revoke_device(&store, &operator, now, device)
@@ -277,14 +312,15 @@ async fn command<S: Storage>(store: S, config: &Config, command: Command) -> Res
                 .await
                 .map_err(|e| e.to_string())?;
             let alerts = store.alerts().await.map_err(|e| e.to_string())?;
-            println!("raised\tkind\tdevice\tdaycare\tdetail");
-            for a in alerts {
-                println!(
-                    "{}\t{}\t{}\t{}\t{}",
-                    a.raised_at, a.kind, a.device_id, a.daycare_id, a.detail
-                );
-            }
-            Ok(())
+            print_table(
+                "raised\tkind\tdevice\tdaycare\tdetail",
+                alerts.iter().map(|a| {
+                    format!(
+                        "{}\t{}\t{}\t{}\t{}",
+                        a.raised_at, a.kind, a.device_id, a.daycare_id, a.detail
+                    )
+                }),
+            )
         }
         Command::Admin(AdminCommand::AccessReport { registration }) => {
             store
@@ -300,14 +336,15 @@ async fn command<S: Storage>(store: S, config: &Config, command: Command) -> Res
                 .access_report(registration)
                 .await
                 .map_err(|e| e.to_string())?;
-            println!("when\tdaycare\twhat\twhy");
-            for line in lines {
-                println!(
-                    "{}\t{}\t{}\t{}",
-                    line.occurred_at, line.daycare_name, line.action, line.reason
-                );
-            }
-            Ok(())
+            print_table(
+                "when\tdaycare\twhat\twhy",
+                lines.iter().map(|line| {
+                    format!(
+                        "{}\t{}\t{}\t{}",
+                        line.occurred_at, line.daycare_name, line.action, line.reason
+                    )
+                }),
+            )
         }
         Command::Audit(AuditCommand::Verify) => audit_verify(&store, config, &operator).await,
         Command::Audit(AuditCommand::Checkpoint) => {
@@ -449,5 +486,23 @@ async fn shutdown_signal() {
     tokio::select! {
         () = ctrl_c => {},
         () = terminate => {},
+    }
+}
+
+/// Prints a listing (a header, then one line per row). A reader that stops early, as
+/// `| head` does, ends the listing quietly instead of a panic on the broken pipe.
+fn print_table(header: &str, rows: impl Iterator<Item = String>) -> Result<(), String> {
+    use std::io::Write as _;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let result = std::iter::once(header.to_owned())
+        .chain(rows)
+        .try_for_each(|line| writeln!(out, "{line}"))
+        .and_then(|()| out.flush());
+    match result {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(format!("cannot write the listing: {error}"))
+        }
+        _ => Ok(()),
     }
 }

@@ -234,6 +234,9 @@ pub fn sync_item(row: &ReferralSyncRow) -> Result<ReferralSyncItem, StoreError> 
     })
 }
 
+/// Audit action of a delta-sync page; its subject is `referrals:<count>`.
+pub const SYNC_ACTION: &str = "referrals.synced";
+
 /// The audit event of a sync page: every referral whose personal fields were sent.
 pub fn sync_event(
     rows: &[ReferralSyncRow],
@@ -243,7 +246,7 @@ pub fn sync_event(
     let mut event = AuditEvent::new(
         now,
         format!("device:{}", identity.certificate.device_id),
-        "referrals.synced",
+        SYNC_ACTION,
         format!("referrals:{}", rows.len()),
     )
     .for_daycare(identity.certificate.daycare_id);

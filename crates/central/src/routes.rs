@@ -5,14 +5,19 @@ use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
-use placeforte_protocol::device::{DeviceCertificate, EnrolRequest, RenewRequest, WhoAmIResponse};
-use placeforte_protocol::{DeviceId, HealthResponse, ReferralId, PROTOCOL_VERSION};
+use placeforte_protocol::device::{
+    DeviceCertificate, EnrolRequest, RenewRequest, WhoAmIResponse, CRL_PATH, HEALTH_PATH,
+    RENEW_PATH, WHOAMI_PATH,
+};
+use placeforte_protocol::{ApiError, DeviceId, HealthResponse, ReferralId, PROTOCOL_VERSION};
 use serde::de::DeserializeOwned;
 
 use placeforte_domain::quebec_rules_on;
 use placeforte_protocol::referrals::{
-    ContactDetails, DeclareVacancy, DemandReport, Outcome, ReferralPage, RevealContact,
-    RevealReason, VacancyDeclared, DEFAULT_SYNC_PAGE, MAX_REVEAL_NOTE_CHARS, MAX_SYNC_PAGE,
+    ContactDetails, DeclareVacancy, DemandReport, Outcome, OutcomeRecorded, RecordOutcome,
+    ReferralPage, RevealContact, RevealReason, VacancyDeclared, CONTACT_PATH, DEFAULT_SYNC_PAGE,
+    DEMAND_PATH, MAX_REVEAL_NOTE_CHARS, MAX_SYNC_PAGE, OUTCOME_PATH, REFERRALS_PATH,
+    VACANCIES_PATH,
 };
 
 use crate::ca::{CaError, DeviceCertificatePem};
@@ -22,9 +27,16 @@ use crate::identity::DeviceIdentity;
 use crate::referrals;
 use crate::state::AppState;
 use crate::store::{
-    AuditEvent, DeviceRecord, IssuedCertificate, OutcomeRequest, OutcomeResult, RevealRequest,
-    RevealResult, Storage,
+    AuditEvent, DeclarationPlan, DeclarationResult, DeviceRecord, IssuedCertificate,
+    OutcomeRequest, OutcomeResult, RevealRequest, RevealResult, Storage,
 };
+
+/// The 401 answers of every handler that takes a [`DeviceIdentity`] (OpenAPI).
+const UNAUTHENTICATED: &str = "`unauthenticated`, `device_revoked` or `certificate_expired`.";
+
+/// The one answer for any id not referred to the caller (OpenAPI).
+const NOT_REFERRED: &str =
+    "`not_found`: the same answer for a missing id and for any id not referred to the caller.";
 
 /// A JSON body whose rejections are [`ApiFailure`]s (413 or 400 with an `ApiError` body).
 #[derive(Debug)]
@@ -53,6 +65,8 @@ fn describe(rejection: &JsonRejection) -> String {
     }
 }
 
+#[utoipa::path(get, path = HEALTH_PATH, tag = "service",
+    responses((status = 200, description = "The service answers.", body = HealthResponse)))]
 pub(crate) async fn health() -> Json<HealthResponse> {
     Json(HealthResponse {
         status: "ok".to_owned(),
@@ -104,6 +118,13 @@ pub(crate) async fn enrol<S: Storage>(
     Ok(Json(answer(&state, issued, device_id, request.daycare_id)))
 }
 
+#[utoipa::path(post, path = RENEW_PATH, tag = "device", request_body = RenewRequest,
+    responses(
+        (status = 200, description = "The renewed certificate.", body = DeviceCertificate),
+        (status = 400, description = "`csr_invalid` or `malformed_body`.", body = ApiError),
+        (status = 401, description = UNAUTHENTICATED, body = ApiError),
+        (status = 409, description = "`renewal_too_early`: before two thirds of the lifetime.", body = ApiError),
+    ))]
 pub(crate) async fn renew<S: Storage>(
     identity: DeviceIdentity,
     State(state): State<AppState<S>>,
@@ -144,6 +165,11 @@ pub(crate) async fn renew<S: Storage>(
     )))
 }
 
+#[utoipa::path(get, path = WHOAMI_PATH, tag = "device",
+    responses(
+        (status = 200, description = "The verified identity of the caller.", body = WhoAmIResponse),
+        (status = 401, description = UNAUTHENTICATED, body = ApiError),
+    ))]
 pub(crate) async fn whoami(identity: DeviceIdentity) -> Json<WhoAmIResponse> {
     Json(WhoAmIResponse {
         device_id: identity.certificate.device_id,
@@ -152,6 +178,9 @@ pub(crate) async fn whoami(identity: DeviceIdentity) -> Json<WhoAmIResponse> {
     })
 }
 
+#[utoipa::path(get, path = CRL_PATH, tag = "device",
+    responses((status = 200, description = "The device CA's revocation list (DER).",
+        content_type = "application/pkix-crl", body = crate::openapi::CrlDer)))]
 pub(crate) async fn crl<S: Storage>(
     State(state): State<AppState<S>>,
 ) -> Result<impl IntoResponse, ApiFailure> {
@@ -224,31 +253,74 @@ fn answer<S>(
     }
 }
 
+#[utoipa::path(post, path = VACANCIES_PATH, tag = "referrals", request_body = DeclareVacancy,
+    responses(
+        (status = 201, description = "Declared, candidates referred in the regulated order; or the same answer again for a replayed key.", body = VacancyDeclared),
+        (status = 400, description = "`malformed_body`.", body = ApiError),
+        (status = 401, description = UNAUTHENTICATED, body = ApiError),
+        (status = 409, description = "`idempotency_key_reused`: the key was used for another declaration.", body = ApiError),
+        (status = 422, description = "`invalid_vacancy`: places, start date or label.", body = ApiError),
+    ))]
 pub(crate) async fn declare_vacancy<S: Storage>(
     identity: DeviceIdentity,
     State(state): State<AppState<S>>,
     ApiJson(request): ApiJson<DeclareVacancy>,
-) -> Result<(StatusCode, Json<VacancyDeclared>), ApiFailure> {
+) -> Result<axum::response::Response, ApiFailure> {
     let now = state.clock.now();
     let rules = quebec_rules_on(now.date_naive());
-    let vacancy = referrals::vacancy_from_request(request, &identity, now, rules)?;
-    let made = state
+    let key = request.idempotency_key;
+    // What a retry must repeat exactly to be answered as the first attempt was.
+    let canonical = serde_json::to_string(&request).unwrap_or_default();
+    // A retry gets its first answer before the declaration is checked again: its start date
+    // may have passed since. (The store checks the key again under its lock, for races.)
+    if let Some((stored, body)) = state
         .store
-        .declare_vacancy(&vacancy, |candidates| {
+        .known_declaration(identity.certificate.daycare_id, key)
+        .await?
+    {
+        if stored != canonical {
+            return Err(ApiFailure::IdempotencyKeyReused);
+        }
+        return Ok(created(body));
+    }
+    let vacancy = referrals::vacancy_from_request(request, &identity, now, rules)?;
+    let result = state
+        .store
+        .declare_vacancy(&vacancy, key, &canonical, |candidates| {
             let made = referrals::plan_referrals(&vacancy, candidates, now, rules);
             let event = referrals::declaration_event(&vacancy, &made, &identity);
-            (made, event)
+            let response = serde_json::to_string(&VacancyDeclared {
+                vacancy_id: vacancy.id,
+                referrals: u32::try_from(made.len()).unwrap_or(u32::MAX),
+                answer_by: referrals::answer_by(now.date_naive(), rules),
+            })
+            .unwrap_or_default();
+            DeclarationPlan {
+                referrals: made,
+                event,
+                response,
+            }
         })
         .await?;
-    tracing::info!(vacancy = %vacancy.id, daycare = %vacancy.daycare_id, referrals = made.len(), "vacancy declared");
-    Ok((
+    let body = match result {
+        DeclarationResult::Declared(body) => {
+            tracing::info!(vacancy = %vacancy.id, daycare = %vacancy.daycare_id, "vacancy declared");
+            body
+        }
+        DeclarationResult::Replayed(body) => body,
+        DeclarationResult::KeyReused => return Err(ApiFailure::IdempotencyKeyReused),
+    };
+    Ok(created(body))
+}
+
+/// `201 Created` with a JSON body already serialized (a declaration's stored answer).
+fn created(body: String) -> axum::response::Response {
+    (
         StatusCode::CREATED,
-        Json(VacancyDeclared {
-            vacancy_id: vacancy.id,
-            referrals: u32::try_from(made.len()).unwrap_or(u32::MAX),
-            answer_by: referrals::answer_by(now.date_naive(), rules),
-        }),
-    ))
+        [(header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response()
 }
 
 /// `RecordOutcome` as the service reads it: the same JSON, with an outcome that refuses unknown
@@ -268,6 +340,16 @@ pub(crate) struct SyncQuery {
     limit: Option<u32>,
 }
 
+#[utoipa::path(get, path = REFERRALS_PATH, tag = "referrals",
+    params(
+        ("since" = Option<String>, Query, description = "The cursor of the last page; absent the first time."),
+        ("limit" = Option<u32>, Query, description = "Referrals per page, 1 to 500 (default 200)."),
+    ),
+    responses(
+        (status = 200, description = "The caller's referrals changed since the cursor.", body = ReferralPage),
+        (status = 400, description = "`malformed_query`, `invalid_cursor` or `page_too_large`.", body = ApiError),
+        (status = 401, description = UNAUTHENTICATED, body = ApiError),
+    ))]
 pub(crate) async fn sync_referrals<S: Storage>(
     identity: DeviceIdentity,
     State(state): State<AppState<S>>,
@@ -284,7 +366,7 @@ pub(crate) async fn sync_referrals<S: Storage>(
         Some(text) => referrals::Cursor::parse(text).ok_or(ApiFailure::InvalidCursor)?,
     };
     let now = state.clock.now();
-    let rows = state
+    let (rows, remaining) = state
         .store
         .sync_referrals(
             identity.certificate.daycare_id,
@@ -301,13 +383,24 @@ pub(crate) async fn sync_referrals<S: Storage>(
         .iter()
         .map(referrals::sync_item)
         .collect::<Result<Vec<_>, _>>()?;
+    // After the page's transaction: an alert never blocks the audited read.
+    let page = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+    if let Err(error) = crate::alerts::after_sync(&state.store, &identity, page, now).await {
+        tracing::error!(%error, "sync volume check failed");
+    }
     Ok(Json(ReferralPage {
-        more: items.len() == usize::try_from(limit).unwrap_or(usize::MAX),
+        more: remaining > 0,
+        remaining,
         referrals: items,
         cursor: cursor.to_string(),
     }))
 }
 
+#[utoipa::path(get, path = DEMAND_PATH, tag = "referrals",
+    responses(
+        (status = 200, description = "De-identified counts of children waiting for the caller's daycare.", body = DemandReport),
+        (status = 401, description = UNAUTHENTICATED, body = ApiError),
+    ))]
 pub(crate) async fn demand<S: Storage>(
     identity: DeviceIdentity,
     State(state): State<AppState<S>>,
@@ -324,6 +417,15 @@ pub(crate) async fn demand<S: Storage>(
     )))
 }
 
+#[utoipa::path(post, path = OUTCOME_PATH, tag = "referrals", request_body = RecordOutcome,
+    params(("id" = String, Path, description = "A referral made to the caller's daycare.")),
+    responses(
+        (status = 200, description = "Recorded, or the same answer again for a replayed key.", body = OutcomeRecorded),
+        (status = 400, description = "`malformed_body`.", body = ApiError),
+        (status = 401, description = UNAUTHENTICATED, body = ApiError),
+        (status = 404, description = NOT_REFERRED, body = ApiError),
+        (status = 409, description = "`referral_closed` or `idempotency_key_reused`.", body = ApiError),
+    ))]
 pub(crate) async fn record_outcome<S: Storage>(
     identity: DeviceIdentity,
     State(state): State<AppState<S>>,
@@ -355,6 +457,17 @@ pub(crate) async fn record_outcome<S: Storage>(
     }
 }
 
+#[utoipa::path(post, path = CONTACT_PATH, tag = "referrals", request_body = RevealContact,
+    params(("id" = String, Path, description = "An open referral made to the caller's daycare.")),
+    responses(
+        (status = 200, description = "The family's contact details (audited; never cached).", body = ContactDetails),
+        (status = 400, description = "`malformed_body`.", body = ApiError),
+        (status = 401, description = UNAUTHENTICATED, body = ApiError),
+        (status = 404, description = NOT_REFERRED, body = ApiError),
+        (status = 409, description = "`referral_closed`.", body = ApiError),
+        (status = 422, description = "`invalid_reveal`: note too long, or missing with `other`.", body = ApiError),
+        (status = 429, description = "`quota_exceeded`: the device's reveals for today are used.", body = ApiError),
+    ))]
 pub(crate) async fn reveal_contact<S: Storage>(
     identity: DeviceIdentity,
     State(state): State<AppState<S>>,

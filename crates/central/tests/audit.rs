@@ -219,11 +219,17 @@ async fn sign<S: Storage>(h: &Harness<S>, signer: &CheckpointSigner) {
         .expect("a checkpoint");
 }
 
+/// The first bad entry `audit verify` names; the same with pages of 1, 3 and 4 entries, so
+/// that every tampering also lands on a page boundary (the verifier reads ahead a page).
 async fn first_bad<S: Storage>(h: &Harness<S>, signer: &CheckpointSigner) -> Option<BadEntry> {
-    audit::verify(&h.store, signer.public_key())
-        .await
-        .unwrap()
-        .first_bad
+    let report = audit::verify(&h.store, signer.public_key()).await.unwrap();
+    for page in [1, 3, 4] {
+        let paged = audit::verify_in_pages(&h.store, signer.public_key(), page)
+            .await
+            .unwrap();
+        assert_eq!(paged, report, "pages of {page} entries");
+    }
+    report.first_bad
 }
 
 fn bad(seq: i64, problem: Problem) -> Option<BadEntry> {
@@ -542,4 +548,36 @@ async fn audit_verify_on_the_command_line_names_the_first_bad_entry() {
         message.contains("FAILED verification at entry 2: altered"),
         "{message}"
     );
+}
+
+/// The per-device rate checks count a device's recent entries of one action on every reveal and
+/// every non-empty sync page: the count must come from the index, never from a scan of a log
+/// that grows without bound.
+#[tokio::test]
+async fn per_device_rate_counts_use_the_actor_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("central.db").display());
+    let store = SqliteStore::open(&url).await.unwrap();
+    for query in [
+        "SELECT COUNT(*) FROM audit_log WHERE actor = ?1 AND action = ?2 AND occurred_at >= ?3",
+        "SELECT SUM(CAST(SUBSTR(subject, 11) AS BIGINT)) FROM audit_log \
+         WHERE actor = ?1 AND action = ?2 AND occurred_at >= ?3",
+    ] {
+        let plan: Vec<(i64, i64, i64, String)> =
+            sqlx::query_as(&format!("EXPLAIN QUERY PLAN {query}"))
+                .fetch_all(store.pool())
+                .await
+                .unwrap();
+        let details: Vec<&str> = plan.iter().map(|row| row.3.as_str()).collect();
+        assert!(
+            details
+                .iter()
+                .any(|d| d.contains("INDEX audit_log_actor_action_time")),
+            "{query}: {details:?}"
+        );
+        assert!(
+            !details.iter().any(|d| d.starts_with("SCAN audit_log")),
+            "{query}: {details:?}"
+        );
+    }
 }

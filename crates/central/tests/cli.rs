@@ -333,3 +333,30 @@ fn seed_is_deterministic_and_refuses_a_second_run() {
         "{message}"
     );
 }
+
+/// `daycare list | head -1`: the reader stops early; the listing ends quietly (no panic on the
+/// broken pipe, exit 0). 3,000 daycares are far more than a pipe's buffer holds.
+#[test]
+fn a_listing_piped_into_a_reader_that_stops_early_ends_quietly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    stdout(&run(dir.path(), &["init"]));
+    stdout(&run(
+        dir.path(),
+        &["seed", "--registrations", "3000", "--daycares", "3000"],
+    ));
+    let mut child = central(dir.path(), &["daycare", "list"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("first line");
+    assert_eq!(first.trim_end(), "id\tregion\tplaces\tname");
+    // The reader is gone (dropped above); the rest of the listing meets a closed pipe.
+    let output = child.wait_with_output().expect("wait");
+    let errors = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{errors}");
+    assert!(!errors.contains("panicked"), "{errors}");
+}

@@ -3,24 +3,24 @@
 
 mod common;
 
-use chrono::{Duration, NaiveDate};
-use common::{DeviceKeys, Harness};
-use placeforte_central::store::{
-    AuditEvent, RegistrationChoice, RegistrationRecord, SeedBatch, Storage,
+use chrono::Duration;
+use common::referral_pool::{
+    all_referrals, declare, declare_one, declared_referrals, outcome, pool, reveal, sync, toddlers,
 };
-use placeforte_domain::{
-    rank_candidates, Candidate, CandidateInput, Capacity, CategoryFacts, PriorityBasis, QUEBEC_2025,
-};
+use common::Harness;
+use placeforte_central::store::Storage;
+use placeforte_domain::{rank_candidates, Capacity, QUEBEC_2025};
 use placeforte_protocol::referrals::{
     ContactDetails, DemandReport, OutcomeRecorded, ReferralPage, ReferralStatus, VacancyDeclared,
-    DEMAND_PATH, REFERRALS_PATH, VACANCIES_PATH,
+    DEMAND_PATH,
 };
-use placeforte_protocol::{DaycareId, RegistrationId};
+use placeforte_protocol::RegistrationId;
 use serde_json::json;
 
 on_both_backends!(
     a_vacancy_refers_eligible_candidates_in_the_regulated_order_with_reasons,
     a_second_vacancy_never_refers_a_child_twice,
+    a_declaration_retried_with_its_key_is_applied_once,
     bad_declarations_are_refused_and_change_nothing,
     delta_sync_pages_through_the_daycares_referrals_with_the_cache_fields_only,
     bad_sync_queries_are_refused,
@@ -29,177 +29,8 @@ on_both_backends!(
     refusals_and_missed_deadlines_follow_the_rules,
     another_daycares_referral_answers_exactly_like_a_missing_one,
     contact_reveal_is_audited_bounded_and_never_on_a_closed_referral,
-    random_vacancies_and_outcomes_never_place_a_child_twice,
+    reading_the_referrals_again_and_again_raises_one_alert_and_a_first_sync_none,
 );
-
-struct Pool {
-    daycare: DaycareId,
-    device: DeviceKeys,
-    /// A device of a second daycare every toddler also chose.
-    other_device: DeviceKeys,
-    /// The eligible toddlers, as the domain sees them.
-    eligible: Vec<Candidate<RegistrationId>>,
-    honeytoken: RegistrationId,
-}
-
-fn registration(
-    id: RegistrationId,
-    birth: NaiveDate,
-    desired: NaiveDate,
-    n: usize,
-) -> RegistrationRecord {
-    RegistrationRecord {
-        id,
-        child_given_name: format!("Enfant{n}"),
-        child_family_name: "Synthétique".to_owned(),
-        birth_date: birth,
-        desired_entry_date: desired,
-        registered_on: birth + Duration::days(10),
-        region: "Estrie".to_owned(),
-        // Pairs of siblings: 0 and 1, 2 and 3, ...
-        address_key: format!("address-{}", n / 2),
-        parent_given_name: "Parent".to_owned(),
-        parent_family_name: "Synthétique".to_owned(),
-        parent_phone: "555-0100".to_owned(),
-        parent_email: "parent@example.invalid".to_owned(),
-        facts: CategoryFacts {
-            staff_member_child: n % 7 == 0,
-            same_address_as_admitted_child: n % 5 == 0,
-            already_in_subsidized_care: n % 3 == 0,
-        },
-        priority: PriorityBasis {
-            special_needs: n % 4 == 0,
-            socio_economic_precarity: n % 6 == 0,
-            parent_in_education: false,
-        },
-    }
-}
-
-/// Twelve eligible toddlers, two babies, one who wants to start later, one who chose another
-/// daycare, and a honeytoken toddler, all for the device's daycare.
-async fn pool<S: Storage>(h: &Harness<S>) -> Pool {
-    let device = h.enrolled_device().await;
-    let daycare = device.certificate.daycare_id;
-    let other = h.daycare().await;
-    let other_device = {
-        let code = h.code(other).await;
-        let (key, csr) = common::new_csr();
-        let (status, body) = h.enrol(other, &code, &csr).await;
-        assert_eq!(status, 200, "{body}");
-        DeviceKeys {
-            key_pem: key.serialize_pem(),
-            certificate: serde_json::from_str(&body).unwrap(),
-        }
-    };
-    let today = h.now().date_naive();
-    let start = today + Duration::days(30);
-    let mut batch = SeedBatch::default();
-    let mut eligible = Vec::new();
-    let choose = |batch: &mut SeedBatch, r: RegistrationRecord, daycare_id: DaycareId| {
-        batch.choices.push(RegistrationChoice {
-            registration_id: r.id,
-            daycare_id,
-            preference: 1,
-        });
-        batch.registrations.push(r);
-    };
-    for n in 0..12 {
-        let birth = today - Duration::days(700 + 3 * n as i64);
-        let desired = today - Duration::days(40 * (n as i64 % 4));
-        let r = registration(RegistrationId::random(), birth, desired, n);
-        eligible.push(
-            Candidate::parse(
-                CandidateInput {
-                    key: r.id,
-                    birth_date: r.birth_date,
-                    desired_entry: r.desired_entry_date,
-                    registered_on: r.registered_on,
-                    facts: r.facts,
-                    priority: r.priority,
-                },
-                today,
-            )
-            .unwrap(),
-        );
-        batch.choices.push(RegistrationChoice {
-            registration_id: r.id,
-            daycare_id: other,
-            preference: 2,
-        });
-        choose(&mut batch, r, daycare);
-    }
-    for n in 12..14 {
-        let r = registration(
-            RegistrationId::random(),
-            today - Duration::days(100),
-            today,
-            n,
-        );
-        choose(&mut batch, r, daycare);
-    }
-    let later = registration(
-        RegistrationId::random(),
-        today - Duration::days(700),
-        start + Duration::days(1),
-        14,
-    );
-    choose(&mut batch, later, daycare);
-    let elsewhere = registration(
-        RegistrationId::random(),
-        today - Duration::days(700),
-        today,
-        15,
-    );
-    choose(&mut batch, elsewhere, other);
-    let honeytoken = registration(
-        RegistrationId::random(),
-        today - Duration::days(700),
-        today,
-        16,
-    );
-    let honeytoken_id = honeytoken.id;
-    choose(&mut batch, honeytoken, daycare);
-    batch.honeytokens.push(honeytoken_id);
-    let event = AuditEvent::new(
-        h.now(),
-        "operator:test".to_owned(),
-        "synthetic_data.seeded",
-        "test".to_owned(),
-    );
-    h.store.insert_seed(&batch, &event).await.unwrap();
-    Pool {
-        daycare,
-        device,
-        other_device,
-        eligible,
-        honeytoken: honeytoken_id,
-    }
-}
-
-async fn declare<S: Storage>(
-    h: &Harness<S>,
-    device: &DeviceKeys,
-    body: serde_json::Value,
-) -> (u16, String) {
-    let response = h
-        .device_client(device)
-        .post(h.api_url(VACANCIES_PATH))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.text().await.unwrap())
-}
-
-fn toddlers(h_today: NaiveDate, places: u32) -> serde_json::Value {
-    json!({
-        "age_class": "from_18_months_to_4_years",
-        "places": places,
-        "start_date": (h_today + Duration::days(30)).to_string(),
-        "group_label": "Les Hiboux",
-    })
-}
 
 async fn a_vacancy_refers_eligible_candidates_in_the_regulated_order_with_reasons<S: Storage>(
     h: Harness<S>,
@@ -281,6 +112,76 @@ async fn a_second_vacancy_never_refers_a_child_twice<S: Storage>(h: Harness<S>) 
     assert_eq!(babies.referrals, 2);
 }
 
+async fn a_declaration_retried_with_its_key_is_applied_once<S: Storage>(h: Harness<S>) {
+    let pool = pool(&h).await;
+    let today = h.now().date_naive();
+    let key = uuid::Uuid::new_v4();
+    let mut body = toddlers(today, 2);
+    body["idempotency_key"] = json!(key);
+    let events = h.event_count().await;
+    let (status, first) = declare(&h, &pool.device, body.clone()).await;
+    assert_eq!(status, 201, "{first}");
+    let declared: VacancyDeclared = serde_json::from_str(&first).unwrap();
+    assert_eq!(declared.referrals, 6);
+    assert_eq!(h.event_count().await, events + 1);
+
+    // The answer was lost: the same declaration with the same key gets the same answer, and
+    // nothing is declared or referred again.
+    let (status, again) = declare(&h, &pool.device, body.clone()).await;
+    assert_eq!((status, again.as_str()), (201, first.as_str()));
+    assert_eq!(h.event_count().await, events + 1);
+    assert_eq!(all_referrals(&h, &pool.device).await.len(), 6);
+    // (The sync is audited too.)
+    let events = h.event_count().await - 1;
+
+    // The key with another declaration: refused, nothing written.
+    let mut other = body.clone();
+    other["places"] = json!(3);
+    let (status, answer) = declare(&h, &pool.device, other).await;
+    assert_eq!(status, 409, "{answer}");
+    assert_eq!(common::api_error(&answer).code, "idempotency_key_reused");
+    assert_eq!(h.event_count().await, events + 1);
+
+    // Another daycare with the same key: its own declaration, nothing of the first one.
+    let (status, theirs) = declare(&h, &pool.other_device, body.clone()).await;
+    assert_eq!(status, 201, "{theirs}");
+    let theirs: VacancyDeclared = serde_json::from_str(&theirs).unwrap();
+    assert_ne!(theirs.vacancy_id, declared.vacancy_id);
+    assert_eq!(h.event_count().await, events + 2);
+    let referred = h.store.vacancy_referrals(theirs.vacancy_id).await.unwrap();
+    assert!(!referred.is_empty());
+    assert!(referred
+        .iter()
+        .all(|r| r.daycare_id != pool.daycare && r.vacancy_id == theirs.vacancy_id));
+    // And the first daycare's key still answers its own declaration.
+    let (status, still) = declare(&h, &pool.device, body).await;
+    assert_eq!((status, still.as_str()), (201, first.as_str()));
+    assert_eq!(h.event_count().await, events + 2);
+
+    // A declaration starting today, retried tomorrow: answered as the first time, not checked
+    // again (its start date has passed meanwhile).
+    let mut today_body = body_starting(today, uuid::Uuid::new_v4());
+    let (status, answer) = declare(&h, &pool.device, today_body.clone()).await;
+    assert_eq!(status, 201, "{answer}");
+    h.clock.advance(Duration::days(1));
+    let (status, retried) = declare(&h, &pool.device, today_body.clone()).await;
+    assert_eq!((status, retried.as_str()), (201, answer.as_str()));
+    assert_eq!(h.event_count().await, events + 3);
+    // A new declaration like it is checked, and refused.
+    today_body["idempotency_key"] = json!(uuid::Uuid::new_v4());
+    let (status, refused) = declare(&h, &pool.device, today_body).await;
+    assert_eq!(status, 422, "{refused}");
+}
+
+fn body_starting(start: chrono::NaiveDate, key: uuid::Uuid) -> serde_json::Value {
+    json!({
+        "idempotency_key": key,
+        "age_class": "under_18_months",
+        "places": 1,
+        "start_date": start.to_string(),
+    })
+}
+
 async fn bad_declarations_are_refused_and_change_nothing<S: Storage>(h: Harness<S>) {
     let pool = pool(&h).await;
     let today = h.now().date_naive();
@@ -318,6 +219,16 @@ async fn bad_declarations_are_refused_and_change_nothing<S: Storage>(h: Harness<
             "malformed_body",
         ),
         (
+            json!({"age_class": "four_years", "places": 1, "start_date": start, "idempotency_key": null}),
+            400,
+            "malformed_body",
+        ),
+        (
+            json!({"age_class": "four_years", "places": 1, "start_date": start, "idempotency_key": "not-a-uuid"}),
+            400,
+            "malformed_body",
+        ),
+        (
             json!({"age_class": "four_years", "places": -1, "start_date": start}),
             400,
             "malformed_body",
@@ -345,17 +256,6 @@ async fn bad_declarations_are_refused_and_change_nothing<S: Storage>(h: Harness<
     );
 }
 
-async fn sync<S: Storage>(h: &Harness<S>, device: &DeviceKeys, query: &str) -> (u16, String) {
-    let response = h
-        .device_client(device)
-        .get(h.api_url(&format!("{REFERRALS_PATH}{query}")))
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.text().await.unwrap())
-}
-
 async fn delta_sync_pages_through_the_daycares_referrals_with_the_cache_fields_only<S: Storage>(
     h: Harness<S>,
 ) {
@@ -370,6 +270,7 @@ async fn delta_sync_pages_through_the_daycares_referrals_with_the_cache_fields_o
     let mut cursor = String::new();
     let mut seen = Vec::new();
     let mut sizes = Vec::new();
+    let mut remaining = Vec::new();
     loop {
         let (status, body) = sync(&h, &pool.device, &format!("?limit=5&since={cursor}")).await;
         assert_eq!(status, 200, "{body}");
@@ -410,6 +311,8 @@ async fn delta_sync_pages_through_the_daycares_referrals_with_the_cache_fields_o
         }
         let page: ReferralPage = serde_json::from_value(raw).unwrap();
         sizes.push(page.referrals.len());
+        remaining.push(page.remaining);
+        assert_eq!(page.more, page.remaining > 0);
         seen.extend(page.referrals.clone());
         cursor = page.cursor;
         if !page.more {
@@ -417,6 +320,7 @@ async fn delta_sync_pages_through_the_daycares_referrals_with_the_cache_fields_o
         }
     }
     assert_eq!(sizes, [5, 5, 2]);
+    assert_eq!(remaining, [7, 2, 0], "what waits after each page");
     assert_eq!(seen.len(), 12);
     let ids: Vec<_> = seen.iter().map(|i| i.referral_id).collect();
     for item in &seen {
@@ -456,7 +360,7 @@ async fn delta_sync_pages_through_the_daycares_referrals_with_the_cache_fields_o
     let (status, body) = sync(&h, &pool.device, &format!("?since={cursor}")).await;
     assert_eq!(status, 200, "{body}");
     let page: ReferralPage = serde_json::from_str(&body).unwrap();
-    assert!(page.referrals.is_empty() && !page.more);
+    assert!(page.referrals.is_empty() && !page.more && page.remaining == 0);
     assert_eq!(page.cursor, cursor);
     assert_eq!(h.event_count().await, events + 3);
 
@@ -537,50 +441,6 @@ async fn demand_counts_waiting_children_and_suppresses_small_counts<S: Storage>(
         .await
         .unwrap();
     assert!(report.cells.is_empty());
-}
-
-async fn all_referrals<S: Storage>(
-    h: &Harness<S>,
-    device: &DeviceKeys,
-) -> Vec<placeforte_protocol::referrals::ReferralSyncItem> {
-    let (status, body) = sync(h, device, "?limit=500").await;
-    assert_eq!(status, 200, "{body}");
-    let page: ReferralPage = serde_json::from_str(&body).unwrap();
-    // Later changes come later: keep the last state of each referral.
-    let mut latest: Vec<placeforte_protocol::referrals::ReferralSyncItem> = Vec::new();
-    for item in page.referrals {
-        latest.retain(|i| i.referral_id != item.referral_id);
-        latest.push(item);
-    }
-    latest
-}
-
-async fn outcome<S: Storage>(
-    h: &Harness<S>,
-    device: &DeviceKeys,
-    referral: &str,
-    key: uuid::Uuid,
-    outcome: serde_json::Value,
-) -> (u16, String) {
-    let response = h
-        .device_client(device)
-        .post(h.api_url(&format!("/v1/referrals/{referral}/outcome")))
-        .json(&json!({"idempotency_key": key, "outcome": outcome}))
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.text().await.unwrap())
-}
-
-async fn declare_one<S: Storage>(
-    h: &Harness<S>,
-    device: &DeviceKeys,
-    places: u32,
-) -> VacancyDeclared {
-    let (status, body) = declare(h, device, toddlers(h.now().date_naive(), places)).await;
-    assert_eq!(status, 201, "{body}");
-    serde_json::from_str(&body).unwrap()
 }
 
 async fn an_accepted_child_leaves_every_other_pool_and_places_are_refilled<S: Storage>(
@@ -684,12 +544,7 @@ async fn an_accepted_child_leaves_every_other_pool_and_places_are_refilled<S: St
 
 async fn refusals_and_missed_deadlines_follow_the_rules<S: Storage>(h: Harness<S>) {
     let pool = pool(&h).await;
-    let declared = declare_one(&h, &pool.device, 1).await;
-    let r = h
-        .store
-        .vacancy_referrals(declared.vacancy_id)
-        .await
-        .unwrap();
+    let r = declared_referrals(&h, &pool.device, 1).await;
     assert_eq!(r.len(), 3);
     let (status, body) = outcome(
         &h,
@@ -762,12 +617,7 @@ async fn refusals_and_missed_deadlines_follow_the_rules<S: Storage>(h: Harness<S
 
 async fn another_daycares_referral_answers_exactly_like_a_missing_one<S: Storage>(h: Harness<S>) {
     let pool = pool(&h).await;
-    let declared = declare_one(&h, &pool.device, 1).await;
-    let theirs = h
-        .store
-        .vacancy_referrals(declared.vacancy_id)
-        .await
-        .unwrap();
+    let theirs = declared_referrals(&h, &pool.device, 1).await;
     let key = uuid::Uuid::new_v4();
     let events = h.event_count().await;
     let mut answers = Vec::new();
@@ -834,33 +684,11 @@ async fn another_daycares_referral_answers_exactly_like_a_missing_one<S: Storage
     assert_eq!(recorded.status, ReferralStatus::NoAnswer);
 }
 
-async fn reveal<S: Storage>(
-    h: &Harness<S>,
-    device: &DeviceKeys,
-    referral: &str,
-    body: serde_json::Value,
-) -> (u16, String) {
-    let response = h
-        .device_client(device)
-        .post(h.api_url(&format!("/v1/referrals/{referral}/contact")))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.text().await.unwrap())
-}
-
 async fn contact_reveal_is_audited_bounded_and_never_on_a_closed_referral<S: Storage>(
     h: Harness<S>,
 ) {
     let pool = pool(&h).await;
-    let declared = declare_one(&h, &pool.device, 4).await;
-    let referrals = h
-        .store
-        .vacancy_referrals(declared.vacancy_id)
-        .await
-        .unwrap();
+    let referrals = declared_referrals(&h, &pool.device, 4).await;
     let first = referrals[0].id.to_string();
     let events = h.event_count().await;
 
@@ -992,87 +820,62 @@ async fn contact_reveal_is_audited_bounded_and_never_on_a_closed_referral<S: Sto
     assert_eq!(status, 200, "{body}");
 }
 
-/// Property (seeded, deterministic): for random sequences of vacancies and outcomes at two
-/// daycares sharing their candidates, no child is placed twice, a placed child has no open
-/// referral anywhere, ranks within a vacancy are distinct, and every referral is in the audit
-/// log.
-async fn random_vacancies_and_outcomes_never_place_a_child_twice<S: Storage>(h: Harness<S>) {
+/// A first full sync is ordinary; re-reading every referral from the start, as a scraper
+/// would, crosses the floor (the daycare is small and the device has no history) and raises one
+/// alert. Every page is still answered and audited.
+async fn reading_the_referrals_again_and_again_raises_one_alert_and_a_first_sync_none<
+    S: Storage,
+>(
+    h: Harness<S>,
+) {
+    use placeforte_central::alerts::{sync_volume_threshold, SYNC_VOLUME_FLOOR};
     let pool = pool(&h).await;
-    let devices = [&pool.device, &pool.other_device];
-    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = |n: u64| {
-        state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (state >> 33) % n
+    let declared = declare_one(&h, &pool.device, 4).await;
+    let per_sync = i64::from(declared.referrals);
+    assert_eq!(per_sync, 12);
+    assert_eq!(sync_volume_threshold(0, per_sync), SYNC_VOLUME_FLOOR);
+    let events = h.event_count().await;
+    let full_sync = || async {
+        let (status, body) = sync(&h, &pool.device, "?limit=500").await;
+        assert_eq!(status, 200, "{body}");
+        let page: ReferralPage = serde_json::from_str(&body).unwrap();
+        assert_eq!(page.referrals.len(), 12);
     };
-    let mut vacancies = Vec::new();
-    for _step in 0..24 {
-        let device = devices[usize::try_from(next(2)).unwrap()];
-        if vacancies.is_empty() || next(4) == 0 {
-            let places = u32::try_from(next(3)).unwrap() + 1;
-            vacancies.push(declare_one(&h, device, places).await.vacancy_id);
-            continue;
-        }
-        let open: Vec<_> = all_referrals(&h, device)
-            .await
-            .into_iter()
-            .filter(|r| r.status == ReferralStatus::Open)
-            .collect();
-        if open.is_empty() {
-            continue;
-        }
-        let target = &open[usize::try_from(next(open.len() as u64)).unwrap()];
-        let kind = match next(4) {
-            0 | 1 => json!({"kind": "accepted"}),
-            2 => json!({"kind": "refused", "reason": "child_health"}),
-            _ => json!({"kind": "no_answer_by_deadline"}),
-        };
-        let (status, body) = outcome(
-            &h,
-            device,
-            &target.referral_id.to_string(),
-            uuid::Uuid::new_v4(),
-            kind,
-        )
-        .await;
-        assert!(status == 200 || status == 409, "{status}: {body}");
+    let crossing = (SYNC_VOLUME_FLOOR + per_sync - 1) / per_sync;
+    for _ in 1..crossing {
+        full_sync().await;
     }
-    let mut referrals = Vec::new();
-    for vacancy in &vacancies {
-        let of_vacancy = h.store.vacancy_referrals(*vacancy).await.unwrap();
-        let mut ranks: Vec<u32> = of_vacancy.iter().map(|r| r.rank).collect();
-        ranks.sort_unstable();
-        ranks.dedup();
-        assert_eq!(ranks.len(), of_vacancy.len(), "distinct ranks in a vacancy");
-        referrals.extend(of_vacancy);
-    }
-    let placed: Vec<RegistrationId> = referrals
-        .iter()
-        .filter(|r| r.status == "accepted")
-        .map(|r| r.registration_id)
-        .collect();
-    let mut unique = placed.clone();
-    unique.sort();
-    unique.dedup();
-    assert_eq!(unique.len(), placed.len(), "no child placed twice");
     assert!(
-        placed.len() >= 2,
-        "the sequence placed children: {}",
-        placed.len()
+        h.store.alerts().await.unwrap().is_empty(),
+        "below the floor"
     );
-    for r in &referrals {
-        assert!(
-            !(r.status == "open" && placed.contains(&r.registration_id)),
-            "a placed child has no open referral"
-        );
-    }
-    let log = h.store.audit_entries(0, 100_000).await.unwrap();
-    for r in &referrals {
-        let id = r.id.to_string();
-        assert!(
-            log.iter().any(|e| e.referral_ids.contains(&id)),
-            "referral {id} is in the audit log"
-        );
-    }
+    full_sync().await;
+    full_sync().await;
+    let alerts = h.store.alerts().await.unwrap();
+    let kinds: Vec<&str> = alerts.iter().map(|a| a.kind.as_str()).collect();
+    assert_eq!(kinds, ["sync_volume_abnormal"], "once, on the crossing");
+    assert_eq!(
+        alerts[0].device_id,
+        pool.device.certificate.device_id.to_string()
+    );
+    assert!(alerts[0]
+        .detail
+        .starts_with(&format!("{} referrals", crossing * per_sync)));
+    let log = h.store.audit_entries(events, 1_000).await.unwrap();
+    assert_eq!(
+        log.iter()
+            .filter(|e| e.action == "referrals.synced")
+            .count(),
+        usize::try_from(crossing + 1).unwrap(),
+        "every page audited, the alerting one too"
+    );
+    // A new window: the device's history (now about 3 an hour) keeps the floor; one more full
+    // sync is ordinary again.
+    h.clock.advance(Duration::hours(2));
+    full_sync().await;
+    assert_eq!(h.store.alerts().await.unwrap().len(), 1);
+    // The other daycare's device, syncing its own (none yet), is not affected.
+    let (status, _) = sync(&h, &pool.other_device, "").await;
+    assert_eq!(status, 200);
+    assert_eq!(h.store.alerts().await.unwrap().len(), 1);
 }

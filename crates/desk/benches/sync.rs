@@ -67,6 +67,7 @@ async fn scenario(referrals: u32) {
         let places = (left / 3).clamp(1, 100);
         let declared = device
             .declare_vacancy(&DeclareVacancy {
+                idempotency_key: uuid::Uuid::new_v4(),
                 age_class: AgeClass::From18MonthsTo4Years,
                 places,
                 start_date: central.clock.now().date_naive() + Duration::days(30),

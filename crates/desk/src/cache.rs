@@ -9,12 +9,16 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use placeforte_domain::{BirthDate, OfferOutcome};
+use placeforte_domain::BirthDate;
 use placeforte_protocol::referrals::{ReferralPage, ReferralStatus, ReferralSyncItem};
-use placeforte_protocol::ReferralId;
-use serde::Serialize;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::SqlitePool;
+
+mod outbox;
+mod vacancies;
+
+pub use outbox::{OutboxEntry, OutboxState, Outgoing};
+pub use vacancies::{LocalVacancy, VacancyDeclaration};
 
 use crate::error::DeskError;
 use crate::import::{AcceptedImport, ImportedChild, SupportFactor};
@@ -129,38 +133,6 @@ fn restrict_permissions(path: &Path) -> Result<(), DeskError> {
 fn restrict_permissions(_path: &Path) -> Result<(), DeskError> {
     // On Windows the file is in the user's own profile folder, which other users cannot read.
     Ok(())
-}
-
-/// Where an outbox entry stands.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-pub enum OutboxState {
-    /// Not yet acknowledged by the service.
-    Pending,
-    /// Acknowledged.
-    Sent,
-    /// Refused because things changed meanwhile; `code` is the service's reason.
-    Conflict {
-        /// The service's stable refusal code (e.g. `referral_closed`).
-        code: String,
-    },
-}
-
-/// One outcome in the outbox.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct OutboxEntry {
-    /// Order of recording.
-    pub seq: i64,
-    /// Sent with every attempt: the service applies the outcome once.
-    pub idempotency_key: uuid::Uuid,
-    /// The referral answered.
-    pub referral_id: ReferralId,
-    /// The family's answer.
-    pub outcome: OfferOutcome,
-    /// When the director recorded it.
-    pub created_at: DateTime<Utc>,
-    /// Where it stands.
-    pub state: OutboxState,
 }
 
 /// The open cache.
@@ -333,123 +305,6 @@ impl Cache {
                 })
             })
             .collect()
-    }
-
-    /// Stores an outcome to send, with a fresh idempotency key.
-    pub async fn queue_outcome(
-        &self,
-        referral: ReferralId,
-        outcome: OfferOutcome,
-        now: DateTime<Utc>,
-    ) -> Result<OutboxEntry, DeskError> {
-        let key = uuid::Uuid::new_v4();
-        let json =
-            serde_json::to_string(&outcome).map_err(|e| DeskError::Protocol(e.to_string()))?;
-        let seq: i64 = sqlx::query_scalar(
-            "INSERT INTO outbox (idempotency_key, referral_id, outcome, created_at, state) \
-             VALUES (?, ?, ?, ?, 'pending') RETURNING seq",
-        )
-        .bind(key.to_string())
-        .bind(referral.to_string())
-        .bind(json)
-        .bind(now)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(OutboxEntry {
-            seq,
-            idempotency_key: key,
-            referral_id: referral,
-            outcome,
-            created_at: now,
-            state: OutboxState::Pending,
-        })
-    }
-
-    /// Every outbox entry, oldest first.
-    pub async fn outbox(&self) -> Result<Vec<OutboxEntry>, DeskError> {
-        self.outbox_where("1 = 1").await
-    }
-
-    /// The entries still to send, oldest first.
-    pub async fn pending_outbox(&self) -> Result<Vec<OutboxEntry>, DeskError> {
-        self.outbox_where("state = 'pending'").await
-    }
-
-    async fn outbox_where(&self, condition: &'static str) -> Result<Vec<OutboxEntry>, DeskError> {
-        type Row = (
-            i64,
-            String,
-            String,
-            String,
-            DateTime<Utc>,
-            String,
-            Option<String>,
-        );
-        let rows: Vec<Row> = sqlx::query_as(&format!(
-            "SELECT seq, idempotency_key, referral_id, outcome, created_at, state, conflict_code \
-             FROM outbox WHERE {condition} ORDER BY seq"
-        ))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter()
-            .map(|(seq, key, referral, outcome, created_at, state, code)| {
-                Ok(OutboxEntry {
-                    seq,
-                    idempotency_key: key.parse().map_err(|_| DeskError::CacheUnreadable)?,
-                    referral_id: referral.parse().map_err(|_| DeskError::CacheUnreadable)?,
-                    outcome: serde_json::from_str(&outcome)
-                        .map_err(|_| DeskError::CacheUnreadable)?,
-                    created_at,
-                    state: match (state.as_str(), code) {
-                        ("pending", _) => OutboxState::Pending,
-                        ("sent", _) => OutboxState::Sent,
-                        (_, code) => OutboxState::Conflict {
-                            code: code.unwrap_or_default(),
-                        },
-                    },
-                })
-            })
-            .collect()
-    }
-
-    /// Marks an entry acknowledged and updates its referral's status, in one transaction.
-    pub async fn mark_sent(&self, seq: i64, status: ReferralStatus) -> Result<(), DeskError> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE outbox SET state = 'sent' WHERE seq = ?")
-            .bind(seq)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "UPDATE referral SET status = ? WHERE referral_id = \
-             (SELECT referral_id FROM outbox WHERE seq = ?)",
-        )
-        .bind(status.code())
-        .bind(seq)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Puts a sent entry back to pending: what a crash between the service's answer and
-    /// [`Cache::mark_sent`] leaves. For crash tests only.
-    #[doc(hidden)]
-    pub async fn mark_pending_for_tests(&self, seq: i64) -> Result<(), DeskError> {
-        sqlx::query("UPDATE outbox SET state = 'pending' WHERE seq = ?")
-            .bind(seq)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// Marks an entry refused by the service, keeping the service's code.
-    pub async fn mark_conflict(&self, seq: i64, code: &str) -> Result<(), DeskError> {
-        sqlx::query("UPDATE outbox SET state = 'conflict', conflict_code = ? WHERE seq = ?")
-            .bind(code)
-            .bind(seq)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
     }
 
     /// Closes every connection, flushing the WAL into the file.

@@ -75,6 +75,27 @@ pub enum DeskError {
     /// A file to import was refused as a whole; the code says why.
     #[error("the file cannot be imported ({0})")]
     Import(&'static str),
+    /// A vacancy declaration the service would refuse (checked before it is queued).
+    #[error("invalid vacancy: {0}")]
+    InvalidVacancy(&'static str),
+    /// A reviewed vacancy names an age class and start day the plan has no places for.
+    #[error("the plan has no places for this age class and start date")]
+    VacancyNotInPlan,
+    /// The review lists the same age class and start day twice.
+    #[error("the same age class and start date are reviewed twice")]
+    VacancyReviewedTwice,
+    /// A reviewed vacancy has more places than the plan leaves.
+    #[error("more places than the plan leaves ({left})")]
+    VacancyAbovePlacesLeft {
+        /// What the plan leaves for that class and day.
+        left: u32,
+    },
+    /// Contact details were asked for without a connection to the service.
+    #[error("contact details are only shown online, and every reveal is audited: connect to the central service and try again")]
+    RevealNeedsNetwork,
+    /// This workstation used its contact reveals for today.
+    #[error("this workstation has used its contact reveals for today")]
+    RevealQuotaExceeded,
     /// TLS could not be set up.
     #[error("secure connection setup failed: {0}")]
     Tls(String),
@@ -104,6 +125,12 @@ impl DeskError {
             DeskError::Refused { .. } => "refused",
             DeskError::Protocol(_) => "protocol",
             DeskError::Import(code) => code,
+            DeskError::InvalidVacancy(_) => "invalid_vacancy",
+            DeskError::VacancyNotInPlan => "vacancy_not_in_plan",
+            DeskError::VacancyReviewedTwice => "vacancy_reviewed_twice",
+            DeskError::VacancyAbovePlacesLeft { .. } => "vacancy_above_places_left",
+            DeskError::RevealNeedsNetwork => "reveal_needs_network",
+            DeskError::RevealQuotaExceeded => "reveal_quota_exceeded",
             DeskError::Tls(_) => "tls",
         }
     }

@@ -8,10 +8,14 @@
 //! - [`device`]: enrolment with the operator's invitation, the certificate and its renewal,
 //!   revocation; [`tls`]: TLS 1.3 to the service, trusting only its pinned CA.
 //!
-//! - [`import`]: the enrolled children from the daycare's own CSV, for June group planning.
+//! - [`import`]: the enrolled children from the daycare's own CSV, for June group planning;
+//!   [`planning`]: the group lists as CSV and the reviewed vacancies queued for the service.
 //!
-//! - [`sync`]: the delta sync of the daycare's referrals (resumable page by page) and the
-//!   offline outbox of outcomes (idempotency keys, conflicts kept).
+//! - [`sync`]: the delta sync of the daycare's referrals (resumable page by page, with a
+//!   total for progress bars) and the offline outbox of outcomes and vacancy declarations
+//!   (idempotency keys, one order, conflicts kept).
+//! - [`online`]: what is asked for and never kept: contact reveals (online only, audited) and
+//!   the demand figures.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -22,7 +26,9 @@ mod http;
 pub mod import;
 pub mod keychain;
 pub mod local;
+pub mod online;
 pub mod paths;
+pub mod planning;
 pub mod secret;
 pub mod sync;
 pub mod tls;

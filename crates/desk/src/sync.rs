@@ -1,4 +1,5 @@
-//! Delta sync of the daycare's referrals, and the offline outbox of outcomes.
+//! Delta sync of the daycare's referrals, and the offline outbox of outcomes and vacancy
+//! declarations.
 //!
 //! **Sync.** Pages of referrals changed since the stored cursor are applied one page per
 //! transaction, together with the page's new cursor: an interrupted sync (network cut, crash,
@@ -6,8 +7,9 @@
 //! reported after every page. A sync that reaches the end records the time, which drives the
 //! "offline since" banner and the retention wipe.
 //!
-//! **Outbox.** An outcome is first stored with a fresh idempotency key
-//! ([`Cache::queue_outcome`], offline too), then sent in order. The key goes with every retry, so an outcome the service applied but
+//! **Outbox.** An outcome or a vacancy declaration is first stored with a fresh idempotency
+//! key ([`Cache::queue_outcome`], [`Cache::queue_vacancy`], offline too), then sent in the
+//! order they were made. The key goes with every retry, so a request the service applied but
 //! whose answer was lost (a crash, a cut) is applied once and answered the same way again. A
 //! refusal that means the world changed meanwhile (the referral was closed, say) is kept as a
 //! conflict with the service's code, never dropped.
@@ -20,17 +22,20 @@ use placeforte_protocol::referrals::{
 use placeforte_protocol::ReferralId;
 use serde::Serialize;
 
-use crate::cache::Cache;
+use crate::cache::{Cache, Outgoing};
 use crate::device::EnrolledDevice;
 use crate::error::DeskError;
 
-/// Where a running sync is, after each page.
+/// Where a running sync is, after each page: `referrals` of `total` for a progress bar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct SyncProgress {
     /// Pages applied so far.
     pub pages: u32,
     /// Referrals received so far.
     pub referrals: u64,
+    /// Referrals received so far plus those the service says still wait: the sync's size as
+    /// known now (it grows only if changes arrive while syncing).
+    pub total: u64,
     /// Whether more pages wait.
     pub more: bool,
 }
@@ -50,7 +55,8 @@ impl EnrolledDevice {
         self.client().get_with_query(REFERRALS_PATH, &query).await
     }
 
-    /// Declares a vacancy (online only).
+    /// Sends one vacancy declaration with its idempotency key (the outbox does, see
+    /// [`Cache::queue_vacancy`]).
     pub async fn declare_vacancy(
         &self,
         vacancy: &DeclareVacancy,
@@ -90,6 +96,7 @@ pub async fn sync_with_page_size(
     let mut done = SyncProgress {
         pages: 0,
         referrals: 0,
+        total: 0,
         more: true,
     };
     while done.more {
@@ -99,6 +106,7 @@ pub async fn sync_with_page_size(
         cache.apply_referral_page(&page).await?;
         done.pages += 1;
         done.referrals += u64::try_from(page.referrals.len()).unwrap_or(u64::MAX);
+        done.total = done.referrals.saturating_add(page.remaining);
         done.more = page.more;
         progress(done);
     }
@@ -115,7 +123,7 @@ fn check_page(page: &ReferralPage, asked: u32) -> Result<(), DeskError> {
             "the service sent {count} referrals for a page of {asked}"
         )));
     }
-    if page.cursor.is_empty() || (page.more && count == 0) {
+    if page.cursor.is_empty() || (page.more && count == 0) || page.more != (page.remaining > 0) {
         return Err(DeskError::Protocol(
             "the service sent an unusable sync page".into(),
         ));
@@ -136,28 +144,42 @@ fn check_page(page: &ReferralPage, asked: u32) -> Result<(), DeskError> {
 /// What a flush did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct FlushReport {
-    /// Outcomes the service acknowledged.
+    /// Outcomes and declarations the service acknowledged.
     pub sent: u32,
-    /// Outcomes the service refused because things changed meanwhile (kept, shown).
+    /// Outcomes and declarations the service refused because things changed meanwhile (kept,
+    /// shown).
     pub conflicts: u32,
 }
 
-/// Sends the pending outcomes in order. Stops at the first one the service could not answer
-/// (offline, quota): it stays pending, with the ones after it, and the error says why.
+/// Sends the pending outcomes and declarations in the order they were made. Stops at the
+/// first one the service could not answer (offline, rate limit): it stays pending, with the
+/// ones after it, and the error says why.
 pub async fn flush(device: &EnrolledDevice, cache: &Cache) -> Result<FlushReport, DeskError> {
     let mut report = FlushReport::default();
     for entry in cache.pending_outbox().await? {
-        let body = RecordOutcome {
-            idempotency_key: entry.idempotency_key,
-            outcome: entry.outcome,
-        };
-        match device.send_outcome(entry.referral_id, &body).await {
-            Ok(recorded) => {
-                cache.mark_sent(entry.seq, recorded.status).await?;
-                report.sent += 1;
+        let seq = entry.seq();
+        // Marked sent in the cache only once the service has answered; a crash in between
+        // sends the same key again, which the service answers without applying it twice.
+        let sent = match &entry {
+            Outgoing::Outcome(outcome) => {
+                let body = RecordOutcome {
+                    idempotency_key: outcome.idempotency_key,
+                    outcome: outcome.outcome,
+                };
+                match device.send_outcome(outcome.referral_id, &body).await {
+                    Ok(recorded) => Ok(cache.mark_sent(seq, recorded.status).await?),
+                    Err(err) => Err(err),
+                }
             }
+            Outgoing::Vacancy(vacancy) => match device.declare_vacancy(&vacancy.request()).await {
+                Ok(declared) => Ok(cache.mark_vacancy_sent(seq, &declared).await?),
+                Err(err) => Err(err),
+            },
+        };
+        match sent {
+            Ok(()) => report.sent += 1,
             Err(DeskError::Refused { status, code }) if is_conflict(status) => {
-                cache.mark_conflict(entry.seq, &code).await?;
+                cache.mark_conflict(seq, &code).await?;
                 report.conflicts += 1;
             }
             Err(err) => return Err(err),
@@ -166,9 +188,9 @@ pub async fn flush(device: &EnrolledDevice, cache: &Cache) -> Result<FlushReport
     Ok(report)
 }
 
-/// A refusal about this outcome itself (the referral closed, unknown, the outcome invalid):
-/// kept as a conflict. Anything else (authentication, quota, server trouble) leaves the
-/// outcome pending for the next flush.
+/// A refusal about this entry itself (the referral closed, unknown, the request invalid):
+/// kept as a conflict. Anything else (authentication, rate limit, server trouble) leaves the
+/// entry pending for the next flush.
 fn is_conflict(status: u16) -> bool {
     matches!(status, 400 | 404 | 409 | 422)
 }

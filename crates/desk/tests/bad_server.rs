@@ -1,41 +1,39 @@
 //! Bad answers from a server holding the real service certificate (a broken deployment, or a
 //! compromised one): malformed JSON, unknown fields, more items than asked, an invalid field
 //! in the middle of a page, an endless body. Each fails cleanly with nothing half-applied: the
-//! cached referrals and the cursor stay as the last good sync left them.
+//! cached referrals and the cursor stay as the last good sync left them. And a rate limit
+//! (429) in the middle of a flush: everything stays pending and is sent once later.
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::extract::State;
-use axum::routing::get;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
 use axum::Router;
 use chrono::{Duration, Utc};
-use common::{keyring_session, local, own_service, Central};
+use common::{keyring_session, Central, Workstation};
+use placeforte_central::store::Storage as _;
 use placeforte_central::tls::server_only_tls_config;
 use placeforte_central::Clock as _;
 use placeforte_central::{serve, ConnectionLimits, ServerIdentity, TlsListener};
-use placeforte_desk::device::{self, load_record, EnrolledDevice};
-use placeforte_desk::sync::sync;
-use placeforte_desk::DeskError;
-use placeforte_domain::AgeClass;
-use placeforte_protocol::referrals::{DeclareVacancy, REFERRALS_PATH};
+use placeforte_desk::cache::{OutboxState, VacancyDeclaration};
+use placeforte_desk::device::{load_record, EnrolledDevice};
+use placeforte_desk::sync::{flush, sync};
+use placeforte_desk::{DeskError, LocalData, OsKeychain};
+use placeforte_domain::{AgeClass, OfferOutcome, RefusalReason};
+use placeforte_protocol::referrals::{
+    DeclareVacancy, OUTCOME_PATH, REFERRALS_PATH, VACANCIES_PATH,
+};
 
 type Answer = Arc<Mutex<String>>;
 
 /// A server with the service's own certificate that answers every sync with `answer`.
 async fn impostor(central: &Central, answer: Answer) -> std::net::SocketAddr {
-    let (chain, key) = central.server_pem();
-    let identity = ServerIdentity::from_pem(chain, key).unwrap();
-    let config = server_only_tls_config(&identity).unwrap();
-    let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let limits = ConnectionLimits {
-        handshake: std::time::Duration::from_secs(5),
-        idle: std::time::Duration::from_secs(30),
-    };
-    let listener = TlsListener::new(tcp, config, limits).unwrap();
-    let addr = axum::serve::Listener::local_addr(&listener).unwrap();
     let router = Router::new()
         .route(
             REFERRALS_PATH,
@@ -47,6 +45,21 @@ async fn impostor(central: &Central, answer: Answer) -> std::net::SocketAddr {
             }),
         )
         .with_state(answer);
+    serve_as_service(central, router).await
+}
+
+/// Serves `router` with the service's own certificate (no client certificate asked).
+async fn serve_as_service(central: &Central, router: Router) -> std::net::SocketAddr {
+    let (chain, key) = central.server_pem();
+    let identity = ServerIdentity::from_pem(chain, key).unwrap();
+    let config = server_only_tls_config(&identity).unwrap();
+    let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let limits = ConnectionLimits {
+        handshake: std::time::Duration::from_secs(5),
+        idle: std::time::Duration::from_secs(30),
+    };
+    let listener = TlsListener::new(tcp, config, limits).unwrap();
+    let addr = axum::serve::Listener::local_addr(&listener).unwrap();
     tokio::spawn(serve(listener, router, std::future::pending()));
     addr
 }
@@ -63,16 +76,15 @@ async fn bad_answers_fail_cleanly_and_apply_nothing() {
         return;
     }
     let central = Central::start().await;
-    let daycare = central.daycare().await;
-    central.toddlers_choosing(daycare, 6).await;
-    let dir = tempfile::tempdir().unwrap();
-    let data = local(dir.path(), &own_service("bad-server"));
-    device::enrol(&data, dir.path(), &central.invite(daycare).await)
-        .await
-        .unwrap();
-    let genuine = EnrolledDevice::load(&data, dir.path()).unwrap();
+    let Workstation {
+        dir,
+        data,
+        device: genuine,
+        ..
+    } = central.enrolled_workstation("bad-server", 6).await;
     genuine
         .declare_vacancy(&DeclareVacancy {
+            idempotency_key: uuid::Uuid::new_v4(),
             age_class: AgeClass::From18MonthsTo4Years,
             places: 2,
             start_date: central.clock.now().date_naive() + Duration::days(30),
@@ -89,11 +101,7 @@ async fn bad_answers_fail_cleanly_and_apply_nothing() {
     // The workstation now talks to the impostor (same certificate, bad answers).
     let answer: Answer = Arc::new(Mutex::new(String::new()));
     let addr = impostor(&central, answer.clone()).await;
-    let record_path = placeforte_desk::device::record_path(dir.path());
-    let mut record = load_record(dir.path()).unwrap().unwrap();
-    record.api_address = addr.to_string();
-    std::fs::write(&record_path, serde_json::to_vec(&record).unwrap()).unwrap();
-    let device = EnrolledDevice::load(&data, dir.path()).unwrap();
+    let device = device_at(&data, dir.path(), &addr.to_string());
 
     let id = |n: u8| format!("00000000-0000-4000-8000-0000000000{n:02}");
     let two_hundred_one = (0..201)
@@ -106,18 +114,20 @@ async fn bad_answers_fail_cleanly_and_apply_nothing() {
         (
             "unknown field",
             format!(
-                r#"{{"referrals":[{}],"cursor":"9","more":false}}"#,
+                r#"{{"referrals":[{}],"cursor":"9","more":false,"remaining":0}}"#,
                 item(&id(1), 4, r#","parent_phone":"555-0100""#)
             ),
         ),
         (
             "more items than asked",
-            format!(r#"{{"referrals":[{two_hundred_one}],"cursor":"9","more":false}}"#),
+            format!(
+                r#"{{"referrals":[{two_hundred_one}],"cursor":"9","more":false,"remaining":0}}"#
+            ),
         ),
         (
             "a bad item after a good one",
             format!(
-                r#"{{"referrals":[{},{}],"cursor":"9","more":false}}"#,
+                r#"{{"referrals":[{},{}],"cursor":"9","more":false,"remaining":0}}"#,
                 item(&id(2), 4, ""),
                 item(&id(3), 9, "")
             ),
@@ -125,13 +135,20 @@ async fn bad_answers_fail_cleanly_and_apply_nothing() {
         (
             "an empty cursor",
             format!(
-                r#"{{"referrals":[{}],"cursor":"","more":false}}"#,
+                r#"{{"referrals":[{}],"cursor":"","more":false,"remaining":0}}"#,
                 item(&id(4), 4, "")
             ),
         ),
         (
             "more without items",
-            r#"{"referrals":[],"cursor":"9","more":true}"#.to_owned(),
+            r#"{"referrals":[],"cursor":"9","more":true,"remaining":5}"#.to_owned(),
+        ),
+        (
+            "more that contradicts what remains",
+            format!(
+                r#"{{"referrals":[{}],"cursor":"9","more":false,"remaining":3}}"#,
+                item(&id(5), 4, "")
+            ),
         ),
         ("an endless body", "x".repeat(9 * 1024 * 1024)),
     ];
@@ -151,4 +168,104 @@ async fn bad_answers_fail_cleanly_and_apply_nothing() {
             "{what}: cursor moved"
         );
     }
+}
+
+/// Points the workstation's record at `addr` and loads the device from it.
+fn device_at(data: &LocalData<OsKeychain>, dir: &Path, addr: &str) -> EnrolledDevice {
+    let mut record = load_record(dir).unwrap().unwrap();
+    record.api_address = addr.to_owned();
+    std::fs::write(
+        placeforte_desk::device::record_path(dir),
+        serde_json::to_vec(&record).unwrap(),
+    )
+    .unwrap();
+    EnrolledDevice::load(data, dir).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_limited_flush_keeps_everything_pending_and_sends_it_once_later() {
+    if !keyring_session() {
+        return;
+    }
+    let central = Central::start().await;
+    let Workstation {
+        dir,
+        data,
+        record,
+        device: genuine,
+        ..
+    } = central.enrolled_workstation("rate-limited", 6).await;
+    let cache = data.open(Utc::now()).await.unwrap().cache;
+    let declaration = |places| VacancyDeclaration {
+        age_class: AgeClass::From18MonthsTo4Years,
+        places,
+        start_date: central.clock.now().date_naive() + Duration::days(30),
+        group_label: Some("Les Hiboux".into()),
+    };
+    cache
+        .queue_vacancy(declaration(1), Utc::now())
+        .await
+        .unwrap();
+    flush(&genuine, &cache).await.unwrap();
+    sync(&genuine, &cache, Utc::now(), |_| {}).await.unwrap();
+    let referral = cache.referrals().await.unwrap()[0].referral_id;
+
+    // An outcome, then a second declaration; the service (through a proxy, say) answers 429.
+    let refused = OfferOutcome::Refused {
+        reason: RefusalReason::NoLongerNeeded,
+    };
+    cache
+        .queue_outcome(referral, refused, Utc::now())
+        .await
+        .unwrap();
+    cache
+        .queue_vacancy(declaration(1), Utc::now())
+        .await
+        .unwrap();
+    let hits = Arc::new(AtomicUsize::new(0));
+    let throttle = |hits: State<Arc<AtomicUsize>>| async move {
+        hits.fetch_add(1, Ordering::SeqCst);
+        (
+            StatusCode::TOO_MANY_REQUESTS,
+            [("content-type", "application/json")],
+            r#"{"code":"rate_limited","message":"slow down"}"#,
+        )
+    };
+    let router = Router::new()
+        .route(OUTCOME_PATH, post(throttle))
+        .route(VACANCIES_PATH, post(throttle))
+        .with_state(hits.clone());
+    let addr = serve_as_service(&central, router).await;
+    let throttled = device_at(&data, dir.path(), &addr.to_string());
+    let before = cache.pending_outbox().await.unwrap();
+    assert_eq!(before.len(), 2);
+    let err = flush(&throttled, &cache).await.unwrap_err();
+    assert!(
+        matches!(&err, DeskError::Refused { status: 429, code } if code == "rate_limited"),
+        "{err:?}"
+    );
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        1,
+        "the flush stops at the first refusal"
+    );
+    assert_eq!(
+        cache.pending_outbox().await.unwrap(),
+        before,
+        "nothing lost or changed"
+    );
+
+    // Later, the service answers: both are sent, in order, once.
+    let events = central.store.audit_entry_count().await.unwrap();
+    let genuine = device_at(&data, dir.path(), &record.api_address);
+    let report = flush(&genuine, &cache).await.unwrap();
+    assert_eq!((report.sent, report.conflicts), (2, 0));
+    assert_eq!(central.store.audit_entry_count().await.unwrap(), events + 2);
+    let vacancies = cache.vacancies().await.unwrap();
+    assert!(vacancies.iter().all(|v| v.state == OutboxState::Sent));
+    assert_ne!(vacancies[0].vacancy_id, vacancies[1].vacancy_id);
+    assert_eq!(cache.outbox().await.unwrap()[0].state, OutboxState::Sent);
+    // Nothing left: another flush sends nothing and the service sees nothing new.
+    assert_eq!(flush(&genuine, &cache).await.unwrap(), Default::default());
+    assert_eq!(central.store.audit_entry_count().await.unwrap(), events + 2);
 }

@@ -1,7 +1,8 @@
 //! `kill -9` of the desktop core in the middle of a sync and in the middle of a flush, many
 //! times at varying points: the cache always opens (never wiped), the sync resumes and ends
-//! with every referral, and every outcome is applied exactly once (a second application would
-//! come back as a `referral_closed` conflict).
+//! with every referral, and every outcome and vacancy declaration is applied exactly once (a
+//! second outcome would come back as a `referral_closed` conflict; a second declaration would
+//! show in the service's audit log).
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -11,8 +12,9 @@ use std::time::Duration as StdDuration;
 
 use chrono::{Duration, Utc};
 use common::{keyring_session, local, own_service, Central};
+use placeforte_central::store::Storage as _;
 use placeforte_central::Clock as _;
-use placeforte_desk::cache::OutboxState;
+use placeforte_desk::cache::{OutboxState, VacancyDeclaration};
 use placeforte_desk::device::{self, EnrolledDevice};
 use placeforte_domain::{AgeClass, OfferOutcome, RefusalReason};
 use placeforte_protocol::referrals::{DeclareVacancy, ReferralStatus};
@@ -30,9 +32,20 @@ fn desk(dir: &Path, service: &str, args: &[&str]) -> tokio::process::Command {
     cmd
 }
 
-/// Runs the command and kills it with SIGKILL after `delay`, whatever it is doing.
+/// Runs the command and kills it with SIGKILL `delay` after its first line of output, whatever
+/// it is doing then.
+///
+/// Both `sync` and `flush` print their first line once they have read their keys from the
+/// keychain and opened the cache, so the kills land in the sync or the flush themselves. A
+/// client killed in the middle of a Secret Service `OpenSession` call crashes gnome-keyring
+/// 42 (an assertion in `aes_negotiate` on a vanished client), which would take down every
+/// other keychain test running beside this one.
 async fn kill_after(mut cmd: tokio::process::Command, delay: StdDuration) {
-    let mut child = cmd.spawn().unwrap();
+    use tokio::io::AsyncBufReadExt as _;
+    let mut child = cmd.stdout(std::process::Stdio::piped()).spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    let _first = lines.next_line().await;
     tokio::time::sleep(delay).await;
     let _ = child.start_kill();
     let _ = child.wait().await;
@@ -60,6 +73,7 @@ async fn kill_9_during_sync_and_flush_loses_nothing_and_sends_nothing_twice() {
     let declared = EnrolledDevice::load(&data, dir.path())
         .unwrap()
         .declare_vacancy(&DeclareVacancy {
+            idempotency_key: uuid::Uuid::new_v4(),
             age_class: AgeClass::From18MonthsTo4Years,
             places: 30,
             start_date: central.clock.now().date_naive() + Duration::days(30),
@@ -92,8 +106,22 @@ async fn kill_9_during_sync_and_flush_loses_nothing_and_sends_nothing_twice() {
     let referrals = opened.cache.referrals().await.unwrap();
     assert_eq!(referrals.len(), 90, "every referral, once");
 
-    // Thirty refusals in the outbox, then flushes killed again and again.
-    for r in &referrals[..30] {
+    // Thirty refusals and three vacancy declarations in the outbox, in one order, then
+    // flushes killed again and again.
+    for (n, r) in referrals[..30].iter().enumerate() {
+        if n % 10 == 0 {
+            let declaration = VacancyDeclaration {
+                age_class: AgeClass::FourYears,
+                places: 1,
+                start_date: central.clock.now().date_naive() + Duration::days(60),
+                group_label: Some(format!("Groupe {n}")),
+            };
+            opened
+                .cache
+                .queue_vacancy(declaration, Utc::now())
+                .await
+                .unwrap();
+        }
         let refused = OfferOutcome::Refused {
             reason: RefusalReason::NoLongerNeeded,
         };
@@ -109,7 +137,7 @@ async fn kill_9_during_sync_and_flush_loses_nothing_and_sends_nothing_twice() {
         kill_after(desk(dir.path(), &service, &["flush"]), delay(i)).await;
         let opened = data.open(Utc::now()).await.unwrap();
         let pending = opened.cache.pending_outbox().await.unwrap().len();
-        partial_flushes += usize::from(pending > 0 && pending < 30);
+        partial_flushes += usize::from(pending > 0 && pending < 33);
         opened.cache.close().await;
     }
     assert!(
@@ -130,7 +158,24 @@ async fn kill_9_during_sync_and_flush_loses_nothing_and_sends_nothing_twice() {
         outbox.iter().all(|e| e.state == OutboxState::Sent),
         "every outcome applied once, none refused as already closed: {outbox:?}"
     );
+    let vacancies = opened.cache.vacancies().await.unwrap();
+    assert_eq!(vacancies.len(), 3, "nothing lost");
+    assert!(vacancies.iter().all(|v| v.state == OutboxState::Sent));
+    let mut ids: Vec<_> = vacancies.iter().map(|v| v.vacancy_id.unwrap()).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), 3);
     opened.cache.close().await;
+    // The service declared each once: the first vacancy and these three, no more.
+    let count = central.store.audit_entry_count().await.unwrap();
+    let declared = central
+        .store
+        .audit_entries(0, count)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.action == "vacancy.declared")
+        .count();
+    assert_eq!(declared, 4, "every declaration applied once");
 
     // The service agrees: exactly those thirty are refused.
     let fresh = desk(dir.path(), &service, &["sync"])

@@ -1,15 +1,20 @@
 //! Enrolment, renewal and revocation of a workstation against the real central service
-//! (in-process, real mutual TLS on 127.0.0.1), with a real Secret Service.
+//! (in-process, real mutual TLS on 127.0.0.1), with a real Secret Service; and certificates
+//! the service refuses at the TLS handshake (another CA, expired).
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
 use chrono::{Duration, Utc};
-use common::{keyring_session, local, own_service, secret_tool_lookup, Central};
+use common::{keyring_session, local, own_service, secret_tool_lookup, Central, Workstation};
+use placeforte_central::ca::DeviceCa;
 use placeforte_central::operator;
 use placeforte_central::Clock as _;
+use placeforte_desk::cache::VacancyDeclaration;
 use placeforte_desk::device::{self, load_record, EnrolledDevice};
-use placeforte_desk::DeskError;
+use placeforte_desk::sync::{flush, sync};
+use placeforte_desk::{DeskError, SecretName, SecretStore as _};
+use placeforte_domain::AgeClass;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_enrolled_workstation_calls_the_api_with_a_key_that_never_left_it() {
@@ -251,4 +256,132 @@ async fn the_cli_enrols_from_the_pasted_invitation_and_reports_a_bad_one() {
     assert!(wiped.status.success());
     let after = desk_cli(dir.path(), &service, &["whoami"]);
     assert!(String::from_utf8_lossy(&after.stderr).contains("[not_enrolled]"));
+}
+
+/// Key and certificate chain as the keychain holds them, for a certificate `ca` issues to
+/// this workstation's ids, valid from `not_before` to `not_after`.
+fn credentials_from(
+    ca: &DeviceCa,
+    record: &placeforte_desk::device::DeviceRecord,
+    not_before: chrono::DateTime<Utc>,
+    not_after: chrono::DateTime<Utc>,
+) -> String {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let csr = rcgen::CertificateParams::new(Vec::<String>::new())
+        .unwrap()
+        .serialize_request(&key)
+        .unwrap()
+        .pem()
+        .unwrap();
+    let issued = ca
+        .issue_device_certificate(
+            &csr,
+            record.daycare_id,
+            record.device_id,
+            not_before,
+            not_after,
+        )
+        .unwrap();
+    format!("{}{}", key.serialize_pem(), issued.pem)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_certificate_refused_at_the_handshake_is_reported_and_wipes_nothing() {
+    if !keyring_session() {
+        return;
+    }
+    let central = Central::start().await;
+    let Workstation {
+        dir,
+        service,
+        data,
+        record,
+        device: genuine,
+    } = central.enrolled_workstation("cert-refused", 6).await;
+    let cache = data.open(Utc::now()).await.unwrap().cache;
+    cache
+        .queue_vacancy(
+            VacancyDeclaration {
+                age_class: AgeClass::From18MonthsTo4Years,
+                places: 1,
+                start_date: central.clock.now().date_naive() + Duration::days(30),
+                group_label: None,
+            },
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    flush(&genuine, &cache).await.unwrap();
+    sync(&genuine, &cache, Utc::now(), |_| {}).await.unwrap();
+    let cached = cache.referrals().await.unwrap();
+    assert_eq!(cached.len(), 3);
+    cache.close().await;
+
+    let now = Utc::now();
+    let (other_ca, _) = DeviceCa::generate(now).unwrap();
+    let cases = [
+        (
+            "a certificate from another CA",
+            credentials_from(&other_ca, &record, now, now + Duration::days(7)),
+        ),
+        (
+            "an expired certificate from the service's own CA",
+            credentials_from(
+                central.device_ca(),
+                &record,
+                now - Duration::days(10),
+                now - Duration::days(3),
+            ),
+        ),
+    ];
+    for (what, credentials) in cases {
+        data.secrets()
+            .set(SecretName::DeviceCredentials, credentials.as_bytes())
+            .unwrap();
+        let device = EnrolledDevice::load(&data, dir.path()).unwrap();
+        let err = device.whoami().await.unwrap_err();
+        let err = device::handle_refusal(&data, dir.path(), err);
+        assert!(
+            matches!(err, DeskError::CertificateRefused),
+            "{what}: {err:?}"
+        );
+        assert_eq!(err.code(), "certificate_refused");
+        // The support tool says the same, with the code.
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_placeforte-desk"))
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(["--keychain-service", &service, "sync"])
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("[certificate_refused]"), "{what}: {stderr}");
+        // Nothing wiped: not a revocation, so the record and the cache stay.
+        assert_eq!(
+            load_record(dir.path()).unwrap(),
+            Some(record.clone()),
+            "{what}"
+        );
+        let opened = data.open(Utc::now()).await.unwrap();
+        assert_eq!(opened.wiped, None, "{what}");
+        assert_eq!(opened.cache.referrals().await.unwrap(), cached, "{what}");
+        opened.cache.close().await;
+    }
+
+    // The genuine credentials back: the same workstation works again.
+    let genuine_again = credentials_from(
+        central.device_ca(),
+        &record,
+        now - Duration::minutes(1),
+        now + Duration::days(7),
+    );
+    data.secrets()
+        .set(SecretName::DeviceCredentials, genuine_again.as_bytes())
+        .unwrap();
+    let me = EnrolledDevice::load(&data, dir.path())
+        .unwrap()
+        .whoami()
+        .await
+        .unwrap();
+    assert_eq!(me.device_id, record.device_id);
 }

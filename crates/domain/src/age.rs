@@ -25,6 +25,7 @@ use crate::rules::RuleSet;
 /// The regulation's age classes, youngest first. The order is the order a child moves through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum AgeClass {
     /// Under 18 months on the day.
     #[serde(rename = "under_18_months")]

@@ -63,6 +63,7 @@ impl Category {
 
 /// Why a candidate may be referred by priority. Several bases can apply at once.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PriorityBasis {
     /// The child has special needs.
     pub special_needs: bool,

@@ -39,6 +39,7 @@ pub mod composer;
 pub mod eligibility;
 pub mod error;
 pub mod groups;
+pub mod occupancy;
 pub mod offer;
 pub mod ratio;
 pub mod referral_order;
@@ -58,6 +59,7 @@ pub use composer::{
 pub use eligibility::{referable_to_vacancy, Ineligibility};
 pub use error::DomainError;
 pub use groups::{school_year_end, AgeClassSet, Group, Installation, PlanError, PlannedChild};
+pub use occupancy::{occupancy_series, OccupancySeries, OccupancyStep, SeriesSubject};
 pub use offer::{
     apply_outcome, OfferOutcome, OutcomeEffect, OutcomeError, RefusalReason, RegistrationState,
     RegistrationStatus,

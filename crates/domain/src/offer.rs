@@ -11,6 +11,7 @@ use crate::rules::RuleSet;
 /// Why a family refused an offered place. Codes are stable (stored, sent, translated).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum RefusalReason {
     /// The family no longer needs a place.
     NoLongerNeeded,

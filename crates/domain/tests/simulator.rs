@@ -7,9 +7,9 @@ mod common;
 use chrono::NaiveDate;
 use common::d;
 use placeforte_domain::{
-    school_year_end, simulate, vacancies, AgeClass, AgeClassSet, BirthDate, BreachKind, Capacity,
-    ChildEventKind, Group, Installation, Permit, Placement, PlanError, PlannedChild, Vacancy,
-    QUEBEC_2025,
+    occupancy_series, school_year_end, simulate, vacancies, AgeClass, AgeClassSet, BirthDate,
+    BreachKind, Capacity, ChildEventKind, Group, Installation, Permit, Placement, PlanError,
+    PlannedChild, SeriesSubject, Vacancy, QUEBEC_2025,
 };
 
 const RULES: &placeforte_domain::RuleSet = &QUEBEC_2025;
@@ -590,4 +590,81 @@ fn breaches_and_events_serialize_with_their_stable_codes() {
     assert_eq!(json["rule_set"], "qc-2025");
     assert_eq!(json["periods"][0]["from"], "2026-09-01");
     assert_eq!(json["periods"][0]["to"], "2027-08-31");
+}
+
+#[test]
+fn the_occupancy_chart_merges_each_series_own_steps_and_counts_breach_days_once() {
+    // Babies (5 places, 1 educator) and toddlers (8 places, 1 educator); the permit has as
+    // many places. "b" turns 18 months on December 10 in the babies' group and leaves after
+    // January 31; a ninth toddler arrives on March 1.
+    let place = installation(
+        [5, 8, 0, 0],
+        vec![
+            group("Poupons", &[Baby], 5, 1),
+            group("Trottineurs", &[Toddler], 8, 1),
+        ],
+    );
+    let mut babies: Vec<_> = (0..3)
+        .map(|i| child(&format!("p{i}"), d(2026, 3, 1 + i), START(), None))
+        .collect();
+    babies.push(child("b", d(2025, 6, 10), START(), Some(d(2027, 1, 31))));
+    let mut toddlers: Vec<_> = (0..8)
+        .map(|i| child(&format!("t{i}"), d(2024, 1, 1 + i), START(), None))
+        .collect();
+    toddlers.push(child("late", d(2024, 6, 1), d(2027, 3, 1), None));
+    let mut placements = in_group(0, babies);
+    placements.extend(in_group(1, toddlers));
+    let sim = simulate(&place, &placements, START()).unwrap();
+
+    let chart = occupancy_series(&sim);
+    let steps = |subject: SeriesSubject| -> Vec<(NaiveDate, NaiveDate, u64, u64, u32)> {
+        chart
+            .iter()
+            .find(|s| s.subject == subject)
+            .unwrap()
+            .steps
+            .iter()
+            .map(|s| (s.from, s.to, s.planned, s.permitted, s.breach_days))
+            .collect()
+    };
+    // Four children until b leaves, one of them a toddler in a babies' group for 53 days
+    // (December 10 to January 31).
+    assert_eq!(
+        steps(SeriesSubject::Group { group: 0 }),
+        [
+            (START(), d(2027, 1, 31), 4, 5, 53),
+            (d(2027, 2, 1), d(2027, 8, 31), 3, 5, 0),
+        ]
+    );
+    // One step until March although the year's periods change in December and February; then
+    // over its places and its ratio together: 184 days, counted once.
+    assert_eq!(
+        steps(SeriesSubject::Group { group: 1 }),
+        [
+            (START(), d(2027, 2, 28), 8, 8, 0),
+            (d(2027, 3, 1), d(2027, 8, 31), 9, 8, 184),
+        ]
+    );
+    assert_eq!(
+        steps(SeriesSubject::AgeClass { class: Baby }),
+        [
+            (START(), d(2026, 12, 9), 4, 5, 0),
+            (d(2026, 12, 10), d(2027, 8, 31), 3, 5, 0),
+        ]
+    );
+    assert_eq!(
+        steps(SeriesSubject::AgeClass { class: Toddler }),
+        [
+            (START(), d(2026, 12, 9), 8, 8, 0),
+            (d(2026, 12, 10), d(2027, 1, 31), 9, 8, 53),
+            (d(2027, 2, 1), d(2027, 2, 28), 8, 8, 0),
+            (d(2027, 3, 1), d(2027, 8, 31), 9, 8, 184),
+        ]
+    );
+    // Classes with no places and no child are left out.
+    assert_eq!(chart.len(), 4);
+    assert_eq!(
+        serde_json::to_value(chart[2].subject).unwrap(),
+        serde_json::json!({"kind": "age_class", "class": "under_18_months"})
+    );
 }

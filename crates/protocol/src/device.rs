@@ -46,6 +46,7 @@ impl std::fmt::Debug for EnrolRequest {
 /// `POST /v1/device/renew`: a new CSR from an enrolled device, on the API listener.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RenewRequest {
     /// PKCS#10 certificate signing request, PEM (a new key pair is recommended).
     pub csr_pem: String,
@@ -54,6 +55,7 @@ pub struct RenewRequest {
 /// The answer to enrolment and renewal: the device's new certificate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeviceCertificate {
     /// The device this certificate identifies.
     pub device_id: DeviceId,
@@ -74,6 +76,7 @@ pub struct DeviceCertificate {
 /// `GET /v1/device/whoami`: the identity the service verified for the caller.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WhoAmIResponse {
     /// The calling device.
     pub device_id: DeviceId,

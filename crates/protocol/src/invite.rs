@@ -195,7 +195,13 @@ fn fingerprint(value: &str) -> Result<[u8; 32], InviteError> {
     Ok(out)
 }
 
-/// Field names and versions echoed in errors are cut short: the input is untrusted.
+/// Field names and versions echoed in errors are cut short, and anything but printable ASCII
+/// (which every real field name and version is) shown as `?`: the input is untrusted, and the
+/// message reaches logs, where an escaped control or unassigned character takes up to ten
+/// characters (fuzzing found 32 of them making a message of hundreds).
 fn truncate(text: &str) -> String {
-    text.chars().take(32).collect()
+    text.chars()
+        .take(32)
+        .map(|c| if c.is_ascii_graphic() { c } else { '?' })
+        .collect()
 }

@@ -42,6 +42,7 @@ pub const MAX_REQUEST_BODY_BYTES: usize = 64 * 1024;
 /// The answer to `GET /v1/health`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HealthResponse {
     /// Always `"ok"` when the service answers.
     pub status: String,
@@ -52,6 +53,7 @@ pub struct HealthResponse {
 /// A refusal or failure, as every endpoint returns it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiError {
     /// Stable machine code (`snake_case`), translated by the app; see [`ApiError::code`].
     pub code: String,

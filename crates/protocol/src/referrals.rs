@@ -16,9 +16,16 @@ pub const VACANCIES_PATH: &str = "/v1/vacancies";
 pub const MAX_GROUP_LABEL_CHARS: usize = 60;
 
 /// `POST /v1/vacancies`: places of one age class free from a start date.
+///
+/// The key is made once per declaration by the sender (the desktop's outbox) and sent again
+/// with every retry: the service declares the vacancy once and answers every retry the same
+/// way; the same key with a different declaration is refused (`idempotency_key_reused`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeclareVacancy {
+    /// Idempotency key (a random UUID per declaration).
+    pub idempotency_key: uuid::Uuid,
     /// The age class of the places.
     pub age_class: AgeClass,
     /// How many places (1 to the installation's cap).
@@ -30,9 +37,11 @@ pub struct DeclareVacancy {
     pub group_label: Option<String>,
 }
 
-/// The answer to a declaration: the vacancy and how many referrals it got.
+/// The answer to a declaration: the vacancy and how many referrals it got (the same for every
+/// retry with its key).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VacancyDeclared {
     /// The new vacancy.
     pub vacancy_id: VacancyId,
@@ -55,6 +64,7 @@ pub const MAX_SYNC_PAGE: u32 = 500;
 /// Where a referral stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ReferralStatus {
     /// Waiting for the family's answer.
     Open,
@@ -98,6 +108,7 @@ impl ReferralStatus {
 /// `Standing`, same JSON).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum RankStanding {
     /// Within the places on the category order alone.
     WithinPlaces,
@@ -119,6 +130,7 @@ pub enum RankStanding {
 /// keep (the registration date) and never the priority basis.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RankExplanation {
     /// 1-based rank among the vacancy's candidates.
     pub rank: u32,
@@ -135,6 +147,7 @@ pub struct RankExplanation {
 /// One referral as the desktop cache keeps it: exactly DESIGN.md section 5's fields.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReferralSyncItem {
     /// Opaque referral id.
     pub referral_id: ReferralId,
@@ -163,6 +176,7 @@ pub struct ReferralSyncItem {
 /// One page of the delta sync.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReferralPage {
     /// Referrals changed since the cursor, oldest change first.
     pub referrals: Vec<ReferralSyncItem>,
@@ -170,6 +184,9 @@ pub struct ReferralPage {
     pub cursor: String,
     /// Whether more changes wait: ask again at once with the new cursor.
     pub more: bool,
+    /// How many changes still wait after this page (for a progress bar: what a sync has
+    /// received plus this is its total). Zero exactly when `more` is false.
+    pub remaining: u64,
 }
 
 /// Path of the de-identified demand figures (API listener).
@@ -184,6 +201,7 @@ pub const SUPPRESSED_COUNT: &str = "<5";
 /// `GET /v1/demand`: children waiting for the caller's daycare, by age class and month.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DemandReport {
     /// The day the figures were computed.
     pub as_of: Date,
@@ -194,6 +212,7 @@ pub struct DemandReport {
 /// Children waiting in one age class for one start month.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DemandCell {
     /// The age class the children will be in on the first day of the month.
     pub age_class: AgeClass,
@@ -212,12 +231,14 @@ pub const OUTCOME_PATH: &str = "/v1/referrals/{id}/outcome";
 /// every retry: the service applies an outcome once and answers every retry the same way.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecordOutcome {
     /// Idempotency key (a random UUID per outcome).
     pub idempotency_key: uuid::Uuid,
     /// The outcome: `{"kind":"accepted"}`, `{"kind":"refused","reason":"…"}` or
     /// `{"kind":"no_answer_by_deadline"}`. The service reads it as [`Outcome`], which refuses
     /// unknown fields; the JSON is the same.
+    #[cfg_attr(feature = "openapi", schema(value_type = Outcome))]
     pub outcome: OfferOutcome,
 }
 
@@ -227,6 +248,7 @@ pub struct RecordOutcome {
 /// internally tagged enum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Outcome {
     /// The family accepted the place.
     Accepted {},
@@ -252,6 +274,7 @@ impl From<Outcome> for OfferOutcome {
 /// The answer to an outcome (the same for every retry with its key).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OutcomeRecorded {
     /// The referral.
     pub referral_id: ReferralId,
@@ -270,6 +293,7 @@ pub const MAX_REVEAL_NOTE_CHARS: usize = 200;
 /// Why a director needs a family's contact details.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum RevealReason {
     /// To call the family about the offered place.
     OfferCall,
@@ -282,6 +306,14 @@ pub enum RevealReason {
 }
 
 impl RevealReason {
+    /// Every reason, in the order a screen lists them.
+    pub const ALL: [RevealReason; 4] = [
+        RevealReason::OfferCall,
+        RevealReason::FollowUp,
+        RevealReason::AdmissionPaperwork,
+        RevealReason::Other,
+    ];
+
     /// Stable code (audit log, i18n key).
     pub fn code(self) -> &'static str {
         match self {
@@ -296,6 +328,7 @@ impl RevealReason {
 /// `POST /v1/referrals/{id}/contact`: the reason for the reveal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RevealContact {
     /// From the list.
     pub reason: RevealReason,
@@ -307,6 +340,7 @@ pub struct RevealContact {
 /// The answer to a reveal: held in memory by the app, never cached.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ContactDetails {
     /// The referral.
     pub referral_id: ReferralId,

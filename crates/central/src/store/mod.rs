@@ -11,6 +11,7 @@ mod sql;
 mod sqlite;
 
 use std::future::Future;
+use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use placeforte_protocol::{DaycareId, DeviceId};
@@ -19,10 +20,10 @@ use crate::audit::{AuditEntry, Checkpoint};
 
 pub use postgres::PostgresStore;
 pub use records::{
-    AccessRecord, AlertRecord, AuditEvent, CandidateRecord, DaycareRecord, DeviceRecord,
-    EnrolmentCodeRecord, IssuedCertificate, OutcomeRequest, OutcomeResult, ReferralRecord,
-    ReferralSyncRow, RegistrationChoice, RegistrationRecord, RevealRequest, RevealResult,
-    RevokedCertificate, SeedBatch, VacancyRecord,
+    AccessRecord, AlertRecord, AuditEvent, CandidateRecord, DaycareRecord, DeclarationPlan,
+    DeclarationResult, DeviceRecord, EnrolmentCodeRecord, IssuedCertificate, OutcomeRequest,
+    OutcomeResult, ReferralRecord, ReferralSyncRow, RegistrationChoice, RegistrationRecord,
+    RevealRequest, RevealResult, RevokedCertificate, SeedBatch, VacancyRecord,
 };
 pub use sqlite::SqliteStore;
 
@@ -41,6 +42,64 @@ pub enum StoreError {
     /// The database URL names no supported backend.
     #[error("unsupported database URL (expected sqlite:… or postgres://…)")]
     UnsupportedUrl,
+    /// Opened with [`Schema::RequireCurrent`] and a migration is missing or differs.
+    #[error("the database schema is not current (migration {0}); run `placeforte-central migrate` as the schema owner")]
+    SchemaNotCurrent(i64),
+}
+
+/// Whether opening a store may change its schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schema {
+    /// Apply pending migrations (`init`, `migrate`, the operator commands, tests): needs a
+    /// role that may run DDL.
+    Migrate,
+    /// Change nothing; refuse to start unless every migration this build knows is applied,
+    /// with the same checksum. The service runs so under a PostgreSQL role that cannot run DDL
+    /// (`placeforte-central migrate --grant-service-role`).
+    RequireCurrent,
+}
+
+impl Schema {
+    /// Runs `migrator` on `pool`, or checks that every migration it holds is applied.
+    pub(crate) async fn prepare<DB>(
+        self,
+        migrator: &sqlx::migrate::Migrator,
+        pool: &sqlx::Pool<DB>,
+    ) -> Result<(), StoreError>
+    where
+        DB: sqlx::Database,
+        for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+        DB::Connection: sqlx::migrate::Migrate,
+        for<'r> (i64, Vec<u8>): sqlx::FromRow<'r, DB::Row>,
+        for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    {
+        match self {
+            Schema::Migrate => Ok(migrator.run(pool).await?),
+            Schema::RequireCurrent => {
+                let mut connection = pool.acquire().await?;
+                let applied: Vec<(i64, Vec<u8>)> = match sqlx::query_as(
+                    "SELECT version, checksum FROM _sqlx_migrations WHERE success",
+                )
+                .fetch_all(&mut *connection)
+                .await
+                {
+                    Ok(applied) => applied,
+                    // Never migrated: nothing applied. Any other failure (a role that may not
+                    // read the table, a lost connection) is reported as it is.
+                    Err(sqlx::Error::Database(error)) if is_missing_table(&*error) => Vec::new(),
+                    Err(error) => return Err(error.into()),
+                };
+                match migrator.iter().find(|m| {
+                    !applied.iter().any(|(version, checksum)| {
+                        *version == m.version && *checksum == *m.checksum
+                    })
+                }) {
+                    Some(missing) => Err(StoreError::SchemaNotCurrent(missing.version)),
+                    None => Ok(()),
+                }
+            }
+        }
+    }
 }
 
 /// Everything the service reads and writes. Implementations are cheap to clone (a pool).
@@ -154,23 +213,38 @@ pub trait Storage: Clone + Send + Sync + 'static {
     /// referred (waiting, not a honeytoken, no open referral to this daycare), lets `plan` pick
     /// the referrals and name the audit event, then stores the vacancy, the referrals and the
     /// event. Declarations are serialized, so two never refer the same child twice.
+    ///
+    /// `key` is the sender's idempotency key, scoped to the daycare: a key already stored with
+    /// the same `request` (its canonical JSON) gets the stored answer and changes nothing; with
+    /// another request it is refused.
     fn declare_vacancy<F>(
         &self,
         vacancy: &VacancyRecord,
+        key: uuid::Uuid,
+        request: &str,
         plan: F,
-    ) -> impl Future<Output = Result<Vec<ReferralRecord>, StoreError>> + Send
+    ) -> impl Future<Output = Result<DeclarationResult, StoreError>> + Send
     where
-        F: FnOnce(Vec<CandidateRecord>) -> (Vec<ReferralRecord>, AuditEvent) + Send;
+        F: FnOnce(Vec<CandidateRecord>) -> DeclarationPlan + Send;
+
+    /// The request and answer stored under `daycare`'s idempotency `key`, if a declaration
+    /// used it.
+    fn known_declaration(
+        &self,
+        daycare: DaycareId,
+        key: uuid::Uuid,
+    ) -> impl Future<Output = Result<Option<(String, String)>, StoreError>> + Send;
 
     /// Up to `limit` referrals made to `daycare` changed after `after` (change sequence, id), in
-    /// change order. A non-empty page is read in the transaction that appends `event(page)`.
+    /// change order, and how many changes wait after them. A non-empty page is read in the
+    /// transaction that appends `event(page)`.
     fn sync_referrals<F>(
         &self,
         daycare: DaycareId,
         after: (i64, uuid::Uuid),
         limit: i64,
         event: F,
-    ) -> impl Future<Output = Result<Vec<ReferralSyncRow>, StoreError>> + Send
+    ) -> impl Future<Output = Result<(Vec<ReferralSyncRow>, u64), StoreError>> + Send
     where
         F: FnOnce(&[ReferralSyncRow]) -> AuditEvent + Send;
 
@@ -219,6 +293,20 @@ pub trait Storage: Clone + Send + Sync + 'static {
         since: &str,
     ) -> impl Future<Output = Result<i64, StoreError>> + Send;
 
+    /// How many referrals `actor` received through delta-sync pages since `since` (RFC 3339
+    /// text): the sum of the counts the `referrals.synced` entries record.
+    fn synced_referrals(
+        &self,
+        actor: &str,
+        since: &str,
+    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+
+    /// How many referrals were ever made to this daycare (every state).
+    fn daycare_referral_count(
+        &self,
+        daycare: placeforte_protocol::DaycareId,
+    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+
     /// Every audited read or write of this registration's referrals, by daycare, oldest first.
     fn access_report(
         &self,
@@ -238,6 +326,12 @@ pub trait Storage: Clone + Send + Sync + 'static {
     fn honeytoken_count(&self) -> impl Future<Output = Result<i64, StoreError>> + Send;
 }
 
+/// Whether the database says the table does not exist (PostgreSQL `undefined_table`; SQLite
+/// has no specific code for it, only the message).
+fn is_missing_table(error: &dyn sqlx::error::DatabaseError) -> bool {
+    error.code().as_deref() == Some("42P01") || error.message().starts_with("no such table")
+}
+
 /// A store opened from a database URL: the binary picks the backend at run time.
 #[derive(Debug, Clone)]
 pub enum AnyStore {
@@ -248,12 +342,15 @@ pub enum AnyStore {
 }
 
 impl AnyStore {
-    /// Opens (and migrates) the database at `url`.
-    pub async fn open(url: &str) -> Result<AnyStore, StoreError> {
+    /// Opens the database at `url`, migrating it or checking it is current.
+    pub async fn open(url: &str, schema: Schema) -> Result<AnyStore, StoreError> {
         if url.starts_with("sqlite:") {
-            Ok(AnyStore::Sqlite(SqliteStore::open(url).await?))
+            Ok(AnyStore::Sqlite(SqliteStore::open_with(url, schema).await?))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(AnyStore::Postgres(PostgresStore::connect(url).await?))
+            let options = sqlx::postgres::PgConnectOptions::from_str(url)?;
+            Ok(AnyStore::Postgres(
+                PostgresStore::connect_with_schema(options, schema).await?,
+            ))
         } else {
             Err(StoreError::UnsupportedUrl)
         }

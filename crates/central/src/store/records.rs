@@ -296,6 +296,29 @@ pub enum OutcomeResult {
     Closed,
 }
 
+/// What became of a declaration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeclarationResult {
+    /// Declared; the answer (JSON) is stored under its key.
+    Declared(String),
+    /// The key was already used for this same declaration: its stored answer.
+    Replayed(String),
+    /// The key was already used by this daycare for another declaration.
+    KeyReused,
+}
+
+/// What a declaration's plan gives the store to write: the referrals, the audit event and
+/// the answer (JSON) to keep under the idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeclarationPlan {
+    /// The referrals to make.
+    pub referrals: Vec<ReferralRecord>,
+    /// The audit entry of the declaration.
+    pub event: AuditEvent,
+    /// The answer, stored for retries.
+    pub response: String,
+}
+
 /// A contact reveal to make, as the handler received it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RevealRequest {

@@ -239,32 +239,8 @@ macro_rules! impl_storage {
                 after_seq: i64,
                 limit: i64,
             ) -> Result<Vec<$crate::audit::AuditEntry>, $crate::store::StoreError> {
-                use sqlx::Row as _;
-                let rows = sqlx::query(concat!(
-                    "SELECT seq, occurred_at, actor, daycare_id, action, subject, referral_ids,",
-                    " reason, prev_hash, entry_hash FROM audit_log WHERE seq > $1",
-                    " ORDER BY seq LIMIT $2"
-                ))
-                .bind(after_seq)
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?;
-                rows.iter()
-                    .map(|row| {
-                        Ok($crate::audit::AuditEntry {
-                            seq: row.try_get("seq")?,
-                            occurred_at: row.try_get("occurred_at")?,
-                            actor: row.try_get("actor")?,
-                            daycare_id: row.try_get("daycare_id")?,
-                            action: row.try_get("action")?,
-                            subject: row.try_get("subject")?,
-                            referral_ids: row.try_get("referral_ids")?,
-                            reason: row.try_get("reason")?,
-                            prev_hash: row.try_get("prev_hash")?,
-                            entry_hash: row.try_get("entry_hash")?,
-                        })
-                    })
-                    .collect()
+                // Each backend reads the chain its fastest way (see `audit_page` there).
+                audit_page(&self.pool, after_seq, limit).await
             }
 
             async fn audit_checkpoints(
@@ -383,23 +359,44 @@ macro_rules! impl_storage {
             async fn declare_vacancy<F>(
                 &self,
                 vacancy: &$crate::store::VacancyRecord,
+                key: uuid::Uuid,
+                request: &str,
                 plan: F,
-            ) -> Result<Vec<$crate::store::ReferralRecord>, $crate::store::StoreError>
+            ) -> Result<$crate::store::DeclarationResult, $crate::store::StoreError>
             where
-                F: FnOnce(Vec<$crate::store::CandidateRecord>) -> (
-                    Vec<$crate::store::ReferralRecord>,
-                    $crate::store::AuditEvent,
-                ) + Send,
+                F: FnOnce(Vec<$crate::store::CandidateRecord>) -> $crate::store::DeclarationPlan
+                    + Send,
             {
+                use $crate::store::DeclarationResult;
+                use sqlx::Row as _;
                 let mut tx = self.pool.begin().await?;
                 // The audit head's lock first: declarations and outcomes run one at a time, so
-                // the candidates read here are still free when the referrals are written.
+                // the candidates read here are still free when the referrals are written, and
+                // two retries of one declaration cannot both miss its key.
                 sqlx::query("UPDATE audit_head SET appends = appends WHERE id = 1")
                     .execute(&mut *tx)
                     .await?;
+                let known = sqlx::query(concat!(
+                    "SELECT request, response FROM vacancy_requests",
+                    " WHERE daycare_id = $1 AND idempotency_key = $2"
+                ))
+                .bind(vacancy.daycare_id.as_uuid())
+                .bind(key)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some(known) = known {
+                    let stored: String = known.try_get("request")?;
+                    tx.rollback().await?;
+                    return Ok(if stored == request {
+                        DeclarationResult::Replayed(known.try_get("response")?)
+                    } else {
+                        DeclarationResult::KeyReused
+                    });
+                }
                 let candidates =
                     load_candidates(&mut *tx, vacancy.daycare_id, vacancy.id).await?;
-                let (referrals, event) = plan(candidates);
+                let $crate::store::DeclarationPlan { referrals, event, response } =
+                    plan(candidates);
                 let places = i32::try_from(vacancy.places).map_err(|_| {
                     $crate::store::StoreError::Corrupt("places out of range".to_owned())
                 })?;
@@ -420,8 +417,35 @@ macro_rules! impl_storage {
                 .await?;
                 let change_seq = insert_event(&mut tx, &event).await?;
                 insert_referrals(&mut tx, &referrals, change_seq).await?;
+                sqlx::query(concat!(
+                    "INSERT INTO vacancy_requests (daycare_id, idempotency_key, vacancy_id,",
+                    " request, response, recorded_at) VALUES ($1, $2, $3, $4, $5, $6)"
+                ))
+                .bind(vacancy.daycare_id.as_uuid())
+                .bind(key)
+                .bind(vacancy.id.as_uuid())
+                .bind(request)
+                .bind(response.as_str())
+                .bind(vacancy.declared_at)
+                .execute(&mut *tx)
+                .await?;
                 tx.commit().await?;
-                Ok(referrals)
+                Ok(DeclarationResult::Declared(response))
+            }
+
+            async fn known_declaration(
+                &self,
+                daycare: placeforte_protocol::DaycareId,
+                key: uuid::Uuid,
+            ) -> Result<Option<(String, String)>, $crate::store::StoreError> {
+                Ok(sqlx::query_as(concat!(
+                    "SELECT request, response FROM vacancy_requests",
+                    " WHERE daycare_id = $1 AND idempotency_key = $2"
+                ))
+                .bind(daycare.as_uuid())
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?)
             }
 
             async fn vacancy_referrals(
@@ -468,7 +492,7 @@ macro_rules! impl_storage {
                 after: (i64, uuid::Uuid),
                 limit: i64,
                 event: F,
-            ) -> Result<Vec<$crate::store::ReferralSyncRow>, $crate::store::StoreError>
+            ) -> Result<(Vec<$crate::store::ReferralSyncRow>, u64), $crate::store::StoreError>
             where
                 F: FnOnce(&[$crate::store::ReferralSyncRow]) -> $crate::store::AuditEvent + Send,
             {
@@ -476,16 +500,27 @@ macro_rules! impl_storage {
                 // with personal data is read again inside the transaction that audits it.
                 let peek = sync_page(&self.pool, daycare, after, 1).await?;
                 if peek.is_empty() {
-                    return Ok(peek);
+                    return Ok((peek, 0));
                 }
                 let mut tx = self.pool.begin().await?;
                 sqlx::query("UPDATE audit_head SET appends = appends WHERE id = 1")
                     .execute(&mut *tx)
                     .await?;
                 let page = sync_page(&mut *tx, daycare, after, limit).await?;
+                let last = page.last().map_or(after, |row| (row.change_seq, row.id.as_uuid()));
+                // The same range condition on the same index, counted: no personal data read.
+                let remaining: i64 = sqlx::query_scalar(concat!(
+                    "SELECT COUNT(*) FROM referrals f",
+                    " WHERE f.daycare_id = $1 AND (f.change_seq, f.id) > ($2, $3)"
+                ))
+                .bind(daycare.as_uuid())
+                .bind(last.0)
+                .bind(last.1)
+                .fetch_one(&mut *tx)
+                .await?;
                 insert_event(&mut tx, &event(&page)).await?;
                 tx.commit().await?;
-                Ok(page)
+                Ok((page, u64::try_from(remaining).unwrap_or(0)))
             }
 
             async fn waiting_for(
@@ -845,6 +880,35 @@ macro_rules! impl_storage {
                 .bind(since)
                 .fetch_one(&self.pool)
                 .await?)
+            }
+
+            async fn synced_referrals(
+                &self,
+                actor: &str,
+                since: &str,
+            ) -> Result<i64, $crate::store::StoreError> {
+                // The subject of a sync entry is `referrals:<count>` (referrals::sync_event);
+                // SUBSTR from the 11th character is the count. The outer CAST because
+                // PostgreSQL sums BIGINTs as NUMERIC.
+                Ok(sqlx::query_scalar(concat!(
+                    "SELECT CAST(COALESCE(SUM(CAST(SUBSTR(subject, 11) AS BIGINT)), 0) AS BIGINT)",
+                    " FROM audit_log WHERE actor = $1 AND action = $2 AND occurred_at >= $3"
+                ))
+                .bind(actor)
+                .bind($crate::referrals::SYNC_ACTION)
+                .bind(since)
+                .fetch_one(&self.pool)
+                .await?)
+            }
+
+            async fn daycare_referral_count(
+                &self,
+                daycare: placeforte_protocol::DaycareId,
+            ) -> Result<i64, $crate::store::StoreError> {
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM referrals WHERE daycare_id = $1")
+                    .bind(daycare.as_uuid())
+                    .fetch_one(&self.pool)
+                    .await?)
             }
 
             async fn access_report(

@@ -7,7 +7,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::SqlitePool;
 
 use super::sql::impl_storage;
-use super::StoreError;
+use super::{Schema, StoreError};
+use crate::audit::AuditEntry;
 
 /// The central store on SQLite.
 #[derive(Debug, Clone)]
@@ -19,6 +20,12 @@ impl SqliteStore {
     /// Opens (creating if missing) the database at `url` (`sqlite:path` or `sqlite://path`) and
     /// runs the migrations.
     pub async fn open(url: &str) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_with(url, Schema::Migrate).await
+    }
+
+    /// Opens (creating if missing) the database at `url`, migrating it or checking it is
+    /// current.
+    pub async fn open_with(url: &str, schema: Schema) -> Result<SqliteStore, StoreError> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -31,8 +38,8 @@ impl SqliteStore {
             .max_connections(8)
             .connect_with(options)
             .await?;
-        sqlx::migrate!("../../migrations/central-sqlite")
-            .run(&pool)
+        schema
+            .prepare(&sqlx::migrate!("../../migrations/central-sqlite"), &pool)
             .await?;
         Ok(SqliteStore { pool })
     }
@@ -49,3 +56,79 @@ impl SqliteStore {
 }
 
 impl_storage!(SqliteStore, sqlx::Sqlite);
+
+/// One audit entry as the page query encodes it: the text columns as they are, the hashes in
+/// hexadecimal (JSON has no bytes).
+type EncodedEntry = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+);
+
+/// Up to `limit` audit entries after `after_seq`, in chain order.
+///
+/// sqlx's SQLite driver hands each row from its worker thread to the caller separately, which
+/// cost more than the hashing when `audit verify` reads a million entries (8.3 s where
+/// PostgreSQL took 2.7 s). So SQLite encodes the whole page as one JSON array, a single value
+/// to hand over and parse. The encoding is lossless (text as text, blobs as hex), and the
+/// verifier still checks every sequence number, so nothing about order is taken on trust:
+/// the entries are sorted here by `seq` whatever order the aggregate produced.
+async fn audit_page(
+    pool: &SqlitePool,
+    after_seq: i64,
+    limit: i64,
+) -> Result<Vec<AuditEntry>, StoreError> {
+    let page: Option<String> = sqlx::query_scalar(concat!(
+        "SELECT json_group_array(json_array(seq, occurred_at, actor, daycare_id, action,",
+        " subject, referral_ids, reason, hex(prev_hash), hex(entry_hash)))",
+        " FROM (SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2)"
+    ))
+    .bind(after_seq)
+    .bind(limit)
+    .fetch_one(pool)
+    .await?;
+    let encoded: Vec<EncodedEntry> = serde_json::from_str(page.as_deref().unwrap_or("[]"))
+        .map_err(|err| StoreError::Corrupt(format!("audit page: {err}")))?;
+    let unhex = |text: String| {
+        hex::decode(text).map_err(|err| StoreError::Corrupt(format!("audit hash: {err}")))
+    };
+    let mut entries = encoded
+        .into_iter()
+        .map(
+            |(
+                seq,
+                occurred_at,
+                actor,
+                daycare_id,
+                action,
+                subject,
+                referral_ids,
+                reason,
+                prev,
+                hash,
+            )| {
+                Ok(AuditEntry {
+                    seq,
+                    occurred_at,
+                    actor,
+                    daycare_id,
+                    action,
+                    subject,
+                    referral_ids,
+                    reason,
+                    prev_hash: unhex(prev)?,
+                    entry_hash: unhex(hash)?,
+                })
+            },
+        )
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    entries.sort_unstable_by_key(|entry| entry.seq);
+    Ok(entries)
+}

@@ -3,6 +3,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod raw_http;
+pub mod referral_pool;
 
 use std::str::FromStr;
 use std::sync::Arc;

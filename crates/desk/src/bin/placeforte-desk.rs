@@ -6,9 +6,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use chrono::{Duration, Utc};
+use chrono::{Duration, NaiveDate, Utc};
 use clap::{Parser, Subcommand};
-use placeforte_desk::cache::OutboxState;
+use placeforte_desk::cache::{LocalVacancy, OutboxState, VacancyDeclaration};
 use placeforte_desk::device::{self, EnrolledDevice};
 use placeforte_desk::import;
 use placeforte_desk::keychain::DEFAULT_SERVICE;
@@ -17,8 +17,9 @@ use placeforte_desk::sync;
 use placeforte_desk::{
     CacheFile, DeskError, LocalData, OsKeychain, WipeReason, DEFAULT_RETENTION_DAYS,
 };
-use placeforte_domain::{OfferOutcome, RefusalReason};
+use placeforte_domain::{AgeClass, OfferOutcome, RefusalReason};
 use placeforte_protocol::invite::EnrolmentInvite;
+use placeforte_protocol::referrals::RevealReason;
 use placeforte_protocol::ReferralId;
 
 #[derive(Debug, Parser)]
@@ -71,8 +72,37 @@ enum Command {
         /// `accepted`, `no-answer`, or `refused:<reason>` (e.g. `refused:no_longer_needed`).
         outcome: OutcomeArg,
     },
-    /// Send the outcomes waiting in the outbox, in order.
+    /// Send the outcomes and declarations waiting in the outbox, in order.
     Flush,
+    /// Declare vacant places: kept in the outbox (works offline) and sent at once when online.
+    Vacancy {
+        /// `under_18_months`, `from_18_months_to_4_years`, `four_years` or `five_years_and_over`.
+        #[arg(long, value_parser = parse_age_class)]
+        age_class: AgeClass,
+        /// How many places.
+        #[arg(long)]
+        places: u32,
+        /// First day of the places, YYYY-MM-DD.
+        #[arg(long)]
+        start: NaiveDate,
+        /// The daycare's own name for the group.
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// Show a referred family's contact details (online only; audited, counted against the
+    /// workstation's daily quota; never stored).
+    Reveal {
+        /// The referral.
+        referral: ReferralId,
+        /// `offer_call`, `follow_up`, `admission_paperwork` or `other` (with --note).
+        #[arg(long, value_parser = parse_reveal_reason)]
+        reason: RevealReason,
+        /// Why, in a few words (required with `other`).
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Show how many children wait for this daycare, by age class and start month.
+    Demand,
     /// Preview the import of enrolled children from a CSV file; with --save, keep them.
     Import {
         /// The CSV file (`;` or `,`, UTF-8 or Windows-1252).
@@ -135,6 +165,18 @@ async fn run(cli: Cli) -> Result<(), DeskError> {
                 "referrals cached: {}",
                 opened.cache.referrals().await?.len()
             );
+            let vacancies = opened.cache.vacancies().await?;
+            let pending = pending
+                + vacancies
+                    .iter()
+                    .filter(|v| v.state == OutboxState::Pending)
+                    .count();
+            let conflicts = conflicts
+                + vacancies
+                    .iter()
+                    .filter(|v| matches!(v.state, OutboxState::Conflict { .. }))
+                    .count();
+            println!("vacancies declared here: {}", vacancies.len());
             println!("outbox: {pending} pending, {conflicts} conflicts");
             opened.cache.close().await;
         }
@@ -151,7 +193,7 @@ async fn run(cli: Cli) -> Result<(), DeskError> {
             let opened = local.open(Utc::now()).await?;
             let done =
                 sync::sync_with_page_size(&enrolled, &opened.cache, Utc::now(), page_size, |p| {
-                    println!("page {}: {} referrals so far", p.pages, p.referrals);
+                    println!("page {}: {} of {} referrals", p.pages, p.referrals, p.total);
                 })
                 .await
                 .map_err(|err| device::handle_refusal(&local, &dir, err))?;
@@ -173,11 +215,85 @@ async fn run(cli: Cli) -> Result<(), DeskError> {
         Command::Flush => {
             let enrolled = EnrolledDevice::load(&local, &dir)?;
             let opened = local.open(Utc::now()).await?;
+            let pending = opened.cache.pending_outbox().await?.len();
+            println!("to send: {pending}");
             let report = sync::flush(&enrolled, &opened.cache)
                 .await
                 .map_err(|err| device::handle_refusal(&local, &dir, err))?;
             println!("sent {}, conflicts {}", report.sent, report.conflicts);
             opened.cache.close().await;
+        }
+        Command::Vacancy {
+            age_class,
+            places,
+            start,
+            label,
+        } => {
+            let opened = local.open(Utc::now()).await?;
+            let declaration = VacancyDeclaration {
+                age_class,
+                places,
+                start_date: start,
+                group_label: label,
+            };
+            let queued = opened.cache.queue_vacancy(declaration, Utc::now()).await?;
+            println!("recorded in the outbox: {}", queued.idempotency_key);
+            let enrolled = EnrolledDevice::load(&local, &dir)?;
+            match sync::flush(&enrolled, &opened.cache).await {
+                Ok(report) => {
+                    println!("sent {}, conflicts {}", report.sent, report.conflicts);
+                }
+                Err(DeskError::ServerUnreachable(_)) => {
+                    println!("offline: it will be sent by the next flush");
+                }
+                Err(err) => {
+                    opened.cache.close().await;
+                    return Err(device::handle_refusal(&local, &dir, err));
+                }
+            }
+            for vacancy in opened.cache.vacancies().await? {
+                if vacancy.local_id == queued.local_id {
+                    print_vacancy(&vacancy);
+                }
+            }
+            opened.cache.close().await;
+        }
+        Command::Reveal {
+            referral,
+            reason,
+            note,
+        } => {
+            let enrolled = EnrolledDevice::load(&local, &dir)?;
+            let contact = enrolled
+                .reveal_contact(referral, reason, note)
+                .await
+                .map_err(|err| device::handle_refusal(&local, &dir, err))?;
+            println!(
+                "child: {} {}",
+                contact.child_given_name, contact.child_family_name
+            );
+            println!(
+                "parent: {} {}",
+                contact.parent_given_name, contact.parent_family_name
+            );
+            println!("phone: {}", contact.parent_phone);
+            println!("e-mail: {}", contact.parent_email);
+        }
+        Command::Demand => {
+            let enrolled = EnrolledDevice::load(&local, &dir)?;
+            let report = enrolled
+                .demand()
+                .await
+                .map_err(|err| device::handle_refusal(&local, &dir, err))?;
+            println!("as of {}", report.as_of);
+            for cell in &report.cells {
+                println!(
+                    "{} {}: {}",
+                    cell.start_month,
+                    cell.age_class.code(),
+                    cell.children
+                );
+            }
         }
         Command::Wipe { yes: false } => {
             println!("nothing deleted: add --yes to delete this computer's PlaceForte data");
@@ -275,6 +391,35 @@ impl std::str::FromStr for OutcomeArg {
         };
         Ok(OutcomeArg(outcome))
     }
+}
+
+fn parse_age_class(text: &str) -> Result<AgeClass, String> {
+    AgeClass::from_code(text).map_err(|_| format!("unknown age class {text:?}"))
+}
+
+fn parse_reveal_reason(text: &str) -> Result<RevealReason, String> {
+    RevealReason::ALL
+        .into_iter()
+        .find(|r| r.code() == text)
+        .ok_or_else(|| format!("unknown reason {text:?}"))
+}
+
+fn print_vacancy(vacancy: &LocalVacancy) {
+    let state = serde_json::to_value(&vacancy.state).unwrap_or_default();
+    print!(
+        "vacancy {}: {}",
+        vacancy.local_id,
+        state["state"].as_str().unwrap_or("?")
+    );
+    if let Some(code) = state["code"].as_str() {
+        print!(" ({code})");
+    }
+    if let (Some(id), Some(referrals), Some(answer_by)) =
+        (vacancy.vacancy_id, vacancy.referrals, vacancy.answer_by)
+    {
+        print!(", service id {id}, {referrals} referrals, answers by {answer_by}");
+    }
+    println!();
 }
 
 fn wipe_code(reason: WipeReason) -> String {

@@ -17,6 +17,7 @@ use placeforte_central::{
     start, AppState, Clock as _, ConnectionLimits, Lifetimes, ListenSettings, ManualClock,
     RunningService, ServerIdentity, SqliteStore,
 };
+use placeforte_desk::device::{self, DeviceRecord, EnrolledDevice};
 use placeforte_desk::tls::fingerprint;
 use placeforte_desk::{CacheFile, LocalData, OsKeychain, DEFAULT_RETENTION_DAYS};
 use placeforte_domain::{CategoryFacts, PriorityBasis};
@@ -55,6 +56,16 @@ pub fn local(dir: &Path, service: &str) -> LocalData<OsKeychain> {
         CacheFile::new(dir.join("cache.sqlite")),
         Duration::days(DEFAULT_RETENTION_DAYS),
     )
+}
+
+/// A workstation enrolled with the real service, its data in a folder of its own.
+pub struct Workstation {
+    pub dir: tempfile::TempDir,
+    /// Its keychain service name.
+    pub service: String,
+    pub data: LocalData<OsKeychain>,
+    pub record: DeviceRecord,
+    pub device: EnrolledDevice,
 }
 
 struct CentralParts {
@@ -114,6 +125,11 @@ pub struct Central {
 
 impl Central {
     pub async fn start() -> Central {
+        Central::start_with(Lifetimes::default()).await
+    }
+
+    /// The service with its own lifetimes and quotas.
+    pub async fn start_with(lifetimes: Lifetimes) -> Central {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite:{}", dir.path().join("central.db").display());
         let store = SqliteStore::open(&url).await.unwrap();
@@ -129,7 +145,7 @@ impl Central {
             store: store.clone(),
             ca: Arc::new(ca),
             clock: Arc::new(clock.clone()),
-            lifetimes: Lifetimes::default(),
+            lifetimes,
         };
         let settings = ListenSettings {
             api: "127.0.0.1:0".parse().unwrap(),
@@ -153,6 +169,11 @@ impl Central {
             ),
             _dir: dir,
         }
+    }
+
+    /// The service's device CA (to issue certificates the service would not, in tests).
+    pub fn device_ca(&self) -> &DeviceCa {
+        &self.state.ca
     }
 
     /// The service's certificate chain and key, PEM (to stand up an impostor in tests).
@@ -230,6 +251,27 @@ impl Central {
         .await
         .unwrap()
         .id
+    }
+
+    /// A new daycare that `toddlers` waiting toddlers chose, and a workstation enrolled there
+    /// with a keychain service of `test`'s own.
+    pub async fn enrolled_workstation(&self, test: &str, toddlers: usize) -> Workstation {
+        let daycare = self.daycare().await;
+        self.toddlers_choosing(daycare, toddlers).await;
+        let dir = tempfile::tempdir().unwrap();
+        let service = own_service(test);
+        let data = local(dir.path(), &service);
+        let record = device::enrol(&data, dir.path(), &self.invite(daycare).await)
+            .await
+            .unwrap();
+        let device = EnrolledDevice::load(&data, dir.path()).unwrap();
+        Workstation {
+            dir,
+            service,
+            data,
+            record,
+            device,
+        }
     }
 
     /// An invitation as the operator would hand it over, with a fresh code.
