@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::Utc;
-use placeforte_desk::cache::OutboxState;
+use placeforte_desk::cache::{OutboxState, Outgoing};
 use placeforte_desk::{device, sync, DeskError};
 use placeforte_protocol::ReferralId;
 use tauri::{AppHandle, Runtime, State};
@@ -70,7 +70,10 @@ pub async fn referrals(desk: State<'_, Desk>) -> Result<Vec<ReferralView>, AppEr
         .pending_outbox()
         .await?
         .into_iter()
-        .map(|entry| (entry.referral_id, entry.outcome))
+        .filter_map(|entry| match entry {
+            Outgoing::Outcome(entry) => Some((entry.referral_id, entry.outcome)),
+            Outgoing::Vacancy(_) => None,
+        })
         .collect();
     let items = cache.referrals().await?.into_iter();
     Ok(items

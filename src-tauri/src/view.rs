@@ -416,6 +416,7 @@ impl VacancyInput {
             ));
         }
         Ok(DeclareVacancy {
+            idempotency_key: uuid::Uuid::new_v4(),
             age_class: match self.age_class {
                 AgeClassCode::Under18Months => AgeClass::Under18Months,
                 AgeClassCode::From18MonthsTo4Years => AgeClass::From18MonthsTo4Years,

@@ -286,5 +286,6 @@ fn page(referral: ReferralId) -> ReferralPage {
         }],
         cursor: "1".into(),
         more: false,
+        remaining: 0,
     }
 }

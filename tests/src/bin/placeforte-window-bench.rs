@@ -124,6 +124,7 @@ async fn fill_profile(dir: &std::path::Path, keychain: &str, invitation: &str) {
         referrals,
         cursor: "bench".into(),
         more: false,
+        remaining: 0,
     };
     opened
         .cache
