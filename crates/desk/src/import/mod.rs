@@ -241,8 +241,13 @@ pub fn preview(bytes: &[u8], today: NaiveDate) -> Result<ImportPreview, ImportEr
         rejected: Vec::new(),
     };
     let mut record = csv::StringRecord::new();
+    let mut lines = LineNumbers {
+        text: text.as_bytes(),
+        counted_to: 0,
+        line: 1,
+    };
     loop {
-        let line_before = reader.position().line();
+        let before = reader.position().clone();
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
@@ -250,7 +255,7 @@ pub fn preview(bytes: &[u8], today: NaiveDate) -> Result<ImportPreview, ImportEr
                     continue;
                 }
                 preview.rows += 1;
-                let line = record.position().map_or(line_before, |p| p.line());
+                let line = lines.of(record.position().unwrap_or(&before));
                 match layout.child(&record, today) {
                     Ok(child) => preview.children.push(child),
                     Err(reason) => preview.rejected.push(RejectedLine { line, reason }),
@@ -258,7 +263,7 @@ pub fn preview(bytes: &[u8], today: NaiveDate) -> Result<ImportPreview, ImportEr
             }
             Err(err) => {
                 preview.rows += 1;
-                let line = err.position().map_or(line_before, |p| p.line());
+                let line = lines.of(err.position().unwrap_or(&before));
                 preview.rejected.push(RejectedLine {
                     line,
                     reason: RejectReason::Unreadable,
@@ -269,6 +274,34 @@ pub fn preview(bytes: &[u8], today: NaiveDate) -> Result<ImportPreview, ImportEr
         }
     }
     Ok(preview)
+}
+
+/// The line a record starts on, from its byte offset, counting the text once front to back.
+///
+/// The csv reader's own line count is one short for Windows files (CRLF): it ends a record at
+/// the `\r` and starts the next at the `\n`, before counting it.
+struct LineNumbers<'a> {
+    text: &'a [u8],
+    counted_to: usize,
+    line: u64,
+}
+
+impl LineNumbers<'_> {
+    fn of(&mut self, position: &csv::Position) -> u64 {
+        let byte = usize::try_from(position.byte())
+            .unwrap_or(usize::MAX)
+            .min(self.text.len());
+        if byte > self.counted_to {
+            let newlines = self.text[self.counted_to..byte]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
+            self.line += u64::try_from(newlines).unwrap_or(u64::MAX);
+            self.counted_to = byte;
+        }
+        // A record "starting" on the `\n` of the line before starts on the next line.
+        self.line + u64::from(self.text.get(byte) == Some(&b'\n'))
+    }
 }
 
 /// Where each used column is.
@@ -444,6 +477,22 @@ mod tests {
         assert_eq!(parse_date("29-02-2024"), None);
         assert_eq!(parse_date("2024-2-29"), None);
         assert_eq!(parse_date("+2024-02-2"), None);
+    }
+
+    #[test]
+    fn line_numbers_are_the_same_with_windows_line_ends() {
+        let today = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+        let lf = "Prénom;Date de naissance\nA;2024-01-01\nB;bad\n\"C\nD\";2024-01-01\nE;bad\n";
+        let crlf = lf.replace('\n', "\r\n");
+        for text in [lf.to_owned(), crlf] {
+            let lines: Vec<u64> = preview(text.as_bytes(), today)
+                .unwrap()
+                .rejected
+                .iter()
+                .map(|r| r.line)
+                .collect();
+            assert_eq!(lines, [3, 6], "{text:?}");
+        }
     }
 
     #[test]
