@@ -15,6 +15,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::SqlitePool;
 
 mod outbox;
+mod planning;
 mod vacancies;
 
 pub use outbox::{OutboxEntry, OutboxState, Outgoing};
@@ -170,6 +171,10 @@ impl Cache {
         sqlx::query("DELETE FROM enrolled_child")
             .execute(&mut *tx)
             .await?;
+        // Row ids start again after the delete: a pin to an old row would name a new child.
+        sqlx::query("DELETE FROM planning_pin WHERE child_key LIKE 'e:%'")
+            .execute(&mut *tx)
+            .await?;
         for child in import.children() {
             sqlx::query(
                 "INSERT INTO enrolled_child (label, birth_date, expected_departure, current_group, \
@@ -189,7 +194,15 @@ impl Cache {
 
     /// The enrolled children, in import order.
     pub async fn enrolled_children(&self) -> Result<Vec<ImportedChild>, DeskError> {
+        let children = self.enrolled_children_by_row().await?;
+        Ok(children.into_iter().map(|(_, child)| child).collect())
+    }
+
+    /// The enrolled children with their row ids (stable until the next import), in import
+    /// order.
+    pub async fn enrolled_children_by_row(&self) -> Result<Vec<(i64, ImportedChild)>, DeskError> {
         type Row = (
+            i64,
             String,
             NaiveDate,
             Option<NaiveDate>,
@@ -197,14 +210,14 @@ impl Cache {
             Option<i64>,
         );
         let rows: Vec<Row> = sqlx::query_as(
-            "SELECT label, birth_date, expected_departure, current_group, support_factor_hundredths \
-             FROM enrolled_child ORDER BY id",
+            "SELECT id, label, birth_date, expected_departure, current_group, \
+             support_factor_hundredths FROM enrolled_child ORDER BY id",
         )
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter()
-            .map(|(label, birth, departure, group, factor)| {
-                Ok(ImportedChild {
+            .map(|(id, label, birth, departure, group, factor)| {
+                let child = ImportedChild {
                     label,
                     // Stored only from a checked import: a birth date in the past.
                     birth_date: BirthDate::new(birth, NaiveDate::MAX)
@@ -212,7 +225,8 @@ impl Cache {
                     expected_departure: departure,
                     current_group: group,
                     support_factor: factor.and_then(SupportFactor::from_hundredths),
-                })
+                };
+                Ok((id, child))
             })
             .collect()
     }

@@ -90,6 +90,18 @@ pub enum DeskError {
         /// What the plan leaves for that class and day.
         left: u32,
     },
+    /// Group formation was asked for before any group was saved.
+    #[error("no groups are saved for next year")]
+    PlanWithoutGroups,
+    /// The plan names a child it does not have.
+    #[error("the plan has no such child")]
+    UnknownPlanChild,
+    /// The plan names a group it does not have.
+    #[error("the plan has no such group")]
+    UnknownPlanGroup,
+    /// The domain refused the plan or its export; the code says why.
+    #[error("the plan was refused ({0})")]
+    Plan(&'static str),
     /// Contact details were asked for without a connection to the service.
     #[error("contact details are only shown online, and every reveal is audited: connect to the central service and try again")]
     RevealNeedsNetwork,
@@ -129,6 +141,10 @@ impl DeskError {
             DeskError::VacancyNotInPlan => "vacancy_not_in_plan",
             DeskError::VacancyReviewedTwice => "vacancy_reviewed_twice",
             DeskError::VacancyAbovePlacesLeft { .. } => "vacancy_above_places_left",
+            DeskError::PlanWithoutGroups => "plan_without_groups",
+            DeskError::UnknownPlanChild => "unknown_plan_child",
+            DeskError::UnknownPlanGroup => "unknown_plan_group",
+            DeskError::Plan(code) => code,
             DeskError::RevealNeedsNetwork => "reveal_needs_network",
             DeskError::RevealQuotaExceeded => "reveal_quota_exceeded",
             DeskError::Tls(_) => "tls",

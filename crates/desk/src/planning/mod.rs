@@ -1,9 +1,14 @@
 //! What the June group formation screens need beyond the pure rules of `placeforte-domain`:
 //! the group lists as CSV ([`group_lists`]) and the reviewed vacancies queued for the service
-//! ([`declare`]).
+//! ([`declare`]); next year's groups as typed, with every problem the domain finds in them
+//! ([`setup`]); the plan read from the cache and composed ([`plan`]).
 
 pub mod declare;
 pub mod group_lists;
+pub mod plan;
+pub mod setup;
 
 pub use declare::{declare_reviewed_vacancies, proposed_vacancies, ReviewedVacancy};
 pub use group_lists::{export_group_lists, GroupListError, GroupListFormat, Language};
+pub use plan::{next_school_year_start, Plan, PlanInputs};
+pub use setup::{GroupSetup, GroupSpec, SetupProblem};

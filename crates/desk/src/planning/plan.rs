@@ -1,0 +1,218 @@
+//! The plan the June screens work on: the saved groups, the enrolled children of the import and
+//! the referrals families accepted, composed by the domain, with what a screen asks of it (move
+//! a child, export the lists, declare the places left).
+//!
+//! Children are keyed by where they come from in the cache: `e:<row>` for an enrolled child,
+//! `r:<referral id>` for an accepted referral. The key is all the screen sends back.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use placeforte_domain::{
+    compose, quebec_rules_on, school_year_end, simulate, vacancies, Breach, Composition, Entrant,
+    EntrantKind, Installation, PlannedChild, Simulation, Vacancy,
+};
+use placeforte_protocol::referrals::ReferralStatus;
+
+use crate::cache::LocalVacancy;
+use crate::planning::{
+    declare_reviewed_vacancies, export_group_lists, GroupListFormat, Language, ReviewedVacancy,
+};
+use crate::{Cache, DeskError};
+
+/// The first day of the school year after the one containing `today`: the year June group
+/// formation plans.
+pub fn next_school_year_start(today: NaiveDate) -> NaiveDate {
+    let end = school_year_end(today, quebec_rules_on(today));
+    end.succ_opt().unwrap_or(end)
+}
+
+/// What the composer works on, read from the cache.
+#[derive(Debug, Clone)]
+pub struct PlanInputs {
+    /// The saved groups under the saved permit.
+    pub installation: Installation,
+    /// Returning children, then accepted referrals, with the director's pins.
+    pub entrants: Vec<Entrant<String>>,
+    /// Every child's display label (given name and family initial), by key.
+    pub labels: BTreeMap<String, String>,
+    /// The first day of the school year planned.
+    pub start: NaiveDate,
+}
+
+/// The inputs and the composer's answer for them.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// What was composed.
+    pub inputs: PlanInputs,
+    /// Where every child goes, or why not.
+    pub composition: Composition<String>,
+    /// The year ahead with that composition.
+    pub simulation: Simulation<String>,
+}
+
+impl PlanInputs {
+    /// Reads the plan for the school year starting `start`. Refused before groups are saved
+    /// (`plan_without_groups`).
+    pub async fn load(cache: &Cache, start: NaiveDate) -> Result<PlanInputs, DeskError> {
+        let setup = cache.group_setup().await?;
+        if setup.groups.is_empty() {
+            return Err(DeskError::PlanWithoutGroups);
+        }
+        let installation = setup
+            .check(quebec_rules_on(start))
+            .map_err(|problems| DeskError::Plan(problems.first().map_or("plan", |p| p.code)))?;
+        let group_named = |name: &str| {
+            let name = name.trim().to_lowercase();
+            installation
+                .groups()
+                .iter()
+                .position(|g| g.name().to_lowercase() == name)
+        };
+        let pins: BTreeMap<String, usize> = cache
+            .pins()
+            .await?
+            .into_iter()
+            .filter_map(|(key, group)| Some((key, group_named(&group)?)))
+            .collect();
+        let mut entrants = Vec::new();
+        let mut labels = BTreeMap::new();
+        for (row, child) in cache.enrolled_children_by_row().await? {
+            let key = format!("e:{row}");
+            let birth = child.birth_date;
+            // A child leaving before the year starts is composed as not present this year.
+            let arrival = start
+                .max(birth.date())
+                .min(child.expected_departure.unwrap_or(NaiveDate::MAX));
+            let planned = PlannedChild::new(key.clone(), birth, arrival, child.expected_departure)
+                .map_err(|err| DeskError::Plan(err.code()))?;
+            let current_group = child.current_group.as_deref().and_then(group_named);
+            entrants.push(Entrant {
+                child: planned,
+                kind: EntrantKind::Returning { current_group },
+                pinned: pins.get(&key).copied(),
+            });
+            labels.insert(key, child.label);
+        }
+        for referral in cache.referrals().await? {
+            if referral.status != ReferralStatus::Accepted {
+                continue;
+            }
+            let key = format!("r:{}", referral.referral_id);
+            let birth = placeforte_domain::BirthDate::new(referral.birth_date, NaiveDate::MAX)
+                .map_err(|_| DeskError::CacheUnreadable)?;
+            let arrival = start.max(referral.desired_entry_date).max(birth.date());
+            let planned = PlannedChild::new(key.clone(), birth, arrival, None)
+                .map_err(|err| DeskError::Plan(err.code()))?;
+            entrants.push(Entrant {
+                child: planned,
+                kind: EntrantKind::Referral {
+                    rank: referral.rank_reason.rank,
+                },
+                pinned: pins.get(&key).copied(),
+            });
+            labels.insert(key, referral.label);
+        }
+        Ok(PlanInputs {
+            installation,
+            entrants,
+            labels,
+            start,
+        })
+    }
+
+    /// Composes and simulates the year.
+    pub fn compose(self) -> Result<Plan, DeskError> {
+        let composition = compose(&self.installation, &self.entrants, &[], self.start)
+            .map_err(|err| DeskError::Plan(err.code()))?;
+        let simulation = simulate(&self.installation, &composition.placements(), self.start)
+            .map_err(|err| DeskError::Plan(err.code()))?;
+        Ok(Plan {
+            inputs: self,
+            composition,
+            simulation,
+        })
+    }
+
+    /// The group named `name` (its position), or `unknown_plan_group`.
+    pub fn group(&self, name: &str) -> Result<usize, DeskError> {
+        self.installation
+            .groups()
+            .iter()
+            .position(|g| g.name() == name)
+            .ok_or(DeskError::UnknownPlanGroup)
+    }
+
+    /// Whether the plan has a child with `key`.
+    pub fn has_child(&self, key: &str) -> bool {
+        self.labels.contains_key(key)
+    }
+}
+
+impl Plan {
+    /// The breaches the year would have if the child with `key` were in `group` instead:
+    /// the domain's simulator judges the move before the director makes it. Empty when the
+    /// group can take the child on every day.
+    pub fn check_move(&self, key: &str, group: usize) -> Result<Vec<Breach<String>>, DeskError> {
+        if group >= self.inputs.installation.groups().len() {
+            return Err(DeskError::UnknownPlanGroup);
+        }
+        let mut placements = self.composition.placements();
+        placements.retain(|p| p.child.key() != key);
+        let child = self
+            .inputs
+            .entrants
+            .iter()
+            .find(|e| e.child.key() == key)
+            .ok_or(DeskError::UnknownPlanChild)?;
+        placements.push(placeforte_domain::Placement {
+            child: child.child.clone(),
+            group,
+        });
+        let moved = simulate(&self.inputs.installation, &placements, self.inputs.start)
+            .map_err(|err| DeskError::Plan(err.code()))?;
+        Ok(moved
+            .breaches
+            .into_iter()
+            .filter(|b| {
+                !self
+                    .simulation
+                    .breaches
+                    .iter()
+                    .any(|old| old.kind == b.kind)
+            })
+            .collect())
+    }
+
+    /// The group lists as CSV.
+    pub fn export(
+        &self,
+        format: GroupListFormat,
+        language: Language,
+    ) -> Result<Vec<u8>, DeskError> {
+        export_group_lists(
+            &self.composition,
+            &self.inputs.installation,
+            self.inputs.start,
+            |key| self.inputs.labels.get(key).cloned(),
+            format,
+            language,
+        )
+        .map_err(|err| DeskError::Plan(err.code()))
+    }
+
+    /// The places the plan leaves, per age class and start day.
+    pub fn vacancies(&self) -> Vec<Vacancy> {
+        vacancies(&self.simulation, &self.inputs.installation)
+    }
+
+    /// Queues the reviewed vacancies in the outbox, checked against what the plan leaves.
+    pub async fn declare(
+        &self,
+        cache: &Cache,
+        reviewed: &[ReviewedVacancy],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<LocalVacancy>, DeskError> {
+        declare_reviewed_vacancies(cache, &self.vacancies(), reviewed, now).await
+    }
+}

@@ -1,0 +1,222 @@
+//! June group formation on the real encrypted cache: next year's groups and pins saved in the
+//! SQLCipher file and read back after reopening, the plan read from the imported children and
+//! composed, a move judged by the simulator, and the pins an import or a removed group drops.
+#![allow(clippy::unwrap_used)]
+
+use chrono::NaiveDate;
+use placeforte_desk::import::preview;
+use placeforte_desk::planning::{GroupListFormat, GroupSetup, GroupSpec, Language, PlanInputs};
+use placeforte_desk::{Cache, CacheFile, CacheKey, DeskError};
+use placeforte_domain::{AgeClass, BreachKind, PlacedReason};
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+fn start() -> NaiveDate {
+    d(2026, 9, 1)
+}
+
+/// Two toddler groups of 8 (one educator each) and a baby group of 5.
+fn setup() -> GroupSetup {
+    let group = |name: &str, classes: &[AgeClass], capacity| GroupSpec {
+        name: name.into(),
+        classes: classes.to_vec(),
+        capacity,
+        educators: 1,
+    };
+    GroupSetup {
+        permit: [5, 16, 0, 0],
+        groups: vec![
+            group("Poussins", &[AgeClass::Under18Months], 5),
+            group("Lutins", &[AgeClass::From18MonthsTo4Years], 8),
+            group("Castors", &[AgeClass::From18MonthsTo4Years], 8),
+        ],
+    }
+}
+
+/// Eight toddlers, all in "Lutins" now, and one baby; one toddler leaves before the year.
+fn csv() -> String {
+    let mut text = String::from("Prénom;Nom;Date de naissance;Départ prévu;Groupe\n");
+    for i in 0..8 {
+        text.push_str(&format!("Enfant{i};Côté;2024-0{}-15;;Lutins\n", i + 1));
+    }
+    // Under 18 months all year (18 months on 2027-09-01, after the year ends).
+    text.push_str("Bébé;Roy;2026-03-01;;\n");
+    text.push_str("Partant;Tremblay;2023-05-01;2026-06-30;Lutins\n");
+    text
+}
+
+async fn open(file: &CacheFile, key: &CacheKey) -> Cache {
+    file.open(key).await.unwrap()
+}
+
+async fn imported(cache: &Cache) {
+    let accepted = preview(csv().as_bytes(), d(2026, 6, 1))
+        .unwrap()
+        .accept()
+        .unwrap();
+    cache.replace_enrolled_children(&accepted).await.unwrap();
+}
+
+#[tokio::test]
+async fn groups_and_pins_survive_reopening_the_encrypted_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = CacheFile::new(dir.path().join("cache.sqlite"));
+    let key = CacheKey::generate().unwrap();
+    let cache = open(&file, &key).await;
+    assert_eq!(cache.group_setup().await.unwrap(), GroupSetup::default());
+    cache.save_group_setup(&setup()).await.unwrap();
+    cache.set_pin("e:1", Some("Castors")).await.unwrap();
+    cache.close().await;
+
+    let cache = open(&file, &key).await;
+    assert_eq!(cache.group_setup().await.unwrap(), setup());
+    assert_eq!(
+        cache.pins().await.unwrap(),
+        [("e:1".to_owned(), "Castors".to_owned())]
+    );
+    // Removing the group drops the pin to it.
+    let mut fewer = setup();
+    fewer.groups.pop();
+    cache.save_group_setup(&fewer).await.unwrap();
+    assert_eq!(cache.pins().await.unwrap(), []);
+    cache.close().await;
+    // The group names are not in the file in clear.
+    let raw = std::fs::read(file.path()).unwrap();
+    assert!(!raw.windows(8).any(|w| w == b"Poussins"));
+}
+
+#[tokio::test]
+async fn a_new_import_drops_the_pins_of_the_previous_children() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = open(
+        &CacheFile::new(dir.path().join("cache.sqlite")),
+        &CacheKey::generate().unwrap(),
+    )
+    .await;
+    cache.save_group_setup(&setup()).await.unwrap();
+    imported(&cache).await;
+    cache.set_pin("e:2", Some("Castors")).await.unwrap();
+    cache.set_pin("r:x", Some("Castors")).await.unwrap();
+    imported(&cache).await;
+    assert_eq!(
+        cache.pins().await.unwrap(),
+        [("r:x".to_owned(), "Castors".to_owned())],
+        "row ids restart: an old pin would name another child"
+    );
+}
+
+#[tokio::test]
+async fn the_plan_is_composed_from_the_cache_and_a_move_is_judged_before_it_is_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = open(
+        &CacheFile::new(dir.path().join("cache.sqlite")),
+        &CacheKey::generate().unwrap(),
+    )
+    .await;
+    assert!(matches!(
+        PlanInputs::load(&cache, start()).await,
+        Err(DeskError::PlanWithoutGroups)
+    ));
+    cache.save_group_setup(&setup()).await.unwrap();
+    imported(&cache).await;
+
+    let plan = PlanInputs::load(&cache, start())
+        .await
+        .unwrap()
+        .compose()
+        .unwrap();
+    // Eight toddlers stay together in their current group, the baby goes with the babies,
+    // the child who leaves in June is left out of next year.
+    let in_group = |g: usize| {
+        plan.composition
+            .placed
+            .iter()
+            .filter(|p| p.group == g)
+            .count()
+    };
+    assert_eq!((in_group(0), in_group(1), in_group(2)), (1, 8, 0));
+    assert!(plan
+        .composition
+        .placed
+        .iter()
+        .filter(|p| p.group == 1)
+        .all(|p| p.reason == PlacedReason::CurrentGroup));
+    assert_eq!(plan.composition.left_out.len(), 1);
+    assert_eq!(
+        plan.inputs.labels[plan.composition.left_out[0].child.key()],
+        "Partant T."
+    );
+
+    // A toddler in the baby group breaks the group's age classes from the first day: the
+    // simulator says which rule and from when.
+    let toddler = plan
+        .composition
+        .placed
+        .iter()
+        .find(|p| p.group == 1)
+        .unwrap();
+    let key = toddler.child.key().clone();
+    let breaches = plan.check_move(&key, 0).unwrap();
+    assert!(
+        breaches.iter().any(|b| matches!(
+            b.kind,
+            BreachKind::GroupAgeClass {
+                group: 0,
+                class: AgeClass::From18MonthsTo4Years,
+                ..
+            }
+        )),
+        "{breaches:?}"
+    );
+    assert_eq!(breaches[0].from, start());
+    // To the other toddler group: nothing breaks.
+    assert_eq!(plan.check_move(&key, 2).unwrap(), []);
+    assert!(matches!(
+        plan.check_move("e:999", 2),
+        Err(DeskError::UnknownPlanChild)
+    ));
+    assert!(matches!(
+        plan.check_move(&key, 3),
+        Err(DeskError::UnknownPlanGroup)
+    ));
+
+    // Pinned there, the next composition puts it there and says why.
+    cache.set_pin(&key, Some("Castors")).await.unwrap();
+    let plan = PlanInputs::load(&cache, start())
+        .await
+        .unwrap()
+        .compose()
+        .unwrap();
+    let moved = plan
+        .composition
+        .placed
+        .iter()
+        .find(|p| p.child.key() == &key)
+        .unwrap();
+    assert_eq!((moved.group, moved.reason), (2, PlacedReason::Pinned));
+
+    // The lists name the moved child in its new group.
+    let text = String::from_utf8(
+        plan.export(GroupListFormat::Comma, Language::English)
+            .unwrap(),
+    )
+    .unwrap();
+    let label = &plan.inputs.labels[&key];
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with(&format!("Castors,{label},"))),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 1 + 9);
+}
+
+#[test]
+fn the_year_planned_is_the_one_after_today() {
+    use placeforte_desk::planning::next_school_year_start;
+    assert_eq!(next_school_year_start(d(2026, 6, 1)), d(2026, 9, 1));
+    assert_eq!(next_school_year_start(d(2026, 8, 31)), d(2026, 9, 1));
+    assert_eq!(next_school_year_start(d(2026, 9, 1)), d(2027, 9, 1));
+    assert_eq!(next_school_year_start(d(2026, 11, 23)), d(2027, 9, 1));
+}
