@@ -13,4 +13,13 @@ pub const NAMES: &[&str] = &[
     "check_connection",
     "wipe",
     "declare_vacancy",
+    "import_preview",
+    "import_save",
+    "group_setup",
+    "save_group_setup",
+    "compose_groups",
+    "check_move",
+    "pin_child",
+    "export_groups",
+    "declare_plan_vacancies",
 ];

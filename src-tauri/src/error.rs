@@ -45,6 +45,30 @@ pub enum ErrorCode {
     Refused,
     /// Anything else (protocol, TLS set-up): see the log.
     Unexpected,
+    /// The file to import is larger than the import accepts.
+    ImportTooLarge,
+    /// The file to import is empty.
+    ImportEmpty,
+    /// The file to import lacks a required column (given name, birth date).
+    ImportMissingColumns,
+    /// The file to import has two columns for one thing.
+    ImportDuplicateColumn,
+    /// Lines were rejected: nothing was imported.
+    ImportHasRejectedLines,
+    /// The file to import could not be read.
+    ImportUnreadable,
+    /// No groups are saved for next year.
+    PlanWithoutGroups,
+    /// The child is not in the plan.
+    UnknownPlanChild,
+    /// The group is not in the plan.
+    UnknownPlanGroup,
+    /// The plan was refused by the rules.
+    PlanRefused,
+    /// The group lists could not be written to that file.
+    ExportFailed,
+    /// A reviewed vacancy is not what the plan leaves (more places, another class or day).
+    PlanVacancyRefused,
 }
 
 impl AppError {
@@ -79,6 +103,19 @@ impl From<DeskError> for AppError {
                 ErrorCode::CertificateExpired
             }
             DeskError::Refused { .. } => ErrorCode::Refused,
+            DeskError::Import("import_too_large") => ErrorCode::ImportTooLarge,
+            DeskError::Import("import_empty") => ErrorCode::ImportEmpty,
+            DeskError::Import("import_missing_columns") => ErrorCode::ImportMissingColumns,
+            DeskError::Import("import_duplicate_column") => ErrorCode::ImportDuplicateColumn,
+            DeskError::Import("import_has_rejected_lines") => ErrorCode::ImportHasRejectedLines,
+            DeskError::Import(_) => ErrorCode::ImportUnreadable,
+            DeskError::PlanWithoutGroups => ErrorCode::PlanWithoutGroups,
+            DeskError::UnknownPlanChild => ErrorCode::UnknownPlanChild,
+            DeskError::UnknownPlanGroup => ErrorCode::UnknownPlanGroup,
+            DeskError::Plan(_) => ErrorCode::PlanRefused,
+            DeskError::VacancyAbovePlacesLeft { .. }
+            | DeskError::VacancyNotInPlan
+            | DeskError::VacancyReviewedTwice => ErrorCode::PlanVacancyRefused,
             _ => ErrorCode::Unexpected,
         };
         tracing::warn!(code = err.code(), "command failed: {err}");

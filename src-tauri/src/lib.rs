@@ -10,6 +10,8 @@ pub mod commands;
 pub mod desk;
 pub mod error;
 pub mod events;
+pub mod planning;
+pub mod planning_view;
 mod status;
 pub mod view;
 
@@ -40,6 +42,15 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands::check_connection,
             commands::wipe,
             commands::declare_vacancy,
+            planning::import_preview,
+            planning::import_save,
+            planning::group_setup,
+            planning::save_group_setup,
+            planning::compose_groups,
+            planning::check_move,
+            planning::pin_child,
+            planning::export_groups,
+            planning::declare_plan_vacancies,
         ])
         .events(tauri_specta::collect_events![events::SyncProgressEvent])
 }

@@ -116,6 +116,110 @@ async declareVacancy(vacancy: VacancyInput) : Promise<Result<VacancyDeclaredView
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Reads the file and shows what it would import, every rejected line included; saves nothing.
+ */
+async importPreview(file: ImportFile) : Promise<Result<ImportPreviewView, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("import_preview", { file }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Reads the file again and replaces the enrolled children with it, only if no line is
+ * rejected (all or nothing). Returns how many children are stored.
+ */
+async importSave(file: ImportFile) : Promise<Result<number, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("import_save", { file }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The saved permit and groups.
+ */
+async groupSetup() : Promise<Result<GroupSetupInput, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("group_setup") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Saves the permit and groups if the domain accepts them; otherwise every problem, and
+ * nothing saved.
+ */
+async saveGroupSetup(setup: GroupSetupInput) : Promise<Result<SetupSaved, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_group_setup", { setup }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Composes the school year starting `start` (`YYYY-MM-DD`).
+ */
+async composeGroups(start: string) : Promise<Result<PlanView, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("compose_groups", { start }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The rules the year would break if `child` were in `group`, judged by the simulator before
+ * the director drops it there (empty: the group can take it).
+ */
+async checkMove(start: string, child: string, group: string) : Promise<Result<BreachView[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("check_move", { start, child, group }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Pins `child` to `group` (or unpins it with `null`) and composes again around it.
+ */
+async pinChild(start: string, child: string, group: string | null) : Promise<Result<PlanView, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("pin_child", { start, child, group }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Writes the group lists as CSV to `path`, or to the data folder's `exports` folder, and
+ * says where.
+ */
+async exportGroups(start: string, format: ExportFormat, language: ExportLanguage, path: string | null) : Promise<Result<ExportView, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("export_groups", { start, format, language, path }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Queues the reviewed places as vacancy declarations, checked against what the plan leaves,
+ * and sends them if the service answers (offline they stay in the outbox).
+ */
+async declarePlanVacancies(start: string, reviewed: PlanVacancyView[]) : Promise<Result<PlanDeclaredView[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("declare_plan_vacancies", { start, reviewed }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -203,6 +307,118 @@ wiped: WipeCode | null;
  */
 retention_days: number }
 /**
+ * Why one group could not take a child.
+ */
+export type BlockedView = { 
+/**
+ * The group's name.
+ */
+group: string; 
+/**
+ * The first day it would break the rule.
+ */
+on: string; 
+/**
+ * The rule.
+ */
+rule: BlockingCode }
+/**
+ * The rule a group would break.
+ */
+export type BlockingCode = 
+/**
+ * The group may not hold the child's age class.
+ */
+"group_age_class" | 
+/**
+ * No place left.
+ */
+"group_capacity" | 
+/**
+ * Not enough educators.
+ */
+"group_ratio" | 
+/**
+ * The permit's places for the class are taken.
+ */
+"permit"
+/**
+ * A rule the year would break.
+ */
+export type BreachCode = 
+/**
+ * A group needs more educators than planned.
+ */
+"group_ratio" | 
+/**
+ * A group has more children than places.
+ */
+"group_capacity" | 
+/**
+ * A group has a child of a class it may not hold.
+ */
+"group_age_class" | 
+/**
+ * More children of a class than the permit allows.
+ */
+"permit" | 
+/**
+ * More children than the installation cap.
+ */
+"installation_cap" | 
+/**
+ * The installation needs more educators than planned.
+ */
+"installation_ratio"
+/**
+ * A breach and its figures.
+ */
+export type BreachView = { 
+/**
+ * What.
+ */
+code: BreachCode; 
+/**
+ * The group's name, for a group rule.
+ */
+group: string | null; 
+/**
+ * The class, for a class rule.
+ */
+class: AgeClassCode | null; 
+/**
+ * First day.
+ */
+from: string; 
+/**
+ * Last day.
+ */
+to: string; 
+/**
+ * Children or educators needed.
+ */
+found: number; 
+/**
+ * Places or educators planned.
+ */
+allowed: number }
+/**
+ * How the file was read.
+ */
+export type EncodingCode = 
+/**
+ * UTF-8 with a byte-order mark.
+ */
+"utf_8_with_bom" | 
+/**
+ * UTF-8.
+ */
+"utf_8" | 
+/**
+ * Windows-1252.
+ */
+"windows_1252"
+/**
  * This computer's enrolment.
  */
 export type Enrolment = { 
@@ -277,7 +493,91 @@ export type ErrorCode =
 /**
  * Anything else (protocol, TLS set-up): see the log.
  */
-"unexpected"
+"unexpected" | 
+/**
+ * The file to import is larger than the import accepts.
+ */
+"import_too_large" | 
+/**
+ * The file to import is empty.
+ */
+"import_empty" | 
+/**
+ * The file to import lacks a required column (given name, birth date).
+ */
+"import_missing_columns" | 
+/**
+ * The file to import has two columns for one thing.
+ */
+"import_duplicate_column" | 
+/**
+ * Lines were rejected: nothing was imported.
+ */
+"import_has_rejected_lines" | 
+/**
+ * The file to import could not be read.
+ */
+"import_unreadable" | 
+/**
+ * No groups are saved for next year.
+ */
+"plan_without_groups" | 
+/**
+ * The child is not in the plan.
+ */
+"unknown_plan_child" | 
+/**
+ * The group is not in the plan.
+ */
+"unknown_plan_group" | 
+/**
+ * The plan was refused by the rules.
+ */
+"plan_refused" | 
+/**
+ * The group lists could not be written to that file.
+ */
+"export_failed" | 
+/**
+ * A reviewed vacancy is not what the plan leaves (more places, another class or day).
+ */
+"plan_vacancy_refused"
+/**
+ * The spreadsheet the lists are for.
+ */
+export type ExportFormat = 
+/**
+ * `;` and a UTF-8 byte-order mark: French Excel.
+ */
+"french_excel" | 
+/**
+ * `,` without a mark.
+ */
+"comma"
+/**
+ * The language of the lists' headers.
+ */
+export type ExportLanguage = 
+/**
+ * French.
+ */
+"french" | 
+/**
+ * English.
+ */
+"english"
+/**
+ * Where the group lists were written.
+ */
+export type ExportView = { 
+/**
+ * The file's full path.
+ */
+path: string; 
+/**
+ * Children listed.
+ */
+children: number }
 /**
  * What a flush did.
  */
@@ -290,6 +590,167 @@ sent: number;
  * Outcomes refused as conflicts.
  */
 conflicts: number }
+/**
+ * One group as the editor shows and sends it.
+ */
+export type GroupInput = { 
+/**
+ * Its name.
+ */
+name: string; 
+/**
+ * The age classes it may hold.
+ */
+classes: AgeClassCode[]; 
+/**
+ * Places.
+ */
+capacity: number; 
+/**
+ * Educators planned.
+ */
+educators: number }
+/**
+ * The permit and the groups.
+ */
+export type GroupSetupInput = { 
+/**
+ * The permit's places per class, youngest first.
+ */
+permit: [number, number, number, number]; 
+/**
+ * The groups.
+ */
+groups: GroupInput[] }
+/**
+ * A file to import: its bytes (read by the window from a file input) or a path on this
+ * computer. Either way the desktop core reads and judges it.
+ */
+export type ImportFile = 
+/**
+ * The file's content.
+ */
+{ kind: "bytes"; bytes: number[] } | 
+/**
+ * A file on this computer.
+ */
+{ kind: "path"; path: string }
+/**
+ * What the file would import; nothing is saved yet.
+ */
+export type ImportPreviewView = { 
+/**
+ * How it was read.
+ */
+encoding: EncodingCode; 
+/**
+ * The separator.
+ */
+delimiter: string; 
+/**
+ * Header cells ignored (never stored).
+ */
+ignored_columns: string[]; 
+/**
+ * Records in the file.
+ */
+rows: number; 
+/**
+ * The children that would be stored.
+ */
+children: ImportedChildView[]; 
+/**
+ * Every rejected line: one is enough to save nothing.
+ */
+rejected: RejectedLineView[] }
+/**
+ * A child the import would store.
+ */
+export type ImportedChildView = { 
+/**
+ * Given name and family initial.
+ */
+label: string; 
+/**
+ * Birth date.
+ */
+birth_date: string; 
+/**
+ * Expected departure.
+ */
+expected_departure: string | null; 
+/**
+ * Current group as the daycare names it.
+ */
+current_group: string | null; 
+/**
+ * Support-need factor in hundredths.
+ */
+support_factor: number | null }
+/**
+ * Why a child is left out.
+ */
+export type LeftOutCode = 
+/**
+ * Not present on any day of the year.
+ */
+"not_present_this_year" | 
+/**
+ * No group may hold its age classes.
+ */
+"no_group_for_age_classes" | 
+/**
+ * Its pinned group cannot take it.
+ */
+"pinned_group_cannot_take_it" | 
+/**
+ * Every group that may hold it is full on some day.
+ */
+"no_room"
+/**
+ * A child left out, and why.
+ */
+export type LeftOutView = { 
+/**
+ * The plan key.
+ */
+key: string; 
+/**
+ * Label.
+ */
+label: string; 
+/**
+ * Birth date.
+ */
+birth_date: string; 
+/**
+ * Position in the priority order.
+ */
+priority: number; 
+/**
+ * Why.
+ */
+reason: LeftOutCode; 
+/**
+ * Its age classes over the year, for `no_group_for_age_classes`.
+ */
+classes: AgeClassCode[]; 
+/**
+ * For each group that could hold it, the first day and the rule.
+ */
+blocked: BlockedView[] }
+/**
+ * Whether the composition is proven best.
+ */
+export type OptimalityCode = 
+/**
+ * No composition is better.
+ */
+"proven" | 
+/**
+ * The best found within the work budgets.
+ */
+"best_found"
 /**
  * Where an outbox entry stands.
  */
@@ -342,6 +803,170 @@ export type OutcomeChoice =
  * No answer by the deadline.
  */
 { kind: "no_answer" }
+/**
+ * Why a child is in its group.
+ */
+export type PlacedCode = 
+/**
+ * Pinned by the director.
+ */
+"pinned" | 
+/**
+ * Stays in its current group.
+ */
+"current_group" | 
+/**
+ * With its sibling.
+ */
+"sibling_together" | 
+/**
+ * Apart from its sibling.
+ */
+"sibling_apart" | 
+/**
+ * The group has room on every day.
+ */
+"room_in_group"
+/**
+ * A child in a group column.
+ */
+export type PlacedView = { 
+/**
+ * The plan key (`e:…` enrolled, `r:…` referral).
+ */
+key: string; 
+/**
+ * Given name and family initial.
+ */
+label: string; 
+/**
+ * Birth date.
+ */
+birth_date: string; 
+/**
+ * Age class on its first day in the group.
+ */
+age_class: AgeClassCode | null; 
+/**
+ * First day in the group.
+ */
+arrival: string; 
+/**
+ * Last day, if it leaves.
+ */
+departure: string | null; 
+/**
+ * Position in the priority order.
+ */
+priority: number; 
+/**
+ * Why here.
+ */
+reason: PlacedCode; 
+/**
+ * Whether it comes from an accepted referral.
+ */
+referral: boolean }
+/**
+ * A declaration of the plan's places, and where it stands.
+ */
+export type PlanDeclaredView = { 
+/**
+ * The class.
+ */
+age_class: AgeClassCode; 
+/**
+ * First day.
+ */
+start_date: string; 
+/**
+ * Places.
+ */
+places: number; 
+/**
+ * Pending (in the outbox, offline), sent, or refused.
+ */
+state: OutboxStateView; 
+/**
+ * Referrals the service made, once sent.
+ */
+referrals: number | null }
+/**
+ * One group column.
+ */
+export type PlanGroupView = { 
+/**
+ * Name.
+ */
+name: string; 
+/**
+ * Age classes it may hold.
+ */
+classes: AgeClassCode[]; 
+/**
+ * Places.
+ */
+capacity: number; 
+/**
+ * Educators planned.
+ */
+educators: number; 
+/**
+ * Its children, by label.
+ */
+children: PlacedView[] }
+/**
+ * Places of a class the plan leaves from a day.
+ */
+export type PlanVacancyView = { 
+/**
+ * The class.
+ */
+age_class: AgeClassCode; 
+/**
+ * First day (`YYYY-MM-DD`).
+ */
+start_date: string; 
+/**
+ * Places.
+ */
+places: number }
+/**
+ * The composer's answer, as the screen draws it.
+ */
+export type PlanView = { 
+/**
+ * First day planned.
+ */
+start: string; 
+/**
+ * Last day (end of the school year).
+ */
+end: string; 
+/**
+ * The rule set applied.
+ */
+rule_set: string; 
+/**
+ * Proven best or best found.
+ */
+optimality: OptimalityCode; 
+/**
+ * The group columns, in the installation's order.
+ */
+groups: PlanGroupView[]; 
+/**
+ * Children left out, in priority order.
+ */
+left_out: LeftOutView[]; 
+/**
+ * The occupancy chart: every group, then every age class.
+ */
+series: SeriesView[]; 
+/**
+ * The places left to declare.
+ */
+vacancies: PlanVacancyView[] }
 /**
  * One referral: the data inventory's minimal fields, nothing more.
  */
@@ -439,6 +1064,158 @@ export type RefusalCode =
  */
 "other"
 /**
+ * Why a line was rejected.
+ */
+export type RejectCode = 
+/**
+ * Another number of fields than the header.
+ */
+"wrong_field_count" | 
+/**
+ * Unreadable.
+ */
+"unreadable" | 
+/**
+ * A quote never closed.
+ */
+"unclosed_quote" | 
+/**
+ * No given name.
+ */
+"missing_name" | 
+/**
+ * Birth date missing or malformed.
+ */
+"bad_birth_date" | 
+/**
+ * Birth date in the future.
+ */
+"birth_date_in_future" | 
+/**
+ * Departure date malformed.
+ */
+"bad_departure_date" | 
+/**
+ * Departure before birth.
+ */
+"departure_before_birth" | 
+/**
+ * Support factor not from 1 to 5.
+ */
+"bad_support_factor"
+/**
+ * A rejected line.
+ */
+export type RejectedLineView = { 
+/**
+ * Its line number in the file (1 is the header).
+ */
+line: number; 
+/**
+ * Why.
+ */
+code: RejectCode; 
+/**
+ * Fields expected (header), for a wrong field count.
+ */
+expected: number | null; 
+/**
+ * Fields found, for a wrong field count.
+ */
+found: number | null }
+/**
+ * One line of the occupancy chart.
+ */
+export type SeriesView = { 
+/**
+ * What it charts.
+ */
+subject: SubjectView; 
+/**
+ * Its steps over the year.
+ */
+steps: StepView[] }
+/**
+ * Why the setup was refused.
+ */
+export type SetupProblemCode = 
+/**
+ * The permit's places add up to more than the installation cap.
+ */
+"permit_over_installation_cap" | 
+/**
+ * A group without a name.
+ */
+"group_without_name" | 
+/**
+ * A group without an age class.
+ */
+"group_without_age_class" | 
+/**
+ * A group without places.
+ */
+"group_without_places" | 
+/**
+ * A group without an educator.
+ */
+"group_without_educator" | 
+/**
+ * Two groups with one name.
+ */
+"duplicate_group_name" | 
+/**
+ * A group may hold a class the permit has no place for.
+ */
+"group_class_not_in_permit" | 
+/**
+ * A group has more places than the permit gives its classes.
+ */
+"group_over_permit" | 
+/**
+ * The groups have more places than the permit or the installation cap.
+ */
+"groups_over_installation" | 
+/**
+ * Anything else the domain refused.
+ */
+"other"
+/**
+ * A problem of the setup, with its figures.
+ */
+export type SetupProblemView = { 
+/**
+ * What.
+ */
+code: SetupProblemCode; 
+/**
+ * The group concerned (position in the editor).
+ */
+group: number | null; 
+/**
+ * The age class concerned.
+ */
+class: AgeClassCode | null; 
+/**
+ * Places asked for.
+ */
+places: number | null; 
+/**
+ * Places allowed.
+ */
+allowed: number | null }
+/**
+ * The answer to saving the setup: saved, or every problem and nothing saved.
+ */
+export type SetupSaved = { 
+/**
+ * Whether it was saved.
+ */
+saved: boolean; 
+/**
+ * Every problem (empty when saved).
+ */
+problems: SetupProblemView[] }
+/**
  * Where the candidate stood relative to the vacancy's places when ranked.
  */
 export type StandingView = 
@@ -482,6 +1259,42 @@ export type StatusCode =
  * Closed by something else.
  */
 "closed"
+/**
+ * Days with the same figures.
+ */
+export type StepView = { 
+/**
+ * First day.
+ */
+from: string; 
+/**
+ * Last day.
+ */
+to: string; 
+/**
+ * Children present.
+ */
+planned: number; 
+/**
+ * Places permitted.
+ */
+permitted: number; 
+/**
+ * Days of the step with a breach.
+ */
+breach_days: number }
+/**
+ * What a series charts.
+ */
+export type SubjectView = 
+/**
+ * A group.
+ */
+{ kind: "group"; name: string } | 
+/**
+ * An age class of the installation.
+ */
+{ kind: "age_class"; class: AgeClassCode }
 /**
  * Sent after every page of a running sync, for the progress bar.
  */
