@@ -1,6 +1,6 @@
 import { commands, events, type AppError, type AppStatus, type ReferralView } from "./bindings";
 
-export type Screen = "home" | "referrals" | "referral" | "vacancies" | "settings";
+export type Screen = "home" | "referrals" | "referral" | "vacancies" | "groups" | "settings";
 
 /** What the whole window knows: the home summary, the cached referrals, where we are. */
 export const app = $state({
