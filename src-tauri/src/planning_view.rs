@@ -58,10 +58,14 @@ pub enum ImportFile {
 #[serde(rename_all = "snake_case")]
 pub enum EncodingCode {
     /// UTF-8 with a byte-order mark.
+    // Named explicitly: serde and specta split words around digits differently.
+    #[serde(rename = "utf8_with_bom")]
     Utf8WithBom,
     /// UTF-8.
+    #[serde(rename = "utf8")]
     Utf8,
     /// Windows-1252.
+    #[serde(rename = "windows_1252")]
     Windows1252,
 }
 

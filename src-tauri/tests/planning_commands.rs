@@ -72,6 +72,13 @@ fn a_preview_with_bad_lines_lists_every_one_and_the_file_is_never_saved() {
     assert_eq!(preview["rows"], 11);
     assert_eq!(preview["children"].as_array().unwrap().len(), 8);
     assert_eq!(preview["delimiter"], ";");
+    // The codes the bindings promise the window (serde and specta agree on them).
+    assert_eq!(preview["encoding"], "utf8");
+    let bindings = std::fs::read_to_string(placeforte_app::BINDINGS_PATH).unwrap();
+    for code in [r#""utf8_with_bom""#, r#""utf8""#, r#""windows_1252""#] {
+        assert!(bindings.contains(code), "{code}");
+    }
+    assert!(!bindings.contains(r#""utf_8"#));
     assert_eq!(
         preview["rejected"],
         json!([

@@ -162,7 +162,7 @@ describe("editor and import messages", () => {
   });
 
   it("allows saving only a preview without a rejected line", () => {
-    const preview = { encoding: "utf_8", delimiter: ";", ignored_columns: [], rows: 1, children: [{ label: "A", birth_date: "2025-01-01", expected_departure: null, current_group: null, support_factor: null }], rejected: [] } as const;
+    const preview = { encoding: "utf8", delimiter: ";", ignored_columns: [], rows: 1, children: [{ label: "A", birth_date: "2025-01-01", expected_departure: null, current_group: null, support_factor: null }], rejected: [] } as const;
     expect(canSave(null)).toBe(false);
     expect(canSave({ ...preview, children: [...preview.children], ignored_columns: [], rejected: [] })).toBe(true);
     expect(

@@ -409,11 +409,11 @@ export type EncodingCode =
 /**
  * UTF-8 with a byte-order mark.
  */
-"utf_8_with_bom" | 
+"utf8_with_bom" | 
 /**
  * UTF-8.
  */
-"utf_8" | 
+"utf8" | 
 /**
  * Windows-1252.
  */
