@@ -1,0 +1,207 @@
+//! June group formation in the real window (Xvfb, WebKitWebDriver through tauri-driver), on a
+//! computer enrolled with a real central service: a CSV with a bad line is previewed and not
+//! saved, a good one is imported, groups the permit refuses are explained, the children are
+//! composed, one is moved (the rule another group would break is shown first), and the lists
+//! exported to a file whose rows are checked. Screenshots: `target/e2e-screenshots/`.
+#![allow(clippy::unwrap_used)]
+
+use chrono::{Datelike, NaiveDate, Utc};
+use placeforte_desk::planning::next_school_year_start;
+use placeforte_e2e::{window_tests_can_run, AppWindow, Central, Display};
+
+/// The coming school year's first day: always ahead, so its declarations are not in the past.
+fn start() -> NaiveDate {
+    next_school_year_start(Utc::now().date_naive())
+}
+
+/// What a daycare's office software writes: `;`, accents, a quoted group name; eight toddlers
+/// now in "Lutins" (2 to 3 years old all next year) and one child who leaves before it.
+fn enrolled_csv() -> String {
+    let year = start().year() - 2;
+    let families = [
+        "Côté", "Tremblay", "Gagnon", "Roy", "Bouchard", "Gauthier", "Morin", "Lavoie",
+    ];
+    let given = [
+        "Éloïse", "Noah", "Léa", "Félix", "Zoé", "Mégane", "Théo", "Chloé",
+    ];
+    let mut text =
+        String::from("Prénom;Nom de famille;Date de naissance;Départ prévu;Groupe actuel\r\n");
+    for (i, (g, f)) in given.iter().zip(families).enumerate() {
+        text.push_str(&format!("{g};{f};15/0{}/{year};;\"Lutins\"\r\n", i + 1));
+    }
+    let gone = start().pred_opt().unwrap().pred_opt().unwrap();
+    text.push_str(&format!(
+        "Anaïs;Pelletier;{}-03-01;{gone};Lutins\r\n",
+        year - 1
+    ));
+    text
+}
+
+/// Scrolls the element with `data-testid` to the top of the window, for the next screenshot.
+async fn show(app: &AppWindow, testid: &str) {
+    app.script(&format!(
+        "document.querySelector('[data-testid={testid}]').scrollIntoView({{ block: 'start' }}); arguments[0](null)"
+    ))
+    .await;
+}
+
+fn keychain_service() -> String {
+    format!("ca.placeforte.e2e.groups.{}", std::process::id())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_director_imports_composes_moves_a_child_and_exports_the_lists() {
+    if !window_tests_can_run() {
+        return;
+    }
+    let central = Central::start_seeded();
+    let invitation = central.invitation(&central.a_daycare());
+    let data = tempfile::tempdir().unwrap();
+    let display = Display::open();
+    let mut app = AppWindow::launch(&display, data.path(), &keychain_service(), "groups").await;
+    app.enrol(&invitation).await;
+    app.click("nav-groups").await;
+
+    // A file with a bad line: every rejected line is shown, and it cannot be saved.
+    let bad = data.path().join("mauvais.csv");
+    std::fs::write(
+        &bad,
+        format!("{}Sans date;Roy;;;Lutins\r\n", enrolled_csv()),
+    )
+    .unwrap();
+    app.fill("import-path", &bad.display().to_string()).await;
+    app.click("import-read").await;
+    let rejected = app.wait_text("import-rejected", |t| !t.is_empty()).await;
+    assert!(rejected.contains("Ligne 11"), "{rejected}");
+    assert!(rejected.contains("date de naissance"), "{rejected}");
+    let disabled = app
+        .script("arguments[0](document.querySelector('[data-testid=import-save]').disabled)")
+        .await;
+    assert_eq!(
+        disabled, true,
+        "a file with a rejected line cannot be saved"
+    );
+    show(&app, "import-preview").await;
+    app.screenshot("import-rejected").await;
+
+    // The good file: previewed, then saved.
+    let good = data.path().join("inscrits.csv");
+    std::fs::write(&good, enrolled_csv()).unwrap();
+    app.fill("import-path", &good.display().to_string()).await;
+    app.click("import-read").await;
+    let summary = app
+        .wait_text("import-summary", |t| t.contains("0 lignes refusées"))
+        .await;
+    assert_eq!(summary, "9 lignes lues : 9 enfants, 0 lignes refusées");
+    show(&app, "import-preview").await;
+    app.screenshot("import-preview").await;
+    app.click("import-save").await;
+    let saved = app.wait_text("import-saved", |t| !t.is_empty()).await;
+    assert!(saved.starts_with("9 enfants"), "{saved}");
+
+    // Groups: one over its permit first (explained in words), then three that fit.
+    app.fill("permit-under_18_months", "5").await;
+    app.fill("permit-from_18_months_to_4_years", "16").await;
+    app.click("group-add").await;
+    app.fill("group-0-name", "Lutins").await;
+    app.fill("group-0-capacity", "17").await;
+    app.click("setup-save").await;
+    let problem = app.wait_text("setup-problem", |t| !t.is_empty()).await;
+    assert_eq!(
+        problem,
+        "Lutins : 17 places, alors que le permis en donne 16 à ses groupes d’âge."
+    );
+    show(&app, "setup-problem").await;
+    app.screenshot("groups-refused").await;
+    app.fill("group-0-capacity", "8").await;
+    app.click("group-add").await;
+    app.fill("group-1-name", "Castors").await;
+    app.fill("group-1-capacity", "8").await;
+    app.click("group-add").await;
+    app.fill("group-2-name", "Poussins").await;
+    app.fill("group-2-capacity", "5").await;
+    app.click("group-2-from_18_months_to_4_years").await;
+    app.click("group-2-under_18_months").await;
+    app.click("setup-save").await;
+    app.wait("setup-saved").await;
+
+    // Compose: the eight toddlers stay in "Lutins", the child who leaves is left out, why.
+    app.fill("plan-start", &start().to_string()).await;
+    app.click("plan-compose").await;
+    app.wait("plan-columns").await;
+    let keys = |column: usize| {
+        format!(
+            "arguments[0]([...document.querySelectorAll('[data-testid=column-{column}] li.child')].map(li => li.dataset.key))"
+        )
+    };
+    let lutins = app.script(&keys(0)).await;
+    assert_eq!(lutins.as_array().unwrap().len(), 8, "{lutins}");
+    let left_out = app.text("left-out").await;
+    assert!(left_out.contains("Anaïs P."), "{left_out}");
+    assert!(left_out.contains("aucun jour"), "{left_out}");
+    show(&app, "plan-optimality").await;
+    app.screenshot("composed").await;
+
+    // Move one child: to "Poussins" the simulator says which rule breaks; to "Castors" it fits.
+    let key = lutins[0].as_str().unwrap().to_owned();
+    let testid = format!("move-{}", key.replace(':', "-"));
+    app.select(&testid, "Poussins").await;
+    let refused = app.wait_text("move-breaches", |t| !t.is_empty()).await;
+    assert!(refused.contains("Poussins"), "{refused}");
+    assert!(refused.contains("non admis"), "{refused}");
+    show(&app, "move-verdict").await;
+    app.screenshot("move-refused").await;
+    app.select(&testid, "Castors").await;
+    app.wait("move-ok").await;
+    app.click("move-confirm").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    // Castors is the second group: the child moves to column 1.
+    while app.script(&keys(1)).await.as_array().unwrap().len() != 1 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the child never moved"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(app.script(&keys(1)).await[0], key.as_str());
+    assert_eq!(app.script(&keys(0)).await.as_array().unwrap().len(), 7);
+    show(&app, "plan-columns").await;
+    app.screenshot("moved").await;
+
+    // Export for French Excel to a chosen file; its rows say where every child goes.
+    let lists = data.path().join("listes").join("groupes.csv");
+    app.select("export-format", "french_excel").await;
+    app.fill("export-path", &lists.display().to_string()).await;
+    app.click("export-save").await;
+    let done = app.wait_text("export-done", |t| !t.is_empty()).await;
+    assert!(done.contains(&lists.display().to_string()), "{done}");
+    let bytes = std::fs::read(&lists).unwrap();
+    let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap()).unwrap();
+    let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split(';').collect()).collect();
+    assert_eq!(
+        rows[0],
+        [
+            "Groupe",
+            "Enfant",
+            "Date de naissance",
+            "Classe d'âge",
+            "Arrivée",
+            "Départ prévu"
+        ]
+    );
+    assert_eq!(rows.len(), 1 + 8);
+    let castors: Vec<&Vec<&str>> = rows.iter().filter(|r| r[0] == "Castors").collect();
+    assert_eq!(castors.len(), 1);
+    assert_eq!(rows.iter().filter(|r| r[0] == "Lutins").count(), 7);
+    assert!(rows[1..]
+        .iter()
+        .all(|r| r[3] == "18 mois à moins de 4 ans" && r[4] == start().to_string()));
+    show(&app, "export-done").await;
+    app.screenshot("exported").await;
+
+    // The chart: one per group and per age class, with a table to read it without the image.
+    assert!(app.count_css("figure.chart svg").await >= 4);
+    show(&app, "chart-0").await;
+    app.screenshot("chart").await;
+    app.close().await;
+}
