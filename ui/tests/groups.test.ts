@@ -41,7 +41,7 @@ describe("chart scaling", () => {
       { from: "2027-01-01", to: "2027-08-31", planned: 9, permitted: 8, breach_days: 243 },
     ],
   };
-  const box = { width: 400, height: 120, left: 30, bottom: 20 };
+  const box = { width: 400, height: 130, left: 30, bottom: 20, top: 10 };
   const g = chartGeometry(series, "2026-09-01", "2027-08-31", box);
 
   it("rounds the top of the axis up to 1, 2 or 5 times a power of ten", () => {
@@ -49,15 +49,18 @@ describe("chart scaling", () => {
       1, 1, 5, 10, 20, 100, 200,
     ]);
     expect(g.yMax).toBe(10);
-    expect(g.ticks.map((t) => t.value)).toEqual([0, 2.5, 5, 7.5, 10]);
+    expect(g.ticks.map((t) => t.value)).toEqual([0, 2, 4, 6, 8, 10]);
+    expect(g.ticks.map((t) => t.y)).toEqual([110, 90, 70, 50, 30, 10]);
+    const twenty = chartGeometry({ ...series, steps: [{ ...series.steps[0]!, planned: 16 }] }, "2026-09-01", "2027-08-31", box);
+    expect(twenty.ticks.map((t) => t.value)).toEqual([0, 5, 10, 15, 20]);
   });
 
   it("maps the first day to the left edge, the year's end to the right, values from the bottom", () => {
-    // 6 children of 10 on a 100-pixel plot: 40 px from the top.
-    expect(g.planned.startsWith("M30,40 ")).toBe(true);
+    // 6 children of 10 on a 100-pixel plot under a 10-pixel margin: 50 px from the top.
+    expect(g.planned.startsWith("M30,50 ")).toBe(true);
     expect(g.planned.endsWith("H400")).toBe(true);
-    // 8 places: 20 px from the top, all year.
-    expect(g.permitted).toMatch(/^M30,20 H[\d.]+ L[\d.]+,20 H400$/);
+    // 8 places: 30 px from the top, all year.
+    expect(g.permitted).toMatch(/^M30,30 H[\d.]+ L[\d.]+,30 H400$/);
   });
 
   it("marks only the steps with breach days, over exactly their days", () => {

@@ -46,9 +46,10 @@ export function niceMax(max: number): number {
 export interface ChartBox {
   width: number;
   height: number;
-  /** Room on the left for the axis labels, at the bottom for the months. */
+  /** Room on the left for the axis labels, at the bottom for the months, at the top for the last label. */
   left: number;
   bottom: number;
+  top: number;
 }
 
 export interface ChartGeometry {
@@ -69,16 +70,21 @@ export interface ChartGeometry {
 export function chartGeometry(series: SeriesView, start: string, end: string, box: ChartBox): ChartGeometry {
   const days = Math.max(1, daysBetween(start, end) + 1);
   const plotWidth = box.width - box.left;
-  const plotHeight = box.height - box.bottom;
+  const plotHeight = box.height - box.bottom - box.top;
   const yMax = niceMax(Math.max(0, ...series.steps.flatMap((s) => [s.planned, s.permitted])));
   const x = (date: string) => box.left + (Math.min(days, Math.max(0, daysBetween(start, date))) / days) * plotWidth;
   const xEnd = (date: string) => x(date) + plotWidth / days;
-  const y = (value: number) => plotHeight - (value / yMax) * plotHeight;
+  const y = (value: number) => box.top + plotHeight - (value / yMax) * plotHeight;
   const path = (value: (s: StepView) => number) =>
     series.steps
       .map((s, i) => `${i === 0 ? "M" : "L"}${r(x(s.from))},${r(y(value(s)))} H${r(xEnd(s.to))}`)
       .join(" ");
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => ({ y: r(y(f * yMax)), value: Math.round(f * yMax * 100) / 100 }));
+  // 2 × 10ⁿ in quarters, 1 or 5 × 10ⁿ in fifths: whole numbers from 5 children up.
+  const parts = String(yMax).startsWith("2") ? 4 : 5;
+  const ticks = Array.from({ length: parts + 1 }, (_, i) => {
+    const value = Math.round(((i * yMax) / parts) * 100) / 100;
+    return { y: r(y(value)), value };
+  });
   const months: ChartGeometry["months"] = [];
   const [sy, sm] = start.split("-").map(Number);
   for (let i = 0; i < 13; i++) {

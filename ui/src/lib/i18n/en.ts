@@ -222,7 +222,7 @@ export const en: Messages = {
   "plan.proven": "Best possible layout (proven).",
   "plan.bestFound": "Best layout found.",
   "plan.fill": "{count} children for {capacity} places",
-  "plan.educators": "{count} educators",
+  "plan.educators": "Educators: {count}",
   "plan.empty": "No children",
   "plan.leftOut": "Children without a place",
   "plan.leftOutNone": "Every child has a place.",

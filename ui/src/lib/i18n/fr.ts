@@ -230,7 +230,7 @@ export const fr = {
   "plan.proven": "Meilleure répartition possible (démontrée).",
   "plan.bestFound": "Meilleure répartition trouvée.",
   "plan.fill": "{count} enfants sur {capacity} places",
-  "plan.educators": "{count} éducatrices",
+  "plan.educators": "Éducatrices : {count}",
   "plan.empty": "Aucun enfant",
   "plan.leftOut": "Enfants sans place",
   "plan.leftOutNone": "Tous les enfants ont une place.",
