@@ -1,7 +1,8 @@
 //! June group formation in the real window (Xvfb, WebKitWebDriver through tauri-driver), on a
 //! computer enrolled with a real central service: a CSV with a bad line is previewed and not
 //! saved, a good one is imported, groups the permit refuses are explained, the children are
-//! composed, one is moved (the rule another group would break is shown first), and the lists
+//! composed, one is moved through its "move to" list and another dragged (the rule another
+//! group would break is shown first, and such a drop refused), and the lists
 //! exported to a file whose rows are checked. Screenshots: `target/e2e-screenshots/`.
 #![allow(clippy::unwrap_used)]
 
@@ -168,6 +169,60 @@ async fn a_director_imports_composes_moves_a_child_and_exports_the_lists() {
     show(&app, "plan-columns").await;
     app.screenshot("moved").await;
 
+    // The same by dragging another child: over "Poussins" the rule is shown and the drop is
+    // refused; over "Castors" the drop is taken. (HTML5 drag events dispatched in the page:
+    // WebDriver's pointer actions hang under Xvfb.)
+    let dragged = app.script(&keys(0)).await[0].as_str().unwrap().to_owned();
+    let drag = |event: &str, target: &str| {
+        format!(
+            "const done = arguments[0]; let dt = null; try {{ dt = window.__drag || new DataTransfer(); }} catch (e) {{}} \
+             window.__drag = dt; \
+             document.querySelector('{target}').dispatchEvent(new DragEvent('{event}', {{ bubbles: true, cancelable: true, dataTransfer: dt }})); \
+             done(null)"
+        )
+    };
+    let child_css = format!("[data-testid=child-{}]", dragged.replace(':', "-"));
+    app.script(&drag("dragstart", &child_css)).await;
+    let refused = loop {
+        app.script(&drag("dragover", "[data-testid=column-2]"))
+            .await;
+        let shown = app.all("drop-breaches").await;
+        if let Some(banner) = shown.first() {
+            break banner.text().await.unwrap();
+        }
+        assert!(std::time::Instant::now() < deadline + std::time::Duration::from_secs(30));
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert!(refused.contains("non admis"), "{refused}");
+    show(&app, "plan-columns").await;
+    app.screenshot("drag-refused").await;
+    app.script(&drag("drop", "[data-testid=column-2]")).await;
+    assert_eq!(
+        app.script(&keys(2)).await,
+        serde_json::json!([]),
+        "a refused drop moves nobody"
+    );
+    app.script(&drag("dragstart", &child_css)).await;
+    while app.count_css("[data-testid=column-1].drop-ok").await == 0 {
+        app.script(&drag("dragover", "[data-testid=column-1]"))
+            .await;
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    app.script(&drag("drop", "[data-testid=column-1]")).await;
+    while app.script(&keys(1)).await.as_array().unwrap().len() != 2 {
+        assert!(
+            std::time::Instant::now() < deadline + std::time::Duration::from_secs(60),
+            "the drop never moved the child"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(app
+        .script(&keys(1))
+        .await
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!(dragged)));
+
     // Export for French Excel to a chosen file; its rows say where every child goes.
     let lists = data.path().join("listes").join("groupes.csv");
     app.select("export-format", "french_excel").await;
@@ -191,8 +246,8 @@ async fn a_director_imports_composes_moves_a_child_and_exports_the_lists() {
     );
     assert_eq!(rows.len(), 1 + 8);
     let castors: Vec<&Vec<&str>> = rows.iter().filter(|r| r[0] == "Castors").collect();
-    assert_eq!(castors.len(), 1);
-    assert_eq!(rows.iter().filter(|r| r[0] == "Lutins").count(), 7);
+    assert_eq!(castors.len(), 2);
+    assert_eq!(rows.iter().filter(|r| r[0] == "Lutins").count(), 6);
     assert!(rows[1..]
         .iter()
         .all(|r| r[3] == "18 mois à moins de 4 ans" && r[4] == start().to_string()));

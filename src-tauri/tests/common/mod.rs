@@ -14,7 +14,7 @@ use tauri::webview::InvokeRequest;
 use tauri::{Manager, WebviewWindow};
 
 #[derive(Default)]
-pub struct MemoryStore(Mutex<HashMap<&'static str, Vec<u8>>>);
+pub(crate) struct MemoryStore(Mutex<HashMap<&'static str, Vec<u8>>>);
 
 fn account(name: SecretName) -> &'static str {
     match name {
@@ -37,13 +37,13 @@ impl SecretStore for MemoryStore {
     }
 }
 
-pub struct TestApp {
+pub(crate) struct TestApp {
     _app: tauri::App<MockRuntime>,
-    pub window: WebviewWindow<MockRuntime>,
-    pub dir: tempfile::TempDir,
+    pub(crate) window: WebviewWindow<MockRuntime>,
+    pub(crate) dir: tempfile::TempDir,
 }
 
-pub fn app() -> TestApp {
+pub(crate) fn app() -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let desk = Desk::new(dir.path().to_path_buf(), Box::new(MemoryStore::default()));
     let app = placeforte_app::app(mock_builder(), desk)
@@ -60,7 +60,7 @@ pub fn app() -> TestApp {
     }
 }
 
-pub fn invoke_from(
+pub(crate) fn invoke_from(
     window: &WebviewWindow<MockRuntime>,
     origin: &str,
     cmd: &str,
@@ -82,10 +82,10 @@ pub fn invoke_from(
 }
 
 impl TestApp {
-    pub fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+    pub(crate) fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
         invoke_from(&self.window, "tauri://localhost", cmd, args)
     }
-    pub fn desk(&self) -> tauri::State<'_, Desk> {
+    pub(crate) fn desk(&self) -> tauri::State<'_, Desk> {
         self.window.state::<Desk>()
     }
 }
