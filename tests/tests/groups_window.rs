@@ -149,7 +149,7 @@ async fn a_director_imports_composes_moves_a_child_and_exports_the_lists() {
     app.select(&testid, "Poussins").await;
     let refused = app.wait_text("move-breaches", |t| !t.is_empty()).await;
     assert!(refused.contains("Poussins"), "{refused}");
-    assert!(refused.contains("non admis"), "{refused}");
+    assert!(refused.contains("n’admet pas"), "{refused}");
     show(&app, "move-verdict").await;
     app.screenshot("move-refused").await;
     app.select(&testid, "Castors").await;
@@ -193,7 +193,7 @@ async fn a_director_imports_composes_moves_a_child_and_exports_the_lists() {
         assert!(std::time::Instant::now() < deadline + std::time::Duration::from_secs(30));
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     };
-    assert!(refused.contains("non admis"), "{refused}");
+    assert!(refused.contains("n’admet pas"), "{refused}");
     show(&app, "plan-columns").await;
     app.screenshot("drag-refused").await;
     app.script(&drag("drop", "[data-testid=column-2]")).await;
@@ -251,6 +251,22 @@ async fn a_director_imports_composes_moves_a_child_and_exports_the_lists() {
     assert!(rows[1..]
         .iter()
         .all(|r| r[3] == "18 mois à moins de 4 ans" && r[4] == start().to_string()));
+    // What the printer gets (the print stylesheet shows only this): one list per group, the
+    // minimal columns.
+    let printed = app
+        .script(
+            "arguments[0]([...document.querySelectorAll('.print-list')].map(t => [t.caption.textContent, [...t.querySelectorAll('th')].map(h => h.textContent), t.tBodies[0].rows.length]))",
+        )
+        .await;
+    assert_eq!(printed.as_array().unwrap().len(), 3, "{printed}");
+    assert_eq!(
+        printed[0][1],
+        serde_json::json!(["Enfant", "Naissance", "Groupe d’âge"])
+    );
+    assert_eq!(
+        (printed[0][2].as_u64(), printed[1][2].as_u64()),
+        (Some(6), Some(2))
+    );
     show(&app, "export-done").await;
     app.screenshot("exported").await;
 

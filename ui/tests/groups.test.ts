@@ -110,7 +110,7 @@ describe("drag validation messages", () => {
 
   it("names the group, the rule, the figures and the days, in French and English", () => {
     expect(moveMessages(breaches, fr, iso)).toEqual([
-      "Poussins : 1 enfants de « 18 mois à 4 ans », non admis, du 2026-09-01 au 2027-08-31",
+      "Poussins : n’admet pas « 18 mois à 4 ans » (enfants concernés : 1), du 2026-09-01 au 2027-08-31",
       "Poussins : 2 éducatrices requises pour 1 prévues, du 2027-01-05 au 2027-08-31",
       "Permis : 6 enfants de « Moins de 18 mois » pour 5 places, du 2027-02-01 au 2027-03-01",
     ]);

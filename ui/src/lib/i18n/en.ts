@@ -221,7 +221,7 @@ export const en: Messages = {
   "plan.composing": "Laying out…",
   "plan.proven": "Best possible layout (proven).",
   "plan.bestFound": "Best layout found.",
-  "plan.fill": "{count} children for {capacity} places",
+  "plan.fill": "Places taken: {count} of {capacity}",
   "plan.educators": "Educators: {count}",
   "plan.empty": "No children",
   "plan.leftOut": "Children without a place",
@@ -257,7 +257,7 @@ export const en: Messages = {
   "blocking.permit": "{group}: the permit's places are taken on {date}",
   "breach.group_ratio": "{group}: {found} educators needed for {allowed} planned, from {from} to {to}",
   "breach.group_capacity": "{group}: {found} children for {allowed} places, from {from} to {to}",
-  "breach.group_age_class": "{group}: {found} children of \"{class}\", not allowed, from {from} to {to}",
+  "breach.group_age_class": "{group}: does not allow \"{class}\" (children concerned: {found}), from {from} to {to}",
   "breach.permit": "Permit: {found} children of \"{class}\" for {allowed} places, from {from} to {to}",
   "breach.installation_cap": "Installation: {found} children for a cap of {allowed}, from {from} to {to}",
   "breach.installation_ratio":

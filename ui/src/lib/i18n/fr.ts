@@ -229,7 +229,7 @@ export const fr = {
   "plan.composing": "Répartition…",
   "plan.proven": "Meilleure répartition possible (démontrée).",
   "plan.bestFound": "Meilleure répartition trouvée.",
-  "plan.fill": "{count} enfants sur {capacity} places",
+  "plan.fill": "Places occupées : {count} sur {capacity}",
   "plan.educators": "Éducatrices : {count}",
   "plan.empty": "Aucun enfant",
   "plan.leftOut": "Enfants sans place",
@@ -265,7 +265,7 @@ export const fr = {
   "blocking.permit": "{group} : places du permis épuisées le {date}",
   "breach.group_ratio": "{group} : {found} éducatrices requises pour {allowed} prévues, du {from} au {to}",
   "breach.group_capacity": "{group} : {found} enfants pour {allowed} places, du {from} au {to}",
-  "breach.group_age_class": "{group} : {found} enfants de « {class} », non admis, du {from} au {to}",
+  "breach.group_age_class": "{group} : n’admet pas « {class} » (enfants concernés : {found}), du {from} au {to}",
   "breach.permit": "Permis : {found} enfants de « {class} » pour {allowed} places, du {from} au {to}",
   "breach.installation_cap": "Installation : {found} enfants pour un plafond de {allowed}, du {from} au {to}",
   "breach.installation_ratio":
