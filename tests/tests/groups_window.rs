@@ -270,6 +270,22 @@ async fn a_director_imports_composes_moves_a_child_and_exports_the_lists() {
     show(&app, "export-done").await;
     app.screenshot("exported").await;
 
+    // The places the plan leaves, lowered for one class, declared and sent at once (online).
+    app.fill("plan-vacancy-0", "2").await;
+    app.click("plan-declare").await;
+    let declared = app.wait_text("plan-declared", |t| !t.is_empty()).await;
+    assert!(declared.contains("2 × Moins de 18 mois"), "{declared}");
+    assert!(declared.contains("envoyée"), "{declared}");
+    assert!(declared.contains("familles référées"), "{declared}");
+    assert_eq!(
+        central
+            .query("SELECT places FROM vacancies WHERE age_class = 'under_18_months' ORDER BY rowid DESC LIMIT 1")
+            .trim(),
+        "2"
+    );
+    show(&app, "plan-declared").await;
+    app.screenshot("declared").await;
+
     // The chart: one per group and per age class, with a table to read it without the image.
     assert!(app.count_css("figure.chart svg").await >= 4);
     show(&app, "chart-0").await;

@@ -288,7 +288,7 @@ export const en: Messages = {
   "vacancies.places": "Places to declare: {class} from {date}",
   "vacancies.declare": "Declare these places",
   "vacancies.pending": "{places} × {class} from {date}: waiting to be sent (offline)",
-  "vacancies.sent": "{places} × {class} from {date}: sent",
+  "vacancies.sent": "{places} × {class} from {date}: sent, {referrals} families referred",
   "vacancies.conflict": "{places} × {class} from {date}: refused by the service",
   "error.import_too_large": "This file is too large for a list of children (5 MB at most).",
   "error.import_empty": "This file is empty.",

@@ -296,7 +296,7 @@ export const fr = {
   "vacancies.places": "Places à déclarer : {class} dès le {date}",
   "vacancies.declare": "Déclarer ces places",
   "vacancies.pending": "{places} × {class} dès le {date} : en attente d’envoi (hors ligne)",
-  "vacancies.sent": "{places} × {class} dès le {date} : envoyée",
+  "vacancies.sent": "{places} × {class} dès le {date} : envoyée, {referrals} familles référées",
   "vacancies.conflict": "{places} × {class} dès le {date} : refusée par le service",
   "error.import_too_large": "Ce fichier est trop volumineux pour une liste d’enfants (5 Mo au plus).",
   "error.import_empty": "Ce fichier est vide.",
