@@ -63,15 +63,20 @@ async fn a_director_imports_composes_moves_a_child_and_exports_the_lists() {
     app.enrol(&invitation).await;
     app.click("nav-groups").await;
 
-    // A file with a bad line: every rejected line is shown, and it cannot be saved.
-    let bad = data.path().join("mauvais.csv");
-    std::fs::write(
-        &bad,
-        format!("{}Sans date;Roy;;;Lutins\r\n", enrolled_csv()),
-    )
-    .unwrap();
-    app.fill("import-path", &bad.display().to_string()).await;
-    app.click("import-read").await;
+    // A file with a bad line, chosen in the file input (its bytes go to the desktop core):
+    // every rejected line is shown, and it cannot be saved.
+    let bad = format!("{}Sans date;Roy;;;Lutins\r\n", enrolled_csv());
+    let chosen = app
+        .script(&format!(
+            "const done = arguments[0]; const input = document.querySelector('[data-testid=import-file]'); \
+             const files = new DataTransfer(); \
+             files.items.add(new File([{}], 'mauvais.csv', {{ type: 'text/csv' }})); \
+             input.files = files.files; input.dispatchEvent(new Event('change', {{ bubbles: true }})); \
+             done(input.files.length)",
+            serde_json::to_string(&bad).unwrap()
+        ))
+        .await;
+    assert_eq!(chosen, 1);
     let rejected = app.wait_text("import-rejected", |t| !t.is_empty()).await;
     assert!(rejected.contains("Ligne 11"), "{rejected}");
     assert!(rejected.contains("date de naissance"), "{rejected}");
