@@ -220,3 +220,55 @@ fn the_year_planned_is_the_one_after_today() {
     assert_eq!(next_school_year_start(d(2026, 9, 1)), d(2027, 9, 1));
     assert_eq!(next_school_year_start(d(2026, 11, 23)), d(2027, 9, 1));
 }
+
+#[tokio::test]
+async fn places_declared_here_are_not_offered_again() {
+    use chrono::{TimeZone, Utc};
+    use placeforte_desk::planning::ReviewedVacancy;
+
+    let dir = tempfile::tempdir().unwrap();
+    let cache = open(
+        &CacheFile::new(dir.path().join("cache.sqlite")),
+        &CacheKey::generate().unwrap(),
+    )
+    .await;
+    cache.save_group_setup(&setup()).await.unwrap();
+    imported(&cache).await;
+    let now = Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap();
+    let plan = || async {
+        PlanInputs::load(&cache, start())
+            .await
+            .unwrap()
+            .compose()
+            .unwrap()
+    };
+    let toddlers = |plan: &placeforte_desk::planning::Plan| {
+        plan.vacancies()
+            .into_iter()
+            .find(|v| v.class == AgeClass::From18MonthsTo4Years)
+            .map(|v| v.places)
+    };
+    let first = plan().await;
+    // Castors is empty: eight toddler places left.
+    assert_eq!(toddlers(&first), Some(8));
+    let line = ReviewedVacancy {
+        age_class: AgeClass::From18MonthsTo4Years,
+        start_date: start(),
+        places: 3,
+        group_label: None,
+    };
+    first
+        .declare(&cache, std::slice::from_ref(&line), now)
+        .await
+        .unwrap();
+
+    // Reopened later: the three declared places are not offered again, and cannot be.
+    let again = plan().await;
+    assert_eq!(toddlers(&again), Some(5));
+    let too_many = ReviewedVacancy { places: 6, ..line };
+    assert!(matches!(
+        again.declare(&cache, &[too_many], now).await,
+        Err(DeskError::VacancyAbovePlacesLeft { left: 5 })
+    ));
+    assert_eq!(cache.vacancies().await.unwrap().len(), 1);
+}

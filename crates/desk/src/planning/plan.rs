@@ -14,7 +14,7 @@ use placeforte_domain::{
 };
 use placeforte_protocol::referrals::ReferralStatus;
 
-use crate::cache::LocalVacancy;
+use crate::cache::{LocalVacancy, OutboxState};
 use crate::planning::{
     declare_reviewed_vacancies, export_group_lists, GroupListFormat, Language, ReviewedVacancy,
 };
@@ -38,6 +38,9 @@ pub struct PlanInputs {
     pub labels: BTreeMap<String, String>,
     /// The first day of the school year planned.
     pub start: NaiveDate,
+    /// Places declared here and not yet taken by a family that accepted (pending, or sent
+    /// and still open), by class and start day: the plan does not offer them again.
+    pub declared: Vec<Vacancy>,
 }
 
 /// The inputs and the composer's answer for them.
@@ -94,7 +97,31 @@ impl PlanInputs {
             });
             labels.insert(key, child.label);
         }
-        for referral in cache.referrals().await? {
+        let referrals = cache.referrals().await?;
+        let declared = cache
+            .vacancies()
+            .await?
+            .into_iter()
+            .filter(|v| !matches!(v.state, OutboxState::Conflict { .. }))
+            .map(|v| {
+                // An accepted family is composed as a child: its place is no longer free.
+                let accepted = referrals
+                    .iter()
+                    .filter(|r| {
+                        Some(r.vacancy_id) == v.vacancy_id && r.status == ReferralStatus::Accepted
+                    })
+                    .count();
+                Vacancy {
+                    class: v.declaration.age_class,
+                    from: v.declaration.start_date,
+                    places: v
+                        .declaration
+                        .places
+                        .saturating_sub(u32::try_from(accepted).unwrap_or(u32::MAX)),
+                }
+            })
+            .collect();
+        for referral in referrals {
             if referral.status != ReferralStatus::Accepted {
                 continue;
             }
@@ -118,6 +145,7 @@ impl PlanInputs {
             entrants,
             labels,
             start,
+            declared,
         })
     }
 
@@ -201,9 +229,23 @@ impl Plan {
         .map_err(|err| DeskError::Plan(err.code()))
     }
 
-    /// The places the plan leaves, per age class and start day.
+    /// The places the plan leaves, per age class and start day, less those already declared
+    /// for the same class and day.
     pub fn vacancies(&self) -> Vec<Vacancy> {
         vacancies(&self.simulation, &self.inputs.installation)
+            .into_iter()
+            .filter_map(|mut left| {
+                let declared: u32 = self
+                    .inputs
+                    .declared
+                    .iter()
+                    .filter(|d| d.class == left.class && d.from == left.from)
+                    .map(|d| d.places)
+                    .sum();
+                left.places = left.places.saturating_sub(declared);
+                (left.places > 0).then_some(left)
+            })
+            .collect()
     }
 
     /// Queues the reviewed vacancies in the outbox, checked against what the plan leaves.
