@@ -59,6 +59,18 @@ async fn imported(cache: &Cache) {
     cache.replace_enrolled_children(&accepted).await.unwrap();
 }
 
+/// A fresh encrypted cache with the groups saved and the children imported.
+async fn planned(dir: &tempfile::TempDir) -> Cache {
+    let cache = open(
+        &CacheFile::new(dir.path().join("cache.sqlite")),
+        &CacheKey::generate().unwrap(),
+    )
+    .await;
+    cache.save_group_setup(&setup()).await.unwrap();
+    imported(&cache).await;
+    cache
+}
+
 #[tokio::test]
 async fn groups_and_pins_survive_reopening_the_encrypted_file() {
     let dir = tempfile::tempdir().unwrap();
@@ -90,13 +102,7 @@ async fn groups_and_pins_survive_reopening_the_encrypted_file() {
 #[tokio::test]
 async fn a_new_import_drops_the_pins_of_the_previous_children() {
     let dir = tempfile::tempdir().unwrap();
-    let cache = open(
-        &CacheFile::new(dir.path().join("cache.sqlite")),
-        &CacheKey::generate().unwrap(),
-    )
-    .await;
-    cache.save_group_setup(&setup()).await.unwrap();
-    imported(&cache).await;
+    let cache = planned(&dir).await;
     cache.set_pin("e:2", Some("Castors")).await.unwrap();
     cache.set_pin("r:x", Some("Castors")).await.unwrap();
     imported(&cache).await;
@@ -227,13 +233,7 @@ async fn places_declared_here_are_not_offered_again() {
     use placeforte_desk::planning::ReviewedVacancy;
 
     let dir = tempfile::tempdir().unwrap();
-    let cache = open(
-        &CacheFile::new(dir.path().join("cache.sqlite")),
-        &CacheKey::generate().unwrap(),
-    )
-    .await;
-    cache.save_group_setup(&setup()).await.unwrap();
-    imported(&cache).await;
+    let cache = planned(&dir).await;
     let now = Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap();
     let plan = || async {
         PlanInputs::load(&cache, start())
