@@ -7,6 +7,7 @@
 //! failure.
 #![forbid(unsafe_code)]
 
+mod accessibility;
 mod central;
 mod director;
 pub mod memory;

@@ -50,7 +50,7 @@ impl Display {
                 "1",
                 "-screen",
                 "0",
-                "1280x900x24",
+                "1200x800x24",
                 "-nolisten",
                 "tcp",
             ])
