@@ -156,12 +156,16 @@ impl AppWindow {
         let driver = command
             .spawn()
             .unwrap_or_else(|err| panic!("tauri-driver: {err}"));
-        // Off the runtime's threads: the wait sleeps between attempts.
-        let started =
-            tokio::task::spawn_blocking(move || wait_for_port(port, Duration::from_secs(20)))
-                .await
-                .unwrap_or(false);
-        assert!(started, "tauri-driver did not start");
+        // Off the runtime's threads: the wait sleeps between attempts. tauri-driver forwards
+        // the session request to WebKitWebDriver, which it starts itself and which can take
+        // seconds to listen on a busy machine: wait for both.
+        let started = tokio::task::spawn_blocking(move || {
+            wait_for_port(port, Duration::from_secs(30))
+                && wait_for_port(native_port, Duration::from_secs(30))
+        })
+        .await
+        .unwrap_or(false);
+        assert!(started, "tauri-driver or WebKitWebDriver did not start");
         let capabilities = serde_json::json!({
             "browserName": "wry",
             "tauri:options": { "application": application },
