@@ -6,13 +6,14 @@
 //! Run by `scripts/bench.sh window`, which builds the binaries and starts a throwaway keychain.
 #![forbid(unsafe_code)]
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use placeforte_desk::keychain::OsKeychain;
 use placeforte_desk::paths::cache_path;
 use placeforte_desk::{device, CacheFile, LocalData, DEFAULT_RETENTION_DAYS};
-use placeforte_e2e::memory::tree_pss_kib;
+use placeforte_e2e::memory::tree_pss_kib_by_command;
 use placeforte_e2e::{binary, AppWindow, Central, Display};
 use placeforte_protocol::referrals::{
     RankExplanation, RankStanding, ReferralPage, ReferralStatus, ReferralSyncItem,
@@ -35,7 +36,8 @@ async fn main() {
 
     let display = Display::open();
     let mut starts = Vec::new();
-    let mut app_pss = Vec::new();
+    let mut app_pss: Vec<u64> = Vec::new();
+    let mut app_parts = BTreeMap::new();
     for run in 0..RUNS {
         let started = Instant::now();
         let env = [
@@ -51,17 +53,22 @@ async fn main() {
         app.wait("referral-row").await;
         starts.push(started.elapsed());
         tokio::time::sleep(Duration::from_secs(2)).await;
-        app_pss.push(tree_pss_kib(app.driver_pid(), DRIVERS));
+        let parts = tree_pss_kib_by_command(app.driver_pid(), DRIVERS);
+        app_pss.push(parts.values().sum());
+        app_parts = parts;
         eprintln!("run {run}: {:?}", starts[run]);
         app.close().await;
     }
-    let mut bare_pss = Vec::new();
+    let mut bare_pss: Vec<u64> = Vec::new();
+    let mut bare_parts = BTreeMap::new();
     let bare = binary("examples/bare_window");
     for _ in 0..RUNS {
         let window = AppWindow::launch_binary(&display, &bare, &[], "bare").await;
         window.wait_css("p").await;
         tokio::time::sleep(Duration::from_secs(2)).await;
-        bare_pss.push(tree_pss_kib(window.driver_pid(), DRIVERS));
+        let parts = tree_pss_kib_by_command(window.driver_pid(), DRIVERS);
+        bare_pss.push(parts.values().sum());
+        bare_parts = parts;
         window.close().await;
     }
     let start = median(&mut starts);
@@ -71,6 +78,8 @@ async fn main() {
     println!("PSS of the process tree, app with the list shown: {app_mib} MiB (median of {RUNS})");
     println!("PSS of the process tree, bare Tauri window:      {bare_mib} MiB (median of {RUNS})");
     println!("difference: {} MiB", app_mib.saturating_sub(bare_mib));
+    println!("by process, last run (KiB): app {app_parts:?}");
+    println!("                             bare {bare_parts:?}");
 }
 
 /// Enrols the profile for real, then puts 5,000 synthetic referrals in its encrypted cache.

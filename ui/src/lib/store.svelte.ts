@@ -3,15 +3,21 @@ import { commands, events, type AppError, type AppStatus, type ReferralView } fr
 export type Screen = "home" | "referrals" | "referral" | "vacancies" | "settings";
 
 /** What the whole window knows: the home summary, the cached referrals, where we are. */
-export const app = $state({
-  status: null as AppStatus | null,
-  referrals: [] as ReferralView[],
-  screen: "home" as Screen,
-  selected: null as string | null,
-  error: null as AppError | null,
-  syncing: false,
-  progress: null as { pages: number; referrals: number; more: boolean } | null,
-});
+class AppState {
+  status = $state<AppStatus | null>(null);
+  /**
+   * Replaced whole on every reload, never changed in place: raw state, so 5,000 referrals are
+   * not each wrapped in a reactive proxy with a signal per field (tens of MB in the web view).
+   */
+  referrals = $state.raw<ReferralView[]>([]);
+  screen = $state<Screen>("home");
+  selected = $state<string | null>(null);
+  error = $state<AppError | null>(null);
+  syncing = $state(false);
+  progress = $state<{ pages: number; referrals: number; more: boolean } | null>(null);
+}
+
+export const app = new AppState();
 
 type Result<T> = { status: "ok"; data: T } | { status: "error"; error: AppError };
 
