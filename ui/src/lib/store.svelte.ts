@@ -33,12 +33,17 @@ export async function run<T>(call: Promise<Result<T>>): Promise<T | null> {
   return null;
 }
 
-/** Reloads the summary and the referrals from the cache. */
-export async function refresh(): Promise<void> {
+/** Reloads the summary (enrolment, cache, outbox, connectivity) from the cache. */
+export async function refreshStatus(): Promise<void> {
   const status = await run(commands.status());
   // The service reports a wipe once; a computer left unenrolled by it keeps saying why.
   const keptWipe = status?.enrolment ? null : (app.status?.wiped ?? null);
   if (status) app.status = { ...status, wiped: status.wiped ?? keptWipe };
+}
+
+/** Reloads the summary and the referrals from the cache. */
+export async function refresh(): Promise<void> {
+  await refreshStatus();
   // A computer that is not enrolled has no cache: nothing to read (and none is made).
   const referrals = app.status?.enrolment ? await run(commands.referrals()) : [];
   if (referrals) app.referrals = referrals;
