@@ -1,6 +1,6 @@
-import { commands, events, type AppError, type AppStatus, type ReferralView } from "./bindings";
+import { commands, events, type AppError, type AppStatus, type ReferralView, type SyncProgressEvent } from "./bindings";
 
-export type Screen = "home" | "referrals" | "referral" | "vacancies" | "settings";
+export type Screen = "home" | "referrals" | "referral" | "vacancies" | "demand" | "settings";
 
 /** What the whole window knows: the home summary, the cached referrals, where we are. */
 export const app = $state({
@@ -10,7 +10,7 @@ export const app = $state({
   selected: null as string | null,
   error: null as AppError | null,
   syncing: false,
-  progress: null as { pages: number; referrals: number; more: boolean } | null,
+  progress: null as SyncProgressEvent | null,
 });
 
 type Result<T> = { status: "ok"; data: T } | { status: "error"; error: AppError };
@@ -38,19 +38,25 @@ export async function refresh(): Promise<void> {
   if (referrals) app.referrals = referrals;
 }
 
+/** Reloads after a call to the service (which may have changed the connectivity shown at the
+ * top), keeping that call's error: reloading succeeds from the cache and would clear it
+ * before anyone sees it. */
+export async function refreshAfter(): Promise<void> {
+  const error = app.error;
+  await refresh();
+  if (error) app.error = error;
+}
+
 /** Sends the outbox and pulls changes, with the progress bar fed by the sync events. */
 export async function syncNow(): Promise<boolean> {
   app.syncing = true;
-  app.progress = { pages: 0, referrals: 0, more: true };
+  app.progress = { pages: 0, referrals: 0, total: 0, more: true };
   const stop = await events.syncProgressEvent.listen((e) => {
     app.progress = e.payload;
   });
   try {
     const done = await run(commands.sync());
-    // Reloading succeeds from the cache and would clear the sync's error before anyone sees it.
-    const error = app.error;
-    await refresh();
-    if (error) app.error = error;
+    await refreshAfter();
     return done !== null;
   } finally {
     stop();
