@@ -145,7 +145,8 @@ pub async fn wipe(desk: State<'_, Desk>) -> Result<(), AppError> {
 }
 
 /// Records a vacancy in the outbox (offline too), then tries to send it: online, the service
-/// answers with the referrals it made; offline, it stays pending for the next sync.
+/// answers with the referrals it made; offline, it stays pending for the next sync. Any other
+/// failure to send is returned, the declaration staying pending all the same.
 #[tauri::command]
 #[specta::specta]
 pub async fn declare_vacancy(
@@ -160,8 +161,8 @@ pub async fn declare_vacancy(
         Err(err) => return Err(err.into()),
     }
     let mut declared = cache.vacancies().await?.into_iter();
-    let now = declared.find(|v| v.local_id == queued.local_id);
-    Ok(now.unwrap_or(queued).into())
+    let after_flush = declared.find(|v| v.local_id == queued.local_id);
+    Ok(after_flush.unwrap_or(queued).into())
 }
 
 /// Every vacancy declared on this computer, newest first, with where it stands.

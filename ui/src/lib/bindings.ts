@@ -108,7 +108,8 @@ async wipe() : Promise<Result<null, AppError>> {
 },
 /**
  * Records a vacancy in the outbox (offline too), then tries to send it: online, the service
- * answers with the referrals it made; offline, it stays pending for the next sync.
+ * answers with the referrals it made; offline, it stays pending for the next sync. Any other
+ * failure to send is returned, the declaration staying pending all the same.
  */
 async declareVacancy(vacancy: VacancyInput) : Promise<Result<VacancyView, AppError>> {
     try {
