@@ -13,4 +13,7 @@ pub const NAMES: &[&str] = &[
     "check_connection",
     "wipe",
     "declare_vacancy",
+    "vacancies",
+    "reveal_contact",
+    "demand",
 ];

@@ -1,99 +1,15 @@
 //! The commands as the window calls them, through Tauri's IPC and the app's real capabilities,
-//! on the mock runtime (no display). The keychain is an in-memory store here: this is the layer
-//! above it; the real-window tests use a real Secret Service.
+//! on the mock runtime (no display), for what needs no central service.
 #![allow(clippy::unwrap_used)]
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+mod harness;
 
-use placeforte_app::Desk;
-use placeforte_desk::{DeskError, SecretName, SecretStore};
+use harness::{app, invoke_from};
 use placeforte_protocol::referrals::{
     RankExplanation, RankStanding, ReferralPage, ReferralStatus, ReferralSyncItem,
 };
 use placeforte_protocol::{ReferralId, VacancyId};
 use serde_json::{json, Value};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{Manager, WebviewWindow};
-
-#[derive(Default)]
-struct MemoryStore(Mutex<HashMap<&'static str, Vec<u8>>>);
-
-fn account(name: SecretName) -> &'static str {
-    match name {
-        SecretName::CacheKey => "cache",
-        SecretName::DeviceCredentials => "device",
-    }
-}
-
-impl SecretStore for MemoryStore {
-    fn get(&self, name: SecretName) -> Result<Option<Vec<u8>>, DeskError> {
-        Ok(self.0.lock().unwrap().get(account(name)).cloned())
-    }
-    fn set(&self, name: SecretName, value: &[u8]) -> Result<(), DeskError> {
-        self.0.lock().unwrap().insert(account(name), value.to_vec());
-        Ok(())
-    }
-    fn delete(&self, name: SecretName) -> Result<(), DeskError> {
-        self.0.lock().unwrap().remove(account(name));
-        Ok(())
-    }
-}
-
-struct TestApp {
-    _app: tauri::App<MockRuntime>,
-    window: WebviewWindow<MockRuntime>,
-    dir: tempfile::TempDir,
-}
-
-fn app() -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
-    let desk = Desk::new(dir.path().to_path_buf(), Box::new(MemoryStore::default()));
-    let app = placeforte_app::app(mock_builder(), desk)
-        .build(tauri::generate_context!())
-        .unwrap();
-    // The window of the configuration, under the label the capability grants.
-    let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
-    TestApp {
-        _app: app,
-        window,
-        dir,
-    }
-}
-
-fn invoke_from(
-    window: &WebviewWindow<MockRuntime>,
-    origin: &str,
-    cmd: &str,
-    args: Value,
-) -> Result<Value, Value> {
-    get_ipc_response(
-        window,
-        InvokeRequest {
-            cmd: cmd.into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: origin.parse().unwrap(),
-            body: InvokeBody::Json(args),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        },
-    )
-    .map(|body| body.deserialize::<Value>().unwrap())
-}
-
-impl TestApp {
-    fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
-        invoke_from(&self.window, "tauri://localhost", cmd, args)
-    }
-    fn desk(&self) -> tauri::State<'_, Desk> {
-        self.window.state::<Desk>()
-    }
-}
 
 #[test]
 fn a_fresh_computer_is_not_enrolled_and_has_an_empty_cache() {
@@ -149,10 +65,48 @@ fn an_unreachable_server_is_reported_and_the_app_knows_it_is_offline() {
 #[test]
 fn network_commands_need_an_enrolment() {
     let app = app();
-    for cmd in ["sync", "flush", "check_connection"] {
+    for cmd in ["sync", "flush", "check_connection", "demand"] {
         let err = app.invoke(cmd, json!({})).unwrap_err();
         assert_eq!(err["code"], "not_enrolled", "{cmd}: {err}");
     }
+}
+
+#[test]
+fn a_vacancy_needs_an_enrolment_and_a_date_before_anything_is_queued() {
+    let app = app();
+    let vacancy = |start: &str| {
+        json!({ "vacancy": {
+            "age_class": "under_18_months", "places": 1, "start_date": start, "group_label": null,
+        } })
+    };
+    let err = app
+        .invoke("declare_vacancy", vacancy("2026-02-30"))
+        .unwrap_err();
+    assert_eq!(err["code"], "invalid_input", "{err}");
+    let err = app
+        .invoke("declare_vacancy", vacancy("2099-09-01"))
+        .unwrap_err();
+    assert_eq!(err["code"], "not_enrolled", "{err}");
+    assert_eq!(app.invoke("vacancies", json!({})).unwrap(), json!([]));
+}
+
+#[test]
+fn a_reveal_needs_a_cached_referral_and_a_known_reason() {
+    let app = app();
+    let err = app
+        .invoke(
+            "reveal_contact",
+            json!({ "referralId": ReferralId::random().to_string(), "reason": "offer_call", "note": null }),
+        )
+        .unwrap_err();
+    assert_eq!(err["code"], "unknown_referral", "{err}");
+    let err = app
+        .invoke(
+            "reveal_contact",
+            json!({ "referralId": ReferralId::random().to_string(), "reason": "gossip", "note": null }),
+        )
+        .unwrap_err();
+    assert!(err.as_str().unwrap().contains("reason"), "{err}");
 }
 
 #[test]

@@ -1,6 +1,6 @@
-import { commands, events, type AppError, type AppStatus, type ReferralView } from "./bindings";
+import { commands, events, type AppError, type AppStatus, type ReferralView, type SyncProgressEvent } from "./bindings";
 
-export type Screen = "home" | "referrals" | "referral" | "vacancies" | "settings";
+export type Screen = "home" | "referrals" | "referral" | "vacancies" | "demand" | "settings";
 
 /** What the whole window knows: the home summary, the cached referrals, where we are. */
 class AppState {
@@ -14,7 +14,7 @@ class AppState {
   selected = $state<string | null>(null);
   error = $state<AppError | null>(null);
   syncing = $state(false);
-  progress = $state<{ pages: number; referrals: number; more: boolean } | null>(null);
+  progress = $state<SyncProgressEvent | null>(null);
 }
 
 export const app = new AppState();
@@ -49,19 +49,25 @@ export async function refresh(): Promise<void> {
   if (referrals) app.referrals = referrals;
 }
 
+/** Reloads after a call to the service (which may have changed the connectivity shown at the
+ * top), keeping that call's error: reloading succeeds from the cache and would clear it
+ * before anyone sees it. */
+export async function refreshAfter(): Promise<void> {
+  const error = app.error;
+  await refresh();
+  if (error) app.error = error;
+}
+
 /** Sends the outbox and pulls changes, with the progress bar fed by the sync events. */
 export async function syncNow(): Promise<boolean> {
   app.syncing = true;
-  app.progress = { pages: 0, referrals: 0, more: true };
+  app.progress = { pages: 0, referrals: 0, total: 0, more: true };
   const stop = await events.syncProgressEvent.listen((e) => {
     app.progress = e.payload;
   });
   try {
     const done = await run(commands.sync());
-    // Reloading succeeds from the cache and would clear the sync's error before anyone sees it.
-    const error = app.error;
-    await refresh();
-    if (error) app.error = error;
+    await refreshAfter();
     return done !== null;
   } finally {
     stop();

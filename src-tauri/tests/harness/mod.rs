@@ -1,0 +1,97 @@
+//! The app as the window sees it, on the mock runtime (no display): the real commands through
+//! Tauri's IPC and the app's real capabilities. The keychain is an in-memory store here: this
+//! is the layer above it; the real-window tests use a real Secret Service.
+#![allow(dead_code, unreachable_pub)]
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use placeforte_app::Desk;
+use placeforte_desk::{DeskError, SecretName, SecretStore};
+use serde_json::Value;
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{Manager, WebviewWindow};
+
+#[derive(Default)]
+pub struct MemoryStore(Mutex<HashMap<&'static str, Vec<u8>>>);
+
+fn account(name: SecretName) -> &'static str {
+    match name {
+        SecretName::CacheKey => "cache",
+        SecretName::DeviceCredentials => "device",
+    }
+}
+
+impl SecretStore for MemoryStore {
+    fn get(&self, name: SecretName) -> Result<Option<Vec<u8>>, DeskError> {
+        Ok(self.0.lock().unwrap().get(account(name)).cloned())
+    }
+    fn set(&self, name: SecretName, value: &[u8]) -> Result<(), DeskError> {
+        self.0.lock().unwrap().insert(account(name), value.to_vec());
+        Ok(())
+    }
+    fn delete(&self, name: SecretName) -> Result<(), DeskError> {
+        self.0.lock().unwrap().remove(account(name));
+        Ok(())
+    }
+}
+
+pub struct TestApp {
+    _app: tauri::App<MockRuntime>,
+    pub window: WebviewWindow<MockRuntime>,
+    pub dir: tempfile::TempDir,
+}
+
+/// A fresh app over an empty data folder.
+pub fn app() -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let desk = Desk::new(dir.path().to_path_buf(), Box::new(MemoryStore::default()));
+    let app = placeforte_app::app(mock_builder(), desk)
+        .build(tauri::generate_context!())
+        .unwrap();
+    placeforte_app::mount_events(&app);
+    // The window of the configuration, under the label the capability grants.
+    let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    TestApp {
+        _app: app,
+        window,
+        dir,
+    }
+}
+
+/// Calls `cmd` as a page served from `origin` would.
+pub fn invoke_from(
+    window: &WebviewWindow<MockRuntime>,
+    origin: &str,
+    cmd: &str,
+    args: Value,
+) -> Result<Value, Value> {
+    get_ipc_response(
+        window,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: origin.parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|body| body.deserialize::<Value>().unwrap())
+}
+
+impl TestApp {
+    /// Calls `cmd` as the app's own page does.
+    pub fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        invoke_from(&self.window, "tauri://localhost", cmd, args)
+    }
+    /// The app's desktop core.
+    pub fn desk(&self) -> tauri::State<'_, Desk> {
+        self.window.state::<Desk>()
+    }
+}
