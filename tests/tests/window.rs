@@ -71,10 +71,54 @@ async fn a_directors_day_enrol_sync_answer_offline_and_revocation() {
     app.screenshot("referrals").await;
     app.assert_accessible("referrals").await;
 
-    // Offline: the service stops; an answer goes to the outbox and shows as pending.
-    central.stop();
+    // Contact details: online only, with a reason, shown and audited on the service.
     app.click("referral-row").await;
     app.wait("referral-title").await;
+    app.click("reveal").await;
+    app.select("reveal-reason", "offer_call").await;
+    app.click("reveal-confirm").await;
+    let phone = app.wait_text("contact-phone", |t| !t.is_empty()).await;
+    assert!(app.text("contact-audited").await.contains("journal"));
+    app.screenshot("contact-revealed").await;
+    app.assert_accessible("contact-revealed").await;
+    assert_eq!(
+        central
+            .query("SELECT count(*) FROM audit_log WHERE action = 'contact.revealed' AND reason LIKE 'offer_call%'")
+            .trim(),
+        "1",
+        "the reveal is in the service's audit log, with its reason"
+    );
+    let families: u32 = central
+        .query(&format!(
+            "SELECT count(*) FROM registrations WHERE parent_phone = '{}'",
+            phone.replace('\'', "")
+        ))
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(families >= 1, "the phone shown is a family's: {phone}");
+
+    // De-identified demand, as a chart.
+    app.click("nav-demand").await;
+    app.wait("demand-chart").await;
+    app.screenshot("demand").await;
+    app.assert_accessible("demand").await;
+
+    // Offline: the service stops; contact details are refused, and an answer goes to the
+    // outbox and shows as pending.
+    central.stop();
+    app.click("nav-referrals").await;
+    app.click("referral-row").await;
+    app.wait("referral-title").await;
+    app.wait("reveal").await;
+    assert!(
+        app.all("contact-phone").await.is_empty(),
+        "the details are not kept once the screen is left"
+    );
+    app.click("reveal").await;
+    app.click("reveal-confirm").await;
+    let refused = app.wait_text("error", |t| !t.is_empty()).await;
+    assert!(refused.contains("qu’en ligne"), "{refused}");
     app.click("outcome-accepted").await;
     app.click("record-outcome").await;
     app.wait("pending-outcome").await;
