@@ -130,6 +130,7 @@ impl AppWindow {
     ) -> AppWindow {
         let driver_path = tauri_driver_path().unwrap_or_else(|| panic!("tauri-driver not found"));
         let (port, native_port) = (free_port(), free_port());
+        remove_screenshots(name);
         let log_dir = crate::workspace().join("target").join("e2e-logs");
         std::fs::create_dir_all(&log_dir)
             .unwrap_or_else(|err| panic!("{}: {err}", log_dir.display()));
@@ -337,5 +338,21 @@ impl Drop for AppWindow {
     fn drop(&mut self) {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+    }
+}
+
+/// Deletes the screenshots of an earlier run under `name`, so the folder shows this run only.
+fn remove_screenshots(name: &str) {
+    let prefix = format!("{name}-");
+    for entry in std::fs::read_dir(screenshot_dir())
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let file = entry.file_name();
+        let file = file.to_string_lossy();
+        if file.starts_with(&prefix) && file.ends_with(".png") {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
 }
