@@ -2,9 +2,28 @@
 # The central service's benchmarks of docs/benchmarks.md (TLS, seeding, referral ordering,
 # audit verification, the 3,000-device sync load), with a throwaway PostgreSQL for the runs on
 # PostgreSQL. Not part of the test command.
+#
+# `scripts/bench.sh window`: the desktop app's cold start and memory instead (release build,
+# under Xvfb, with a throwaway keychain).
 set -eu
 cd "$(dirname "$0")/.."
 . scripts/lib/deps.sh
+if [ "${1:-}" = window ]; then
+    apt_install build-essential pkg-config libssl-dev ca-certificates libdbus-1-dev dbus \
+        gnome-keyring libsecret-tools libwebkit2gtk-4.1-dev xvfb xauth webkit2gtk-driver sqlite3
+    ensure_rust
+    ensure_node
+    ensure_tauri_driver
+    install_ui_packages
+    (cd ui && npm run --silent build >/dev/null)
+    cargo build --release --locked -p placeforte-app -p placeforte-central --bins
+    cargo build --release --locked -p placeforte-app --example bare_window
+    cargo build --release --locked -p placeforte-e2e --bin placeforte-window-bench
+    . scripts/lib/keyring.sh
+    start_test_keyring
+    PLACEFORTE_BIN_PROFILE=release "${CARGO_TARGET_DIR:-target}/release/placeforte-window-bench"
+    exit 0
+fi
 apt_install build-essential pkg-config ca-certificates postgresql
 ensure_rust
 . scripts/lib/postgres.sh

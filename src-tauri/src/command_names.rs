@@ -22,4 +22,7 @@ pub const NAMES: &[&str] = &[
     "pin_child",
     "export_groups",
     "declare_plan_vacancies",
+    "vacancies",
+    "reveal_contact",
+    "demand",
 ];

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use placeforte_desk::cache::{OutboxState, Outgoing};
-use placeforte_desk::{device, sync, DeskError};
+use placeforte_desk::{device, sync, Cache, DeskError};
 use placeforte_protocol::ReferralId;
 use tauri::{AppHandle, Runtime, State};
 use tauri_specta::Event;
@@ -13,9 +13,10 @@ use tauri_specta::Event;
 use crate::desk::Desk;
 use crate::error::{AppError, ErrorCode};
 use crate::events::SyncProgressEvent;
+use crate::online::{reveal_note, ContactView, DemandView, RevealReasonCode};
+use crate::vacancy::{VacancyInput, VacancyView};
 use crate::view::{
     AppStatus, Enrolment, FlushView, OutboxView, OutcomeChoice, ReferralView, SyncSummary,
-    VacancyDeclaredView, VacancyInput,
 };
 
 /// What the home screen shows: enrolment, cache, outbox, connectivity, any wipe.
@@ -47,10 +48,11 @@ pub async fn sync<R: Runtime>(
     let (device, cache) = (desk.renewed_device().await?, desk.cache().await?);
     let flushed = desk.after_call(sync::flush(&device, &cache).await).await?;
     let progress = |p: sync::SyncProgress| {
-        let referrals = u32::try_from(p.referrals).unwrap_or(u32::MAX);
+        let count = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
         let event = SyncProgressEvent {
             pages: p.pages,
-            referrals,
+            referrals: count(p.referrals),
+            total: count(p.total),
             more: p.more,
         };
         if let Err(err) = event.emit(&app) {
@@ -92,21 +94,8 @@ pub async fn record_outcome(
     referral_id: String,
     outcome: OutcomeChoice,
 ) -> Result<OutboxView, AppError> {
-    let referral = referral_id
-        .parse::<ReferralId>()
-        .map_err(|_| AppError::new(ErrorCode::UnknownReferral, "not a referral id"))?;
     let cache = desk.cache().await?;
-    if !cache
-        .referrals()
-        .await?
-        .iter()
-        .any(|r| r.referral_id == referral)
-    {
-        return Err(AppError::new(
-            ErrorCode::UnknownReferral,
-            "no such referral in the cache",
-        ));
-    }
+    let referral = cached_referral(&cache, &referral_id).await?;
     Ok(cache
         .queue_outcome(referral, outcome.into(), Utc::now())
         .await?
@@ -155,17 +144,72 @@ pub async fn wipe(desk: State<'_, Desk>) -> Result<(), AppError> {
     Ok(desk.wipe().await?)
 }
 
-/// Declares a vacancy (online only); the service answers with the referrals it made.
+/// Records a vacancy in the outbox (offline too), then tries to send it: online, the service
+/// answers with the referrals it made; offline, it stays pending for the next sync. Any other
+/// failure to send is returned, the declaration staying pending all the same.
 #[tauri::command]
 #[specta::specta]
 pub async fn declare_vacancy(
     desk: State<'_, Desk>,
     vacancy: VacancyInput,
-) -> Result<VacancyDeclaredView, AppError> {
-    let body = vacancy.into_request()?;
+) -> Result<VacancyView, AppError> {
+    let declaration = vacancy.into_declaration()?;
+    let (device, cache) = (desk.device()?, desk.cache().await?);
+    let queued = cache.queue_vacancy(declaration, Utc::now()).await?;
+    match desk.after_call(sync::flush(&device, &cache).await).await {
+        Ok(_) | Err(DeskError::ServerUnreachable(_)) => {}
+        Err(err) => return Err(err.into()),
+    }
+    let mut declared = cache.vacancies().await?.into_iter();
+    let after_flush = declared.find(|v| v.local_id == queued.local_id);
+    Ok(after_flush.unwrap_or(queued).into())
+}
+
+/// Every vacancy declared on this computer, newest first, with where it stands.
+#[tauri::command]
+#[specta::specta]
+pub async fn vacancies(desk: State<'_, Desk>) -> Result<Vec<VacancyView>, AppError> {
+    let declared = desk.cache().await?.vacancies().await?;
+    Ok(declared.into_iter().rev().map(VacancyView::from).collect())
+}
+
+/// Asks the service for a referred family's contact details, for `reason` (online only; the
+/// service audits the reveal and counts it against the daily quota). Nothing of the answer is
+/// kept here: the screen holds it while it is open.
+#[tauri::command]
+#[specta::specta]
+pub async fn reveal_contact(
+    desk: State<'_, Desk>,
+    referral_id: String,
+    reason: RevealReasonCode,
+    note: Option<String>,
+) -> Result<ContactView, AppError> {
+    let referral = cached_referral(&desk.cache().await?, &referral_id).await?;
+    let note = reveal_note(reason, note)?;
     let device = desk.device()?;
-    Ok(desk
-        .after_call(device.declare_vacancy(&body).await)
-        .await?
-        .into())
+    let revealed = device.reveal_contact(referral, reason.into(), note).await;
+    Ok(desk.after_call(revealed).await?.into())
+}
+
+/// The children waiting for this daycare by age class and start month (online only; counts
+/// under 5 come suppressed from the service).
+#[tauri::command]
+#[specta::specta]
+pub async fn demand(desk: State<'_, Desk>) -> Result<DemandView, AppError> {
+    let device = desk.device()?;
+    Ok(desk.after_call(device.demand().await).await?.into())
+}
+
+/// The id of a referral in the cache, or `UnknownReferral`.
+async fn cached_referral(cache: &Cache, referral_id: &str) -> Result<ReferralId, AppError> {
+    let unknown = |why: &str| AppError::new(ErrorCode::UnknownReferral, why);
+    let referral = referral_id
+        .parse::<ReferralId>()
+        .map_err(|_| unknown("not a referral id"))?;
+    let cached = cache.referrals().await?;
+    if cached.iter().any(|r| r.referral_id == referral) {
+        Ok(referral)
+    } else {
+        Err(unknown("no such referral in the cache"))
+    }
 }

@@ -105,7 +105,11 @@ impl Desk {
     /// Notes what a call to the service says about connectivity, and wipes everything when it
     /// says this computer was revoked. Every network command passes its result through here.
     pub async fn after_call<T>(&self, result: Result<T, DeskError>) -> Result<T, DeskError> {
-        let online = !matches!(result, Err(DeskError::ServerUnreachable(_)));
+        // A reveal reports an unreachable service in its own words; it is offline all the same.
+        let online = !matches!(
+            result,
+            Err(DeskError::ServerUnreachable(_) | DeskError::RevealNeedsNetwork)
+        );
         *lock(&self.online) = Some(online);
         match result {
             Err(DeskError::Revoked) => {

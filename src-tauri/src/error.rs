@@ -43,6 +43,10 @@ pub enum ErrorCode {
     InvalidInput,
     /// The service refused the request.
     Refused,
+    /// Contact details are shown only online (they are never cached).
+    RevealNeedsNetwork,
+    /// This computer used its contact reveals for today.
+    RevealQuotaExceeded,
     /// Anything else (protocol, TLS set-up): see the log.
     Unexpected,
     /// The file to import is larger than the import accepts.
@@ -116,6 +120,9 @@ impl From<DeskError> for AppError {
             DeskError::VacancyAbovePlacesLeft { .. }
             | DeskError::VacancyNotInPlan
             | DeskError::VacancyReviewedTwice => ErrorCode::PlanVacancyRefused,
+            DeskError::InvalidVacancy(_) => ErrorCode::InvalidInput,
+            DeskError::RevealNeedsNetwork => ErrorCode::RevealNeedsNetwork,
+            DeskError::RevealQuotaExceeded => ErrorCode::RevealQuotaExceeded,
             _ => ErrorCode::Unexpected,
         };
         tracing::warn!(code = err.code(), "command failed: {err}");
@@ -153,6 +160,16 @@ mod tests {
             serde_json::to_value(AppError::from(DeskError::Revoked)).unwrap()["code"],
             "device_revoked"
         );
+        for (err, code) in [
+            (DeskError::RevealNeedsNetwork, "reveal_needs_network"),
+            (DeskError::RevealQuotaExceeded, "reveal_quota_exceeded"),
+            (DeskError::InvalidVacancy("no places"), "invalid_input"),
+        ] {
+            assert_eq!(
+                serde_json::to_value(AppError::from(err)).unwrap()["code"],
+                code
+            );
+        }
     }
 
     #[test]

@@ -9,6 +9,9 @@ pub struct SyncProgressEvent {
     pub pages: u32,
     /// Referrals received so far.
     pub referrals: u32,
+    /// Referrals received so far plus those still waiting: the bar's maximum (it grows only
+    /// if changes arrive while syncing).
+    pub total: u32,
     /// Whether more pages wait.
     pub more: bool,
 }

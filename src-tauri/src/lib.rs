@@ -10,13 +10,15 @@ pub mod commands;
 pub mod desk;
 pub mod error;
 pub mod events;
+pub mod online;
 pub mod planning;
 pub mod planning_view;
 mod status;
+pub mod vacancy;
 pub mod view;
 
 use placeforte_desk::keychain::{OsKeychain, DEFAULT_SERVICE};
-use tauri::Runtime;
+use tauri::{Manager, Runtime};
 
 pub use desk::Desk;
 
@@ -51,6 +53,9 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             planning::pin_child,
             planning::export_groups,
             planning::declare_plan_vacancies,
+            commands::vacancies,
+            commands::reveal_contact,
+            commands::demand,
         ])
         .events(tauri_specta::collect_events![events::SyncProgressEvent])
 }
@@ -61,10 +66,16 @@ pub fn app<R: Runtime>(builder: tauri::Builder<R>, desk: Desk) -> tauri::Builder
     builder
         .manage(desk)
         .invoke_handler(specta.invoke_handler())
-        .setup(move |app| {
-            specta.mount_events(app);
+        .setup(|app| {
+            mount_events(app);
             Ok(())
         })
+}
+
+/// Registers the typed events with a built app, so that commands can emit them. The app does
+/// it at setup; the mock runtime of the command tests never runs setup, so they call it.
+pub fn mount_events<R: Runtime>(app: &impl Manager<R>) {
+    specta_builder::<R>().mount_events(app);
 }
 
 /// The TypeScript bindings of every command and event.

@@ -17,17 +17,6 @@ use serde::{Deserialize, Serialize};
 use crate::error::{AppError, ErrorCode};
 use crate::view::{AgeClassCode, OutboxStateView};
 
-impl From<AgeClassCode> for AgeClass {
-    fn from(code: AgeClassCode) -> Self {
-        match code {
-            AgeClassCode::Under18Months => AgeClass::Under18Months,
-            AgeClassCode::From18MonthsTo4Years => AgeClass::From18MonthsTo4Years,
-            AgeClassCode::FourYears => AgeClass::FourYears,
-            AgeClassCode::FiveAndOver => AgeClass::FiveAndOver,
-        }
-    }
-}
-
 fn codes(classes: impl IntoIterator<Item = AgeClass>) -> Vec<AgeClassCode> {
     classes.into_iter().map(AgeClassCode::from).collect()
 }

@@ -28,6 +28,7 @@ pub(crate) async fn read(desk: &Desk) -> Result<AppStatus, DeskError> {
             referrals_cached: 0,
             outbox_pending: 0,
             outbox_conflicts: 0,
+            vacancies_pending: 0,
             online: desk.online(),
             wiped: desk.take_unreported_wipe().map(Into::into),
             retention_days: retention_days(),
@@ -39,6 +40,11 @@ pub(crate) async fn read(desk: &Desk) -> Result<AppStatus, DeskError> {
     let count = |wanted: fn(&OutboxState) -> bool| {
         u32::try_from(outbox.iter().filter(|e| wanted(&e.state)).count()).unwrap_or(u32::MAX)
     };
+    let vacancies = cache.vacancies().await?;
+    let vacancies_pending = vacancies
+        .iter()
+        .filter(|v| v.state == OutboxState::Pending)
+        .count();
     Ok(AppStatus {
         enrolment,
         last_sync: cache
@@ -48,6 +54,7 @@ pub(crate) async fn read(desk: &Desk) -> Result<AppStatus, DeskError> {
         referrals_cached: u32::try_from(cache.referrals().await?.len()).unwrap_or(u32::MAX),
         outbox_pending: count(|s| *s == OutboxState::Pending),
         outbox_conflicts: count(|s| matches!(s, OutboxState::Conflict { .. })),
+        vacancies_pending: u32::try_from(vacancies_pending).unwrap_or(u32::MAX),
         online: desk.online(),
         wiped: desk.take_unreported_wipe().map(Into::into),
         retention_days: retention_days(),

@@ -6,11 +6,7 @@ use placeforte_desk::cache::{OutboxEntry, OutboxState};
 use placeforte_desk::sync::{FlushReport, SyncProgress};
 use placeforte_desk::WipeReason;
 use placeforte_domain::{age_class, quebec_rules_on, AgeClass, BirthDate, OfferOutcome};
-use placeforte_protocol::referrals::{
-    DeclareVacancy, RankStanding, ReferralStatus, ReferralSyncItem, VacancyDeclared,
-};
-
-use crate::error::{AppError, ErrorCode};
+use placeforte_protocol::referrals::{RankStanding, ReferralStatus, ReferralSyncItem};
 use serde::{Deserialize, Serialize};
 
 /// The home screen's summary.
@@ -26,6 +22,8 @@ pub struct AppStatus {
     pub outbox_pending: u32,
     /// Outcomes the service refused (to look at).
     pub outbox_conflicts: u32,
+    /// Vacancy declarations waiting to be sent.
+    pub vacancies_pending: u32,
     /// Whether the last call to the service got through (`null`: not tried yet).
     pub online: Option<bool>,
     /// A wipe the director has not been told about (reported once).
@@ -120,6 +118,17 @@ pub enum AgeClassCode {
     FourYears,
     /// 5 years and over on September 30.
     FiveAndOver,
+}
+
+impl From<AgeClassCode> for AgeClass {
+    fn from(code: AgeClassCode) -> Self {
+        match code {
+            AgeClassCode::Under18Months => AgeClass::Under18Months,
+            AgeClassCode::From18MonthsTo4Years => AgeClass::From18MonthsTo4Years,
+            AgeClassCode::FourYears => AgeClass::FourYears,
+            AgeClassCode::FiveAndOver => AgeClass::FiveAndOver,
+        }
+    }
 }
 
 impl From<AgeClass> for AgeClassCode {
@@ -339,11 +348,17 @@ impl From<OutboxEntry> for OutboxView {
             referral_id: entry.referral_id.to_string(),
             outcome: entry.outcome.into(),
             recorded_at: entry.created_at.to_rfc3339(),
-            state: match entry.state {
-                OutboxState::Pending => OutboxStateView::Pending,
-                OutboxState::Sent => OutboxStateView::Sent,
-                OutboxState::Conflict { code } => OutboxStateView::Conflict { code },
-            },
+            state: entry.state.into(),
+        }
+    }
+}
+
+impl From<OutboxState> for OutboxStateView {
+    fn from(state: OutboxState) -> Self {
+        match state {
+            OutboxState::Pending => OutboxStateView::Pending,
+            OutboxState::Sent => OutboxStateView::Sent,
+            OutboxState::Conflict { code } => OutboxStateView::Conflict { code },
         }
     }
 }
@@ -387,66 +402,6 @@ impl From<FlushReport> for FlushView {
         FlushView {
             sent: report.sent,
             conflicts: report.conflicts,
-        }
-    }
-}
-
-/// A vacancy to declare, as the form gives it.
-#[derive(Debug, Clone, Deserialize, specta::Type)]
-pub struct VacancyInput {
-    /// The age class of the places.
-    pub age_class: AgeClassCode,
-    /// How many places.
-    pub places: u32,
-    /// First day (`YYYY-MM-DD`).
-    pub start_date: String,
-}
-
-impl VacancyInput {
-    /// The request body; a malformed date is refused here.
-    pub fn into_request(self) -> Result<DeclareVacancy, AppError> {
-        let start_date = self
-            .start_date
-            .parse()
-            .map_err(|_| AppError::new(ErrorCode::InvalidInput, "the start date is not a date"))?;
-        if self.places == 0 {
-            return Err(AppError::new(
-                ErrorCode::InvalidInput,
-                "no places to declare",
-            ));
-        }
-        Ok(DeclareVacancy {
-            idempotency_key: uuid::Uuid::new_v4(),
-            age_class: match self.age_class {
-                AgeClassCode::Under18Months => AgeClass::Under18Months,
-                AgeClassCode::From18MonthsTo4Years => AgeClass::From18MonthsTo4Years,
-                AgeClassCode::FourYears => AgeClass::FourYears,
-                AgeClassCode::FiveAndOver => AgeClass::FiveAndOver,
-            },
-            places: self.places,
-            start_date,
-            group_label: None,
-        })
-    }
-}
-
-/// What the service did with a declared vacancy.
-#[derive(Debug, Clone, Serialize, specta::Type)]
-pub struct VacancyDeclaredView {
-    /// The vacancy.
-    pub vacancy_id: String,
-    /// Referrals made for it.
-    pub referrals: u32,
-    /// Families must answer by this date.
-    pub answer_by: String,
-}
-
-impl From<VacancyDeclared> for VacancyDeclaredView {
-    fn from(declared: VacancyDeclared) -> Self {
-        VacancyDeclaredView {
-            vacancy_id: declared.vacancy_id.to_string(),
-            referrals: declared.referrals,
-            answer_by: declared.answer_by.to_string(),
         }
     }
 }

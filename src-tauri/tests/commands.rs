@@ -1,17 +1,15 @@
 //! The commands as the window calls them, through Tauri's IPC and the app's real capabilities,
-//! on the mock runtime (no display). The keychain is an in-memory store here: this is the layer
-//! above it; the real-window tests use a real Secret Service.
+//! on the mock runtime (no display), for what needs no central service.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+mod harness;
 
+use harness::{app, invoke_from};
 use placeforte_protocol::referrals::{
     RankExplanation, RankStanding, ReferralPage, ReferralStatus, ReferralSyncItem,
 };
 use placeforte_protocol::{ReferralId, VacancyId};
 use serde_json::{json, Value};
-
-use common::{app, invoke_from};
 
 #[test]
 fn a_fresh_computer_is_not_enrolled_and_has_an_empty_cache() {
@@ -67,10 +65,48 @@ fn an_unreachable_server_is_reported_and_the_app_knows_it_is_offline() {
 #[test]
 fn network_commands_need_an_enrolment() {
     let app = app();
-    for cmd in ["sync", "flush", "check_connection"] {
+    for cmd in ["sync", "flush", "check_connection", "demand"] {
         let err = app.invoke(cmd, json!({})).unwrap_err();
         assert_eq!(err["code"], "not_enrolled", "{cmd}: {err}");
     }
+}
+
+#[test]
+fn a_vacancy_needs_an_enrolment_and_a_date_before_anything_is_queued() {
+    let app = app();
+    let vacancy = |start: &str| {
+        json!({ "vacancy": {
+            "age_class": "under_18_months", "places": 1, "start_date": start, "group_label": null,
+        } })
+    };
+    let err = app
+        .invoke("declare_vacancy", vacancy("2026-02-30"))
+        .unwrap_err();
+    assert_eq!(err["code"], "invalid_input", "{err}");
+    let err = app
+        .invoke("declare_vacancy", vacancy("2099-09-01"))
+        .unwrap_err();
+    assert_eq!(err["code"], "not_enrolled", "{err}");
+    assert_eq!(app.invoke("vacancies", json!({})).unwrap(), json!([]));
+}
+
+#[test]
+fn a_reveal_needs_a_cached_referral_and_a_known_reason() {
+    let app = app();
+    let err = app
+        .invoke(
+            "reveal_contact",
+            json!({ "referralId": ReferralId::random().to_string(), "reason": "offer_call", "note": null }),
+        )
+        .unwrap_err();
+    assert_eq!(err["code"], "unknown_referral", "{err}");
+    let err = app
+        .invoke(
+            "reveal_contact",
+            json!({ "referralId": ReferralId::random().to_string(), "reason": "gossip", "note": null }),
+        )
+        .unwrap_err();
+    assert!(err.as_str().unwrap().contains("reason"), "{err}");
 }
 
 #[test]

@@ -5,13 +5,13 @@
 //! left go to the outbox.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+mod harness;
 
 use chrono::{Datelike, NaiveDate, Utc};
 use placeforte_desk::planning::next_school_year_start;
 use serde_json::{json, Value};
 
-use common::{app, TestApp};
+use harness::{app, TestApp};
 
 /// The coming school year's first day: always ahead, so its declarations are not in the past.
 fn start() -> NaiveDate {

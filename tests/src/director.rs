@@ -14,6 +14,8 @@ impl AppWindow {
     /// screen; waits for each answer.
     pub async fn declare_vacancies(&self, age_classes: &[&str], places: u32) {
         self.click("nav-vacancies").await;
+        // The list of this computer's vacancies appears once it is read from the cache.
+        self.wait("declared").await;
         // WebKitWebDriver's element text has no line breaks between list items: count them.
         let before = self.count_css("[data-testid=declared] li").await;
         for (i, age) in age_classes.iter().enumerate() {

@@ -7,6 +7,7 @@
 //! failure.
 #![forbid(unsafe_code)]
 
+mod accessibility;
 mod central;
 mod director;
 pub mod memory;
@@ -27,12 +28,14 @@ pub fn workspace() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(".."))
 }
 
-/// Where cargo put the debug binaries (`CARGO_TARGET_DIR` or the workspace's `target`).
+/// Where cargo put the binaries (`CARGO_TARGET_DIR` or the workspace's `target`): the debug
+/// ones, or those of the profile named by `PLACEFORTE_BIN_PROFILE` (the benchmarks use release).
 pub fn binary(name: &str) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace().join("target"));
-    target.join("debug").join(name)
+    let profile = std::env::var_os("PLACEFORTE_BIN_PROFILE").unwrap_or_else(|| "debug".into());
+    target.join(profile).join(name)
 }
 
 /// Where screenshots go: `target/e2e-screenshots/` in the workspace.

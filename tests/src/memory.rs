@@ -1,9 +1,10 @@
 //! Proportional set size (PSS) of a process tree, from `/proc` (Linux).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
-/// Sum of PSS (KiB) of every descendant of `root` whose command is not in `skip`.
-pub fn tree_pss_kib(root: u32, skip: &[&str]) -> u64 {
+/// PSS (KiB) of every descendant of `root` whose command is not in `skip`, summed by command
+/// (the app, `WebKitWebProces`, `WebKitNetworkP`…: the kernel cuts names at 15 bytes).
+pub fn tree_pss_kib_by_command(root: u32, skip: &[&str]) -> BTreeMap<String, u64> {
     let mut children: HashMap<u32, Vec<u32>> = HashMap::new();
     let mut names: HashMap<u32, String> = HashMap::new();
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
@@ -30,19 +31,17 @@ pub fn tree_pss_kib(root: u32, skip: &[&str]) -> u64 {
             names.insert(pid, stat[open + 1..close].to_owned());
         }
     }
-    let mut total = 0;
+    let mut by_command = BTreeMap::new();
     let mut stack = children.get(&root).cloned().unwrap_or_default();
     while let Some(pid) = stack.pop() {
         stack.extend(children.get(&pid).cloned().unwrap_or_default());
-        if names
-            .get(&pid)
-            .is_some_and(|n| skip.iter().any(|s| n.starts_with(s)))
-        {
+        let name = names.get(&pid).cloned().unwrap_or_default();
+        if skip.iter().any(|s| name.starts_with(s)) {
             continue;
         }
-        total += pss_kib(pid);
+        *by_command.entry(name).or_insert(0) += pss_kib(pid);
     }
-    total
+    by_command
 }
 
 fn pss_kib(pid: u32) -> u64 {

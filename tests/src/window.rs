@@ -50,7 +50,7 @@ impl Display {
                 "1",
                 "-screen",
                 "0",
-                "1280x900x24",
+                "1200x800x24",
                 "-nolisten",
                 "tcp",
             ])
@@ -130,6 +130,7 @@ impl AppWindow {
     ) -> AppWindow {
         let driver_path = tauri_driver_path().unwrap_or_else(|| panic!("tauri-driver not found"));
         let (port, native_port) = (free_port(), free_port());
+        remove_screenshots(name);
         let log_dir = crate::workspace().join("target").join("e2e-logs");
         std::fs::create_dir_all(&log_dir)
             .unwrap_or_else(|err| panic!("{}: {err}", log_dir.display()));
@@ -156,12 +157,16 @@ impl AppWindow {
         let driver = command
             .spawn()
             .unwrap_or_else(|err| panic!("tauri-driver: {err}"));
-        // Off the runtime's threads: the wait sleeps between attempts.
-        let started =
-            tokio::task::spawn_blocking(move || wait_for_port(port, Duration::from_secs(20)))
-                .await
-                .unwrap_or(false);
-        assert!(started, "tauri-driver did not start");
+        // Off the runtime's threads: the wait sleeps between attempts. tauri-driver forwards
+        // the session request to WebKitWebDriver, which it starts itself and which can take
+        // seconds to listen on a busy machine: wait for both.
+        let started = tokio::task::spawn_blocking(move || {
+            wait_for_port(port, Duration::from_secs(30))
+                && wait_for_port(native_port, Duration::from_secs(30))
+        })
+        .await
+        .unwrap_or(false);
+        assert!(started, "tauri-driver or WebKitWebDriver did not start");
         let capabilities = serde_json::json!({
             "browserName": "wry",
             "tauri:options": { "application": application },
@@ -333,5 +338,21 @@ impl Drop for AppWindow {
     fn drop(&mut self) {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+    }
+}
+
+/// Deletes the screenshots of an earlier run under `name`, so the folder shows this run only.
+fn remove_screenshots(name: &str) {
+    let prefix = format!("{name}-");
+    for entry in std::fs::read_dir(screenshot_dir())
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let file = entry.file_name();
+        let file = file.to_string_lossy();
+        if file.starts_with(&prefix) && file.ends_with(".png") {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
 }

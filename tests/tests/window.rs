@@ -29,6 +29,7 @@ async fn a_directors_day_enrol_sync_answer_offline_and_revocation() {
     let error = app.wait_text("error", |t| !t.is_empty()).await;
     assert!(error.contains("invitation PlaceForte"), "{error}");
     app.screenshot("enrol-error").await;
+    app.assert_accessible("enrol-error").await;
     app.enrol(&invitation).await;
     assert_eq!(
         central.devices().len(),
@@ -43,6 +44,7 @@ async fn a_directors_day_enrol_sync_answer_offline_and_revocation() {
     )
     .await;
     app.screenshot("vacancies").await;
+    app.assert_accessible("vacancies").await;
     let referred: u32 = central
         .query("SELECT count(*) FROM referrals WHERE status = 'open'")
         .trim()
@@ -55,6 +57,7 @@ async fn a_directors_day_enrol_sync_answer_offline_and_revocation() {
     let pages = app.sync().await;
     assert!(pages >= 2, "progress events for every page: {pages}");
     app.screenshot("home-synced").await;
+    app.assert_accessible("home-synced").await;
 
     // The list shows every seeded referral made to this daycare.
     app.click("nav-referrals").await;
@@ -66,15 +69,61 @@ async fn a_directors_day_enrol_sync_answer_offline_and_revocation() {
     );
     assert!(!app.all("referral-row").await.is_empty());
     app.screenshot("referrals").await;
+    app.assert_accessible("referrals").await;
 
-    // Offline: the service stops; an answer goes to the outbox and shows as pending.
-    central.stop();
+    // Contact details: online only, with a reason, shown and audited on the service.
     app.click("referral-row").await;
     app.wait("referral-title").await;
+    app.click("reveal").await;
+    app.select("reveal-reason", "offer_call").await;
+    app.click("reveal-confirm").await;
+    let phone = app.wait_text("contact-phone", |t| !t.is_empty()).await;
+    assert!(app.text("contact-audited").await.contains("journal"));
+    app.screenshot("contact-revealed").await;
+    app.assert_accessible("contact-revealed").await;
+    assert_eq!(
+        central
+            .query("SELECT count(*) FROM audit_log WHERE action = 'contact.revealed' AND reason LIKE 'offer_call%'")
+            .trim(),
+        "1",
+        "the reveal is in the service's audit log, with its reason"
+    );
+    let families: u32 = central
+        .query(&format!(
+            "SELECT count(*) FROM registrations WHERE parent_phone = '{}'",
+            phone.replace('\'', "")
+        ))
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(families >= 1, "the phone shown is a family's: {phone}");
+
+    // De-identified demand, as a chart.
+    app.click("nav-demand").await;
+    app.wait("demand-chart").await;
+    app.screenshot("demand").await;
+    app.assert_accessible("demand").await;
+
+    // Offline: the service stops; contact details are refused, and an answer goes to the
+    // outbox and shows as pending.
+    central.stop();
+    app.click("nav-referrals").await;
+    app.click("referral-row").await;
+    app.wait("referral-title").await;
+    app.wait("reveal").await;
+    assert!(
+        app.all("contact-phone").await.is_empty(),
+        "the details are not kept once the screen is left"
+    );
+    app.click("reveal").await;
+    app.click("reveal-confirm").await;
+    let refused = app.wait_text("error", |t| !t.is_empty()).await;
+    assert!(refused.contains("qu’en ligne"), "{refused}");
     app.click("outcome-accepted").await;
     app.click("record-outcome").await;
     app.wait("pending-outcome").await;
     app.screenshot("referral-pending").await;
+    app.assert_accessible("referral-pending").await;
     app.click("nav-home").await;
     app.click("sync").await;
     let error = app.wait_text("error", |t| !t.is_empty()).await;
@@ -86,6 +135,7 @@ async fn a_directors_day_enrol_sync_answer_offline_and_revocation() {
         "Réponses en attente d’envoi : 1"
     );
     app.screenshot("offline").await;
+    app.assert_accessible("offline").await;
     assert_eq!(
         central
             .query("SELECT count(*) FROM outcome_requests")
@@ -122,6 +172,7 @@ async fn a_directors_day_enrol_sync_answer_offline_and_revocation() {
     app.wait_text("nav-referrals", |t| t == "Referrals").await;
     assert!(app.text("certificate").await.starts_with("Valid until"));
     app.screenshot("settings-english").await;
+    app.assert_accessible("settings-english").await;
     app.select("language", "fr-CA").await;
     app.wait_text("nav-referrals", |t| t == "Références").await;
 
@@ -142,6 +193,7 @@ async fn a_directors_day_enrol_sync_answer_offline_and_revocation() {
         "the enrolment was forgotten"
     );
     app.screenshot("revoked").await;
+    app.assert_accessible("revoked").await;
 
     // A used code is refused with a message that says what to do.
     app.fill("invitation", &invitation).await;
@@ -149,6 +201,30 @@ async fn a_directors_day_enrol_sync_answer_offline_and_revocation() {
     let error = app.wait_text("error", |t| !t.is_empty()).await;
     assert!(error.contains("n’est plus valide"), "{error}");
     app.screenshot("used-code").await;
+    app.assert_accessible("used-code").await;
+
+    // An expired code is refused in the same words (the service tells an attacker neither
+    // apart), and the service neither uses it up nor enrols anything.
+    app.fill("invitation", "placeforte:enrol?v=1&daycare=oops")
+        .await;
+    app.click("enrol").await;
+    app.wait_text("error", |t| t.contains("invitation PlaceForte"))
+        .await;
+    let expired = central.invitation(&daycare);
+    central.query("UPDATE enrolment_codes SET expires_at = issued_at WHERE used_at IS NULL");
+    app.fill("invitation", &expired).await;
+    app.click("enrol").await;
+    app.wait_text("error", |t| t.contains("n’est plus valide"))
+        .await;
+    assert_eq!(
+        central
+            .query("SELECT count(*) FROM enrolment_codes WHERE used_at IS NULL")
+            .trim(),
+        "1",
+        "the expired code was not used"
+    );
+    assert_eq!(central.devices().len(), 1, "no device enrolled with it");
+    app.screenshot("expired-code").await;
     app.close().await;
 }
 

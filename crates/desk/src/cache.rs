@@ -81,8 +81,11 @@ impl CacheFile {
             .pragma("temp_store", "MEMORY")
             .journal_mode(SqliteJournalMode::Wal)
             .foreign_keys(true);
+        // Two connections: a write transaction and a read beside it is all one director's
+        // app does at once. Each SQLCipher connection has its own worker thread, page cache
+        // and decryption buffers: four of them cost the app ~10 MiB for nothing.
         let pool = SqlitePoolOptions::new()
-            .max_connections(4)
+            .max_connections(2)
             .connect_with(options)
             .await
             .map_err(unreadable_or)?;

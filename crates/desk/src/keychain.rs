@@ -68,14 +68,38 @@ impl OsKeychain {
         &self.service
     }
 
-    fn entry(&self, name: SecretName) -> Result<keyring::Entry, DeskError> {
-        keyring::Entry::new(&self.service, name.account()).map_err(unavailable)
+    fn entry(&self, name: SecretName) -> Result<keyring::Entry, keyring::Error> {
+        keyring::Entry::new(&self.service, name.account())
     }
 }
 
 impl Default for OsKeychain {
     fn default() -> Self {
         OsKeychain::new()
+    }
+}
+
+/// Waits before each new attempt at a call the platform store dropped.
+const RETRY_DELAYS_MS: [u64; 4] = [100, 200, 400, 800];
+
+/// Runs a keychain call again, a few times within 1.5 s, when the platform store failed in
+/// transit (`PlatformFailure`: on Linux, a Secret Service daemon that died mid-call and is being
+/// restarted). A keychain failure wipes the cache and with it the outbox's unsent answers, so a
+/// daemon's hiccup must not count as one. A locked or refused store (`NoStorageAccess`) is not
+/// retried: that would only ask the director again.
+fn retrying<T>(mut call: impl FnMut() -> Result<T, keyring::Error>) -> Result<T, keyring::Error> {
+    let mut delays = RETRY_DELAYS_MS.iter();
+    loop {
+        match call() {
+            Err(keyring::Error::PlatformFailure(err)) => match delays.next() {
+                Some(ms) => {
+                    tracing::warn!("keychain call failed in transit, retrying: {err}");
+                    std::thread::sleep(std::time::Duration::from_millis(*ms));
+                }
+                None => return Err(keyring::Error::PlatformFailure(err)),
+            },
+            other => return other,
+        }
     }
 }
 
@@ -88,7 +112,7 @@ fn unavailable(err: keyring::Error) -> DeskError {
 
 impl SecretStore for OsKeychain {
     fn get(&self, name: SecretName) -> Result<Option<Vec<u8>>, DeskError> {
-        match self.entry(name)?.get_secret() {
+        match retrying(|| self.entry(name)?.get_secret()) {
             Ok(secret) => Ok(Some(secret)),
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(err) => Err(unavailable(err)),
@@ -96,13 +120,67 @@ impl SecretStore for OsKeychain {
     }
 
     fn set(&self, name: SecretName, value: &[u8]) -> Result<(), DeskError> {
-        self.entry(name)?.set_secret(value).map_err(unavailable)
+        retrying(|| self.entry(name)?.set_secret(value)).map_err(unavailable)
     }
 
     fn delete(&self, name: SecretName) -> Result<(), DeskError> {
-        match self.entry(name)?.delete_credential() {
+        match retrying(|| self.entry(name)?.delete_credential()) {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(err) => Err(unavailable(err)),
         }
+    }
+}
+
+#[cfg(test)]
+mod retry_tests {
+    use super::*;
+    use std::cell::Cell;
+
+    fn dropped() -> keyring::Error {
+        keyring::Error::PlatformFailure("DBus error: Message recipient disconnected".into())
+    }
+
+    #[test]
+    fn a_call_dropped_in_transit_is_tried_again_until_it_gets_through() {
+        let calls = Cell::new(0);
+        let result = retrying(|| {
+            calls.set(calls.get() + 1);
+            if calls.get() < 3 {
+                Err(dropped())
+            } else {
+                Ok(7)
+            }
+        });
+        assert!(matches!(result, Ok(7)));
+        assert_eq!(calls.get(), 3);
+    }
+
+    #[test]
+    fn a_store_that_keeps_failing_is_reported_after_a_few_tries() {
+        let calls = Cell::new(0);
+        let result: Result<(), _> = retrying(|| {
+            calls.set(calls.get() + 1);
+            Err(dropped())
+        });
+        assert!(matches!(result, Err(keyring::Error::PlatformFailure(_))));
+        assert_eq!(calls.get(), RETRY_DELAYS_MS.len() + 1);
+    }
+
+    #[test]
+    fn a_refused_or_missing_secret_is_not_asked_again() {
+        let calls = Cell::new(0);
+        let result: Result<(), _> = retrying(|| {
+            calls.set(calls.get() + 1);
+            Err(keyring::Error::NoStorageAccess(
+                "unlock prompt was dismissed".into(),
+            ))
+        });
+        assert!(matches!(result, Err(keyring::Error::NoStorageAccess(_))));
+        let missing: Result<(), _> = retrying(|| {
+            calls.set(calls.get() + 1);
+            Err(keyring::Error::NoEntry)
+        });
+        assert!(matches!(missing, Err(keyring::Error::NoEntry)));
+        assert_eq!(calls.get(), 2);
     }
 }

@@ -265,3 +265,49 @@ fn the_cli_previews_an_import_and_saves_only_a_clean_one() {
     );
     assert!(String::from_utf8_lossy(&saved.stdout).contains("saved 2 children"));
 }
+
+/// The process that owns `org.freedesktop.secrets` on the test session's bus.
+fn secret_service_pid() -> u32 {
+    let out = Command::new("dbus-send")
+        .args([
+            "--session",
+            "--print-reply",
+            "--dest=org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus.GetConnectionUnixProcessID",
+            "string:org.freedesktop.secrets",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.split_whitespace()
+        .last()
+        .and_then(|pid| pid.parse().ok())
+        .unwrap_or_else(|| panic!("no Secret Service owner: {text}"))
+}
+
+/// gnome-keyring 42 can abort mid-call (see scripts/lib/keyring.sh). The daemon of the test
+/// session is killed for real here; the supervisor restarts it, and the next call, which finds
+/// no daemon at first, gets through by retrying instead of reporting a keychain failure (which
+/// would wipe the cache and the outbox's unsent answers).
+#[test]
+fn a_secret_service_that_dies_and_comes_back_costs_nothing() {
+    if !keyring_session() {
+        return;
+    }
+    let service = own_service("daemon-restart");
+    let keychain = OsKeychain::with_service(&service);
+    keychain.set(SecretName::CacheKey, b"still here").unwrap();
+    let pid = secret_service_pid();
+    let killed = Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert_eq!(
+        keychain.get(SecretName::CacheKey).unwrap().as_deref(),
+        Some(&b"still here"[..])
+    );
+    assert_ne!(secret_service_pid(), pid, "a new daemon answered");
+    keychain.delete(SecretName::CacheKey).unwrap();
+}

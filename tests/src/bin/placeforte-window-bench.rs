@@ -6,13 +6,14 @@
 //! Run by `scripts/bench.sh window`, which builds the binaries and starts a throwaway keychain.
 #![forbid(unsafe_code)]
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use placeforte_desk::keychain::OsKeychain;
 use placeforte_desk::paths::cache_path;
 use placeforte_desk::{device, CacheFile, LocalData, DEFAULT_RETENTION_DAYS};
-use placeforte_e2e::memory::tree_pss_kib;
+use placeforte_e2e::memory::tree_pss_kib_by_command;
 use placeforte_e2e::{binary, AppWindow, Central, Display};
 use placeforte_protocol::referrals::{
     RankExplanation, RankStanding, ReferralPage, ReferralStatus, ReferralSyncItem,
@@ -21,6 +22,8 @@ use placeforte_protocol::{ReferralId, VacancyId};
 
 const REFERRALS: usize = 5_000;
 const RUNS: usize = 5;
+/// Time for the window to settle after it painted, before its memory is read.
+const SETTLE: Duration = Duration::from_secs(2);
 /// Infrastructure, not the app: not counted in the app's memory.
 const DRIVERS: &[&str] = &["tauri-driver", "WebKitWebDriver"];
 
@@ -34,43 +37,61 @@ async fn main() {
     central.stop();
 
     let display = Display::open();
+    let env = [
+        ("PLACEFORTE_DESK_DATA_DIR", profile.path().as_os_str()),
+        (
+            "PLACEFORTE_KEYCHAIN_SERVICE",
+            std::ffi::OsStr::new(&keychain),
+        ),
+    ];
+    let bare = binary("examples/bare_window");
     let mut starts = Vec::new();
-    let mut app_pss = Vec::new();
+    let (mut app_pss, mut bare_pss, mut differences) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut app_parts, mut bare_parts) = (BTreeMap::new(), BTreeMap::new());
+    // The app and the bare window take turns, so that whatever else the machine runs (PSS
+    // divides shared pages among every process mapping them) weighs on both alike.
     for run in 0..RUNS {
         let started = Instant::now();
-        let env = [
-            ("PLACEFORTE_DESK_DATA_DIR", profile.path().as_os_str()),
-            (
-                "PLACEFORTE_KEYCHAIN_SERVICE",
-                std::ffi::OsStr::new(&keychain),
-            ),
-        ];
         let app =
             AppWindow::launch_binary(&display, &binary("placeforte-app"), &env, "bench").await;
         app.click("nav-referrals").await;
         app.wait("referral-row").await;
         starts.push(started.elapsed());
-        tokio::time::sleep(Duration::from_secs(2)).await;
-        app_pss.push(tree_pss_kib(app.driver_pid(), DRIVERS));
-        eprintln!("run {run}: {:?}", starts[run]);
+        tokio::time::sleep(SETTLE).await;
+        app_parts = tree_pss_kib_by_command(app.driver_pid(), DRIVERS);
         app.close().await;
-    }
-    let mut bare_pss = Vec::new();
-    let bare = binary("examples/bare_window");
-    for _ in 0..RUNS {
+
         let window = AppWindow::launch_binary(&display, &bare, &[], "bare").await;
         window.wait_css("p").await;
-        tokio::time::sleep(Duration::from_secs(2)).await;
-        bare_pss.push(tree_pss_kib(window.driver_pid(), DRIVERS));
+        tokio::time::sleep(SETTLE).await;
+        bare_parts = tree_pss_kib_by_command(window.driver_pid(), DRIVERS);
         window.close().await;
+
+        let (app_kib, bare_kib): (u64, u64) = (app_parts.values().sum(), bare_parts.values().sum());
+        eprintln!(
+            "run {run}: start {:?}, PSS app {} MiB, bare {} MiB",
+            starts[run],
+            app_kib / 1024,
+            bare_kib / 1024
+        );
+        app_pss.push(app_kib);
+        bare_pss.push(bare_kib);
+        differences.push(
+            i64::try_from(app_kib).unwrap_or(i64::MAX) - i64::try_from(bare_kib).unwrap_or(0),
+        );
     }
     let start = median(&mut starts);
     let (app_mib, bare_mib) = (median(&mut app_pss) / 1024, median(&mut bare_pss) / 1024);
+    let difference_mib = median(&mut differences) / 1024;
     println!("cold start to the referrals list painted ({REFERRALS} cached referrals, median of {RUNS}): {start:?}");
     println!("  (from the WebDriver session request, tauri-driver already listening; all runs: {starts:?})");
     println!("PSS of the process tree, app with the list shown: {app_mib} MiB (median of {RUNS})");
     println!("PSS of the process tree, bare Tauri window:      {bare_mib} MiB (median of {RUNS})");
-    println!("difference: {} MiB", app_mib.saturating_sub(bare_mib));
+    println!(
+        "difference, app minus bare window run beside it: {difference_mib} MiB (median of {RUNS})"
+    );
+    println!("by process, last run (KiB): app {app_parts:?}");
+    println!("                             bare {bare_parts:?}");
 }
 
 /// Enrols the profile for real, then puts 5,000 synthetic referrals in its encrypted cache.

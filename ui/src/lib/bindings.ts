@@ -107,9 +107,11 @@ async wipe() : Promise<Result<null, AppError>> {
 }
 },
 /**
- * Declares a vacancy (online only); the service answers with the referrals it made.
+ * Records a vacancy in the outbox (offline too), then tries to send it: online, the service
+ * answers with the referrals it made; offline, it stays pending for the next sync. Any other
+ * failure to send is returned, the declaration staying pending all the same.
  */
-async declareVacancy(vacancy: VacancyInput) : Promise<Result<VacancyDeclaredView, AppError>> {
+async declareVacancy(vacancy: VacancyInput) : Promise<Result<VacancyView, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("declare_vacancy", { vacancy }) };
 } catch (e) {
@@ -220,6 +222,42 @@ async declarePlanVacancies(start: string, reviewed: PlanVacancyView[]) : Promise
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Every vacancy declared on this computer, newest first, with where it stands.
+ */
+async vacancies() : Promise<Result<VacancyView[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("vacancies") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Asks the service for a referred family's contact details, for `reason` (online only; the
+ * service audits the reveal and counts it against the daily quota). Nothing of the answer is
+ * kept here: the screen holds it while it is open.
+ */
+async revealContact(referralId: string, reason: RevealReasonCode, note: string | null) : Promise<Result<ContactView, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("reveal_contact", { referralId, reason, note }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The children waiting for this daycare by age class and start month (online only; counts
+ * under 5 come suppressed from the service).
+ */
+async demand() : Promise<Result<DemandView, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("demand") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -294,6 +332,10 @@ outbox_pending: number;
  * Outcomes the service refused (to look at).
  */
 outbox_conflicts: number; 
+/**
+ * Vacancy declarations waiting to be sent.
+ */
+vacancies_pending: number; 
 /**
  * Whether the last call to the service got through (`null`: not tried yet).
  */
@@ -403,6 +445,66 @@ found: number;
  */
 allowed: number }
 /**
+ * A family's contact details, for the screen's memory only.
+ */
+export type ContactView = { 
+/**
+ * The referral.
+ */
+referral_id: string; 
+/**
+ * The child's given name.
+ */
+child_given_name: string; 
+/**
+ * The child's family name.
+ */
+child_family_name: string; 
+/**
+ * A parent's given name.
+ */
+parent_given_name: string; 
+/**
+ * A parent's family name.
+ */
+parent_family_name: string; 
+/**
+ * A parent's phone number.
+ */
+parent_phone: string; 
+/**
+ * A parent's e-mail address.
+ */
+parent_email: string }
+/**
+ * One age class in one start month.
+ */
+export type DemandCellView = { 
+/**
+ * The age class on the first day of the month.
+ */
+age_class: AgeClassCode; 
+/**
+ * `YYYY-MM`.
+ */
+start_month: string; 
+/**
+ * The count in decimal, or `"<5"` as the service suppresses small counts.
+ */
+children: string }
+/**
+ * Children waiting for this daycare, by age class and start month.
+ */
+export type DemandView = { 
+/**
+ * The day the figures were computed (`YYYY-MM-DD`).
+ */
+as_of: string; 
+/**
+ * One cell per age class and month that has any child.
+ */
+cells: DemandCellView[] }
+/**
  * How the file was read.
  */
 export type EncodingCode = 
@@ -490,6 +592,14 @@ export type ErrorCode =
  * The service refused the request.
  */
 "refused" | 
+/**
+ * Contact details are shown only online (they are never cached).
+ */
+"reveal_needs_network" | 
+/**
+ * This computer used its contact reveals for today.
+ */
+"reveal_quota_exceeded" | 
 /**
  * Anything else (protocol, TLS set-up): see the log.
  */
@@ -1124,6 +1234,26 @@ expected: number | null;
  */
 found: number | null }
 /**
+ * Why the director asks for a family's contact details (the service's regulated list).
+ */
+export type RevealReasonCode = 
+/**
+ * To call the family about the offered place.
+ */
+"offer_call" | 
+/**
+ * To follow up on an earlier call.
+ */
+"follow_up" | 
+/**
+ * To prepare the admission once the place is accepted.
+ */
+"admission_paperwork" | 
+/**
+ * Anything else: the note says what.
+ */
+"other"
+/**
  * One line of the occupancy chart.
  */
 export type SeriesView = { 
@@ -1308,6 +1438,11 @@ pages: number;
  */
 referrals: number; 
 /**
+ * Referrals received so far plus those still waiting: the bar's maximum (it grows only
+ * if changes arrive while syncing).
+ */
+total: number; 
+/**
  * Whether more pages wait.
  */
 more: boolean }
@@ -1332,22 +1467,6 @@ sent: number;
  */
 conflicts: number }
 /**
- * What the service did with a declared vacancy.
- */
-export type VacancyDeclaredView = { 
-/**
- * The vacancy.
- */
-vacancy_id: string; 
-/**
- * Referrals made for it.
- */
-referrals: number; 
-/**
- * Families must answer by this date.
- */
-answer_by: string }
-/**
  * A vacancy to declare, as the form gives it.
  */
 export type VacancyInput = { 
@@ -1362,7 +1481,55 @@ places: number;
 /**
  * First day (`YYYY-MM-DD`).
  */
-start_date: string }
+start_date: string; 
+/**
+ * The daycare's own name for the group (blank: none).
+ */
+group_label: string | null }
+/**
+ * A vacancy declared on this computer.
+ */
+export type VacancyView = { 
+/**
+ * Its id on this computer.
+ */
+local_id: string; 
+/**
+ * The age class of the places.
+ */
+age_class: AgeClassCode; 
+/**
+ * How many places.
+ */
+places: number; 
+/**
+ * First day (`YYYY-MM-DD`).
+ */
+start_date: string; 
+/**
+ * The daycare's own name for the group.
+ */
+group_label: string | null; 
+/**
+ * RFC 3339 time the director declared it.
+ */
+declared_at: string; 
+/**
+ * Pending (offline, waits for the next sync), sent, or refused as a conflict.
+ */
+state: OutboxStateView; 
+/**
+ * The service's vacancy, once sent: its referrals carry this id.
+ */
+vacancy_id: string | null; 
+/**
+ * Referrals the service made for it, once sent.
+ */
+referrals: number | null; 
+/**
+ * The day referred families must answer by, once sent.
+ */
+answer_by: string | null }
 /**
  * Why local data was wiped.
  */

@@ -1,17 +1,23 @@
-import { commands, events, type AppError, type AppStatus, type ReferralView } from "./bindings";
+import { commands, events, type AppError, type AppStatus, type ReferralView, type SyncProgressEvent } from "./bindings";
 
-export type Screen = "home" | "referrals" | "referral" | "vacancies" | "groups" | "settings";
+export type Screen = "home" | "referrals" | "referral" | "vacancies" | "groups" | "demand" | "settings";
 
 /** What the whole window knows: the home summary, the cached referrals, where we are. */
-export const app = $state({
-  status: null as AppStatus | null,
-  referrals: [] as ReferralView[],
-  screen: "home" as Screen,
-  selected: null as string | null,
-  error: null as AppError | null,
-  syncing: false,
-  progress: null as { pages: number; referrals: number; more: boolean } | null,
-});
+class AppState {
+  status = $state<AppStatus | null>(null);
+  /**
+   * Replaced whole on every reload, never changed in place: raw state, so 5,000 referrals are
+   * not each wrapped in a reactive proxy with a signal per field (tens of MB in the web view).
+   */
+  referrals = $state.raw<ReferralView[]>([]);
+  screen = $state<Screen>("home");
+  selected = $state<string | null>(null);
+  error = $state<AppError | null>(null);
+  syncing = $state(false);
+  progress = $state<SyncProgressEvent | null>(null);
+}
+
+export const app = new AppState();
 
 type Result<T> = { status: "ok"; data: T } | { status: "error"; error: AppError };
 
@@ -27,30 +33,41 @@ export async function run<T>(call: Promise<Result<T>>): Promise<T | null> {
   return null;
 }
 
-/** Reloads the summary and the referrals from the cache. */
-export async function refresh(): Promise<void> {
+/** Reloads the summary (enrolment, cache, outbox, connectivity) from the cache. */
+export async function refreshStatus(): Promise<void> {
   const status = await run(commands.status());
   // The service reports a wipe once; a computer left unenrolled by it keeps saying why.
   const keptWipe = status?.enrolment ? null : (app.status?.wiped ?? null);
   if (status) app.status = { ...status, wiped: status.wiped ?? keptWipe };
+}
+
+/** Reloads the summary and the referrals from the cache. */
+export async function refresh(): Promise<void> {
+  await refreshStatus();
   // A computer that is not enrolled has no cache: nothing to read (and none is made).
   const referrals = app.status?.enrolment ? await run(commands.referrals()) : [];
   if (referrals) app.referrals = referrals;
 }
 
+/** Reloads after a call to the service (which may have changed the connectivity shown at the
+ * top), keeping that call's error: reloading succeeds from the cache and would clear it
+ * before anyone sees it. */
+export async function refreshAfter(): Promise<void> {
+  const error = app.error;
+  await refresh();
+  if (error) app.error = error;
+}
+
 /** Sends the outbox and pulls changes, with the progress bar fed by the sync events. */
 export async function syncNow(): Promise<boolean> {
   app.syncing = true;
-  app.progress = { pages: 0, referrals: 0, more: true };
+  app.progress = { pages: 0, referrals: 0, total: 0, more: true };
   const stop = await events.syncProgressEvent.listen((e) => {
     app.progress = e.payload;
   });
   try {
     const done = await run(commands.sync());
-    // Reloading succeeds from the cache and would clear the sync's error before anyone sees it.
-    const error = app.error;
-    await refresh();
-    if (error) app.error = error;
+    await refreshAfter();
     return done !== null;
   } finally {
     stop();

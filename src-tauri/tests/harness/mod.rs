@@ -1,6 +1,7 @@
-//! The app on the mock runtime with an in-memory keychain, as the window calls it: shared by
-//! the command test files.
-#![allow(dead_code, clippy::unwrap_used)]
+//! The app as the window sees it, on the mock runtime (no display): the real commands through
+//! Tauri's IPC and the app's real capabilities. The keychain is an in-memory store here: this
+//! is the layer above it; the real-window tests use a real Secret Service.
+#![allow(dead_code, unreachable_pub)]
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -14,7 +15,7 @@ use tauri::webview::InvokeRequest;
 use tauri::{Manager, WebviewWindow};
 
 #[derive(Default)]
-pub(crate) struct MemoryStore(Mutex<HashMap<&'static str, Vec<u8>>>);
+pub struct MemoryStore(Mutex<HashMap<&'static str, Vec<u8>>>);
 
 fn account(name: SecretName) -> &'static str {
     match name {
@@ -37,18 +38,20 @@ impl SecretStore for MemoryStore {
     }
 }
 
-pub(crate) struct TestApp {
+pub struct TestApp {
     _app: tauri::App<MockRuntime>,
-    pub(crate) window: WebviewWindow<MockRuntime>,
-    pub(crate) dir: tempfile::TempDir,
+    pub window: WebviewWindow<MockRuntime>,
+    pub dir: tempfile::TempDir,
 }
 
-pub(crate) fn app() -> TestApp {
+/// A fresh app over an empty data folder.
+pub fn app() -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let desk = Desk::new(dir.path().to_path_buf(), Box::new(MemoryStore::default()));
     let app = placeforte_app::app(mock_builder(), desk)
         .build(tauri::generate_context!())
         .unwrap();
+    placeforte_app::mount_events(&app);
     // The window of the configuration, under the label the capability grants.
     let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
@@ -60,7 +63,8 @@ pub(crate) fn app() -> TestApp {
     }
 }
 
-pub(crate) fn invoke_from(
+/// Calls `cmd` as a page served from `origin` would.
+pub fn invoke_from(
     window: &WebviewWindow<MockRuntime>,
     origin: &str,
     cmd: &str,
@@ -82,10 +86,12 @@ pub(crate) fn invoke_from(
 }
 
 impl TestApp {
-    pub(crate) fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+    /// Calls `cmd` as the app's own page does.
+    pub fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
         invoke_from(&self.window, "tauri://localhost", cmd, args)
     }
-    pub(crate) fn desk(&self) -> tauri::State<'_, Desk> {
+    /// The app's desktop core.
+    pub fn desk(&self) -> tauri::State<'_, Desk> {
         self.window.state::<Desk>()
     }
 }

@@ -1,0 +1,191 @@
+//! What the screens get only online and never keep: a family's contact details (an audited
+//! reveal, for a regulated reason) and the de-identified demand figures.
+
+use placeforte_protocol::referrals::{
+    ContactDetails, DemandCell, DemandReport, RevealReason, MAX_REVEAL_NOTE_CHARS,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{AppError, ErrorCode};
+use crate::view::AgeClassCode;
+
+/// Why the director asks for a family's contact details (the service's regulated list).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum RevealReasonCode {
+    /// To call the family about the offered place.
+    OfferCall,
+    /// To follow up on an earlier call.
+    FollowUp,
+    /// To prepare the admission once the place is accepted.
+    AdmissionPaperwork,
+    /// Anything else: the note says what.
+    Other,
+}
+
+impl From<RevealReasonCode> for RevealReason {
+    fn from(code: RevealReasonCode) -> Self {
+        match code {
+            RevealReasonCode::OfferCall => RevealReason::OfferCall,
+            RevealReasonCode::FollowUp => RevealReason::FollowUp,
+            RevealReasonCode::AdmissionPaperwork => RevealReason::AdmissionPaperwork,
+            RevealReasonCode::Other => RevealReason::Other,
+        }
+    }
+}
+
+/// The note of a reveal, checked before anything is sent as the service checks it (blank means
+/// none, `other` needs one, at most [`MAX_REVEAL_NOTE_CHARS`] characters), and refused with
+/// control characters, which have no place in an audit log.
+pub fn reveal_note(
+    reason: RevealReasonCode,
+    note: Option<String>,
+) -> Result<Option<String>, AppError> {
+    let note = note
+        .map(|text| text.trim().to_owned())
+        .filter(|text| !text.is_empty());
+    match &note {
+        None if reason == RevealReasonCode::Other => Err(AppError::new(
+            ErrorCode::InvalidInput,
+            "the reason other needs a note",
+        )),
+        Some(text) if text.chars().count() > MAX_REVEAL_NOTE_CHARS => Err(AppError::new(
+            ErrorCode::InvalidInput,
+            "the note is too long",
+        )),
+        Some(text) if text.chars().any(char::is_control) => Err(AppError::new(
+            ErrorCode::InvalidInput,
+            "the note holds control characters",
+        )),
+        _ => Ok(note),
+    }
+}
+
+/// A family's contact details, for the screen's memory only.
+#[derive(Clone, Serialize, specta::Type)]
+pub struct ContactView {
+    /// The referral.
+    pub referral_id: String,
+    /// The child's given name.
+    pub child_given_name: String,
+    /// The child's family name.
+    pub child_family_name: String,
+    /// A parent's given name.
+    pub parent_given_name: String,
+    /// A parent's family name.
+    pub parent_family_name: String,
+    /// A parent's phone number.
+    pub parent_phone: String,
+    /// A parent's e-mail address.
+    pub parent_email: String,
+}
+
+/// Personal data stays out of logs, even by accident through `{:?}`.
+impl std::fmt::Debug for ContactView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ContactView")
+            .field("referral_id", &self.referral_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl From<ContactDetails> for ContactView {
+    fn from(details: ContactDetails) -> Self {
+        ContactView {
+            referral_id: details.referral_id.to_string(),
+            child_given_name: details.child_given_name,
+            child_family_name: details.child_family_name,
+            parent_given_name: details.parent_given_name,
+            parent_family_name: details.parent_family_name,
+            parent_phone: details.parent_phone,
+            parent_email: details.parent_email,
+        }
+    }
+}
+
+/// Children waiting for this daycare, by age class and start month.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct DemandView {
+    /// The day the figures were computed (`YYYY-MM-DD`).
+    pub as_of: String,
+    /// One cell per age class and month that has any child.
+    pub cells: Vec<DemandCellView>,
+}
+
+/// One age class in one start month.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct DemandCellView {
+    /// The age class on the first day of the month.
+    pub age_class: AgeClassCode,
+    /// `YYYY-MM`.
+    pub start_month: String,
+    /// The count in decimal, or `"<5"` as the service suppresses small counts.
+    pub children: String,
+}
+
+impl From<DemandReport> for DemandView {
+    fn from(report: DemandReport) -> Self {
+        DemandView {
+            as_of: report.as_of.to_string(),
+            cells: report.cells.into_iter().map(DemandCellView::from).collect(),
+        }
+    }
+}
+
+impl From<DemandCell> for DemandCellView {
+    fn from(cell: DemandCell) -> Self {
+        DemandCellView {
+            age_class: cell.age_class.into(),
+            start_month: cell.start_month,
+            children: cell.children,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_note_is_checked_as_the_service_checks_it() {
+        use RevealReasonCode::{OfferCall, Other};
+        assert_eq!(reveal_note(OfferCall, None).unwrap(), None);
+        assert_eq!(reveal_note(OfferCall, Some("  ".into())).unwrap(), None);
+        assert_eq!(
+            reveal_note(Other, Some(" rappel du CPE ".into())).unwrap(),
+            Some("rappel du CPE".into())
+        );
+        let too_long = "é".repeat(MAX_REVEAL_NOTE_CHARS + 1);
+        let at_most = "é".repeat(MAX_REVEAL_NOTE_CHARS);
+        assert_eq!(
+            reveal_note(OfferCall, Some(at_most.clone())).unwrap(),
+            Some(at_most)
+        );
+        for (reason, note) in [
+            (Other, None),
+            (Other, Some(" \t".to_owned())),
+            (OfferCall, Some(too_long)),
+            (OfferCall, Some("a\u{1b}[2Jb".to_owned())),
+        ] {
+            let err = reveal_note(reason, note.clone()).unwrap_err();
+            assert_eq!(err.code, ErrorCode::InvalidInput, "{reason:?} {note:?}");
+        }
+    }
+
+    #[test]
+    fn contact_details_never_reach_a_debug_log() {
+        let view = ContactView {
+            referral_id: "r".into(),
+            child_given_name: "Zoé".into(),
+            child_family_name: "Tremblay".into(),
+            parent_given_name: "Luc".into(),
+            parent_family_name: "Tremblay".into(),
+            parent_phone: "555-0100".into(),
+            parent_email: "luc@example.invalid".into(),
+        };
+        let logged = format!("{view:?}");
+        for secret in ["Zoé", "Tremblay", "Luc", "555-0100", "luc@"] {
+            assert!(!logged.contains(secret), "{logged}");
+        }
+    }
+}
