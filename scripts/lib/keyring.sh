@@ -25,7 +25,7 @@ stop_test_keyring() {
         [ -n "${KEYRING_TEST_BUS_PID:-}" ] && kill "$KEYRING_TEST_BUS_PID" 2>/dev/null || true
         restarts=$(grep -c '^restart' "$KEYRING_TEST_DIR/supervisor.log" 2>/dev/null || true)
         if [ "${restarts:-0}" -gt 0 ]; then
-            echo "warning: the test keyring (gnome-keyring-daemon) died $restarts time(s) and was restarted:" >&2
+            echo "note: the test keyring (gnome-keyring-daemon) died $restarts time(s) and was restarted (the keychain tests kill it once on purpose):" >&2
             grep -E 'CRITICAL|ERROR' "$KEYRING_TEST_DIR/daemon.log" | tail -5 >&2 || true
         fi
         rm -rf "$KEYRING_TEST_DIR"
