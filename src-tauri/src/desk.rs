@@ -44,6 +44,9 @@ pub struct Desk {
     unreported_wipe: Mutex<Option<WipeReason>>,
     /// Whether the last call to the service got through (`None`: none made yet).
     online: Mutex<Option<bool>>,
+    /// Where exports go when the director names no path: the user's documents, never the
+    /// app's own data folder (DESIGN.md §6.9: no plaintext personal data in the app's files).
+    exports: Option<PathBuf>,
 }
 
 impl Desk {
@@ -60,7 +63,20 @@ impl Desk {
             cache: tokio::sync::Mutex::new(None),
             unreported_wipe: Mutex::new(None),
             online: Mutex::new(None),
+            exports: directories::UserDirs::new()
+                .map(|user| user.document_dir().unwrap_or(user.home_dir()).to_path_buf()),
         }
+    }
+
+    /// The same, with exports going to `dir` by default (tests).
+    pub fn with_exports_dir(mut self, dir: PathBuf) -> Self {
+        self.exports = Some(dir);
+        self
+    }
+
+    /// Where exports go when the director names no path, if this computer has a home folder.
+    pub fn exports_dir(&self) -> Option<&std::path::Path> {
+        self.exports.as_deref()
     }
 
     /// The data folder.

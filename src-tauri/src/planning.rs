@@ -141,8 +141,8 @@ pub async fn pin_child(
     Ok(PlanView::new(&plan(&cache, &start).await?))
 }
 
-/// Writes the group lists as CSV to `path`, or to the data folder's `exports` folder, and
-/// says where.
+/// Writes the group lists as CSV to `path`, or to the user's documents folder, and says
+/// where.
 #[tauri::command]
 #[specta::specta]
 pub async fn export_groups(
@@ -157,9 +157,14 @@ pub async fn export_groups(
     let path = match path.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
         Some(chosen) => PathBuf::from(chosen),
         None => desk
-            .dir()
-            .join("exports")
-            .join(format!("groupes-{}.csv", plan.inputs.start)),
+            .exports_dir()
+            .ok_or_else(|| {
+                AppError::new(
+                    ErrorCode::InvalidInput,
+                    "no documents folder on this computer: choose where to save",
+                )
+            })?
+            .join(format!("PlaceForte-groupes-{}.csv", plan.inputs.start)),
     };
     if !path.is_absolute() {
         return Err(AppError::new(

@@ -267,7 +267,7 @@ fn a_move_is_judged_before_it_is_made_and_unknown_children_or_groups_are_refused
 }
 
 #[test]
-fn the_lists_are_written_where_the_director_says_or_in_the_exports_folder() {
+fn the_lists_are_written_where_the_director_says_or_in_the_documents_folder() {
     let app = app();
     planned(&app);
     let start = start().to_string();
@@ -298,9 +298,13 @@ fn the_lists_are_written_where_the_director_says_or_in_the_exports_folder() {
     let default = app
         .dir
         .path()
-        .join("exports")
-        .join(format!("groupes-{start}.csv"));
+        .join("Documents")
+        .join(format!("PlaceForte-groupes-{start}.csv"));
     assert_eq!(done["path"], default.display().to_string());
+    assert!(
+        !app.dir.path().join("exports").exists(),
+        "nothing written into the app's data folder"
+    );
     let bytes = std::fs::read(&default).unwrap();
     assert!(bytes.starts_with(b"\xEF\xBB\xBFGroupe;Enfant;"));
 
@@ -314,8 +318,8 @@ fn the_lists_are_written_where_the_director_says_or_in_the_exports_folder() {
     let blocked = app
         .dir
         .path()
-        .join("exports")
-        .join(format!("groupes-{start}.csv"))
+        .join("Documents")
+        .join(format!("PlaceForte-groupes-{start}.csv"))
         .join("x.csv");
     let err = app
         .invoke(

@@ -47,7 +47,8 @@ pub struct TestApp {
 /// A fresh app over an empty data folder.
 pub fn app() -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let desk = Desk::new(dir.path().to_path_buf(), Box::new(MemoryStore::default()));
+    let desk = Desk::new(dir.path().to_path_buf(), Box::new(MemoryStore::default()))
+        .with_exports_dir(dir.path().join("Documents"));
     let app = placeforte_app::app(mock_builder(), desk)
         .build(tauri::generate_context!())
         .unwrap();

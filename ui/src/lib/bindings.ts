@@ -200,8 +200,8 @@ async pinChild(start: string, child: string, group: string | null) : Promise<Res
 }
 },
 /**
- * Writes the group lists as CSV to `path`, or to the data folder's `exports` folder, and
- * says where.
+ * Writes the group lists as CSV to `path`, or to the user's documents folder, and says
+ * where.
  */
 async exportGroups(start: string, format: ExportFormat, language: ExportLanguage, path: string | null) : Promise<Result<ExportView, AppError>> {
     try {

@@ -321,7 +321,7 @@ export const en: Messages = {
   "export.french_excel": "French Excel (\";\", UTF-8 with BOM)",
   "export.comma": "Commas (\",\", UTF-8)",
   "export.path": "Destination file (optional)",
-  "export.pathHelp": "Left empty: in the \"exports\" folder of PlaceForte's data.",
+  "export.pathHelp": "Left empty: in your Documents folder (PlaceForte-groupes-….csv).",
   "export.save": "Export as CSV",
   "export.done": "{count} children written to {path}",
   "export.print": "Print the lists",

@@ -329,7 +329,7 @@ export const fr = {
   "export.french_excel": "Excel en français (« ; », UTF-8 avec BOM)",
   "export.comma": "Virgules (« , », UTF-8)",
   "export.path": "Fichier de destination (facultatif)",
-  "export.pathHelp": "Laissé vide : dans le dossier « exports » des données PlaceForte.",
+  "export.pathHelp": "Laissé vide : dans votre dossier Documents (PlaceForte-groupes-….csv).",
   "export.save": "Exporter en CSV",
   "export.done": "{count} enfants écrits dans {path}",
   "export.print": "Imprimer les listes",
