@@ -24,6 +24,8 @@ pub struct AppStatus {
     pub outbox_conflicts: u32,
     /// Vacancy declarations waiting to be sent.
     pub vacancies_pending: u32,
+    /// Vacancy declarations made from this computer (sent or not).
+    pub vacancies_declared: u32,
     /// Whether the last call to the service got through (`null`: not tried yet).
     pub online: Option<bool>,
     /// A wipe the director has not been told about (reported once).

@@ -143,6 +143,7 @@ fn a_vacancy_declared_offline_waits_in_the_outbox_and_goes_with_the_next_sync() 
     let status = app.invoke("status", json!({})).unwrap();
     assert_eq!(status["online"], false);
     assert_eq!(status["vacancies_pending"], 1);
+    assert_eq!(status["vacancies_declared"], 1);
     let listed = app.invoke("vacancies", json!({})).unwrap();
     assert_eq!(listed[0]["state"], json!({ "state": "pending" }));
 
@@ -154,6 +155,11 @@ fn a_vacancy_declared_offline_waits_in_the_outbox_and_goes_with_the_next_sync() 
     );
     let listed = app.invoke("vacancies", json!({})).unwrap();
     assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(
+        app.invoke("status", json!({})).unwrap()["vacancies_declared"],
+        1,
+        "sent, it still counts as declared here"
+    );
     let sent = &listed[0];
     assert_eq!(sent["local_id"], pending["local_id"]);
     assert_eq!(sent["state"], json!({ "state": "sent" }), "{sent}");

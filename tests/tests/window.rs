@@ -55,6 +55,10 @@ async fn a_directors_day_enrol_sync_answer_offline_and_revocation() {
         "enough referrals for several sync pages: {referred}"
     );
     let pages = app.sync().await;
+    assert_eq!(
+        app.text("vacancies-declared").await,
+        "Déclarations de places faites depuis cet ordinateur : 3"
+    );
     assert!(pages >= 2, "progress events for every page: {pages}");
     app.screenshot("home-synced").await;
     app.assert_accessible("home-synced").await;

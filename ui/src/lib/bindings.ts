@@ -337,6 +337,10 @@ outbox_conflicts: number;
  */
 vacancies_pending: number; 
 /**
+ * Vacancy declarations made from this computer (sent or not).
+ */
+vacancies_declared: number; 
+/**
  * Whether the last call to the service got through (`null`: not tried yet).
  */
 online: boolean | null; 

@@ -34,6 +34,7 @@ export const en: Messages = {
   "home.within7": "Within 7 days",
   "home.later": "Later",
   "home.outbox": "Answers waiting to be sent: {pending}",
+  "home.vacanciesDeclared": "Vacancy declarations made from this computer: {count}",
   "home.vacanciesPending": "Vacancy declarations waiting to be sent: {pending}",
   "home.conflicts": "Answers refused by the service",
   "home.conflictHelp":

@@ -33,6 +33,7 @@ export const fr = {
   "home.within7": "D’ici 7 jours",
   "home.later": "Plus tard",
   "home.outbox": "Réponses en attente d’envoi : {pending}",
+  "home.vacanciesDeclared": "Déclarations de places faites depuis cet ordinateur : {count}",
   "home.vacanciesPending": "Déclarations de places en attente d’envoi : {pending}",
   "home.conflicts": "Réponses refusées par le service",
   "home.conflictHelp":
