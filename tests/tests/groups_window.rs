@@ -101,6 +101,7 @@ async fn a_director_imports_composes_moves_a_child_and_exports_the_lists() {
     assert_eq!(summary, "9 lignes lues : 9 enfants, 0 lignes refusées");
     show(&app, "import-preview").await;
     app.screenshot("import-preview").await;
+    app.assert_accessible("import-preview").await;
     app.click("import-save").await;
     let saved = app.wait_text("import-saved", |t| !t.is_empty()).await;
     assert!(saved.starts_with("9 enfants"), "{saved}");
@@ -119,6 +120,7 @@ async fn a_director_imports_composes_moves_a_child_and_exports_the_lists() {
     );
     show(&app, "setup-problem").await;
     app.screenshot("groups-refused").await;
+    app.assert_accessible("groups-refused").await;
     app.fill("group-0-capacity", "8").await;
     app.click("group-add").await;
     app.fill("group-1-name", "Castors").await;
@@ -147,6 +149,7 @@ async fn a_director_imports_composes_moves_a_child_and_exports_the_lists() {
     assert!(left_out.contains("aucun jour"), "{left_out}");
     show(&app, "plan-optimality").await;
     app.screenshot("composed").await;
+    app.assert_accessible("composed").await;
 
     // Move one child: to "Poussins" the simulator says which rule breaks; to "Castors" it fits.
     let key = lutins[0].as_str().unwrap().to_owned();
@@ -274,6 +277,7 @@ async fn a_director_imports_composes_moves_a_child_and_exports_the_lists() {
     );
     show(&app, "export-done").await;
     app.screenshot("exported").await;
+    app.assert_accessible("exported").await;
 
     // The places the plan leaves, lowered for one class, declared and sent at once (online).
     app.fill("plan-vacancy-0", "2").await;
@@ -295,5 +299,6 @@ async fn a_director_imports_composes_moves_a_child_and_exports_the_lists() {
     assert!(app.count_css("figure.chart svg").await >= 4);
     show(&app, "chart-0").await;
     app.screenshot("chart").await;
+    app.assert_accessible("chart").await;
     app.close().await;
 }
