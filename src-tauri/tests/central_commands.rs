@@ -100,7 +100,7 @@ fn a_vacancy_declared_online_is_sent_at_once_and_listed_newest_first() {
 fn a_vacancy_the_service_would_refuse_is_refused_and_nothing_is_queued() {
     let central = block_on(Central::start());
     let app = enrolled(&central, 1);
-    let today = central.clock.now().date_naive();
+    let today = placeforte_domain::calendar::quebec_today(central.clock.now());
     let good = toddler_vacancy(&central, 1)["vacancy"].clone();
     let with = |field: &str, value: Value| {
         let mut vacancy = good.clone();

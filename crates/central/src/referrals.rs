@@ -40,7 +40,8 @@ pub fn vacancy_from_request(
             "places must be between 1 and the installation's cap",
         ));
     }
-    if request.start_date < now.date_naive() {
+    // A Québec date: on a Québec evening the UTC date is already tomorrow.
+    if request.start_date < placeforte_domain::calendar::quebec_today(now) {
         return Err(ApiFailure::InvalidVacancy("the start date is in the past"));
     }
     if let Some(label) = &request.group_label {

@@ -22,6 +22,7 @@ on_both_backends!(
     a_second_vacancy_never_refers_a_child_twice,
     a_declaration_retried_with_its_key_is_applied_once,
     bad_declarations_are_refused_and_change_nothing,
+    on_a_quebec_evening_a_start_date_of_today_there_is_accepted,
     delta_sync_pages_through_the_daycares_referrals_with_the_cache_fields_only,
     bad_sync_queries_are_refused,
     demand_counts_waiting_children_and_suppresses_small_counts,
@@ -114,7 +115,8 @@ async fn a_second_vacancy_never_refers_a_child_twice<S: Storage>(h: Harness<S>) 
 
 async fn a_declaration_retried_with_its_key_is_applied_once<S: Storage>(h: Harness<S>) {
     let pool = pool(&h).await;
-    let today = h.now().date_naive();
+    // Start dates are Québec dates (a Québec evening is tomorrow in UTC).
+    let today = placeforte_domain::calendar::quebec_today(h.now());
     let key = uuid::Uuid::new_v4();
     let mut body = toddlers(today, 2);
     body["idempotency_key"] = json!(key);
@@ -182,9 +184,37 @@ fn body_starting(start: chrono::NaiveDate, key: uuid::Uuid) -> serde_json::Value
     })
 }
 
+/// At 02:00 UTC it is 21:00 or 22:00 the day before in Québec: "today" is the Québec date.
+async fn on_a_quebec_evening_a_start_date_of_today_there_is_accepted<S: Storage>(h: Harness<S>) {
+    let pool = pool(&h).await;
+    let now = h.now();
+    let evening = (now.date_naive() + Duration::days(1))
+        .and_hms_opt(2, 0, 0)
+        .unwrap()
+        .and_utc();
+    h.clock.advance(evening - now);
+    let quebec = placeforte_domain::calendar::quebec_today(h.now());
+    assert_eq!(quebec, h.now().date_naive() - Duration::days(1));
+    let (status, answer) = declare(
+        &h,
+        &pool.device,
+        body_starting(quebec, uuid::Uuid::new_v4()),
+    )
+    .await;
+    assert_eq!(status, 201, "{answer}");
+    let yesterday = quebec - Duration::days(1);
+    let (status, refused) = declare(
+        &h,
+        &pool.device,
+        body_starting(yesterday, uuid::Uuid::new_v4()),
+    )
+    .await;
+    assert_eq!(status, 422, "{refused}");
+}
+
 async fn bad_declarations_are_refused_and_change_nothing<S: Storage>(h: Harness<S>) {
     let pool = pool(&h).await;
-    let today = h.now().date_naive();
+    let today = placeforte_domain::calendar::quebec_today(h.now());
     let events = h.event_count().await;
     let start = (today + Duration::days(30)).to_string();
     let cases = [

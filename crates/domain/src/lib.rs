@@ -33,6 +33,7 @@
 #![warn(missing_docs)]
 
 pub mod age;
+pub mod calendar;
 pub mod candidate;
 pub mod capacity;
 pub mod composer;

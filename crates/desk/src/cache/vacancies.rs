@@ -40,7 +40,8 @@ impl VacancyDeclaration {
                 "places must be between 1 and the installation's cap",
             ));
         }
-        if self.start_date < now.date_naive() {
+        // A Québec date: on a Québec evening the UTC date is already tomorrow.
+        if self.start_date < placeforte_domain::calendar::quebec_today(now) {
             return Err(DeskError::InvalidVacancy("the start date is in the past"));
         }
         if let Some(label) = &self.group_label {
@@ -298,6 +299,9 @@ mod tests {
 
         let queued = cache.queue_vacancy(good.clone(), now).await.unwrap();
         assert_eq!(cache.vacancies().await.unwrap(), vec![queued.clone()]);
+        // At 02:00 UTC on June 2 it is 22:00 on June 1 in Québec: June 1 is still today.
+        let quebec_evening = now + chrono::Duration::hours(17);
+        cache.queue_vacancy(good.clone(), quebec_evening).await.unwrap();
         assert_eq!(queued.declaration, good);
         assert_eq!(queued.request().idempotency_key, queued.idempotency_key);
         assert_eq!(
