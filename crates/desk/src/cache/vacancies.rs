@@ -301,7 +301,10 @@ mod tests {
         assert_eq!(cache.vacancies().await.unwrap(), vec![queued.clone()]);
         // At 02:00 UTC on June 2 it is 22:00 on June 1 in Québec: June 1 is still today.
         let quebec_evening = now + chrono::Duration::hours(17);
-        cache.queue_vacancy(good.clone(), quebec_evening).await.unwrap();
+        cache
+            .queue_vacancy(good.clone(), quebec_evening)
+            .await
+            .unwrap();
         assert_eq!(queued.declaration, good);
         assert_eq!(queued.request().idempotency_key, queued.idempotency_key);
         assert_eq!(
