@@ -52,7 +52,7 @@ pub(crate) async fn read(desk: &Desk) -> Result<AppStatus, DeskError> {
             .last_successful_sync()
             .await?
             .map(|at| at.to_rfc3339()),
-        referrals_cached: u32::try_from(cache.referrals().await?.len()).unwrap_or(u32::MAX),
+        referrals_cached: u32::try_from(cache.referral_count().await?).unwrap_or(u32::MAX),
         outbox_pending: count(|s| *s == OutboxState::Pending),
         outbox_conflicts: count(|s| matches!(s, OutboxState::Conflict { .. })),
         vacancies_pending: u32::try_from(vacancies_pending).unwrap_or(u32::MAX),

@@ -85,6 +85,12 @@ fn a_vacancy_declared_online_is_sent_at_once_and_listed_newest_first() {
         seen.lock().unwrap().push(payload);
     });
     let summary = app.invoke("sync", json!({})).unwrap();
+    let cached = app.invoke("referrals", json!({})).unwrap();
+    assert_eq!(
+        app.invoke("status", json!({})).unwrap()["referrals_cached"],
+        cached.as_array().unwrap().len(),
+        "the home count is the list's length"
+    );
     let made = referrals_of(&app, &second["vacancy_id"]);
     assert_eq!(made.len() as u64, referrals);
     let events = events.lock().unwrap();

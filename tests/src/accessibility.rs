@@ -16,14 +16,21 @@ const RUN_AXE: &str = "const done = arguments[arguments.length - 1];
       }))
       .catch((e) => done({ error: String(e) }));";
 
+/// axe-core's source, read once per test process (it is injected on every screen checked).
+fn axe_source() -> &'static str {
+    static AXE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    AXE.get_or_init(|| {
+        let path = workspace().join("ui/node_modules/axe-core/axe.min.js");
+        std::fs::read_to_string(&path)
+            .unwrap_or_else(|err| panic!("{}: {err} (run npm install in ui/)", path.display()))
+    })
+}
+
 impl AppWindow {
     /// Runs axe-core on the screen as it is; panics on any serious or critical violation,
     /// naming the rule and the elements. `screen` names it in the message.
     pub async fn assert_accessible(&self, screen: &str) {
-        let path = workspace().join("ui/node_modules/axe-core/axe.min.js");
-        let axe = std::fs::read_to_string(&path)
-            .unwrap_or_else(|err| panic!("{}: {err} (run npm install in ui/)", path.display()));
-        let result = self.script(&format!("{axe}\n{RUN_AXE}")).await;
+        let result = self.script(&format!("{}\n{RUN_AXE}", axe_source())).await;
         if let Some(error) = result.get("error") {
             panic!("{screen}: axe-core failed: {error}");
         }

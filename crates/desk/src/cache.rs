@@ -281,6 +281,15 @@ impl Cache {
         Ok(())
     }
 
+    /// How many referrals the cache holds, without reading them (the home screen asks on
+    /// every refresh).
+    pub async fn referral_count(&self) -> Result<u64, DeskError> {
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM referral")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
     /// The cached referrals, by answer date then label.
     pub async fn referrals(&self) -> Result<Vec<ReferralSyncItem>, DeskError> {
         type Row = (

@@ -161,10 +161,7 @@ async fn run(cli: Cli) -> Result<(), DeskError> {
                 .iter()
                 .filter(|e| matches!(e.state, OutboxState::Conflict { .. }))
                 .count();
-            println!(
-                "referrals cached: {}",
-                opened.cache.referrals().await?.len()
-            );
+            println!("referrals cached: {}", opened.cache.referral_count().await?);
             let vacancies = opened.cache.vacancies().await?;
             let pending = pending
                 + vacancies
