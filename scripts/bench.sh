@@ -9,8 +9,7 @@ set -eu
 cd "$(dirname "$0")/.."
 . scripts/lib/deps.sh
 if [ "${1:-}" = window ]; then
-    apt_install build-essential pkg-config libssl-dev ca-certificates libdbus-1-dev dbus \
-        gnome-keyring libsecret-tools libwebkit2gtk-4.1-dev xvfb xauth webkit2gtk-driver sqlite3
+    ensure_needs "$BUILD_NEEDS" "$KEYRING_NEEDS" "$WINDOW_NEEDS"
     ensure_rust
     ensure_node
     ensure_tauri_driver
@@ -24,7 +23,7 @@ if [ "${1:-}" = window ]; then
     PLACEFORTE_BIN_PROFILE=release "${CARGO_TARGET_DIR:-target}/release/placeforte-window-bench"
     exit 0
 fi
-apt_install build-essential pkg-config ca-certificates postgresql
+ensure_needs "$BUILD_NEEDS" "$POSTGRES_NEEDS"
 ensure_rust
 . scripts/lib/postgres.sh
 start_test_postgres

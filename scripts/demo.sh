@@ -8,9 +8,7 @@ set -eu
 cd "$(dirname "$0")/.."
 . scripts/lib/deps.sh
 
-apt_install build-essential pkg-config libssl-dev ca-certificates \
-    libdbus-1-dev dbus gnome-keyring libsecret-tools \
-    libwebkit2gtk-4.1-dev xvfb xauth webkit2gtk-driver sqlite3
+ensure_needs "$BUILD_NEEDS" "$KEYRING_NEEDS" "$WINDOW_NEEDS"
 ensure_rust
 ensure_node
 ensure_tauri_driver

@@ -23,6 +23,82 @@ apt_install() {
              as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing; }
 }
 
+# The external programs and C libraries that the scripts, the tests and the demo use, each with
+# the Debian package that provides it, one `name package` per line. A name with a slash is a
+# path (the tests call those programs by their full path; a glob is allowed), `pc:NAME` a
+# pkg-config module (a C library the crates build against), anything else a program on the
+# PATH. Essential packages (coreutils, util-linux) are not listed.
+BUILD_NEEDS='
+cc build-essential
+make build-essential
+pkg-config pkg-config
+pc:openssl libssl-dev
+pc:dbus-1 libdbus-1-dev
+pc:webkit2gtk-4.1 libwebkit2gtk-4.1-dev
+/etc/ssl/certs/ca-certificates.crt ca-certificates
+'
+# The central service's tests on PostgreSQL (scripts/lib/postgres.sh).
+POSTGRES_NEEDS='
+/usr/lib/postgresql/*/bin/initdb postgresql
+/usr/lib/postgresql/*/bin/pg_ctl postgresql
+'
+# The throwaway keychain (scripts/lib/keyring.sh) and the desk's keychain tests.
+KEYRING_NEEDS='
+dbus-daemon dbus
+dbus-send dbus
+gnome-keyring-daemon gnome-keyring
+secret-tool libsecret-tools
+pkill procps
+kill procps
+'
+# The real-window tests and the demo (tests/src/window.rs, tests/src/central.rs).
+WINDOW_NEEDS='
+/usr/bin/Xvfb xvfb
+/usr/bin/WebKitWebDriver webkit2gtk-driver
+/usr/bin/import imagemagick
+sqlite3 sqlite3
+'
+
+# need_present NAME: whether the program, path or pkg-config module NAME is there.
+need_present() {
+    case "$1" in
+        pc:*) pkg-config --exists "${1#pc:}" 2>/dev/null ;;
+        */*)
+            # shellcheck disable=SC2086
+            for candidate in $1; do [ -e "$candidate" ] && return 0; done
+            return 1
+            ;;
+        *) command -v "$1" >/dev/null 2>&1 ;;
+    esac
+}
+
+# missing_needs LIST...: prints `name package` for each entry of the lists that is missing.
+missing_needs() {
+    for list in "$@"; do
+        printf '%s\n' "$list" | while read -r name pkg; do
+            if [ -n "$name" ] && ! need_present "$name"; then echo "$name $pkg"; fi
+        done
+    done
+}
+
+# ensure_needs LIST...: installs the package of each missing entry of the lists above, then
+# checks them all again (check_needs).
+ensure_needs() {
+    packages=$(missing_needs "$@" | awk '{ print $2 }' | sort -u)
+    # shellcheck disable=SC2086
+    [ -z "$packages" ] || apt_install $packages
+    check_needs "$@"
+}
+
+# check_needs LIST...: fails at once, naming each missing entry and the package to install.
+check_needs() {
+    absent=$(missing_needs "$@")
+    [ -z "$absent" ] && return 0
+    echo "missing (install the Debian package named, then run again):" >&2
+    echo "$absent" | awk '{ printf "    %s  (package %s)\n", $1, $2 }' >&2
+    return 1
+}
+
 # ensure_rust: a Rust toolchain with rustfmt and clippy.
 ensure_rust() {
     if [ -f "$HOME/.cargo/env" ]; then . "$HOME/.cargo/env"; fi

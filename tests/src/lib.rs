@@ -72,6 +72,10 @@ pub fn window_tests_can_run() -> bool {
             Path::new("/usr/bin/WebKitWebDriver").exists(),
         ),
         ("Xvfb", Path::new("/usr/bin/Xvfb").exists()),
+        (
+            "ImageMagick's import (screenshots)",
+            Path::new("/usr/bin/import").exists(),
+        ),
         ("the app binary", binary("placeforte-app").exists()),
         ("the central binary", binary("placeforte-central").exists()),
         (

@@ -67,6 +67,9 @@ impl CacheFile {
     }
 
     async fn open_with(&self, key: Option<&CacheKey>) -> Result<Cache, DeskError> {
+        // Before the first keyed connection: OpenSSL must not be torn down at exit under a
+        // worker thread still closing one (see `exit_safety`).
+        crate::exit_safety::keep_openssl_until_exit();
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir)?;
         }

@@ -16,12 +16,16 @@
 //!   (idempotency keys, one order, conflicts kept).
 //! - [`online`]: what is asked for and never kept: contact reveals (online only, audited) and
 //!   the demand figures.
+//!
+//! - [`exit_safety`]: OpenSSL (SQLCipher's crypto) is never torn down under a live cache
+//!   connection at exit.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod cache;
 pub mod device;
 pub mod error;
+pub mod exit_safety;
 mod http;
 pub mod import;
 pub mod keychain;

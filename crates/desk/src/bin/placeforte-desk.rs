@@ -121,6 +121,8 @@ enum Command {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
+    // First, before anything could touch OpenSSL (see the module's reasons).
+    placeforte_desk::exit_safety::keep_openssl_until_exit();
     let cli = Cli::parse();
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,

@@ -240,6 +240,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = CacheFile::new(dir.path().join("cache.sqlite"));
         let key = CacheKey::generate().unwrap();
+        crate::exit_safety::keep_openssl_until_exit();
         let options = SqliteConnectOptions::from_str("sqlite:")
             .unwrap()
             .filename(file.path())
