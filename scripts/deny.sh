@@ -37,7 +37,9 @@ fi
 cargo fetch --locked --quiet
 cargo fetch --locked --quiet --manifest-path fuzz/Cargo.toml
 
-deny() { cargo deny --offline --locked "$@"; }
+# Every check runs even when one fails, so one run shows everything to fix.
+failed=false
+deny() { cargo deny --offline --locked "$@" || failed=true; }
 
 # The workspace: every check. Duplicate versions are warnings without their inclusion graphs
 # (several thousand lines for the Tauri tree); `cargo deny check bans` shows them.
@@ -48,3 +50,5 @@ deny --config "$work/deny.toml" check --hide-inclusion-graph bans
 # advisories and sources; the workspace's ignores that do not apply there are not reported.
 deny --manifest-path fuzz/Cargo.toml --config "$work/deny.toml" \
     check --allow advisory-not-detected advisories sources
+$failed && { echo "cargo deny failed: see above, and docs/supply-chain.md for exceptions" >&2; exit 1; }
+exit 0
