@@ -18,7 +18,8 @@ fi
 # The database is cloned afresh for each run, outside the repository, and never fetched:
 # cargo-deny looks in <db-path>/advisory-db-<hash of its URL> for the default database
 # (3157b0e258782691 is that hash), and the config given to it is deny.toml plus that db-path.
-work=$(mktemp -d)
+work=$(mktemp -d /tmp/placeforte-deny.XXXXXX)
+# shellcheck disable=SC2317 # run by the exit hook
 remove_deny_work() { rm -rf "$work"; }
 add_exit_hook remove_deny_work
 git -c init.defaultBranch=main clone -q "$bundle" "$work/db/advisory-db-3157b0e258782691"
