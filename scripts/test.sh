@@ -26,6 +26,17 @@ cargo fmt --all --check
 echo "==> cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+# --- Supply chain (docs/supply-chain.md): every crate we compile against deny.toml, offline
+# against the advisory database copy in ../shared/advisory-db/; then each fuzz target for
+# FUZZ_SECONDS (60 by default: about 3 minutes for the three, plus their nightly build), where
+# a new crash fails the run. The UI's shipped packages are checked by its build above.
+echo "==> cargo deny: advisories, licences, bans, sources"
+ensure_cargo_deny
+./scripts/deny.sh
+echo "==> fuzzing each target for ${FUZZ_SECONDS:-60}s"
+FUZZ_SECONDS=${FUZZ_SECONDS:-60} ./scripts/fuzz.sh
+# --- end of supply chain
+
 # The central service's integration tests run on SQLite and, through this variable, on PostgreSQL.
 . scripts/lib/postgres.sh
 start_test_postgres

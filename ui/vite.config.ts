@@ -1,10 +1,11 @@
 /// <reference types="vitest/config" />
 import { defineConfig } from "vite";
 import { svelte } from "@sveltejs/vite-plugin-svelte";
+import { runtimeDependencies } from "./runtime-deps";
 
 // The app is served from the binary (tauri://localhost): no dev server URL, no remote assets.
 export default defineConfig({
-  plugins: [svelte()],
+  plugins: [svelte(), runtimeDependencies()],
   clearScreen: false,
   build: {
     target: "safari15",

@@ -146,3 +146,12 @@ install_ui_packages() {
     (cd ui && { npm ci --no-audit --no-fund --loglevel=error >/dev/null 2>&1 ||
         npm install --no-audit --no-fund --loglevel=error >/dev/null; })
 }
+
+# ensure_cargo_deny: the dependency policy checker of deny.toml (advisories, licences, bans,
+# sources; docs/supply-chain.md). The 0.20 line reads the advisory database format of the copy
+# in ../shared/advisory-db/; a cold install compiles for about 3 minutes.
+ensure_cargo_deny() {
+    command -v cargo-deny >/dev/null 2>&1 && return 0
+    echo "==> installing cargo-deny"
+    cargo install --quiet --locked cargo-deny --version ^0.20
+}
