@@ -9,6 +9,7 @@ ensure_needs "$BUILD_NEEDS" "$POSTGRES_NEEDS" "$KEYRING_NEEDS" "$WINDOW_NEEDS"
 ensure_rust
 ensure_node
 ensure_tauri_driver
+ensure_cargo_deny
 
 # The front end first: the app embeds ui/dist when it compiles (clippy included).
 echo "==> ui: install, type-check, unit tests, build"
@@ -31,7 +32,6 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 # FUZZ_SECONDS (60 by default: about 3 minutes for the three, plus their nightly build), where
 # a new crash fails the run. The UI's shipped packages are checked by its build above.
 echo "==> cargo deny: advisories, licences, bans, sources"
-ensure_cargo_deny
 ./scripts/deny.sh
 echo "==> fuzzing each target for ${FUZZ_SECONDS:-60}s"
 FUZZ_SECONDS=${FUZZ_SECONDS:-60} ./scripts/fuzz.sh
