@@ -17,7 +17,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 . scripts/lib/deps.sh
-apt_install build-essential pkg-config ca-certificates
+ensure_needs "$BUILD_NEEDS"
 ensure_rust
 
 seconds=${FUZZ_SECONDS:-60}

@@ -8,7 +8,7 @@
 #
 # RUNS (default 1000): runs of each binary. FILTER: a substring of the binaries' names to keep
 # (e.g. `placeforte_desk-` for the desk's unit tests, the cache's own among them). Two runs go
-# at once (PLACEFORTE_STRESS_JOBS to change). Logs of bad runs are kept in target/stress/.
+# at once (PLACEFORTE_STRESS_JOBS to change). Logs of bad runs are kept in target/stress/<pid>/.
 # The test command runs a short version (scripts/test.sh: 50 runs); exits non-zero on any
 # crash or failure.
 set -eu
@@ -40,7 +40,8 @@ binaries=$(cargo test --workspace --locked --no-run --message-format=json 2>/dev
     grep -e "$filter" | sort)
 # (`cargo test` builds the CLI that the crash tests run beside them.)
 
-logs="$target/stress"
+# One folder per invocation, so that two stress runs at once keep their own logs.
+logs="$target/stress/$$"
 rm -rf "$logs"
 mkdir -p "$logs"
 
@@ -68,7 +69,18 @@ total_failures=0
 for bin in $binaries; do
     name=$(basename "${bin#*:}")
     start=$(date +%s)
-    results=$(seq "$runs" | xargs -P "$jobs" -I{} "$logs/run-one.sh" "$bin" {} "$logs")
+    results_file="$logs/$name.results"
+    # Progress every tenth of the runs (a thousand runs of a binary take minutes).
+    step=$(((runs + 9) / 10))
+    seq "$runs" | xargs -P "$jobs" -I{} "$logs/run-one.sh" "$bin" {} "$logs" |
+        while read -r line; do
+            echo "$line" >>"$results_file"
+            done_runs=$(wc -l <"$results_file")
+            if [ $((done_runs % step)) -eq 0 ] && [ "$done_runs" -lt "$runs" ]; then
+                echo "    $name: $done_runs of $runs runs, $(grep -c '^crash' "$results_file" || true) crashed"
+            fi
+        done
+    results=$(cat "$results_file")
     crashes=$(echo "$results" | grep -c '^crash' || true)
     failures=$(echo "$results" | grep -c '^fail' || true)
     echo "$name: $runs runs in $(($(date +%s) - start)) s: $crashes crashed, $failures failed"
@@ -77,4 +89,9 @@ for bin in $binaries; do
     total_failures=$((total_failures + failures))
 done
 echo "==> stress: $runs runs of each of $(echo "$binaries" | wc -l) binaries: $total_crashes crashed, $total_failures failed"
-[ "$total_crashes" -eq 0 ] && [ "$total_failures" -eq 0 ]
+if [ "$total_crashes" -eq 0 ] && [ "$total_failures" -eq 0 ]; then
+    rm -rf "$logs"
+else
+    echo "logs of the bad runs: $logs" >&2
+    exit 1
+fi
