@@ -1,16 +1,17 @@
 #!/bin/sh
-# Runs every test binary that opens the encrypted cache many times over and reports the runs
-# that crashed (killed by a signal, or glibc's "double free or corruption" and the like) apart
-# from those whose tests failed. A crash at exit, after every test passed, is what this is for
-# (crates/desk/src/exit_safety.rs); it happens in a fraction of runs, so only many runs show it.
+# Runs the tests that open the encrypted cache many times over, each test in a process of its
+# own as the test command runs them (cargo-nextest), and reports the processes that crashed
+# (killed by a signal, or glibc's "double free or corruption" and the like) apart from those
+# whose test failed. A crash at exit, after the test passed, is what this is for
+# (crates/desk/src/exit_safety.rs): it happens in a fraction of processes, so only many show it.
 #
 #   scripts/stress.sh [RUNS] [FILTER]
 #
-# RUNS (default 1000): runs of each binary. FILTER: a substring of the binaries' names to keep
-# (e.g. `placeforte_desk-` for the desk's unit tests, the cache's own among them). Two runs go
-# at once (PLACEFORTE_STRESS_JOBS to change). Logs of bad runs are kept in target/stress/<pid>/.
-# The test command runs a short version (scripts/test.sh: 50 runs); exits non-zero on any
-# crash or failure.
+# RUNS (default 1000): rounds; each round runs every test of every binary once. FILTER: a
+# substring of the binaries' paths to keep (`/placeforte_desk-` for the desk's unit tests, the
+# cache's own among them). Two processes go at once (PLACEFORTE_STRESS_JOBS to change). Logs of
+# bad runs are kept in target/stress/<pid>/. The test command runs 50 rounds (scripts/test.sh).
+# Exits non-zero on any crash or failure.
 set -eu
 cd "$(dirname "$0")/.."
 . scripts/lib/deps.sh
@@ -45,13 +46,13 @@ logs="$target/stress/$$"
 rm -rf "$logs"
 mkdir -p "$logs"
 
-# One run: exit code 0 (passed), 101 (a test failed), anything else a crash. A run that printed
-# a glibc heap error or a sanitizer report counts as a crash whatever its code.
+# One process: exit code 0 (passed), 101 (the test failed), anything else a crash. A process
+# that printed a glibc heap error counts as a crash whatever its code.
 cat >"$logs/run-one.sh" <<'EOF'
 #!/bin/sh
-dir=${1%%:*} bin=${1#*:} n=$2 logs=$3
-log="$logs/$(basename "$bin")-$n.log"
-(cd "$dir" && exec "$bin" --quiet) >"$log" 2>&1
+dir=${1%%:*} bin=${1#*:} logs=$2 round=$3 test=$4
+log="$logs/$(basename "$bin")-$round-$test.log"
+(cd "$dir" && exec "$bin" --exact "$test" --quiet) >"$log" 2>&1
 code=$?
 if grep -qE 'double free or corruption|corrupted size|corrupted double-linked|free\(\): invalid|malloc\(\): |munmap_chunk|Segmentation fault' "$log"; then
     [ "$code" -eq 0 ] || [ "$code" -eq 101 ] && code=crash
@@ -64,31 +65,39 @@ esac
 EOF
 chmod +x "$logs/run-one.sh"
 
+total_processes=0
 total_crashes=0
 total_failures=0
 for bin in $binaries; do
     name=$(basename "${bin#*:}")
+    tests=$("${bin#*:}" --list --format terse 2>/dev/null | sed -n 's/: test$//p')
+    count=$(echo "$tests" | grep -c . || true)
+    [ "$count" -gt 0 ] || continue
+    processes=$((runs * count))
     start=$(date +%s)
     results_file="$logs/$name.results"
-    # Progress every tenth of the runs (a thousand runs of a binary take minutes).
-    step=$(((runs + 9) / 10))
-    seq "$runs" | xargs -P "$jobs" -I{} "$logs/run-one.sh" "$bin" {} "$logs" |
+    : >"$results_file"
+    # Progress every tenth of the processes (a thousand rounds take minutes).
+    step=$(((processes + 9) / 10))
+    for round in $(seq "$runs"); do
+        for test in $tests; do echo "$round $test"; done
+    done | xargs -P "$jobs" -n 2 "$logs/run-one.sh" "$bin" "$logs" |
         while read -r line; do
             echo "$line" >>"$results_file"
-            done_runs=$(wc -l <"$results_file")
-            if [ $((done_runs % step)) -eq 0 ] && [ "$done_runs" -lt "$runs" ]; then
-                echo "    $name: $done_runs of $runs runs, $(grep -c '^crash' "$results_file" || true) crashed"
+            done_processes=$(wc -l <"$results_file")
+            if [ $((done_processes % step)) -eq 0 ] && [ "$done_processes" -lt "$processes" ]; then
+                echo "    $name: $done_processes of $processes, $(grep -c '^crash' "$results_file" || true) crashed"
             fi
         done
-    results=$(cat "$results_file")
-    crashes=$(echo "$results" | grep -c '^crash' || true)
-    failures=$(echo "$results" | grep -c '^fail' || true)
-    echo "$name: $runs runs in $(($(date +%s) - start)) s: $crashes crashed, $failures failed"
-    echo "$results" | grep -v '^pass' | sed 's/^/    /' | head -10
+    crashes=$(grep -c '^crash' "$results_file" || true)
+    failures=$(grep -c '^fail' "$results_file" || true)
+    echo "$name: $runs rounds of $count tests, $processes processes in $(($(date +%s) - start)) s: $crashes crashed, $failures failed"
+    grep -v '^pass' "$results_file" | sed 's/^/    /' | head -10
+    total_processes=$((total_processes + processes))
     total_crashes=$((total_crashes + crashes))
     total_failures=$((total_failures + failures))
 done
-echo "==> stress: $runs runs of each of $(echo "$binaries" | wc -l) binaries: $total_crashes crashed, $total_failures failed"
+echo "==> stress: $runs rounds of $(echo "$binaries" | wc -l) binaries, $total_processes processes: $total_crashes crashed, $total_failures failed"
 if [ "$total_crashes" -eq 0 ] && [ "$total_failures" -eq 0 ]; then
     rm -rf "$logs"
 else
