@@ -301,10 +301,10 @@ const ALERT_LINGER_BYTES: usize = 64 * 1024;
 ///
 /// A TLS 1.3 client sends its request as soon as it has sent its certificate, before the server
 /// has judged it. Dropping the socket with that request unread makes the kernel answer with a
-/// reset, which can reach the client before it has read the alert: the workstation then
-/// reports "service unreachable" instead of "certificate refused" (about one refusal in 20 on
-/// loopback). So the write side is closed first, after the alert, and what the peer sent is
-/// read and discarded until it closes too, bounded in time and bytes.
+/// reset, which can reach the client before it has read the alert: the workstation would see a
+/// reset connection instead of a refused certificate. So the write side is closed first,
+/// after the alert, and what the peer sent is read and discarded until it closes too, bounded
+/// in time and bytes (a peer without a certificate holds a task no longer than this).
 async fn close_after_alert(mut tcp: TcpStream) {
     let _ = tcp.shutdown().await;
     let _ = tokio::time::timeout(ALERT_LINGER, async {
