@@ -5,11 +5,12 @@
 # whose test failed. A crash at exit, after the test passed, is what this is for
 # (crates/desk/src/exit_safety.rs): it happens in a fraction of processes, so only many show it.
 #
-#   scripts/stress.sh [RUNS] [FILTER]
+#   scripts/stress.sh [RUNS] [FILTER [TEST_FILTER...]]
 #
 # RUNS (default 1000): rounds; each round runs every test of every binary once. FILTER: a
-# substring of the binaries' paths to keep (`/placeforte_desk-` for the desk's unit tests, the
-# cache's own among them). Two processes go at once (PLACEFORTE_STRESS_JOBS to change). Logs of
+# substring of the binaries' paths to keep; TEST_FILTERs: libtest's filters, to keep only the
+# tests whose names contain one. The desk's own cache tests:
+#   scripts/stress.sh 1000 /placeforte_desk- cache:: local:: Two processes go at once (PLACEFORTE_STRESS_JOBS to change). Logs of
 # bad runs are kept in target/stress/<pid>/. The test command runs 50 rounds (scripts/test.sh).
 # Exits non-zero on any crash or failure.
 set -eu
@@ -17,6 +18,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib/deps.sh
 runs=${1:-1000}
 filter=${2:-}
+[ "$#" -gt 2 ] && shift 2 || set --
 jobs=${PLACEFORTE_STRESS_JOBS:-2}
 target=${CARGO_TARGET_DIR:-target}
 
@@ -70,7 +72,7 @@ total_crashes=0
 total_failures=0
 for bin in $binaries; do
     name=$(basename "${bin#*:}")
-    tests=$("${bin#*:}" --list --format terse 2>/dev/null | sed -n 's/: test$//p')
+    tests=$("${bin#*:}" --list --format terse "$@" 2>/dev/null | sed -n 's/: test$//p')
     count=$(echo "$tests" | grep -c . || true)
     [ "$count" -gt 0 ] || continue
     processes=$((runs * count))
