@@ -36,11 +36,18 @@ fi
 # on purpose, and the exit test, which is a stress loop of its own (crates/desk/tests/exit.rs).
 echo "==> building the test binaries that open the encrypted cache"
 # Each as `package-dir:executable`: cargo runs a test binary from its package's folder.
-binaries=$(cargo test --workspace --locked --no-run --message-format=json 2>/dev/null |
-    grep '"reason":"compiler-artifact"' | grep '"executable":"/' |
+mkdir -p "$target"
+artifacts="$target/stress-artifacts.$$.json"
+if ! cargo test --workspace --locked --no-run --message-format=json >"$artifacts"; then
+    rm -f "$artifacts"
+    echo "the test binaries did not build" >&2
+    exit 1
+fi
+binaries=$(grep '"reason":"compiler-artifact"' "$artifacts" | grep '"executable":"/' |
     sed 's/.*"manifest_path":"\([^"]*\)\/Cargo.toml".*"executable":"\([^"]*\)".*/\1:\2/' |
     grep -e '/crates/desk:' -e '/src-tauri:' | grep -v -e '/keychain-' -e '/exit-' |
-    grep -e "$filter" | sort)
+    grep -e "$filter" | sort || true)
+rm -f "$artifacts"
 # (`cargo test` builds the CLI that the crash tests run beside them.)
 
 # One folder per invocation, so that two stress runs at once keep their own logs.
@@ -100,6 +107,10 @@ for bin in $binaries; do
     total_failures=$((total_failures + failures))
 done
 echo "==> stress: $runs rounds of $(echo "$binaries" | wc -l) binaries, $total_processes processes: $total_crashes crashed, $total_failures failed"
+if [ "$total_processes" -eq 0 ]; then
+    echo "no test matched: nothing was run" >&2
+    exit 1
+fi
 if [ "$total_crashes" -eq 0 ] && [ "$total_failures" -eq 0 ]; then
     rm -rf "$logs"
 else
