@@ -1,7 +1,8 @@
 #!/bin/sh
 # Checks every crate we compile against deny.toml (cargo-deny: advisories, licences, bans,
 # sources), offline, with the RustSec advisory database copy beside the repository
-# (../shared/advisory-db/advisory-db.bundle, or PLACEFORTE_ADVISORY_DB). The test command runs
+# (../shared/advisory-db/advisory-db.bundle, or PLACEFORTE_ADVISORY_DB); where there is none,
+# with the current database, which cargo-deny fetches. The test command runs
 # it; docs/supply-chain.md says what it checks and why.
 set -eu
 cd "$(dirname "$0")/.."
@@ -10,27 +11,30 @@ ensure_rust
 ensure_cargo_deny
 
 bundle=${PLACEFORTE_ADVISORY_DB:-../shared/advisory-db/advisory-db.bundle}
-if [ ! -f "$bundle" ]; then
-    echo "no advisory database copy at $bundle (see docs/supply-chain.md)" >&2
-    exit 1
-fi
-
-# The database is cloned afresh for each run, outside the repository, and never fetched:
-# cargo-deny looks in <db-path>/advisory-db-<hash of its URL> for the default database
-# (3157b0e258782691 is that hash), and the config given to it is deny.toml plus that db-path.
 work=$(mktemp -d /tmp/placeforte-deny.XXXXXX)
 # shellcheck disable=SC2317 # run by the exit hook
 remove_deny_work() { rm -rf "$work"; }
 add_exit_hook remove_deny_work
-git -c init.defaultBranch=main clone -q "$bundle" "$work/db/advisory-db-3157b0e258782691"
-sed "/^\[advisories\]\$/a db-path = \"$work/db\"" deny.toml >"$work/deny.toml"
-grep -q "^db-path = \"$work/db\"\$" "$work/deny.toml"
-
-snapshot=$(git -C "$work/db/advisory-db-3157b0e258782691" log -1 --format=%ct)
-age_days=$(( ($(date +%s) - snapshot) / 86400 ))
-echo "    advisory database snapshot of $(date -u -d "@$snapshot" +%F) ($age_days days old)"
-if [ "$age_days" -gt 120 ]; then
-    echo "    warning: the advisory database copy is over 120 days old; advisories published since are not seen" >&2
+if [ -f "$bundle" ]; then
+    # The database is cloned afresh for each run, outside the repository, and never fetched:
+    # cargo-deny looks in <db-path>/advisory-db-<hash of its URL> for the default database
+    # (3157b0e258782691 is that hash), and the config given to it is deny.toml plus that db-path.
+    git -c init.defaultBranch=main clone -q "$bundle" "$work/db/advisory-db-3157b0e258782691"
+    sed "/^\[advisories\]\$/a db-path = \"$work/db\"" deny.toml >"$work/deny.toml"
+    grep -q "^db-path = \"$work/db\"\$" "$work/deny.toml"
+    snapshot=$(git -C "$work/db/advisory-db-3157b0e258782691" log -1 --format=%ct)
+    age_days=$(( ($(date +%s) - snapshot) / 86400 ))
+    echo "    advisory database snapshot of $(date -u -d "@$snapshot" +%F) ($age_days days old)"
+    if [ "$age_days" -gt 120 ]; then
+        echo "    warning: the advisory database copy is over 120 days old; advisories published since are not seen" >&2
+    fi
+    offline=--offline
+else
+    # A clone elsewhere, without the copy: cargo-deny fetches the current database itself
+    # (which needs the network; without it, it fails and says so).
+    echo "    no advisory database copy at $bundle: cargo-deny fetches the current one"
+    cp deny.toml "$work/deny.toml"
+    offline=
 fi
 
 # cargo-deny reads `cargo metadata` offline: every crate of the lock, for every platform, must
@@ -40,7 +44,8 @@ cargo fetch --locked --quiet --manifest-path fuzz/Cargo.toml
 
 # Every check runs even when one fails, so one run shows everything to fix.
 failed=false
-deny() { cargo deny --offline --locked "$@" || failed=true; }
+# shellcheck disable=SC2086 # $offline is one flag or none
+deny() { cargo deny $offline --locked "$@" || failed=true; }
 
 # The workspace: every check. Duplicate versions are warnings without their inclusion graphs
 # (several thousand lines for the Tauri tree); `cargo deny check bans` shows them.
