@@ -369,18 +369,28 @@ mod tests {
         cache.close().await;
     }
 
+    /// Every byte of every file in the cache's folder, read when no file vanished during the
+    /// read: the last connection's worker thread may still be checkpointing the WAL into the
+    /// file and deleting it after `close` has returned, and a read of the file before the
+    /// checkpoint and of the WAL after its deletion would miss the data.
     fn all_bytes_beside(file: &CacheFile) -> Vec<u8> {
         let dir = file.path().parent().unwrap();
-        let mut bytes = Vec::new();
-        for entry in std::fs::read_dir(dir).unwrap() {
-            // SQLite may remove its -wal/-shm files between the listing and the read.
-            match std::fs::read(entry.unwrap().path()) {
-                Ok(content) => bytes.extend(content),
-                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
-                Err(err) => panic!("{err}"),
+        for _ in 0..100 {
+            let mut bytes = Vec::new();
+            let mut vanished = false;
+            for entry in std::fs::read_dir(dir).unwrap() {
+                match std::fs::read(entry.unwrap().path()) {
+                    Ok(content) => bytes.extend(content),
+                    Err(err) if err.kind() == std::io::ErrorKind::NotFound => vanished = true,
+                    Err(err) => panic!("{err}"),
+                }
             }
+            if !vanished {
+                return bytes;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
         }
-        bytes
+        panic!("the cache's files kept changing");
     }
 
     fn contains(haystack: &[u8], needle: &[u8]) -> bool {
