@@ -61,7 +61,7 @@ cargo test --workspace --locked --doc
 
 # A crash at exit (OpenSSL torn down under a cache connection) shows only over many runs: a
 # short stress run, so that a regression fails the build (the long one: scripts/stress.sh).
-echo "==> stress: the test binaries that open the encrypted cache, ${PLACEFORTE_CI_STRESS_RUNS:=50} runs each"
+echo "==> stress: the tests that open the encrypted cache, one process each, ${PLACEFORTE_CI_STRESS_RUNS:=50} rounds"
 PLACEFORTE_STRESS_NO_SETUP=1 ./scripts/stress.sh "$PLACEFORTE_CI_STRESS_RUNS"
 
 echo "==> the README's demo command"
