@@ -10,9 +10,10 @@
 # RUNS (default 1000): rounds; each round runs every test of every binary once. FILTER: a
 # substring of the binaries' paths to keep; TEST_FILTERs: libtest's filters, to keep only the
 # tests whose names contain one. The desk's own cache tests:
-#   scripts/stress.sh 1000 /placeforte_desk- cache:: local:: Two processes go at once (PLACEFORTE_STRESS_JOBS to change). Logs of
-# bad runs are kept in target/stress/<pid>/. The test command runs 50 rounds (scripts/test.sh).
-# Exits non-zero on any crash or failure.
+#   scripts/stress.sh 1000 /placeforte_desk- cache:: local::
+# Two processes go at once (PLACEFORTE_STRESS_JOBS to change). Logs of bad runs are kept in
+# target/stress/<pid>/. The test command runs 50 rounds (scripts/test.sh). Exits non-zero on
+# any crash or failure.
 set -eu
 cd "$(dirname "$0")/.."
 . scripts/lib/deps.sh

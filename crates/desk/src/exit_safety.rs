@@ -7,8 +7,8 @@
 //! its cipher contexts through OpenSSL) or ending (OpenSSL frees the thread's state): a pool
 //! dropped rather than awaited, the end of a test harness's `main`, `std::process::exit`,
 //! Tauri's own exit. The handler then frees what that thread is using: "double free or
-//! corruption", SIGSEGV or SIGABRT after the work was done, about one process in 300 in the
-//! desk's tests, and on a director's computer a crash report at every unlucky exit.
+//! corruption", SIGSEGV or SIGABRT after the work was done (9 of 16,000 test processes here,
+//! docs/stress.md), and on a director's computer a crash report at every unlucky exit.
 //!
 //! The remedy chosen is OpenSSL's own: initialise it, before its first use, with
 //! `OPENSSL_INIT_NO_ATEXIT`, which `openssl_sys::init` passes (OpenSSL ≥ 1.1.1b), so that no

@@ -269,3 +269,44 @@ async fn a_rate_limited_flush_keeps_everything_pending_and_sends_it_once_later()
     assert_eq!(flush(&genuine, &cache).await.unwrap(), Default::default());
     assert_eq!(central.store.audit_entry_count().await.unwrap(), events + 2);
 }
+
+/// A server with the service's certificate that completes every handshake and then drops the
+/// connection without a word: the request fails after connecting, the desk's handshake probe
+/// meets no alert, and the failure stays an outage (never a refused certificate, which would
+/// send the director to the operator for nothing).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_drops_requests_after_the_handshake_is_unreachable_not_refusing() {
+    if !keyring_session() {
+        return;
+    }
+    let central = Central::start().await;
+    let Workstation { dir, data, .. } = central.enrolled_workstation("drops", 2).await;
+    let (chain, key) = central.server_pem();
+    let identity = ServerIdentity::from_pem(chain, key).unwrap();
+    let config = server_only_tls_config(&identity).unwrap();
+    let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let limits = ConnectionLimits {
+        handshake: std::time::Duration::from_secs(5),
+        idle: std::time::Duration::from_secs(30),
+    };
+    let mut listener = TlsListener::new(tcp, config, limits).unwrap();
+    let addr = axum::serve::Listener::local_addr(&listener).unwrap();
+    let handshakes = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&handshakes);
+    tokio::spawn(async move {
+        loop {
+            let (connection, _) = axum::serve::Listener::accept(&mut listener).await;
+            counted.fetch_add(1, Ordering::SeqCst);
+            drop(connection);
+        }
+    });
+
+    let device = device_at(&data, dir.path(), &addr.to_string());
+    let err = device.whoami().await.unwrap_err();
+    assert!(
+        matches!(err, DeskError::ServerUnreachable(_)),
+        "a dropped request: {err:?}"
+    );
+    // The request's connection and the probe's: the probe did run, and found no alert.
+    assert!(handshakes.load(Ordering::SeqCst) >= 2);
+}
