@@ -97,7 +97,20 @@ impl StoppedCentral {
                 idle: StdDuration::from_secs(30),
             },
         };
-        let service = start(c.state.clone(), &identity, settings).await.unwrap();
+        // The old ports may be held for a moment by another test process's connection (its
+        // ephemeral source port): try again for a few seconds before giving up.
+        let mut tries = 0;
+        let service = loop {
+            match start(c.state.clone(), &identity, settings).await {
+                Ok(service) => break service,
+                Err(err) if tries < 50 => {
+                    tries += 1;
+                    eprintln!("restart: {err}; trying again");
+                    tokio::time::sleep(StdDuration::from_millis(100)).await;
+                }
+                Err(err) => panic!("restart: {err}"),
+            }
+        };
         Central {
             store: c.store,
             clock: c.clock,
