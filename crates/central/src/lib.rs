@@ -32,6 +32,7 @@ mod idle;
 pub mod init;
 pub mod openapi;
 pub mod operator;
+pub mod outcomes;
 pub mod referrals;
 mod routes;
 pub mod secret;

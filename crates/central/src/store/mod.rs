@@ -1,14 +1,25 @@
 //! Storage: one trait, implemented on SQLite (default) and PostgreSQL.
 //!
-//! Both implementations run the same SQL text (`$1` placeholders work on both) against their own
-//! schema (`migrations/central-sqlite`, `migrations/central-postgres`); only the column types
-//! differ. Every check that involves time is done in Rust with the injected clock, never with
+//! Both implementations run the same SQL text (`$1` placeholders work on both; see [`db`])
+//! against their own schema (`migrations/central-sqlite`, `migrations/central-postgres`); only
+//! the column types differ. The statements live in one module per concern (`identity`,
+//! `vacancies`, `outcomes`, `sync`, `contacts`, `audit`, `alerts`, `seed`), and `backend`
+//! implements [`Storage`] once for both stores by calling them. Every check that involves time is done in Rust with the injected clock, never with
 //! the database's `now()`, so the two behave alike and tests need no sleeping.
 
+mod alerts;
+mod audit;
+mod backend;
+mod contacts;
+mod db;
+mod identity;
+mod outcomes;
 mod postgres;
 mod records;
-mod sql;
+mod seed;
 mod sqlite;
+mod sync;
+mod vacancies;
 
 use std::future::Future;
 use std::str::FromStr;
@@ -26,6 +37,8 @@ pub use records::{
     RevealRequest, RevealResult, RevokedCertificate, SeedBatch, VacancyRecord,
 };
 pub use sqlite::SqliteStore;
+
+use seed::SEED_ROWS_PER_STATEMENT;
 
 /// A storage failure. Details are for the log only.
 #[derive(Debug, thiserror::Error)]

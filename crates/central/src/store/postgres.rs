@@ -5,7 +5,8 @@ use std::str::FromStr;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Row as _};
 
-use super::sql::impl_storage;
+use super::backend::Backend;
+use super::db::Db;
 use super::{Schema, StoreError};
 use crate::audit::AuditEntry;
 
@@ -65,11 +66,15 @@ impl PostgresStore {
     }
 }
 
-impl_storage!(PostgresStore, sqlx::Postgres);
+impl Backend for PostgresStore {
+    fn db(&self) -> Db<'_> {
+        Db::Postgres(&self.pool)
+    }
+}
 
 /// Up to `limit` audit entries after `after_seq`, in chain order: rows stream from the server
 /// cheaply, so a plain query it is.
-async fn audit_page(
+pub(super) async fn audit_page(
     pool: &PgPool,
     after_seq: i64,
     limit: i64,

@@ -6,7 +6,8 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
-use super::sql::impl_storage;
+use super::backend::Backend;
+use super::db::Db;
 use super::{Schema, StoreError};
 use crate::audit::AuditEntry;
 
@@ -55,7 +56,11 @@ impl SqliteStore {
     }
 }
 
-impl_storage!(SqliteStore, sqlx::Sqlite);
+impl Backend for SqliteStore {
+    fn db(&self) -> Db<'_> {
+        Db::Sqlite(&self.pool)
+    }
+}
 
 /// One audit entry as the page query encodes it: the text columns as they are, the hashes in
 /// hexadecimal (JSON has no bytes).
@@ -80,7 +85,7 @@ type EncodedEntry = (
 /// to hand over and parse. The encoding is lossless (text as text, blobs as hex), and the
 /// verifier still checks every sequence number, so nothing about order is taken on trust:
 /// the entries are sorted here by `seq` whatever order the aggregate produced.
-async fn audit_page(
+pub(super) async fn audit_page(
     pool: &SqlitePool,
     after_seq: i64,
     limit: i64,

@@ -1,0 +1,225 @@
+//! The one [`Storage`] implementation, for both stores: each call goes to the module of its
+//! concern with the store's [`Db`].
+
+use chrono::{DateTime, Utc};
+use placeforte_protocol::{DaycareId, DeviceId};
+
+use super::db::Db;
+use super::{
+    alerts, audit, contacts, identity, outcomes, seed, sync, vacancies, AccessRecord, AlertRecord,
+    AuditEvent, CandidateRecord, DaycareRecord, DeclarationPlan, DeclarationResult, DeviceRecord,
+    EnrolmentCodeRecord, IssuedCertificate, OutcomeRequest, OutcomeResult, ReferralRecord,
+    ReferralSyncRow, RevealRequest, RevealResult, RevokedCertificate, SeedBatch, Storage,
+    StoreError, VacancyRecord,
+};
+use crate::audit::{AuditEntry, Checkpoint};
+
+/// A store on one of the two backends: [`super::SqliteStore`] or [`super::PostgresStore`].
+pub(crate) trait Backend: Clone + Send + Sync + 'static {
+    fn db(&self) -> Db<'_>;
+}
+
+impl<S: Backend> Storage for S {
+    async fn add_daycare(
+        &self,
+        daycare: &DaycareRecord,
+        event: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        identity::add_daycare(self.db(), daycare, event).await
+    }
+
+    async fn daycares(&self) -> Result<Vec<DaycareRecord>, StoreError> {
+        identity::daycares(self.db()).await
+    }
+
+    async fn daycare(&self, id: DaycareId) -> Result<Option<DaycareRecord>, StoreError> {
+        identity::daycare(self.db(), id).await
+    }
+
+    async fn add_enrolment_code(
+        &self,
+        code: &EnrolmentCodeRecord,
+        event: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        identity::add_enrolment_code(self.db(), code, event).await
+    }
+
+    async fn enrol_device(
+        &self,
+        code_sha256: &[u8],
+        now: DateTime<Utc>,
+        device: &DeviceRecord,
+        certificate: &IssuedCertificate,
+        event: &AuditEvent,
+    ) -> Result<bool, StoreError> {
+        identity::enrol_device(self.db(), code_sha256, now, device, certificate, event).await
+    }
+
+    async fn device(&self, id: DeviceId) -> Result<Option<DeviceRecord>, StoreError> {
+        identity::device(self.db(), id).await
+    }
+
+    async fn devices(&self) -> Result<Vec<DeviceRecord>, StoreError> {
+        identity::devices(self.db()).await
+    }
+
+    async fn revoke_device(
+        &self,
+        id: DeviceId,
+        now: DateTime<Utc>,
+        event: &AuditEvent,
+    ) -> Result<bool, StoreError> {
+        identity::revoke_device(self.db(), id, now, event).await
+    }
+
+    async fn add_renewed_certificate(
+        &self,
+        certificate: &IssuedCertificate,
+        event: &AuditEvent,
+    ) -> Result<bool, StoreError> {
+        identity::add_renewed_certificate(self.db(), certificate, event).await
+    }
+
+    async fn revoked_certificates(&self) -> Result<Vec<RevokedCertificate>, StoreError> {
+        identity::revoked_certificates(self.db()).await
+    }
+
+    async fn record_event(&self, event: &AuditEvent) -> Result<(), StoreError> {
+        audit::record_event(self.db(), event).await
+    }
+
+    async fn audit_entry_count(&self) -> Result<i64, StoreError> {
+        audit::entry_count(self.db()).await
+    }
+
+    async fn audit_tip(&self) -> Result<Option<(i64, Vec<u8>)>, StoreError> {
+        audit::tip(self.db()).await
+    }
+
+    async fn audit_entries(
+        &self,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        audit::entries(self.db(), after_seq, limit).await
+    }
+
+    async fn audit_checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError> {
+        audit::checkpoints(self.db()).await
+    }
+
+    async fn last_audit_checkpoint(&self) -> Result<Option<Checkpoint>, StoreError> {
+        audit::last_checkpoint(self.db()).await
+    }
+
+    async fn add_audit_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), StoreError> {
+        audit::add_checkpoint(self.db(), checkpoint).await
+    }
+
+    async fn insert_seed(&self, batch: &SeedBatch, event: &AuditEvent) -> Result<(), StoreError> {
+        seed::insert_seed(self.db(), batch, event).await
+    }
+
+    async fn declare_vacancy<F>(
+        &self,
+        vacancy: &VacancyRecord,
+        key: uuid::Uuid,
+        request: &str,
+        plan: F,
+    ) -> Result<DeclarationResult, StoreError>
+    where
+        F: FnOnce(Vec<CandidateRecord>) -> DeclarationPlan + Send,
+    {
+        vacancies::declare_vacancy(self.db(), vacancy, key, request, plan).await
+    }
+
+    async fn known_declaration(
+        &self,
+        daycare: DaycareId,
+        key: uuid::Uuid,
+    ) -> Result<Option<(String, String)>, StoreError> {
+        vacancies::known_declaration(self.db(), daycare, key).await
+    }
+
+    async fn sync_referrals<F>(
+        &self,
+        daycare: DaycareId,
+        after: (i64, uuid::Uuid),
+        limit: i64,
+        event: F,
+    ) -> Result<(Vec<ReferralSyncRow>, u64), StoreError>
+    where
+        F: FnOnce(&[ReferralSyncRow]) -> AuditEvent + Send,
+    {
+        sync::sync_referrals(self.db(), daycare, after, limit, event).await
+    }
+
+    async fn waiting_for(
+        &self,
+        daycare: DaycareId,
+    ) -> Result<Vec<(chrono::NaiveDate, chrono::NaiveDate)>, StoreError> {
+        sync::waiting_for(self.db(), daycare).await
+    }
+
+    async fn record_outcome(&self, request: &OutcomeRequest) -> Result<OutcomeResult, StoreError> {
+        outcomes::record_outcome(self.db(), request).await
+    }
+
+    async fn reveal_contact(&self, request: &RevealRequest) -> Result<RevealResult, StoreError> {
+        contacts::reveal_contact(self.db(), request).await
+    }
+
+    async fn add_alert(&self, alert: &AlertRecord) -> Result<(), StoreError> {
+        alerts::add_alert(self.db(), alert).await
+    }
+
+    async fn alerts(&self) -> Result<Vec<AlertRecord>, StoreError> {
+        alerts::alerts(self.db()).await
+    }
+
+    async fn is_honeytoken(&self, id: uuid::Uuid) -> Result<bool, StoreError> {
+        alerts::is_honeytoken(self.db(), id).await
+    }
+
+    async fn recent_actions(
+        &self,
+        actor: &str,
+        action: &str,
+        since: &str,
+    ) -> Result<i64, StoreError> {
+        audit::recent_actions(self.db(), actor, action, since).await
+    }
+
+    async fn synced_referrals(&self, actor: &str, since: &str) -> Result<i64, StoreError> {
+        audit::synced_referrals(self.db(), actor, since).await
+    }
+
+    async fn daycare_referral_count(
+        &self,
+        daycare: placeforte_protocol::DaycareId,
+    ) -> Result<i64, StoreError> {
+        vacancies::daycare_referral_count(self.db(), daycare).await
+    }
+
+    async fn access_report(
+        &self,
+        registration: placeforte_protocol::RegistrationId,
+    ) -> Result<Vec<AccessRecord>, StoreError> {
+        audit::access_report(self.db(), registration).await
+    }
+
+    async fn vacancy_referrals(
+        &self,
+        vacancy: placeforte_protocol::VacancyId,
+    ) -> Result<Vec<ReferralRecord>, StoreError> {
+        vacancies::vacancy_referrals(self.db(), vacancy).await
+    }
+
+    async fn registration_count(&self) -> Result<i64, StoreError> {
+        seed::registration_count(self.db()).await
+    }
+
+    async fn honeytoken_count(&self) -> Result<i64, StoreError> {
+        alerts::honeytoken_count(self.db()).await
+    }
+}
