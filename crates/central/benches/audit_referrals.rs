@@ -93,7 +93,9 @@ fn referral_ordering() {
     for _ in 0..31 {
         let input = candidates.clone();
         let started = Instant::now();
-        referred = plan_referrals(&vacancy, input, now, &QUEBEC_2025).len();
+        referred = plan_referrals(&vacancy, input, now, &QUEBEC_2025)
+            .expect("rank reasons encode")
+            .len();
         samples.push(started.elapsed());
     }
     println!(

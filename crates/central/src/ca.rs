@@ -36,7 +36,7 @@ pub enum CaError {
     Read {
         /// Which file.
         what: &'static str,
-        /// Where.
+        /// The file's path.
         path: PathBuf,
         /// The OS error.
         source: std::io::Error,
@@ -46,9 +46,9 @@ pub enum CaError {
     Invalid {
         /// Which file.
         what: &'static str,
-        /// Where.
+        /// The file's path.
         path: PathBuf,
-        /// Why.
+        /// What is wrong with it.
         reason: String,
     },
     /// The CSR does not parse, uses an unsupported extension, or its signature is wrong.

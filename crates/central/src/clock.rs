@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 
 /// A source of the current instant.
 pub trait Clock: Send + Sync + fmt::Debug + 'static {
-    /// Now.
+    /// The current instant.
     fn now(&self) -> DateTime<Utc>;
 }
 

@@ -46,7 +46,7 @@ pub enum ConfigError {
     /// The file could not be read.
     #[error("cannot read the configuration file {}: {source}", path.display())]
     Read {
-        /// Where.
+        /// The configuration file's path.
         path: PathBuf,
         /// The OS error.
         source: std::io::Error,
@@ -54,7 +54,7 @@ pub enum ConfigError {
     /// The file is not valid TOML for this service.
     #[error("the configuration file {} is not valid: {message}", path.display())]
     Parse {
-        /// Where.
+        /// The configuration file's path.
         path: PathBuf,
         /// What is wrong.
         message: String,

@@ -18,7 +18,7 @@ pub enum InitError {
     /// A file could not be written.
     #[error("cannot write {}: {source}", path.display())]
     Write {
-        /// Where.
+        /// The file that could not be written.
         path: PathBuf,
         /// The OS error.
         source: std::io::Error,

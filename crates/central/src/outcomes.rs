@@ -56,11 +56,11 @@ impl Transition {
 /// A referral already made to a vacancy, as a top-up counts it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExistingReferral {
-    /// Its id.
+    /// The referral.
     pub id: ReferralId,
-    /// Its stored status code.
+    /// Its status code as stored (`open`, `accepted`, …).
     pub status: String,
-    /// Its stored rank.
+    /// Its rank in the vacancy's order, as stored.
     pub rank: i32,
 }
 
@@ -114,17 +114,17 @@ pub fn further_referrals(
     top_up: TopUp,
     exclude: RegistrationId,
     now: DateTime<Utc>,
-) -> Vec<ReferralRecord> {
+) -> Result<Vec<ReferralRecord>, serde_json::Error> {
     let candidates = candidates
         .into_iter()
         .filter(|c| c.registration_id != exclude)
         .collect();
-    let mut more = plan_referrals(vacancy, candidates, now, quebec_rules_on(now.date_naive()));
+    let mut more = plan_referrals(vacancy, candidates, now, quebec_rules_on(now.date_naive()))?;
     more.truncate(top_up.needed);
     for referral in &mut more {
         referral.rank += top_up.after_rank;
     }
-    more
+    Ok(more)
 }
 
 /// The audit event of an outcome: the referral answered, the child's referrals it closed and

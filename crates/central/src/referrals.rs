@@ -69,7 +69,7 @@ pub fn plan_referrals(
     candidates: Vec<CandidateRecord>,
     now: DateTime<Utc>,
     rules: &RuleSet,
-) -> Vec<ReferralRecord> {
+) -> Result<Vec<ReferralRecord>, serde_json::Error> {
     let today = now.date_naive();
     let qualified: Vec<Candidate<placeforte_protocol::RegistrationId>> = candidates
         .into_iter()
@@ -112,7 +112,7 @@ pub fn plan_referrals(
             // Keys are unique registration ids, so this cannot happen; refer no one rather
             // than out of order.
             tracing::error!(?error, "ranking failed");
-            return Vec::new();
+            return Ok(Vec::new());
         }
     };
     let answer_by = answer_by(today, rules);
@@ -121,16 +121,18 @@ pub fn plan_referrals(
     ranked
         .into_iter()
         .take(limit)
-        .map(|ranked| ReferralRecord {
-            id: ReferralId::random(),
-            vacancy_id: vacancy.id,
-            daycare_id: vacancy.daycare_id,
-            registration_id: ranked.key,
-            status: ReferralStatus::Open.code().to_owned(),
-            rank: ranked.rank,
-            rank_reason: serde_json::to_string(&ranked.reason).unwrap_or_default(),
-            answer_by,
-            referred_at: now,
+        .map(|ranked| {
+            Ok(ReferralRecord {
+                id: ReferralId::random(),
+                vacancy_id: vacancy.id,
+                daycare_id: vacancy.daycare_id,
+                registration_id: ranked.key,
+                status: ReferralStatus::Open.code().to_owned(),
+                rank: ranked.rank,
+                rank_reason: serde_json::to_string(&ranked.reason)?,
+                answer_by,
+                referred_at: now,
+            })
         })
         .collect()
 }

@@ -28,7 +28,7 @@ use crate::referrals;
 use crate::state::AppState;
 use crate::store::{
     AuditEvent, DeclarationPlan, DeclarationResult, DeviceRecord, IssuedCertificate,
-    OutcomeRequest, OutcomeResult, RevealRequest, RevealResult, Storage,
+    OutcomeRequest, OutcomeResult, RevealRequest, RevealResult, Storage, StoreError,
 };
 
 /// The 401 answers of every handler that takes a [`DeviceIdentity`] (OpenAPI).
@@ -270,7 +270,7 @@ pub(crate) async fn declare_vacancy<S: Storage>(
     let rules = quebec_rules_on(now.date_naive());
     let key = request.idempotency_key;
     // What a retry must repeat exactly to be answered as the first attempt was.
-    let canonical = serde_json::to_string(&request).unwrap_or_default();
+    let canonical = serde_json::to_string(&request).map_err(StoreError::from)?;
     // A retry gets its first answer before the declaration is checked again: its start date
     // may have passed since. (The store checks the key again under its lock, for races.)
     if let Some((stored, body)) = state
@@ -287,19 +287,18 @@ pub(crate) async fn declare_vacancy<S: Storage>(
     let result = state
         .store
         .declare_vacancy(&vacancy, key, &canonical, |candidates| {
-            let made = referrals::plan_referrals(&vacancy, candidates, now, rules);
+            let made = referrals::plan_referrals(&vacancy, candidates, now, rules)?;
             let event = referrals::declaration_event(&vacancy, &made, &identity);
             let response = serde_json::to_string(&VacancyDeclared {
                 vacancy_id: vacancy.id,
                 referrals: u32::try_from(made.len()).unwrap_or(u32::MAX),
                 answer_by: referrals::answer_by(now.date_naive(), rules),
-            })
-            .unwrap_or_default();
-            DeclarationPlan {
+            })?;
+            Ok(DeclarationPlan {
                 referrals: made,
                 event,
                 response,
-            }
+            })
         })
         .await?;
     let body = match result {

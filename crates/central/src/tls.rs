@@ -40,9 +40,9 @@ pub enum TlsSetupError {
     Pem {
         /// Which file.
         what: &'static str,
-        /// Where.
+        /// The file's path.
         path: String,
-        /// Why.
+        /// What is wrong with it.
         reason: String,
     },
     /// rustls refused the configuration.

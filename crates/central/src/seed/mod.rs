@@ -23,7 +23,7 @@ use names::{CHILD_GIVEN_NAMES, DAYCARE_NAMES, FAMILY_NAMES, PARENT_GIVEN_NAMES, 
 pub struct SeedOptions {
     /// Registrations, honeytokens included.
     pub registrations: usize,
-    /// Daycares.
+    /// How many daycares.
     pub daycares: usize,
     /// Honeytoken registrations among them.
     pub honeytokens: usize,

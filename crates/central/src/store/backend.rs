@@ -128,7 +128,7 @@ impl<S: Backend> Storage for S {
         plan: F,
     ) -> Result<DeclarationResult, StoreError>
     where
-        F: FnOnce(Vec<CandidateRecord>) -> DeclarationPlan + Send,
+        F: FnOnce(Vec<CandidateRecord>) -> Result<DeclarationPlan, StoreError> + Send,
     {
         vacancies::declare_vacancy(self.db(), vacancy, key, request, plan).await
     }

@@ -52,6 +52,10 @@ pub enum StoreError {
     /// A stored value is not what the schema promises.
     #[error("corrupt stored value: {0}")]
     Corrupt(String),
+    /// A value to store (a rank reason, a request or answer kept for retries) could not be
+    /// written as JSON.
+    #[error("cannot encode a value to store: {0}")]
+    Encoding(#[from] serde_json::Error),
     /// The database URL names no supported backend.
     #[error("unsupported database URL (expected sqlite:… or postgres://…)")]
     UnsupportedUrl,
@@ -225,7 +229,7 @@ pub trait Storage: Clone + Send + Sync + 'static {
     /// In one transaction: reads the registrations that chose the vacancy's daycare and may be
     /// referred (waiting, not a honeytoken, no open referral to this daycare), lets `plan` pick
     /// the referrals and name the audit event, then stores the vacancy, the referrals and the
-    /// event. Declarations are serialized, so two never refer the same child twice.
+    /// event; a `plan` that fails writes nothing. Declarations are serialized, so two never refer the same child twice.
     ///
     /// `key` is the sender's idempotency key, scoped to the daycare: a key already stored with
     /// the same `request` (its canonical JSON) gets the stored answer and changes nothing; with
@@ -238,7 +242,7 @@ pub trait Storage: Clone + Send + Sync + 'static {
         plan: F,
     ) -> impl Future<Output = Result<DeclarationResult, StoreError>> + Send
     where
-        F: FnOnce(Vec<CandidateRecord>) -> DeclarationPlan + Send;
+        F: FnOnce(Vec<CandidateRecord>) -> Result<DeclarationPlan, StoreError> + Send;
 
     /// The request and answer stored under `daycare`'s idempotency `key`, if a declaration
     /// used it.

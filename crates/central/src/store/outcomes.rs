@@ -124,8 +124,7 @@ pub(super) async fn record_outcome(
     .execute(&mut tx)
     .await?;
     insert_referrals(&mut tx, &further, change_seq).await?;
-    let response = outcomes::outcome_response(request, &transition, &further)
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let response = outcomes::outcome_response(request, &transition, &further)?;
     query(concat!(
         "INSERT INTO outcome_requests (daycare_id, idempotency_key, referral_id,",
         " response, recorded_at) VALUES ($1, $2, $3, $4, $5)"
@@ -181,5 +180,5 @@ async fn top_up(
     let candidates = load_candidates(tx, vacancy.daycare_id, vacancy.id).await?;
     Ok(outcomes::further_referrals(
         &vacancy, candidates, top_up, exclude, now,
-    ))
+    )?)
 }

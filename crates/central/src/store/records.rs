@@ -75,7 +75,7 @@ pub struct EnrolmentCodeRecord {
 /// data or a write. Never personal data: ids, action names and reason codes only.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEvent {
-    /// When.
+    /// When it happened.
     pub occurred_at: DateTime<Utc>,
     /// Who: `operator:<login>` or `device:<id>`.
     pub actor: String,
@@ -164,7 +164,7 @@ pub struct RegistrationChoice {
 /// A whole synthetic data set.
 #[derive(Debug, Clone, Default)]
 pub struct SeedBatch {
-    /// Daycares.
+    /// The daycares to add.
     pub daycares: Vec<DaycareRecord>,
     /// Registrations (honeytokens included).
     pub registrations: Vec<RegistrationRecord>,
@@ -189,7 +189,7 @@ pub struct VacancyRecord {
     pub start_date: NaiveDate,
     /// The daycare's label for the group.
     pub group_label: Option<String>,
-    /// When.
+    /// When it was declared.
     pub declared_at: DateTime<Utc>,
     /// By which device.
     pub declared_by: DeviceId,
@@ -277,7 +277,7 @@ pub struct OutcomeRequest {
     pub idempotency_key: uuid::Uuid,
     /// What the family answered.
     pub outcome: placeforte_domain::OfferOutcome,
-    /// When.
+    /// When the request arrived, by the service's clock.
     pub now: DateTime<Utc>,
 }
 
@@ -334,7 +334,7 @@ pub struct RevealRequest {
     pub note: Option<String>,
     /// Reveals this device may make per UTC day.
     pub daily_quota: u32,
-    /// When.
+    /// When the request arrived, by the service's clock.
     pub now: DateTime<Utc>,
 }
 

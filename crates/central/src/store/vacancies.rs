@@ -19,7 +19,7 @@ pub(super) async fn declare_vacancy<F>(
     plan: F,
 ) -> Result<DeclarationResult, StoreError>
 where
-    F: FnOnce(Vec<CandidateRecord>) -> DeclarationPlan + Send,
+    F: FnOnce(Vec<CandidateRecord>) -> Result<DeclarationPlan, StoreError> + Send,
 {
     let mut tx = db.begin().await?;
     // The audit head's lock first: declarations and outcomes run one at a time, so the
@@ -48,7 +48,7 @@ where
         referrals,
         event,
         response,
-    } = plan(candidates);
+    } = plan(candidates)?;
     let places = i32::try_from(vacancy.places)
         .map_err(|_| StoreError::Corrupt("places out of range".to_owned()))?;
     query(concat!(
