@@ -13,7 +13,7 @@ use crate::audit::instant_text;
 use crate::identity::DeviceIdentity;
 use crate::store::{AlertRecord, AuditEvent, Storage};
 
-/// Requests for ids that are not the caller's, within [`FOREIGN_ID_WINDOW`], that raise an alert.
+/// Requests for ids that are not the caller's, within [`foreign_id_window`], that raise an alert.
 pub const FOREIGN_ID_THRESHOLD: i64 = 5;
 
 /// The window [`FOREIGN_ID_THRESHOLD`] counts over.

@@ -1,8 +1,9 @@
 //! One query, either backend: the thin layer that lets each SQL statement be written once.
 //!
 //! A [`Query`] holds the SQL text (`$1` placeholders, which both backends accept) and its bound
-//! values (a multi-row insert gets its placeholders from [`insert_rows`]); it is built before it knows its backend and runs on whichever [`Exec`] it is given:
-//! a pool or an open transaction, on SQLite or PostgreSQL. Values keep their native types on
+//! values (a multi-row insert gets its placeholders from [`insert_rows`]); it is built before
+//! it knows its backend and runs on whichever [`Exec`] it is given: a pool or an open
+//! transaction, on SQLite or PostgreSQL. Values keep their native types on
 //! each backend (UUIDs, timestamps, dates), unlike sqlx's `Any` driver, which knows only
 //! numbers, text and bytes. A [`Row`] decodes a column into any type both backends decode.
 

@@ -1,11 +1,12 @@
 //! Storage: one trait, implemented on SQLite (default) and PostgreSQL.
 //!
-//! Both implementations run the same SQL text (`$1` placeholders work on both; see [`db`])
+//! Both implementations run the same SQL text (`$1` placeholders work on both; see `db.rs`)
 //! against their own schema (`migrations/central-sqlite`, `migrations/central-postgres`); only
 //! the column types differ. The statements live in one module per concern (`identity`,
 //! `vacancies`, `outcomes`, `sync`, `contacts`, `audit`, `alerts`, `seed`), and `backend`
-//! implements [`Storage`] once for both stores by calling them. Every check that involves time is done in Rust with the injected clock, never with
-//! the database's `now()`, so the two behave alike and tests need no sleeping.
+//! implements [`Storage`] once for both stores by calling them. Every check that involves
+//! time is done in Rust with the injected clock, never with the database's `now()`, so the
+//! two behave alike and tests need no sleeping.
 
 mod alerts;
 mod audit;
@@ -229,7 +230,8 @@ pub trait Storage: Clone + Send + Sync + 'static {
     /// In one transaction: reads the registrations that chose the vacancy's daycare and may be
     /// referred (waiting, not a honeytoken, no open referral to this daycare), lets `plan` pick
     /// the referrals and name the audit event, then stores the vacancy, the referrals and the
-    /// event; a `plan` that fails writes nothing. Declarations are serialized, so two never refer the same child twice.
+    /// event; a `plan` that fails writes nothing. Declarations are serialized, so two never
+    /// refer the same child twice.
     ///
     /// `key` is the sender's idempotency key, scoped to the daycare: a key already stored with
     /// the same `request` (its canonical JSON) gets the stored answer and changes nothing; with
