@@ -13,7 +13,7 @@ use tauri_specta::Event;
 use crate::desk::Desk;
 use crate::error::{AppError, ErrorCode};
 use crate::events::SyncProgressEvent;
-use crate::online::{reveal_note, ContactView, DemandView, RevealReasonCode};
+use crate::online::{ContactView, DemandView, RevealReasonCode};
 use crate::vacancy::{VacancyInput, VacancyView};
 use crate::view::{
     AppStatus, Enrolment, FlushView, OutboxView, OutcomeChoice, ReferralView, SyncSummary,
@@ -185,7 +185,6 @@ pub async fn reveal_contact(
     note: Option<String>,
 ) -> Result<ContactView, AppError> {
     let referral = cached_referral(&desk.cache().await?, &referral_id).await?;
-    let note = reveal_note(reason, note)?;
     let device = desk.device()?;
     let revealed = device.reveal_contact(referral, reason.into(), note).await;
     Ok(desk.after_call(revealed).await?.into())

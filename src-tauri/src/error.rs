@@ -120,7 +120,7 @@ impl From<DeskError> for AppError {
             DeskError::VacancyAbovePlacesLeft { .. }
             | DeskError::VacancyNotInPlan
             | DeskError::VacancyReviewedTwice => ErrorCode::PlanVacancyRefused,
-            DeskError::InvalidVacancy(_) => ErrorCode::InvalidInput,
+            DeskError::InvalidVacancy(_) | DeskError::InvalidReveal(_) => ErrorCode::InvalidInput,
             DeskError::RevealNeedsNetwork => ErrorCode::RevealNeedsNetwork,
             DeskError::RevealQuotaExceeded => ErrorCode::RevealQuotaExceeded,
             _ => ErrorCode::Unexpected,
@@ -140,6 +140,7 @@ impl From<DeskError> for AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use placeforte_protocol::checks::{RevealNoteError, VacancyError};
 
     #[test]
     fn the_json_the_window_receives_is_pinned() {
@@ -163,7 +164,14 @@ mod tests {
         for (err, code) in [
             (DeskError::RevealNeedsNetwork, "reveal_needs_network"),
             (DeskError::RevealQuotaExceeded, "reveal_quota_exceeded"),
-            (DeskError::InvalidVacancy("no places"), "invalid_input"),
+            (
+                DeskError::InvalidVacancy(VacancyError::PlacesOutOfRange),
+                "invalid_input",
+            ),
+            (
+                DeskError::InvalidReveal(RevealNoteError::ControlCharacters),
+                "invalid_input",
+            ),
         ] {
             assert_eq!(
                 serde_json::to_value(AppError::from(err)).unwrap()["code"],

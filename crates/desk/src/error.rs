@@ -77,7 +77,10 @@ pub enum DeskError {
     Import(&'static str),
     /// A vacancy declaration the service would refuse (checked before it is queued).
     #[error("invalid vacancy: {0}")]
-    InvalidVacancy(&'static str),
+    InvalidVacancy(#[from] placeforte_protocol::checks::VacancyError),
+    /// A reveal's note the service would refuse (checked before it is sent).
+    #[error("invalid reveal: {0}")]
+    InvalidReveal(#[from] placeforte_protocol::checks::RevealNoteError),
     /// A reviewed vacancy names an age class and start day the plan has no places for.
     #[error("the plan has no places for this age class and start date")]
     VacancyNotInPlan,
@@ -138,6 +141,7 @@ impl DeskError {
             DeskError::Protocol(_) => "protocol",
             DeskError::Import(code) => code,
             DeskError::InvalidVacancy(_) => "invalid_vacancy",
+            DeskError::InvalidReveal(_) => "invalid_reveal",
             DeskError::VacancyNotInPlan => "vacancy_not_in_plan",
             DeskError::VacancyReviewedTwice => "vacancy_reviewed_twice",
             DeskError::VacancyAbovePlacesLeft { .. } => "vacancy_above_places_left",
