@@ -206,7 +206,7 @@ pub async fn declare_plan_vacancies(
         .collect::<Result<Vec<_>, _>>()?;
     let queued = plan.declare(&cache, &reviewed, Utc::now()).await?;
     if let Ok(device) = desk.device() {
-        match desk.after_call(sync::flush(&device, &cache).await).await {
+        match sync::flush(&device, &cache).await {
             Ok(_) | Err(DeskError::ServerUnreachable(_)) => {}
             Err(err) => return Err(err.into()),
         }

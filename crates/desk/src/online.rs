@@ -32,7 +32,6 @@ impl EnrolledDevice {
         let note = reveal_note(reason, note)?;
         let path = CONTACT_PATH.replace("{id}", &referral.to_string());
         let details: ContactDetails = self
-            .client()
             .post(&path, &RevealContact { reason, note })
             .await
             .map_err(|err| match err {
@@ -54,6 +53,6 @@ impl EnrolledDevice {
     /// The children waiting for this daycare, by age class and start month, with small
     /// counts suppressed by the service.
     pub async fn demand(&self) -> Result<DemandReport, DeskError> {
-        self.client().get(DEMAND_PATH).await
+        self.get(DEMAND_PATH).await
     }
 }

@@ -192,8 +192,8 @@ async fn a_revoked_workstation_is_refused_and_wipes_everything_local() {
     )
     .await
     .unwrap();
+    // The device wipes by itself: the caller has nothing to remember.
     let err = device.whoami().await.unwrap_err();
-    let err = device::handle_refusal(&data, dir.path(), err);
     assert!(matches!(err, DeskError::Revoked), "{err:?}");
     assert!(!data.file().exists(), "cache wiped");
     assert_eq!(load_record(dir.path()).unwrap(), None, "record removed");
@@ -203,6 +203,47 @@ async fn a_revoked_workstation_is_refused_and_wipes_everything_local() {
         EnrolledDevice::load(&data, dir.path()),
         Err(DeskError::NotEnrolled)
     ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_that_meets_a_revocation_closes_the_open_cache_and_wipes_everything() {
+    if !keyring_session() {
+        return;
+    }
+    let central = Central::start().await;
+    let Workstation {
+        dir,
+        service,
+        data,
+        record,
+        device,
+    } = central.enrolled_workstation("revoked-sync", 3).await;
+    let cache = data.open(Utc::now()).await.unwrap().cache;
+    sync(&device, &cache, Utc::now(), |_| {}).await.unwrap();
+    assert_eq!(data.online(), Some(true));
+    operator::revoke_device(
+        &central.store,
+        &central.operator,
+        central.clock.now(),
+        record.device_id,
+    )
+    .await
+    .unwrap();
+
+    // Only the sync is called, as every caller did before it had to remember the wipe.
+    let err = sync(&device, &cache, Utc::now(), |_| {}).await.unwrap_err();
+    assert!(matches!(err, DeskError::Revoked), "{err:?}");
+    assert!(
+        cache.is_closed(),
+        "the open cache is closed before its file is deleted"
+    );
+    assert!(!data.file().exists(), "cache wiped");
+    assert_eq!(load_record(dir.path()).unwrap(), None, "record removed");
+    assert_eq!(secret_tool_lookup(&service, "device-credentials"), None);
+    assert_eq!(secret_tool_lookup(&service, "cache-key"), None);
+    assert!(data.take_revocation(), "the revocation is reported");
+    assert!(!data.take_revocation(), "once");
+    assert_eq!(data.online(), Some(true), "the service answered");
 }
 
 fn desk_cli(dir: &std::path::Path, service: &str, args: &[&str]) -> std::process::Output {
@@ -340,7 +381,6 @@ async fn a_certificate_refused_at_the_handshake_is_reported_and_wipes_nothing() 
             .unwrap();
         let device = EnrolledDevice::load(&data, dir.path()).unwrap();
         let err = device.whoami().await.unwrap_err();
-        let err = device::handle_refusal(&data, dir.path(), err);
         assert!(
             matches!(err, DeskError::CertificateRefused),
             "{what}: {err:?}"
