@@ -319,8 +319,8 @@ async fn run(cli: Cli) -> Result<(), DeskError> {
         }
         Command::Import { file, save } => {
             let reader = std::fs::File::open(&file)?;
-            let preview = import::preview_reader(reader, Utc::now().date_naive())
-                .map_err(|err| DeskError::Import(err.code()))?;
+            let preview =
+                import::preview_reader(reader, Utc::now().date_naive()).map_err(DeskError::from)?;
             println!(
                 "{} rows, {} children, {} rejected ({:?}, separator {:?})",
                 preview.rows,
@@ -338,9 +338,7 @@ async fn run(cli: Cli) -> Result<(), DeskError> {
                 );
             }
             if save {
-                let accepted = preview
-                    .accept()
-                    .map_err(|err| DeskError::Import(err.code()))?;
+                let accepted = preview.accept().map_err(DeskError::from)?;
                 let opened = local.open(Utc::now()).await?;
                 let stored = opened.cache.replace_enrolled_children(&accepted).await?;
                 opened.cache.close().await;
