@@ -8,6 +8,7 @@
 //! - After too long without a successful sync (7 days by default), the cache is wiped: a lost
 //!   or stolen computer does not keep families' data indefinitely.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
@@ -74,7 +75,7 @@ struct Shared<S> {
     /// Whether the last call to the service got through (`None`: none made yet).
     online: Mutex<Option<bool>>,
     /// A revocation wipe that was not reported yet.
-    revoked: Mutex<bool>,
+    revoked: AtomicBool,
 }
 
 impl<S: SecretStore> LocalData<S> {
@@ -88,7 +89,7 @@ impl<S: SecretStore> LocalData<S> {
                 retention,
                 open_cache: Mutex::new(None),
                 online: Mutex::new(None),
-                revoked: Mutex::new(false),
+                revoked: AtomicBool::new(false),
             }),
         }
     }
@@ -111,7 +112,7 @@ impl<S: SecretStore> LocalData<S> {
     /// Whether a call to the service found this device revoked (and wiped everything) since
     /// this was last asked: reported once.
     pub fn take_revocation(&self) -> bool {
-        std::mem::take(&mut *lock(&self.shared.revoked))
+        self.shared.revoked.swap(false, Ordering::SeqCst)
     }
 
     /// Opens the cache, wiping and recreating it when the rules above require it.
@@ -213,7 +214,7 @@ impl<S: SecretStore> ServiceCalls for Shared<S> {
     }
 
     fn wipe_revoked(&self) -> Result<(), DeskError> {
-        *lock(&self.revoked) = true;
+        self.revoked.store(true, Ordering::SeqCst);
         wipe(&self.file, &self.secrets, WipeReason::Revoked)
     }
 }
