@@ -223,26 +223,21 @@ async fn a_sync_that_meets_a_revocation_closes_the_open_cache_and_wipes_everythi
         return;
     }
     let central = Central::start().await;
-    let Workstation {
-        dir,
-        service,
-        data,
-        record,
-        device,
-    } = central.enrolled_workstation("revoked-sync", 3).await;
+    let ws = central.enrolled_workstation("revoked-sync", 3).await;
+    let (data, device) = (&ws.data, &ws.device);
     let cache = data.open(Utc::now()).await.unwrap().cache;
-    sync(&device, &cache, Utc::now(), |_| {}).await.unwrap();
+    sync(device, &cache, Utc::now(), |_| {}).await.unwrap();
     assert_eq!(data.online(), Some(true));
-    revoke(&central, &record).await;
+    revoke(&central, &ws.record).await;
 
     // Only the sync is called, as every caller did before it had to remember the wipe.
-    let err = sync(&device, &cache, Utc::now(), |_| {}).await.unwrap_err();
+    let err = sync(device, &cache, Utc::now(), |_| {}).await.unwrap_err();
     assert!(matches!(err, DeskError::Revoked), "{err:?}");
     assert!(
         cache.is_closed(),
         "the open cache is closed before its file is deleted"
     );
-    assert_everything_wiped(&data, dir.path(), &service);
+    assert_everything_wiped(data, ws.dir.path(), &ws.service);
     assert!(data.take_revocation(), "the revocation is reported");
     assert!(!data.take_revocation(), "once");
     assert_eq!(data.online(), Some(true), "the service answered");
