@@ -13,7 +13,7 @@ use tauri_specta::Event;
 use crate::desk::Desk;
 use crate::error::{AppError, ErrorCode};
 use crate::events::SyncProgressEvent;
-use crate::online::{reveal_note, ContactView, DemandView, RevealReasonCode};
+use crate::online::{ContactView, DemandView, RevealReasonCode};
 use crate::vacancy::{VacancyInput, VacancyView};
 use crate::view::{
     AppStatus, Enrolment, FlushView, OutboxView, OutcomeChoice, ReferralView, SyncSummary,
@@ -31,9 +31,7 @@ pub async fn status(desk: State<'_, Desk>) -> Result<AppStatus, AppError> {
 #[specta::specta]
 pub async fn enrol(desk: State<'_, Desk>, invitation: String) -> Result<Enrolment, AppError> {
     let invite = invitation.trim().parse().map_err(DeskError::from)?;
-    let record = desk
-        .after_call(device::enrol(desk.local(), desk.dir(), &invite).await)
-        .await?;
+    let record = device::enrol(desk.local(), desk.dir(), &invite).await?;
     Ok(Enrolment::from(&record))
 }
 
@@ -46,7 +44,7 @@ pub async fn sync<R: Runtime>(
     desk: State<'_, Desk>,
 ) -> Result<SyncSummary, AppError> {
     let (device, cache) = (desk.renewed_device().await?, desk.cache().await?);
-    let flushed = desk.after_call(sync::flush(&device, &cache).await).await?;
+    let flushed = sync::flush(&device, &cache).await?;
     let progress = |p: sync::SyncProgress| {
         let count = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
         let event = SyncProgressEvent {
@@ -59,8 +57,8 @@ pub async fn sync<R: Runtime>(
             tracing::warn!("sync progress not delivered: {err}");
         }
     };
-    let synced = sync::sync(&device, &cache, Utc::now(), progress).await;
-    Ok(SyncSummary::new(flushed, desk.after_call(synced).await?))
+    let synced = sync::sync(&device, &cache, Utc::now(), progress).await?;
+    Ok(SyncSummary::new(flushed, synced))
 }
 
 /// Every cached referral, with the outcome recorded here and not yet acknowledged.
@@ -119,10 +117,7 @@ pub async fn outbox(desk: State<'_, Desk>) -> Result<Vec<OutboxView>, AppError> 
 #[specta::specta]
 pub async fn flush(desk: State<'_, Desk>) -> Result<FlushView, AppError> {
     let (device, cache) = (desk.device()?, desk.cache().await?);
-    Ok(desk
-        .after_call(sync::flush(&device, &cache).await)
-        .await?
-        .into())
+    Ok(sync::flush(&device, &cache).await?.into())
 }
 
 /// Asks the service who this computer is: tells online from offline, and learns a revocation.
@@ -130,7 +125,7 @@ pub async fn flush(desk: State<'_, Desk>) -> Result<FlushView, AppError> {
 #[specta::specta]
 pub async fn check_connection(desk: State<'_, Desk>) -> Result<bool, AppError> {
     let device = desk.device()?;
-    match desk.after_call(device.whoami().await).await {
+    match device.whoami().await {
         Ok(_) => Ok(true),
         Err(DeskError::ServerUnreachable(_)) => Ok(false),
         Err(err) => Err(err.into()),
@@ -156,7 +151,7 @@ pub async fn declare_vacancy(
     let declaration = vacancy.into_declaration()?;
     let (device, cache) = (desk.device()?, desk.cache().await?);
     let queued = cache.queue_vacancy(declaration, Utc::now()).await?;
-    match desk.after_call(sync::flush(&device, &cache).await).await {
+    match sync::flush(&device, &cache).await {
         Ok(_) | Err(DeskError::ServerUnreachable(_)) => {}
         Err(err) => return Err(err.into()),
     }
@@ -185,10 +180,9 @@ pub async fn reveal_contact(
     note: Option<String>,
 ) -> Result<ContactView, AppError> {
     let referral = cached_referral(&desk.cache().await?, &referral_id).await?;
-    let note = reveal_note(reason, note)?;
     let device = desk.device()?;
-    let revealed = device.reveal_contact(referral, reason.into(), note).await;
-    Ok(desk.after_call(revealed).await?.into())
+    let revealed = device.reveal_contact(referral, reason.into(), note).await?;
+    Ok(revealed.into())
 }
 
 /// The children waiting for this daycare by age class and start month (online only; counts
@@ -197,7 +191,7 @@ pub async fn reveal_contact(
 #[specta::specta]
 pub async fn demand(desk: State<'_, Desk>) -> Result<DemandView, AppError> {
     let device = desk.device()?;
-    Ok(desk.after_call(device.demand().await).await?.into())
+    Ok(device.demand().await?.into())
 }
 
 /// The id of a referral in the cache, or `UnknownReferral`.

@@ -1,6 +1,7 @@
 //! The desktop core as the app holds it: the data folder, the local data (cache + keychain)
-//! and the open cache, shared by the commands. Revocation and connectivity are handled here
-//! once, so each command stays a few lines.
+//! and the open cache, shared by the commands. The device itself notes connectivity and wipes
+//! everything on a revocation (`crates/desk`); this reads what it learnt, so each command
+//! stays a few lines.
 
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -42,8 +43,6 @@ pub struct Desk {
     cache: tokio::sync::Mutex<Option<Cache>>,
     /// The last wipe the director has not been told about yet.
     unreported_wipe: Mutex<Option<WipeReason>>,
-    /// Whether the last call to the service got through (`None`: none made yet).
-    online: Mutex<Option<bool>>,
     /// Where exports go when the director names no path: the user's documents, never the
     /// app's own data folder (DESIGN.md §6.9: no plaintext personal data in the app's files).
     exports: Option<PathBuf>,
@@ -62,7 +61,6 @@ impl Desk {
             dir,
             cache: tokio::sync::Mutex::new(None),
             unreported_wipe: Mutex::new(None),
-            online: Mutex::new(None),
             exports: directories::UserDirs::new()
                 .map(|user| user.document_dir().unwrap_or(user.home_dir()).to_path_buf()),
         }
@@ -84,10 +82,11 @@ impl Desk {
         &self.dir
     }
 
-    /// The open cache, opened (and wiped if the rules say so) on first use.
+    /// The open cache, opened (and wiped if the rules say so) on first use, and again after a
+    /// revocation closed it.
     pub async fn cache(&self) -> Result<Cache, DeskError> {
         let mut slot = self.cache.lock().await;
-        if let Some(cache) = slot.as_ref() {
+        if let Some(cache) = slot.as_ref().filter(|cache| !cache.is_closed()) {
             return Ok(cache.clone());
         }
         let opened = self.local.open(Utc::now()).await?;
@@ -106,10 +105,9 @@ impl Desk {
     /// The enrolled device, its certificate renewed first if due.
     pub async fn renewed_device(&self) -> Result<EnrolledDevice, DeskError> {
         let mut device = self.device()?;
-        let renewal = device
+        device
             .renew_if_due(&self.local, &self.dir, Utc::now(), false)
-            .await;
-        self.after_call(renewal).await?;
+            .await?;
         Ok(device)
     }
 
@@ -118,37 +116,20 @@ impl Desk {
         &self.local
     }
 
-    /// Notes what a call to the service says about connectivity, and wipes everything when it
-    /// says this computer was revoked. Every network command passes its result through here.
-    pub async fn after_call<T>(&self, result: Result<T, DeskError>) -> Result<T, DeskError> {
-        // A reveal reports an unreachable service in its own words; it is offline all the same.
-        let online = !matches!(
-            result,
-            Err(DeskError::ServerUnreachable(_) | DeskError::RevealNeedsNetwork)
-        );
-        *lock(&self.online) = Some(online);
-        match result {
-            Err(DeskError::Revoked) => {
-                self.close_cache().await;
-                *lock(&self.unreported_wipe) = Some(WipeReason::Revoked);
-                Err(device::handle_refusal(
-                    &self.local,
-                    &self.dir,
-                    DeskError::Revoked,
-                ))
-            }
-            other => other,
-        }
-    }
-
     /// Whether the last call got through.
     pub fn online(&self) -> Option<bool> {
-        *lock(&self.online)
+        self.local.online()
     }
 
-    /// The wipe not yet reported to the director, taken (reported once).
+    /// The wipe not yet reported to the director, taken (reported once); a revocation is the
+    /// latest news.
     pub fn take_unreported_wipe(&self) -> Option<WipeReason> {
-        lock(&self.unreported_wipe).take()
+        let earlier = lock(&self.unreported_wipe).take();
+        if self.local.take_revocation() {
+            Some(WipeReason::Revoked)
+        } else {
+            earlier
+        }
     }
 
     /// Deletes the cache, the enrolment and every secret, on the director's request.

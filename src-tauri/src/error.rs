@@ -2,6 +2,7 @@
 //! set (the UI's i18n key, French first), the message in English for logs. Internal details
 //! (paths, SQL, TLS alerts) stay in the log, never in the message.
 
+use placeforte_desk::import::ImportError;
 use placeforte_desk::DeskError;
 use serde::Serialize;
 
@@ -16,7 +17,7 @@ pub struct AppError {
 }
 
 /// Every failure a screen has a message for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// The OS keychain is locked or missing; the cache was wiped.
@@ -75,6 +76,40 @@ pub enum ErrorCode {
     PlanVacancyRefused,
 }
 
+impl ErrorCode {
+    /// Every code, in declaration order: exported to the UI (`ERROR_CODES`), whose tests check
+    /// that each has a French and an English text.
+    pub const ALL: [ErrorCode; 27] = [
+        ErrorCode::KeychainUnavailable,
+        ErrorCode::LocalData,
+        ErrorCode::InvalidInvitation,
+        ErrorCode::NotEnrolled,
+        ErrorCode::ServerUnreachable,
+        ErrorCode::ServerNotTrusted,
+        ErrorCode::EnrolmentRefused,
+        ErrorCode::DeviceRevoked,
+        ErrorCode::CertificateExpired,
+        ErrorCode::UnknownReferral,
+        ErrorCode::InvalidInput,
+        ErrorCode::Refused,
+        ErrorCode::RevealNeedsNetwork,
+        ErrorCode::RevealQuotaExceeded,
+        ErrorCode::Unexpected,
+        ErrorCode::ImportTooLarge,
+        ErrorCode::ImportEmpty,
+        ErrorCode::ImportMissingColumns,
+        ErrorCode::ImportDuplicateColumn,
+        ErrorCode::ImportHasRejectedLines,
+        ErrorCode::ImportUnreadable,
+        ErrorCode::PlanWithoutGroups,
+        ErrorCode::UnknownPlanChild,
+        ErrorCode::UnknownPlanGroup,
+        ErrorCode::PlanRefused,
+        ErrorCode::ExportFailed,
+        ErrorCode::PlanVacancyRefused,
+    ];
+}
+
 impl AppError {
     /// An error with this code.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
@@ -107,12 +142,14 @@ impl From<DeskError> for AppError {
                 ErrorCode::CertificateExpired
             }
             DeskError::Refused { .. } => ErrorCode::Refused,
-            DeskError::Import("import_too_large") => ErrorCode::ImportTooLarge,
-            DeskError::Import("import_empty") => ErrorCode::ImportEmpty,
-            DeskError::Import("import_missing_columns") => ErrorCode::ImportMissingColumns,
-            DeskError::Import("import_duplicate_column") => ErrorCode::ImportDuplicateColumn,
-            DeskError::Import("import_has_rejected_lines") => ErrorCode::ImportHasRejectedLines,
-            DeskError::Import(_) => ErrorCode::ImportUnreadable,
+            DeskError::Import(err) => match err {
+                ImportError::TooLarge { .. } => ErrorCode::ImportTooLarge,
+                ImportError::Empty => ErrorCode::ImportEmpty,
+                ImportError::MissingColumns(_) => ErrorCode::ImportMissingColumns,
+                ImportError::DuplicateColumn(_) => ErrorCode::ImportDuplicateColumn,
+                ImportError::HasRejectedLines(_) => ErrorCode::ImportHasRejectedLines,
+                ImportError::Io(_) => ErrorCode::ImportUnreadable,
+            },
             DeskError::PlanWithoutGroups => ErrorCode::PlanWithoutGroups,
             DeskError::UnknownPlanChild => ErrorCode::UnknownPlanChild,
             DeskError::UnknownPlanGroup => ErrorCode::UnknownPlanGroup,
@@ -120,10 +157,10 @@ impl From<DeskError> for AppError {
             DeskError::VacancyAbovePlacesLeft { .. }
             | DeskError::VacancyNotInPlan
             | DeskError::VacancyReviewedTwice => ErrorCode::PlanVacancyRefused,
-            DeskError::InvalidVacancy(_) => ErrorCode::InvalidInput,
+            DeskError::InvalidVacancy(_) | DeskError::InvalidReveal(_) => ErrorCode::InvalidInput,
             DeskError::RevealNeedsNetwork => ErrorCode::RevealNeedsNetwork,
             DeskError::RevealQuotaExceeded => ErrorCode::RevealQuotaExceeded,
-            _ => ErrorCode::Unexpected,
+            DeskError::Protocol(_) | DeskError::Tls(_) => ErrorCode::Unexpected,
         };
         tracing::warn!(code = err.code(), "command failed: {err}");
         // Messages that could carry a path or a peer's text keep only the stable code.
@@ -140,6 +177,7 @@ impl From<DeskError> for AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use placeforte_protocol::checks::{RevealNoteError, VacancyError};
 
     #[test]
     fn the_json_the_window_receives_is_pinned() {
@@ -163,13 +201,34 @@ mod tests {
         for (err, code) in [
             (DeskError::RevealNeedsNetwork, "reveal_needs_network"),
             (DeskError::RevealQuotaExceeded, "reveal_quota_exceeded"),
-            (DeskError::InvalidVacancy("no places"), "invalid_input"),
+            (
+                DeskError::InvalidVacancy(VacancyError::PlacesOutOfRange),
+                "invalid_input",
+            ),
+            (
+                DeskError::InvalidReveal(RevealNoteError::ControlCharacters),
+                "invalid_input",
+            ),
         ] {
             assert_eq!(
                 serde_json::to_value(AppError::from(err)).unwrap()["code"],
                 code
             );
         }
+    }
+
+    #[test]
+    fn every_code_is_listed_once_for_the_ui() {
+        use specta::Type as _;
+        let specta::DataType::Enum(codes) = ErrorCode::inline(
+            &mut specta::TypeCollection::default(),
+            specta::Generics::Definition,
+        ) else {
+            panic!("ErrorCode is an enum");
+        };
+        let listed: std::collections::BTreeSet<_> = ErrorCode::ALL.iter().collect();
+        assert_eq!(listed.len(), ErrorCode::ALL.len(), "no code twice");
+        assert_eq!(listed.len(), codes.variants().len(), "every code listed");
     }
 
     #[test]

@@ -58,6 +58,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands::demand,
         ])
         .events(tauri_specta::collect_events![events::SyncProgressEvent])
+        .constant("ERROR_CODES", error::ErrorCode::ALL)
 }
 
 /// The app on any runtime, over `desk`.

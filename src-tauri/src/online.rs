@@ -1,12 +1,9 @@
 //! What the screens get only online and never keep: a family's contact details (an audited
 //! reveal, for a regulated reason) and the de-identified demand figures.
 
-use placeforte_protocol::referrals::{
-    ContactDetails, DemandCell, DemandReport, RevealReason, MAX_REVEAL_NOTE_CHARS,
-};
+use placeforte_protocol::referrals::{ContactDetails, DemandCell, DemandReport, RevealReason};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{AppError, ErrorCode};
 use crate::view::AgeClassCode;
 
 /// Why the director asks for a family's contact details (the service's regulated list).
@@ -31,33 +28,6 @@ impl From<RevealReasonCode> for RevealReason {
             RevealReasonCode::AdmissionPaperwork => RevealReason::AdmissionPaperwork,
             RevealReasonCode::Other => RevealReason::Other,
         }
-    }
-}
-
-/// The note of a reveal, checked before anything is sent as the service checks it (blank means
-/// none, `other` needs one, at most [`MAX_REVEAL_NOTE_CHARS`] characters), and refused with
-/// control characters, which have no place in an audit log.
-pub fn reveal_note(
-    reason: RevealReasonCode,
-    note: Option<String>,
-) -> Result<Option<String>, AppError> {
-    let note = note
-        .map(|text| text.trim().to_owned())
-        .filter(|text| !text.is_empty());
-    match &note {
-        None if reason == RevealReasonCode::Other => Err(AppError::new(
-            ErrorCode::InvalidInput,
-            "the reason other needs a note",
-        )),
-        Some(text) if text.chars().count() > MAX_REVEAL_NOTE_CHARS => Err(AppError::new(
-            ErrorCode::InvalidInput,
-            "the note is too long",
-        )),
-        Some(text) if text.chars().any(char::is_control) => Err(AppError::new(
-            ErrorCode::InvalidInput,
-            "the note holds control characters",
-        )),
-        _ => Ok(note),
     }
 }
 
@@ -145,32 +115,6 @@ impl From<DemandCell> for DemandCellView {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_note_is_checked_as_the_service_checks_it() {
-        use RevealReasonCode::{OfferCall, Other};
-        assert_eq!(reveal_note(OfferCall, None).unwrap(), None);
-        assert_eq!(reveal_note(OfferCall, Some("  ".into())).unwrap(), None);
-        assert_eq!(
-            reveal_note(Other, Some(" rappel du CPE ".into())).unwrap(),
-            Some("rappel du CPE".into())
-        );
-        let too_long = "é".repeat(MAX_REVEAL_NOTE_CHARS + 1);
-        let at_most = "é".repeat(MAX_REVEAL_NOTE_CHARS);
-        assert_eq!(
-            reveal_note(OfferCall, Some(at_most.clone())).unwrap(),
-            Some(at_most)
-        );
-        for (reason, note) in [
-            (Other, None),
-            (Other, Some(" \t".to_owned())),
-            (OfferCall, Some(too_long)),
-            (OfferCall, Some("a\u{1b}[2Jb".to_owned())),
-        ] {
-            let err = reveal_note(reason, note.clone()).unwrap_err();
-            assert_eq!(err.code, ErrorCode::InvalidInput, "{reason:?} {note:?}");
-        }
-    }
 
     #[test]
     fn contact_details_never_reach_a_debug_log() {

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use chrono::{NaiveDate, Utc};
-use placeforte_desk::import::{preview, preview_reader, ImportPreview};
+use placeforte_desk::import::{preview, preview_reader, ImportError, ImportPreview};
 use placeforte_desk::planning::{GroupSetup, Plan, PlanInputs};
 use placeforte_desk::{sync, Cache, DeskError};
 use placeforte_domain::quebec_rules_on;
@@ -28,12 +28,12 @@ fn read_preview(file: ImportFile) -> Result<ImportPreview, DeskError> {
     let previewed = match file {
         ImportFile::Bytes { bytes } => preview(&bytes, today),
         ImportFile::Path { path } => {
-            let reader =
-                std::fs::File::open(path.trim()).map_err(|_| DeskError::Import("import_io"))?;
+            let reader = std::fs::File::open(path.trim())
+                .map_err(|err| ImportError::Io(err.kind().to_string()))?;
             preview_reader(reader, today)
         }
     };
-    previewed.map_err(|err| DeskError::Import(err.code()))
+    Ok(previewed?)
 }
 
 async fn plan(cache: &Cache, start: &str) -> Result<Plan, AppError> {
@@ -52,9 +52,7 @@ pub async fn import_preview(file: ImportFile) -> Result<ImportPreviewView, AppEr
 #[tauri::command]
 #[specta::specta]
 pub async fn import_save(desk: State<'_, Desk>, file: ImportFile) -> Result<u32, AppError> {
-    let accepted = read_preview(file)?
-        .accept()
-        .map_err(|err| DeskError::Import(err.code()))?;
+    let accepted = read_preview(file)?.accept().map_err(DeskError::from)?;
     let stored = desk
         .cache()
         .await?
@@ -206,7 +204,7 @@ pub async fn declare_plan_vacancies(
         .collect::<Result<Vec<_>, _>>()?;
     let queued = plan.declare(&cache, &reviewed, Utc::now()).await?;
     if let Ok(device) = desk.device() {
-        match desk.after_call(sync::flush(&device, &cache).await).await {
+        match sync::flush(&device, &cache).await {
             Ok(_) | Err(DeskError::ServerUnreachable(_)) => {}
             Err(err) => return Err(err.into()),
         }

@@ -291,3 +291,36 @@ fn demand_gives_de_identified_counts_online_and_says_when_it_is_offline() {
     assert_eq!(err["code"], "server_unreachable", "{err}");
     drop(stopped);
 }
+
+#[test]
+fn a_revocation_met_by_any_command_wipes_everything_and_is_reported_once() {
+    let central = block_on(Central::start());
+    let app = enrolled(&central, 3);
+    app.invoke("sync", json!({})).unwrap();
+    let status = app.invoke("status", json!({})).unwrap();
+    let device_id: placeforte_protocol::DeviceId = status["enrolment"]["device_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    block_on(placeforte_central::operator::revoke_device(
+        &central.store,
+        &central.operator,
+        central.clock.now(),
+        device_id,
+    ))
+    .unwrap();
+
+    // The demand figures: a command that never had to remember the wipe.
+    let err = app.invoke("demand", json!({})).unwrap_err();
+    assert_eq!(err["code"], "device_revoked", "{err}");
+    let status = app.invoke("status", json!({})).unwrap();
+    assert_eq!(status["wiped"], "revoked", "{status}");
+    assert_eq!(status["enrolment"], Value::Null);
+    assert_eq!(status["online"], true);
+    assert_eq!(
+        app.invoke("status", json!({})).unwrap()["wiped"],
+        Value::Null
+    );
+    assert_eq!(app.invoke("referrals", json!({})).unwrap(), json!([]));
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { DICTIONARIES, LOCALES, parseLocale, translate } from "../src/lib/i18n";
+import { ERROR_CODES } from "../src/lib/bindings";
+import { DICTIONARIES, LOCALES, errorKey, parseLocale, translate } from "../src/lib/i18n";
 
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -19,6 +20,22 @@ describe("dictionaries", () => {
       }
     });
   }
+});
+
+describe("error texts", () => {
+  for (const locale of LOCALES) {
+    it(`${locale} has a text for every error code the shell sends`, () => {
+      const dictionary: Record<string, string | undefined> = DICTIONARIES[locale];
+      for (const code of ERROR_CODES) {
+        expect(dictionary[errorKey(code)]?.trim(), code).toBeTruthy();
+      }
+    });
+  }
+  it("has no text for a code the shell does not send", () => {
+    const codes = new Set<string>(ERROR_CODES.map(errorKey));
+    const texts = Object.keys(DICTIONARIES["fr-CA"]).filter((key) => key.startsWith("error."));
+    expect(texts.filter((key) => !codes.has(key))).toEqual([]);
+  });
 });
 
 describe("translate", () => {

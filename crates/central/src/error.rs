@@ -39,7 +39,7 @@ pub enum ApiFailure {
     /// 422 `invalid_vacancy`: the declaration is well-formed but breaks a rule (places, dates,
     /// label).
     #[error("invalid vacancy: {0}")]
-    InvalidVacancy(&'static str),
+    InvalidVacancy(#[from] placeforte_protocol::checks::VacancyError),
     /// 400 `malformed_query`: unknown or mistyped query parameters.
     #[error("malformed query: {0}")]
     MalformedQuery(String),
@@ -60,9 +60,10 @@ pub enum ApiFailure {
     /// 429 `quota_exceeded`: the device used its contact reveals for today.
     #[error("this workstation has used its contact reveals for today")]
     QuotaExceeded,
-    /// 422 `invalid_reveal`: the note is too long, or missing with the reason `other`.
+    /// 422 `invalid_reveal`: the note is too long, holds control characters, or is missing
+    /// with the reason `other`.
     #[error("invalid reveal: {0}")]
-    InvalidReveal(&'static str),
+    InvalidReveal(#[from] placeforte_protocol::checks::RevealNoteError),
     /// 404 `not_found`.
     #[error("no such resource")]
     NotFound,

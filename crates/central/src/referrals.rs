@@ -11,9 +11,9 @@ use placeforte_domain::{
     rank_candidates, referable_to_vacancy, Candidate, CandidateInput, Capacity, OfferOutcome,
     RegistrationStatus, RuleSet,
 };
+use placeforte_protocol::checks::check_vacancy;
 use placeforte_protocol::referrals::{
     DeclareVacancy, RankExplanation, RankStanding, ReferralStatus, ReferralSyncItem,
-    MAX_GROUP_LABEL_CHARS,
 };
 use placeforte_protocol::{ReferralId, VacancyId};
 
@@ -34,23 +34,13 @@ pub fn vacancy_from_request(
     now: DateTime<Utc>,
     rules: &RuleSet,
 ) -> Result<VacancyRecord, ApiFailure> {
-    let max_places = rules.installation_max_children.value;
-    if request.places == 0 || request.places > max_places {
-        return Err(ApiFailure::InvalidVacancy(
-            "places must be between 1 and the installation's cap",
-        ));
-    }
-    // A Québec date: on a Québec evening the UTC date is already tomorrow.
-    if request.start_date < placeforte_domain::calendar::quebec_today(now) {
-        return Err(ApiFailure::InvalidVacancy("the start date is in the past"));
-    }
-    if let Some(label) = &request.group_label {
-        if label.chars().count() > MAX_GROUP_LABEL_CHARS || label.chars().any(char::is_control) {
-            return Err(ApiFailure::InvalidVacancy(
-                "the group label is too long or holds control characters",
-            ));
-        }
-    }
+    check_vacancy(
+        request.places,
+        request.start_date,
+        request.group_label.as_deref(),
+        now,
+        rules,
+    )?;
     Ok(VacancyRecord {
         id: VacancyId::random(),
         daycare_id: identity.certificate.daycare_id,

@@ -15,9 +15,8 @@ use serde::de::DeserializeOwned;
 use placeforte_domain::quebec_rules_on;
 use placeforte_protocol::referrals::{
     ContactDetails, DeclareVacancy, DemandReport, Outcome, OutcomeRecorded, RecordOutcome,
-    ReferralPage, RevealContact, RevealReason, VacancyDeclared, CONTACT_PATH, DEFAULT_SYNC_PAGE,
-    DEMAND_PATH, MAX_REVEAL_NOTE_CHARS, MAX_SYNC_PAGE, OUTCOME_PATH, REFERRALS_PATH,
-    VACANCIES_PATH,
+    ReferralPage, RevealContact, VacancyDeclared, CONTACT_PATH, DEFAULT_SYNC_PAGE, DEMAND_PATH,
+    MAX_SYNC_PAGE, OUTCOME_PATH, REFERRALS_PATH, VACANCIES_PATH,
 };
 
 use crate::ca::{CaError, DeviceCertificatePem};
@@ -464,7 +463,7 @@ pub(crate) async fn record_outcome<S: Storage>(
         (status = 401, description = UNAUTHENTICATED, body = ApiError),
         (status = 404, description = NOT_REFERRED, body = ApiError),
         (status = 409, description = "`referral_closed`.", body = ApiError),
-        (status = 422, description = "`invalid_reveal`: note too long, or missing with `other`.", body = ApiError),
+        (status = 422, description = "`invalid_reveal`: note too long, with control characters, or missing with `other`.", body = ApiError),
         (status = 429, description = "`quota_exceeded`: the device's reveals for today are used.", body = ApiError),
     ))]
 pub(crate) async fn reveal_contact<S: Storage>(
@@ -476,16 +475,7 @@ pub(crate) async fn reveal_contact<S: Storage>(
     let Ok(referral_id) = id.parse::<ReferralId>() else {
         return foreign(&state, &identity, &id).await;
     };
-    let note = request.note.filter(|n| !n.trim().is_empty());
-    if note
-        .as_ref()
-        .is_some_and(|n| n.chars().count() > MAX_REVEAL_NOTE_CHARS)
-    {
-        return Err(ApiFailure::InvalidReveal("the note is too long"));
-    }
-    if request.reason == RevealReason::Other && note.is_none() {
-        return Err(ApiFailure::InvalidReveal("the reason other needs a note"));
-    }
+    let note = placeforte_protocol::checks::reveal_note(request.reason, request.note)?;
     let result = state
         .store
         .reveal_contact(&RevealRequest {

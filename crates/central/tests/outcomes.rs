@@ -291,6 +291,11 @@ async fn contact_reveal_is_audited_bounded_and_never_on_a_closed_referral<S: Sto
             422,
             "invalid_reveal",
         ),
+        (
+            json!({"reason": "other", "note": "rappel\u{1b}[2J"}),
+            422,
+            "invalid_reveal",
+        ),
         (json!({"reason": "curiosity"}), 400, "malformed_body"),
         (
             json!({"reason": "offer_call", "fields": ["nirec"]}),

@@ -341,6 +341,11 @@ impl Cache {
         self.pool.close().await;
     }
 
+    /// Whether it was closed (by any of its clones, or by a revocation's wipe).
+    pub fn is_closed(&self) -> bool {
+        self.pool.is_closed()
+    }
+
     #[cfg(test)]
     pub(crate) fn pool(&self) -> &SqlitePool {
         &self.pool

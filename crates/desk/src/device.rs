@@ -8,6 +8,7 @@
 //! addresses, the CA certificate, the validity dates.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use placeforte_protocol::device::{
@@ -19,13 +20,14 @@ use placeforte_protocol::{DaycareId, DeviceId};
 use rcgen::{CertificateParams, KeyPair};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::error::DeskError;
 use crate::http::ServiceClient;
 use crate::keychain::{SecretName, SecretStore};
-use crate::local::{LocalData, WipeReason};
+use crate::local::{LocalData, ServiceCalls};
 use crate::tls::{device_config, enrolment_config, fingerprint};
 
 /// What the workstation knows about its enrolment (nothing secret, nothing personal).
@@ -138,7 +140,9 @@ pub async fn enrol<S: SecretStore>(
         enrolment_code: invite.code.clone(),
         csr_pem,
     };
-    let issued: DeviceCertificate = client.post(ENROL_PATH, &request).await?;
+    let issued: Result<DeviceCertificate, DeskError> = client.post(ENROL_PATH, &request).await;
+    local.note_call(!matches!(issued, Err(DeskError::ServerUnreachable(_))));
+    let issued = issued?;
 
     // The service must answer for the daycare of the invitation, with the pinned CA.
     let ca = leaf(&issued.ca_certificate_pem)?;
@@ -161,15 +165,30 @@ pub async fn enrol<S: SecretStore>(
 }
 
 /// The enrolled device, ready to call the API over mutual TLS.
-#[derive(Debug)]
+///
+/// Every call goes through it, and it acts on what the answer says about this computer: it
+/// notes whether the service was reached, and when the service says this device is revoked
+/// it closes the open cache and wipes everything local (cache, keys, record) before the
+/// error goes up, so no caller can forget to.
 pub struct EnrolledDevice {
     record: DeviceRecord,
     client: ServiceClient,
+    local: Arc<dyn ServiceCalls>,
+    dir: PathBuf,
+}
+
+impl std::fmt::Debug for EnrolledDevice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnrolledDevice")
+            .field("record", &self.record)
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
+    }
 }
 
 impl EnrolledDevice {
     /// The device of this computer: its record and its credentials from the keychain.
-    pub fn load<S: SecretStore>(
+    pub fn load<S: SecretStore + 'static>(
         local: &LocalData<S>,
         dir: &Path,
     ) -> Result<EnrolledDevice, DeskError> {
@@ -182,7 +201,12 @@ impl EnrolledDevice {
             Zeroizing::new(String::from_utf8(secret).map_err(|_| DeskError::KeychainEntryCorrupt)?);
         let config = device_config(&record.ca_certificate_pem, &pem, &pem)?;
         let client = ServiceClient::new(&record.api_address, config)?;
-        Ok(EnrolledDevice { record, client })
+        Ok(EnrolledDevice {
+            record,
+            client,
+            local: local.as_service_calls(),
+            dir: dir.to_owned(),
+        })
     }
 
     /// The device's record.
@@ -190,14 +214,53 @@ impl EnrolledDevice {
         &self.record
     }
 
-    /// The mutual-TLS client to the API listener.
-    pub(crate) fn client(&self) -> &ServiceClient {
-        &self.client
+    /// `GET path` on the API listener.
+    pub(crate) async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, DeskError> {
+        self.answered(self.client.get(path).await).await
+    }
+
+    /// `GET path?query` on the API listener.
+    pub(crate) async fn get_with_query<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<T, DeskError> {
+        self.answered(self.client.get_with_query(path, query).await)
+            .await
+    }
+
+    /// `POST path` on the API listener.
+    pub(crate) async fn post<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, DeskError> {
+        self.answered(self.client.post(path, body).await).await
+    }
+
+    /// What an answer means for this computer: connectivity, and a revocation wipes
+    /// everything local.
+    async fn answered<T>(&self, result: Result<T, DeskError>) -> Result<T, DeskError> {
+        self.local
+            .note_call(!matches!(result, Err(DeskError::ServerUnreachable(_))));
+        if matches!(result, Err(DeskError::Revoked)) {
+            if let Some(cache) = self.local.take_open_cache() {
+                cache.close().await;
+            }
+            let wiped = self
+                .local
+                .wipe_revoked()
+                .and_then(|()| remove_record(&self.dir));
+            if let Err(wipe_err) = wiped {
+                tracing::error!(code = wipe_err.code(), "wipe after revocation failed");
+            }
+        }
+        result
     }
 
     /// Asks the service who this device is (the simplest authenticated call).
     pub async fn whoami(&self) -> Result<WhoAmIResponse, DeskError> {
-        self.client.get(WHOAMI_PATH).await
+        self.get(WHOAMI_PATH).await
     }
 
     /// Renews the certificate with a new key pair when `now` is past its renewal time (or
@@ -213,10 +276,7 @@ impl EnrolledDevice {
             return Ok(false);
         }
         let (key_pem, csr_pem) = key_and_csr()?;
-        let issued: DeviceCertificate = self
-            .client
-            .post(RENEW_PATH, &RenewRequest { csr_pem })
-            .await?;
+        let issued: DeviceCertificate = self.post(RENEW_PATH, &RenewRequest { csr_pem }).await?;
         if issued.device_id != self.record.device_id || issued.daycare_id != self.record.daycare_id
         {
             return Err(DeskError::Protocol(
@@ -235,24 +295,6 @@ impl EnrolledDevice {
         self.client = ServiceClient::new(&self.record.api_address, config)?;
         Ok(true)
     }
-}
-
-/// What a refusal means for this computer's data: a revoked device wipes everything local
-/// (cache, keys, record) before the error goes up.
-pub fn handle_refusal<S: SecretStore>(
-    local: &LocalData<S>,
-    dir: &Path,
-    err: DeskError,
-) -> DeskError {
-    if matches!(err, DeskError::Revoked) {
-        let wiped = local
-            .wipe(WipeReason::Revoked)
-            .and_then(|()| remove_record(dir));
-        if let Err(wipe_err) = wiped {
-            tracing::error!(code = wipe_err.code(), "wipe after revocation failed");
-        }
-    }
-    err
 }
 
 /// Forgets the enrolment (record file and credentials), e.g. with a full wipe.

@@ -3,9 +3,13 @@
 //! Screens translate [`DeskError::code`] (French first); the English `Display` is for logs and
 //! never contains personal data or secrets.
 
-/// An error of the desktop core.
+use placeforte_domain::PlanError;
+
+use crate::import::ImportError;
+use crate::planning::{GroupListError, SetupProblem};
+
+/// An error of the desktop core. Closed: the shell maps every variant.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum DeskError {
     /// The OS keychain could not be reached or refused access. The local cache was wiped (it
     /// cannot be opened without its key, and is never opened unencrypted).
@@ -72,12 +76,15 @@ pub enum DeskError {
     /// The service answered something this version does not understand.
     #[error("unexpected answer from the central service: {0}")]
     Protocol(String),
-    /// A file to import was refused as a whole; the code says why.
-    #[error("the file cannot be imported ({0})")]
-    Import(&'static str),
+    /// A file to import was refused as a whole.
+    #[error("the file cannot be imported ({})", .0.code())]
+    Import(#[from] ImportError),
     /// A vacancy declaration the service would refuse (checked before it is queued).
     #[error("invalid vacancy: {0}")]
-    InvalidVacancy(&'static str),
+    InvalidVacancy(#[from] placeforte_protocol::checks::VacancyError),
+    /// A reveal's note the service would refuse (checked before it is sent).
+    #[error("invalid reveal: {0}")]
+    InvalidReveal(#[from] placeforte_protocol::checks::RevealNoteError),
     /// A reviewed vacancy names an age class and start day the plan has no places for.
     #[error("the plan has no places for this age class and start date")]
     VacancyNotInPlan,
@@ -99,9 +106,9 @@ pub enum DeskError {
     /// The plan names a group it does not have.
     #[error("the plan has no such group")]
     UnknownPlanGroup,
-    /// The domain refused the plan or its export; the code says why.
-    #[error("the plan was refused ({0})")]
-    Plan(&'static str),
+    /// The domain refused the plan or its export.
+    #[error("the plan was refused ({})", .0.code())]
+    Plan(#[from] PlanRefusal),
     /// Contact details were asked for without a connection to the service.
     #[error("contact details are only shown online, and every reveal is audited: connect to the central service and try again")]
     RevealNeedsNetwork,
@@ -136,18 +143,56 @@ impl DeskError {
             DeskError::CertificateExpired => "certificate_expired",
             DeskError::Refused { .. } => "refused",
             DeskError::Protocol(_) => "protocol",
-            DeskError::Import(code) => code,
+            DeskError::Import(err) => err.code(),
             DeskError::InvalidVacancy(_) => "invalid_vacancy",
+            DeskError::InvalidReveal(_) => "invalid_reveal",
             DeskError::VacancyNotInPlan => "vacancy_not_in_plan",
             DeskError::VacancyReviewedTwice => "vacancy_reviewed_twice",
             DeskError::VacancyAbovePlacesLeft { .. } => "vacancy_above_places_left",
             DeskError::PlanWithoutGroups => "plan_without_groups",
             DeskError::UnknownPlanChild => "unknown_plan_child",
             DeskError::UnknownPlanGroup => "unknown_plan_group",
-            DeskError::Plan(code) => code,
+            DeskError::Plan(refusal) => refusal.code(),
             DeskError::RevealNeedsNetwork => "reveal_needs_network",
             DeskError::RevealQuotaExceeded => "reveal_quota_exceeded",
             DeskError::Tls(_) => "tls",
         }
+    }
+}
+
+/// Why the domain refused the plan read from the cache, or its export.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PlanRefusal {
+    /// The saved groups break the permit or the rules (every problem, first one first).
+    #[error("the saved groups are refused")]
+    Setup(Vec<SetupProblem>),
+    /// The composer or the simulator refused the plan.
+    #[error(transparent)]
+    Rules(#[from] PlanError),
+    /// The group lists could not be written.
+    #[error(transparent)]
+    GroupList(#[from] GroupListError),
+}
+
+impl PlanRefusal {
+    /// Stable machine code: the domain's.
+    pub fn code(&self) -> &'static str {
+        match self {
+            PlanRefusal::Setup(problems) => problems.first().map_or("plan", |p| p.code),
+            PlanRefusal::Rules(err) => err.code(),
+            PlanRefusal::GroupList(err) => err.code(),
+        }
+    }
+}
+
+impl From<PlanError> for DeskError {
+    fn from(err: PlanError) -> Self {
+        DeskError::Plan(err.into())
+    }
+}
+
+impl From<GroupListError> for DeskError {
+    fn from(err: GroupListError) -> Self {
+        DeskError::Plan(err.into())
     }
 }

@@ -8,6 +8,9 @@
 //! - After too long without a successful sync (7 days by default), the cache is wiped: a lost
 //!   or stolen computer does not keep families' data indefinitely.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
@@ -46,12 +49,33 @@ pub struct OpenedCache {
     pub wiped: Option<WipeReason>,
 }
 
-/// The cache file and the keychain that holds its key.
+/// The cache file and the keychain that holds its key. Clones share everything, including
+/// what calls to the service taught them (connectivity, a revocation).
 #[derive(Debug)]
 pub struct LocalData<S> {
+    shared: Arc<Shared<S>>,
+}
+
+impl<S> Clone for LocalData<S> {
+    fn clone(&self) -> Self {
+        LocalData {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Shared<S> {
     secrets: S,
     file: CacheFile,
     retention: Duration,
+    /// The cache last opened, so a revocation closes it before deleting its file (a file
+    /// still open cannot be deleted everywhere).
+    open_cache: Mutex<Option<Cache>>,
+    /// Whether the last call to the service got through (`None`: none made yet).
+    online: Mutex<Option<bool>>,
+    /// A revocation wipe that was not reported yet.
+    revoked: AtomicBool,
 }
 
 impl<S: SecretStore> LocalData<S> {
@@ -59,20 +83,36 @@ impl<S: SecretStore> LocalData<S> {
     /// a successful sync.
     pub fn new(secrets: S, file: CacheFile, retention: Duration) -> Self {
         LocalData {
-            secrets,
-            file,
-            retention,
+            shared: Arc::new(Shared {
+                secrets,
+                file,
+                retention,
+                open_cache: Mutex::new(None),
+                online: Mutex::new(None),
+                revoked: AtomicBool::new(false),
+            }),
         }
     }
 
     /// The secret store.
     pub fn secrets(&self) -> &S {
-        &self.secrets
+        &self.shared.secrets
     }
 
     /// The cache file.
     pub fn file(&self) -> &CacheFile {
-        &self.file
+        &self.shared.file
+    }
+
+    /// Whether the last call to the service got through (`None`: none made yet).
+    pub fn online(&self) -> Option<bool> {
+        *lock(&self.shared.online)
+    }
+
+    /// Whether a call to the service found this device revoked (and wiped everything) since
+    /// this was last asked: reported once.
+    pub fn take_revocation(&self) -> bool {
+        self.shared.revoked.swap(false, Ordering::SeqCst)
     }
 
     /// Opens the cache, wiping and recreating it when the rules above require it.
@@ -80,10 +120,16 @@ impl<S: SecretStore> LocalData<S> {
     /// Fails with [`DeskError::KeychainUnavailable`] (after wiping the file) when the keychain
     /// cannot be used: there is then no safe way to keep a cache at all.
     pub async fn open(&self, now: DateTime<Utc>) -> Result<OpenedCache, DeskError> {
-        let stored = match self.secrets.get(SecretName::CacheKey) {
+        let opened = self.open_by_the_rules(now).await?;
+        *lock(&self.shared.open_cache) = Some(opened.cache.clone());
+        Ok(opened)
+    }
+
+    async fn open_by_the_rules(&self, now: DateTime<Utc>) -> Result<OpenedCache, DeskError> {
+        let stored = match self.secrets().get(SecretName::CacheKey) {
             Ok(stored) => stored,
             Err(err) => {
-                self.file.wipe()?;
+                self.file().wipe()?;
                 tracing::warn!(code = err.code(), "keychain failed; local cache wiped");
                 return Err(err);
             }
@@ -91,16 +137,16 @@ impl<S: SecretStore> LocalData<S> {
         let key = match stored.as_deref().map(CacheKey::from_bytes) {
             Some(Ok(key)) => key,
             Some(Err(_)) => return self.recreate(WipeReason::Unreadable).await,
-            None if self.file.exists() => return self.recreate(WipeReason::KeyMissing).await,
+            None if self.file().exists() => return self.recreate(WipeReason::KeyMissing).await,
             None => return self.recreate_silently().await,
         };
-        let cache = match self.file.open(&key).await {
+        let cache = match self.file().open(&key).await {
             Ok(cache) => cache,
             Err(DeskError::CacheUnreadable) => return self.recreate(WipeReason::Unreadable).await,
             Err(err) => return Err(err),
         };
         if let Some(last) = cache.last_successful_sync().await? {
-            if now - last > self.retention {
+            if now - last > self.shared.retention {
                 cache.close().await;
                 return self.recreate(WipeReason::RetentionExpired).await;
             }
@@ -110,17 +156,24 @@ impl<S: SecretStore> LocalData<S> {
 
     /// Wipes the cache file and every secret of this computer (cache key, device key).
     pub fn wipe(&self, reason: WipeReason) -> Result<(), DeskError> {
-        self.file.wipe()?;
-        for name in SecretName::ALL {
-            self.secrets.delete(name)?;
-        }
-        tracing::info!(?reason, "local data wiped");
-        Ok(())
+        wipe(self.file(), self.secrets(), reason)
+    }
+
+    pub(crate) fn note_call(&self, online: bool) {
+        self.shared.note_call(online);
+    }
+
+    /// What the device needs of the local data, whatever its secret store.
+    pub(crate) fn as_service_calls(&self) -> Arc<dyn ServiceCalls>
+    where
+        S: 'static,
+    {
+        self.shared.clone()
     }
 
     async fn recreate(&self, reason: WipeReason) -> Result<OpenedCache, DeskError> {
         // The key goes first: a crash here leaves a file no key opens, wiped at the next open.
-        self.secrets.delete(SecretName::CacheKey)?;
+        self.secrets().delete(SecretName::CacheKey)?;
         tracing::info!(
             ?reason,
             "local cache wiped; a fresh one will be filled by the next sync"
@@ -131,12 +184,55 @@ impl<S: SecretStore> LocalData<S> {
     }
 
     async fn recreate_silently(&self) -> Result<OpenedCache, DeskError> {
-        self.file.wipe()?;
+        self.file().wipe()?;
         let key = CacheKey::generate()?;
-        self.secrets.set(SecretName::CacheKey, key.as_bytes())?;
-        let cache = self.file.open(&key).await?;
+        self.secrets().set(SecretName::CacheKey, key.as_bytes())?;
+        let cache = self.file().open(&key).await?;
         Ok(OpenedCache { cache, wiped: None })
     }
+}
+
+/// What every call to the service may change in the local data: connectivity, and on a
+/// revocation the wipe of everything (the device calls this, so no caller can forget it).
+pub(crate) trait ServiceCalls: Send + Sync {
+    /// Notes whether a call got through.
+    fn note_call(&self, online: bool);
+    /// The cache opened last, taken (to close it before its file is deleted).
+    fn take_open_cache(&self) -> Option<Cache>;
+    /// Wipes the cache file and every secret, and notes the revocation for
+    /// [`LocalData::take_revocation`].
+    fn wipe_revoked(&self) -> Result<(), DeskError>;
+}
+
+impl<S: SecretStore> ServiceCalls for Shared<S> {
+    fn note_call(&self, online: bool) {
+        *lock(&self.online) = Some(online);
+    }
+
+    fn take_open_cache(&self) -> Option<Cache> {
+        lock(&self.open_cache).take()
+    }
+
+    fn wipe_revoked(&self) -> Result<(), DeskError> {
+        self.revoked.store(true, Ordering::SeqCst);
+        wipe(&self.file, &self.secrets, WipeReason::Revoked)
+    }
+}
+
+fn wipe(file: &CacheFile, secrets: &impl SecretStore, reason: WipeReason) -> Result<(), DeskError> {
+    file.wipe()?;
+    for name in SecretName::ALL {
+        secrets.delete(name)?;
+    }
+    tracing::info!(?reason, "local data wiped");
+    Ok(())
+}
+
+/// A poisoned lock only means a thread panicked while holding it; the value is still usable.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! Contact details are returned to the caller only: nothing of them is written to the cache,
 //! to a file or to a log, so the screen holds them in memory while the director calls.
 
+use placeforte_protocol::checks::reveal_note;
 use placeforte_protocol::referrals::{
     ContactDetails, DemandReport, RevealContact, RevealReason, CONTACT_PATH, DEMAND_PATH,
 };
@@ -17,7 +18,8 @@ const TOO_MANY_REQUESTS: u16 = 429;
 
 impl EnrolledDevice {
     /// Reveals the contact details of a referred family, for `reason` (the service audits
-    /// every reveal and counts them against the device's daily quota).
+    /// every reveal and counts them against the device's daily quota). The note is checked
+    /// as the service checks it before anything is sent ([`DeskError::InvalidReveal`]).
     ///
     /// Offline it fails with [`DeskError::RevealNeedsNetwork`]: contact details are never
     /// cached, so there is nothing to show without the service.
@@ -27,9 +29,9 @@ impl EnrolledDevice {
         reason: RevealReason,
         note: Option<String>,
     ) -> Result<ContactDetails, DeskError> {
+        let note = reveal_note(reason, note)?;
         let path = CONTACT_PATH.replace("{id}", &referral.to_string());
         let details: ContactDetails = self
-            .client()
             .post(&path, &RevealContact { reason, note })
             .await
             .map_err(|err| match err {
@@ -51,6 +53,6 @@ impl EnrolledDevice {
     /// The children waiting for this daycare, by age class and start month, with small
     /// counts suppressed by the service.
     pub async fn demand(&self) -> Result<DemandReport, DeskError> {
-        self.client().get(DEMAND_PATH).await
+        self.get(DEMAND_PATH).await
     }
 }

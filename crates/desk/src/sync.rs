@@ -52,7 +52,7 @@ impl EnrolledDevice {
         if let Some(cursor) = since {
             query.push(("since", cursor));
         }
-        self.client().get_with_query(REFERRALS_PATH, &query).await
+        self.get_with_query(REFERRALS_PATH, &query).await
     }
 
     /// Sends one vacancy declaration with its idempotency key (the outbox does, see
@@ -61,7 +61,7 @@ impl EnrolledDevice {
         &self,
         vacancy: &DeclareVacancy,
     ) -> Result<VacancyDeclared, DeskError> {
-        self.client().post(VACANCIES_PATH, vacancy).await
+        self.post(VACANCIES_PATH, vacancy).await
     }
 
     /// Sends one outcome with its idempotency key.
@@ -71,7 +71,7 @@ impl EnrolledDevice {
         body: &RecordOutcome,
     ) -> Result<OutcomeRecorded, DeskError> {
         let path = OUTCOME_PATH.replace("{id}", &referral.to_string());
-        self.client().post(&path, body).await
+        self.post(&path, body).await
     }
 }
 

@@ -5,15 +5,17 @@
 
 mod common;
 
+use std::path::Path;
+
 use chrono::{Duration, Utc};
 use common::{keyring_session, local, own_service, secret_tool_lookup, Central, Workstation};
 use placeforte_central::ca::DeviceCa;
 use placeforte_central::operator;
 use placeforte_central::Clock as _;
 use placeforte_desk::cache::VacancyDeclaration;
-use placeforte_desk::device::{self, load_record, EnrolledDevice};
+use placeforte_desk::device::{self, load_record, DeviceRecord, EnrolledDevice};
 use placeforte_desk::sync::{flush, sync};
-use placeforte_desk::{DeskError, SecretName, SecretStore as _};
+use placeforte_desk::{DeskError, LocalData, OsKeychain, SecretName, SecretStore as _};
 use placeforte_domain::AgeClass;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -167,6 +169,26 @@ async fn the_certificate_is_renewed_past_two_thirds_of_its_life_with_a_new_key()
     assert_eq!(me.certificate_not_after, renewed.not_after);
 }
 
+/// The operator revokes the workstation of `record`.
+async fn revoke(central: &Central, record: &DeviceRecord) {
+    operator::revoke_device(
+        &central.store,
+        &central.operator,
+        central.clock.now(),
+        record.device_id,
+    )
+    .await
+    .unwrap();
+}
+
+/// The cache file, the record and both keychain secrets are gone.
+fn assert_everything_wiped(data: &LocalData<OsKeychain>, dir: &Path, service: &str) {
+    assert!(!data.file().exists(), "cache wiped");
+    assert_eq!(load_record(dir).unwrap(), None, "record removed");
+    assert_eq!(secret_tool_lookup(service, "device-credentials"), None);
+    assert_eq!(secret_tool_lookup(service, "cache-key"), None);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_revoked_workstation_is_refused_and_wipes_everything_local() {
     if !keyring_session() {
@@ -184,25 +206,41 @@ async fn a_revoked_workstation_is_refused_and_wipes_everything_local() {
     let device = EnrolledDevice::load(&data, dir.path()).unwrap();
     device.whoami().await.unwrap();
 
-    operator::revoke_device(
-        &central.store,
-        &central.operator,
-        central.clock.now(),
-        record.device_id,
-    )
-    .await
-    .unwrap();
+    revoke(&central, &record).await;
+    // The device wipes by itself: the caller has nothing to remember.
     let err = device.whoami().await.unwrap_err();
-    let err = device::handle_refusal(&data, dir.path(), err);
     assert!(matches!(err, DeskError::Revoked), "{err:?}");
-    assert!(!data.file().exists(), "cache wiped");
-    assert_eq!(load_record(dir.path()).unwrap(), None, "record removed");
-    assert_eq!(secret_tool_lookup(&service, "device-credentials"), None);
-    assert_eq!(secret_tool_lookup(&service, "cache-key"), None);
+    assert_everything_wiped(&data, dir.path(), &service);
     assert!(matches!(
         EnrolledDevice::load(&data, dir.path()),
         Err(DeskError::NotEnrolled)
     ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_that_meets_a_revocation_closes_the_open_cache_and_wipes_everything() {
+    if !keyring_session() {
+        return;
+    }
+    let central = Central::start().await;
+    let ws = central.enrolled_workstation("revoked-sync", 3).await;
+    let (data, device) = (&ws.data, &ws.device);
+    let cache = data.open(Utc::now()).await.unwrap().cache;
+    sync(device, &cache, Utc::now(), |_| {}).await.unwrap();
+    assert_eq!(data.online(), Some(true));
+    revoke(&central, &ws.record).await;
+
+    // Only the sync is called, as every caller did before it had to remember the wipe.
+    let err = sync(device, &cache, Utc::now(), |_| {}).await.unwrap_err();
+    assert!(matches!(err, DeskError::Revoked), "{err:?}");
+    assert!(
+        cache.is_closed(),
+        "the open cache is closed before its file is deleted"
+    );
+    assert_everything_wiped(data, ws.dir.path(), &ws.service);
+    assert!(data.take_revocation(), "the revocation is reported");
+    assert!(!data.take_revocation(), "once");
+    assert_eq!(data.online(), Some(true), "the service answered");
 }
 
 fn desk_cli(dir: &std::path::Path, service: &str, args: &[&str]) -> std::process::Output {
@@ -340,7 +378,6 @@ async fn a_certificate_refused_at_the_handshake_is_reported_and_wipes_nothing() 
             .unwrap();
         let device = EnrolledDevice::load(&data, dir.path()).unwrap();
         let err = device.whoami().await.unwrap_err();
-        let err = device::handle_refusal(&data, dir.path(), err);
         assert!(
             matches!(err, DeskError::CertificateRefused),
             "{what}: {err:?}"

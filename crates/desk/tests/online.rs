@@ -15,6 +15,7 @@ use placeforte_desk::cache::VacancyDeclaration;
 use placeforte_desk::sync::{flush, sync};
 use placeforte_desk::DeskError;
 use placeforte_domain::AgeClass;
+use placeforte_protocol::checks::RevealNoteError;
 use placeforte_protocol::referrals::RevealReason;
 use placeforte_protocol::ReferralId;
 
@@ -182,16 +183,58 @@ async fn reveals_over_the_daily_quota_get_their_own_error_and_a_refused_reveal_i
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].action, "contact.refused_over_quota");
 
-    // Other refusals stay what they are: `other` without a note is invalid, not a quota.
+    // Other refusals stay what they are: `other` without a note is invalid, not a quota
+    // (refused here, before it is sent, by the check the service makes).
     let err = ws
         .device
         .reveal_contact(referrals[2], RevealReason::Other, None)
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, DeskError::Refused { status: 422, code } if code == "invalid_reveal"),
+        matches!(&err, DeskError::InvalidReveal(RevealNoteError::NoteMissing)),
         "{err:?}"
     );
+    assert_eq!(err.code(), "invalid_reveal");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_note_with_a_control_character_is_refused_by_the_core_and_the_cli_before_sending() {
+    if !keyring_session() {
+        return;
+    }
+    let central = Central::start().await;
+    let (ws, referrals) = workstation(&central, "reveal-control").await;
+    let events = central.store.audit_entry_count().await.unwrap();
+    let err = ws
+        .device
+        .reveal_contact(
+            referrals[0],
+            RevealReason::Other,
+            Some("rappel\u{1b}[2J".into()),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            DeskError::InvalidReveal(RevealNoteError::ControlCharacters)
+        ),
+        "{err:?}"
+    );
+
+    let cli = std::process::Command::new(env!("CARGO_BIN_EXE_placeforte-desk"))
+        .arg("--data-dir")
+        .arg(ws.dir.path())
+        .args(["--keychain-service", &ws.service, "reveal"])
+        .arg(referrals[0].to_string())
+        .args(["--reason", "other", "--note", "rappel\u{7}"])
+        .output()
+        .unwrap();
+    assert!(!cli.status.success());
+    let stderr = String::from_utf8_lossy(&cli.stderr);
+    assert!(stderr.contains("control characters"), "{stderr}");
+    // Nothing reached the service: no reveal, no refusal in its audit log.
+    assert_eq!(central.store.audit_entry_count().await.unwrap(), events);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

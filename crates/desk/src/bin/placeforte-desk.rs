@@ -184,8 +184,7 @@ async fn run(cli: Cli) -> Result<(), DeskError> {
             // The certificate renews itself past two thirds of its life.
             if enrolled
                 .renew_if_due(&local, &dir, Utc::now(), false)
-                .await
-                .map_err(|err| device::handle_refusal(&local, &dir, err))?
+                .await?
             {
                 println!("certificate renewed");
             }
@@ -194,8 +193,7 @@ async fn run(cli: Cli) -> Result<(), DeskError> {
                 sync::sync_with_page_size(&enrolled, &opened.cache, Utc::now(), page_size, |p| {
                     println!("page {}: {} of {} referrals", p.pages, p.referrals, p.total);
                 })
-                .await
-                .map_err(|err| device::handle_refusal(&local, &dir, err))?;
+                .await?;
             println!(
                 "synced: {} referrals in {} pages",
                 done.referrals, done.pages
@@ -216,9 +214,7 @@ async fn run(cli: Cli) -> Result<(), DeskError> {
             let opened = local.open(Utc::now()).await?;
             let pending = opened.cache.pending_outbox().await?.len();
             println!("to send: {pending}");
-            let report = sync::flush(&enrolled, &opened.cache)
-                .await
-                .map_err(|err| device::handle_refusal(&local, &dir, err))?;
+            let report = sync::flush(&enrolled, &opened.cache).await?;
             println!("sent {}, conflicts {}", report.sent, report.conflicts);
             opened.cache.close().await;
         }
@@ -247,7 +243,7 @@ async fn run(cli: Cli) -> Result<(), DeskError> {
                 }
                 Err(err) => {
                     opened.cache.close().await;
-                    return Err(device::handle_refusal(&local, &dir, err));
+                    return Err(err);
                 }
             }
             for vacancy in opened.cache.vacancies().await? {
@@ -263,10 +259,7 @@ async fn run(cli: Cli) -> Result<(), DeskError> {
             note,
         } => {
             let enrolled = EnrolledDevice::load(&local, &dir)?;
-            let contact = enrolled
-                .reveal_contact(referral, reason, note)
-                .await
-                .map_err(|err| device::handle_refusal(&local, &dir, err))?;
+            let contact = enrolled.reveal_contact(referral, reason, note).await?;
             println!(
                 "child: {} {}",
                 contact.child_given_name, contact.child_family_name
@@ -280,10 +273,7 @@ async fn run(cli: Cli) -> Result<(), DeskError> {
         }
         Command::Demand => {
             let enrolled = EnrolledDevice::load(&local, &dir)?;
-            let report = enrolled
-                .demand()
-                .await
-                .map_err(|err| device::handle_refusal(&local, &dir, err))?;
+            let report = enrolled.demand().await?;
             println!("as of {}", report.as_of);
             for cell in &report.cells {
                 println!(
@@ -308,10 +298,7 @@ async fn run(cli: Cli) -> Result<(), DeskError> {
         }
         Command::Whoami => {
             let enrolled = EnrolledDevice::load(&local, &dir)?;
-            let me = enrolled
-                .whoami()
-                .await
-                .map_err(|err| device::handle_refusal(&local, &dir, err))?;
+            let me = enrolled.whoami().await?;
             println!("device {} of daycare {}", me.device_id, me.daycare_id);
             println!(
                 "certificate valid until {}",
@@ -322,8 +309,7 @@ async fn run(cli: Cli) -> Result<(), DeskError> {
             let mut enrolled = EnrolledDevice::load(&local, &dir)?;
             let renewed = enrolled
                 .renew_if_due(&local, &dir, Utc::now(), force)
-                .await
-                .map_err(|err| device::handle_refusal(&local, &dir, err))?;
+                .await?;
             let until = enrolled.record().not_after.to_rfc3339();
             if renewed {
                 println!("renewed: certificate valid until {until}");
@@ -333,8 +319,8 @@ async fn run(cli: Cli) -> Result<(), DeskError> {
         }
         Command::Import { file, save } => {
             let reader = std::fs::File::open(&file)?;
-            let preview = import::preview_reader(reader, Utc::now().date_naive())
-                .map_err(|err| DeskError::Import(err.code()))?;
+            let preview =
+                import::preview_reader(reader, Utc::now().date_naive()).map_err(DeskError::from)?;
             println!(
                 "{} rows, {} children, {} rejected ({:?}, separator {:?})",
                 preview.rows,
@@ -352,9 +338,7 @@ async fn run(cli: Cli) -> Result<(), DeskError> {
                 );
             }
             if save {
-                let accepted = preview
-                    .accept()
-                    .map_err(|err| DeskError::Import(err.code()))?;
+                let accepted = preview.accept().map_err(DeskError::from)?;
                 let opened = local.open(Utc::now()).await?;
                 let stored = opened.cache.replace_enrolled_children(&accepted).await?;
                 opened.cache.close().await;

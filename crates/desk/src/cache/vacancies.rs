@@ -6,7 +6,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use placeforte_domain::{quebec_rules_on, AgeClass};
-use placeforte_protocol::referrals::{DeclareVacancy, VacancyDeclared, MAX_GROUP_LABEL_CHARS};
+use placeforte_protocol::checks::check_vacancy;
+use placeforte_protocol::referrals::{DeclareVacancy, VacancyDeclared};
 use placeforte_protocol::VacancyId;
 use serde::Serialize;
 use sqlx::Row as _;
@@ -32,27 +33,13 @@ impl VacancyDeclaration {
     /// The checks the service makes, made here too so an offline declaration that could
     /// never be accepted is refused at once rather than turning into a conflict later.
     fn check(&self, now: DateTime<Utc>) -> Result<(), DeskError> {
-        let cap = quebec_rules_on(now.date_naive())
-            .installation_max_children
-            .value;
-        if self.places == 0 || self.places > cap {
-            return Err(DeskError::InvalidVacancy(
-                "places must be between 1 and the installation's cap",
-            ));
-        }
-        // A Québec date: on a Québec evening the UTC date is already tomorrow.
-        if self.start_date < placeforte_domain::calendar::quebec_today(now) {
-            return Err(DeskError::InvalidVacancy("the start date is in the past"));
-        }
-        if let Some(label) = &self.group_label {
-            if label.chars().count() > MAX_GROUP_LABEL_CHARS || label.chars().any(char::is_control)
-            {
-                return Err(DeskError::InvalidVacancy(
-                    "the group label is too long or holds control characters",
-                ));
-            }
-        }
-        Ok(())
+        Ok(check_vacancy(
+            self.places,
+            self.start_date,
+            self.group_label.as_deref(),
+            now,
+            quebec_rules_on(now.date_naive()),
+        )?)
     }
 }
 
@@ -247,6 +234,7 @@ mod tests {
     use super::*;
     use crate::cache::CacheFile;
     use crate::secret::CacheKey;
+    use placeforte_protocol::referrals::MAX_GROUP_LABEL_CHARS;
 
     #[tokio::test]
     async fn a_declaration_the_service_would_refuse_is_refused_and_nothing_is_queued() {

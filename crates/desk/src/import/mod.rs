@@ -146,7 +146,6 @@ impl AcceptedImport {
 
 /// Why a file cannot be imported at all.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum ImportError {
     /// Over [`MAX_IMPORT_BYTES`].
     #[error("the file is larger than {max} bytes")]

@@ -15,6 +15,7 @@ use placeforte_domain::{
 use placeforte_protocol::referrals::ReferralStatus;
 
 use crate::cache::{LocalVacancy, OutboxState};
+use crate::error::PlanRefusal;
 use crate::planning::{
     declare_reviewed_vacancies, export_group_lists, GroupListFormat, Language, ReviewedVacancy,
 };
@@ -64,7 +65,7 @@ impl PlanInputs {
         }
         let installation = setup
             .check(quebec_rules_on(start))
-            .map_err(|problems| DeskError::Plan(problems.first().map_or("plan", |p| p.code)))?;
+            .map_err(|problems| DeskError::Plan(PlanRefusal::Setup(problems)))?;
         let group_named = |name: &str| {
             let name = name.trim().to_lowercase();
             installation
@@ -88,7 +89,7 @@ impl PlanInputs {
                 .max(birth.date())
                 .min(child.expected_departure.unwrap_or(NaiveDate::MAX));
             let planned = PlannedChild::new(key.clone(), birth, arrival, child.expected_departure)
-                .map_err(|err| DeskError::Plan(err.code()))?;
+                .map_err(DeskError::from)?;
             let current_group = child.current_group.as_deref().and_then(group_named);
             entrants.push(Entrant {
                 child: planned,
@@ -129,8 +130,8 @@ impl PlanInputs {
             let birth = placeforte_domain::BirthDate::new(referral.birth_date, NaiveDate::MAX)
                 .map_err(|_| DeskError::CacheUnreadable)?;
             let arrival = start.max(referral.desired_entry_date).max(birth.date());
-            let planned = PlannedChild::new(key.clone(), birth, arrival, None)
-                .map_err(|err| DeskError::Plan(err.code()))?;
+            let planned =
+                PlannedChild::new(key.clone(), birth, arrival, None).map_err(DeskError::from)?;
             entrants.push(Entrant {
                 child: planned,
                 kind: EntrantKind::Referral {
@@ -152,9 +153,9 @@ impl PlanInputs {
     /// Composes and simulates the year.
     pub fn compose(self) -> Result<Plan, DeskError> {
         let composition = compose(&self.installation, &self.entrants, &[], self.start)
-            .map_err(|err| DeskError::Plan(err.code()))?;
+            .map_err(DeskError::from)?;
         let simulation = simulate(&self.installation, &composition.placements(), self.start)
-            .map_err(|err| DeskError::Plan(err.code()))?;
+            .map_err(DeskError::from)?;
         Ok(Plan {
             inputs: self,
             composition,
@@ -198,7 +199,7 @@ impl Plan {
             group,
         });
         let moved = simulate(&self.inputs.installation, &placements, self.inputs.start)
-            .map_err(|err| DeskError::Plan(err.code()))?;
+            .map_err(DeskError::from)?;
         Ok(moved
             .breaches
             .into_iter()
@@ -226,7 +227,7 @@ impl Plan {
             format,
             language,
         )
-        .map_err(|err| DeskError::Plan(err.code()))
+        .map_err(DeskError::from)
     }
 
     /// The places the plan leaves, per age class and start day, less those already declared

@@ -1,3 +1,4 @@
+import type { ErrorCode } from "../bindings";
 import { en } from "./en";
 import { fr, type MessageKey, type Messages } from "./fr";
 
@@ -19,6 +20,13 @@ export function translate(locale: Locale, key: MessageKey, params: Params = {}):
     if (value === undefined) return whole;
     return typeof value === "number" ? new Intl.NumberFormat(locale).format(value) : value;
   });
+}
+
+/** The text of an error code from the shell (`ErrorCode`, generated): a code without a French
+ * text fails to compile, and tests/i18n.test.ts checks every code of `ERROR_CODES` in each
+ * language at run time. */
+export function errorKey(code: ErrorCode): MessageKey {
+  return `error.${code}`;
 }
 
 /** The stored language, fr-CA unless English was chosen. */
