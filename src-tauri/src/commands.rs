@@ -5,7 +5,10 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use placeforte_desk::cache::{OutboxState, Outgoing};
+use placeforte_desk::sync::FlushReport;
 use placeforte_desk::{device, sync, Cache, DeskError};
+use placeforte_domain::OfferOutcome;
+use placeforte_protocol::referrals::{DemandReport, RevealReason};
 use placeforte_protocol::ReferralId;
 use tauri::{AppHandle, Runtime, State};
 use tauri_specta::Event;
@@ -13,11 +16,9 @@ use tauri_specta::Event;
 use crate::desk::Desk;
 use crate::error::{AppError, ErrorCode};
 use crate::events::SyncProgressEvent;
-use crate::online::{reveal_note, ContactView, DemandView, RevealReasonCode};
+use crate::online::{reveal_note, ContactView};
 use crate::vacancy::{VacancyInput, VacancyView};
-use crate::view::{
-    AppStatus, Enrolment, FlushView, OutboxView, OutcomeChoice, ReferralView, SyncSummary,
-};
+use crate::view::{AppStatus, Enrolment, OutboxView, ReferralView, SyncSummary};
 
 /// What the home screen shows: enrolment, cache, outbox, connectivity, any wipe.
 #[tauri::command]
@@ -92,12 +93,12 @@ pub async fn referrals(desk: State<'_, Desk>) -> Result<Vec<ReferralView>, AppEr
 pub async fn record_outcome(
     desk: State<'_, Desk>,
     referral_id: String,
-    outcome: OutcomeChoice,
+    outcome: OfferOutcome,
 ) -> Result<OutboxView, AppError> {
     let cache = desk.cache().await?;
     let referral = cached_referral(&cache, &referral_id).await?;
     Ok(cache
-        .queue_outcome(referral, outcome.into(), Utc::now())
+        .queue_outcome(referral, outcome, Utc::now())
         .await?
         .into())
 }
@@ -117,12 +118,9 @@ pub async fn outbox(desk: State<'_, Desk>) -> Result<Vec<OutboxView>, AppError> 
 /// Sends the pending outcomes now.
 #[tauri::command]
 #[specta::specta]
-pub async fn flush(desk: State<'_, Desk>) -> Result<FlushView, AppError> {
+pub async fn flush(desk: State<'_, Desk>) -> Result<FlushReport, AppError> {
     let (device, cache) = (desk.device()?, desk.cache().await?);
-    Ok(desk
-        .after_call(sync::flush(&device, &cache).await)
-        .await?
-        .into())
+    Ok(desk.after_call(sync::flush(&device, &cache).await).await?)
 }
 
 /// Asks the service who this computer is: tells online from offline, and learns a revocation.
@@ -181,13 +179,13 @@ pub async fn vacancies(desk: State<'_, Desk>) -> Result<Vec<VacancyView>, AppErr
 pub async fn reveal_contact(
     desk: State<'_, Desk>,
     referral_id: String,
-    reason: RevealReasonCode,
+    reason: RevealReason,
     note: Option<String>,
 ) -> Result<ContactView, AppError> {
     let referral = cached_referral(&desk.cache().await?, &referral_id).await?;
     let note = reveal_note(reason, note)?;
     let device = desk.device()?;
-    let revealed = device.reveal_contact(referral, reason.into(), note).await;
+    let revealed = device.reveal_contact(referral, reason, note).await;
     Ok(desk.after_call(revealed).await?.into())
 }
 
@@ -195,9 +193,9 @@ pub async fn reveal_contact(
 /// under 5 come suppressed from the service).
 #[tauri::command]
 #[specta::specta]
-pub async fn demand(desk: State<'_, Desk>) -> Result<DemandView, AppError> {
+pub async fn demand(desk: State<'_, Desk>) -> Result<DemandReport, AppError> {
     let device = desk.device()?;
-    Ok(desk.after_call(device.demand().await).await?.into())
+    Ok(desk.after_call(device.demand().await).await?)
 }
 
 /// The id of a referral in the cache, or `UnknownReferral`.

@@ -1,51 +1,20 @@
 //! What the screens get only online and never keep: a family's contact details (an audited
 //! reveal, for a regulated reason) and the de-identified demand figures.
 
-use placeforte_protocol::referrals::{
-    ContactDetails, DemandCell, DemandReport, RevealReason, MAX_REVEAL_NOTE_CHARS,
-};
-use serde::{Deserialize, Serialize};
+use placeforte_protocol::referrals::{ContactDetails, RevealReason, MAX_REVEAL_NOTE_CHARS};
+use serde::Serialize;
 
 use crate::error::{AppError, ErrorCode};
-use crate::view::AgeClassCode;
-
-/// Why the director asks for a family's contact details (the service's regulated list).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, specta::Type)]
-#[serde(rename_all = "snake_case")]
-pub enum RevealReasonCode {
-    /// To call the family about the offered place.
-    OfferCall,
-    /// To follow up on an earlier call.
-    FollowUp,
-    /// To prepare the admission once the place is accepted.
-    AdmissionPaperwork,
-    /// Anything else: the note says what.
-    Other,
-}
-
-impl From<RevealReasonCode> for RevealReason {
-    fn from(code: RevealReasonCode) -> Self {
-        match code {
-            RevealReasonCode::OfferCall => RevealReason::OfferCall,
-            RevealReasonCode::FollowUp => RevealReason::FollowUp,
-            RevealReasonCode::AdmissionPaperwork => RevealReason::AdmissionPaperwork,
-            RevealReasonCode::Other => RevealReason::Other,
-        }
-    }
-}
 
 /// The note of a reveal, checked before anything is sent as the service checks it (blank means
 /// none, `other` needs one, at most [`MAX_REVEAL_NOTE_CHARS`] characters), and refused with
 /// control characters, which have no place in an audit log.
-pub fn reveal_note(
-    reason: RevealReasonCode,
-    note: Option<String>,
-) -> Result<Option<String>, AppError> {
+pub fn reveal_note(reason: RevealReason, note: Option<String>) -> Result<Option<String>, AppError> {
     let note = note
         .map(|text| text.trim().to_owned())
         .filter(|text| !text.is_empty());
     match &note {
-        None if reason == RevealReasonCode::Other => Err(AppError::new(
+        None if reason == RevealReason::Other => Err(AppError::new(
             ErrorCode::InvalidInput,
             "the reason other needs a note",
         )),
@@ -61,7 +30,8 @@ pub fn reveal_note(
     }
 }
 
-/// A family's contact details, for the screen's memory only.
+/// A family's contact details, for the screen's memory only: without the priority basis, which
+/// the screen does not show.
 #[derive(Clone, Serialize, specta::Type)]
 pub struct ContactView {
     /// The referral.
@@ -103,52 +73,13 @@ impl From<ContactDetails> for ContactView {
     }
 }
 
-/// Children waiting for this daycare, by age class and start month.
-#[derive(Debug, Clone, Serialize, specta::Type)]
-pub struct DemandView {
-    /// The day the figures were computed (`YYYY-MM-DD`).
-    pub as_of: String,
-    /// One cell per age class and month that has any child.
-    pub cells: Vec<DemandCellView>,
-}
-
-/// One age class in one start month.
-#[derive(Debug, Clone, Serialize, specta::Type)]
-pub struct DemandCellView {
-    /// The age class on the first day of the month.
-    pub age_class: AgeClassCode,
-    /// `YYYY-MM`.
-    pub start_month: String,
-    /// The count in decimal, or `"<5"` as the service suppresses small counts.
-    pub children: String,
-}
-
-impl From<DemandReport> for DemandView {
-    fn from(report: DemandReport) -> Self {
-        DemandView {
-            as_of: report.as_of.to_string(),
-            cells: report.cells.into_iter().map(DemandCellView::from).collect(),
-        }
-    }
-}
-
-impl From<DemandCell> for DemandCellView {
-    fn from(cell: DemandCell) -> Self {
-        DemandCellView {
-            age_class: cell.age_class.into(),
-            start_month: cell.start_month,
-            children: cell.children,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn a_note_is_checked_as_the_service_checks_it() {
-        use RevealReasonCode::{OfferCall, Other};
+        use RevealReason::{OfferCall, Other};
         assert_eq!(reveal_note(OfferCall, None).unwrap(), None);
         assert_eq!(reveal_note(OfferCall, Some("  ".into())).unwrap(), None);
         assert_eq!(

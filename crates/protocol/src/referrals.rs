@@ -65,6 +65,7 @@ pub const MAX_SYNC_PAGE: u32 = 500;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum ReferralStatus {
     /// Waiting for the family's answer.
     Open,
@@ -109,6 +110,7 @@ impl ReferralStatus {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum RankStanding {
     /// Within the places on the category order alone.
     WithinPlaces,
@@ -202,6 +204,7 @@ pub const SUPPRESSED_COUNT: &str = "<5";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct DemandReport {
     /// The day the figures were computed.
     pub as_of: Date,
@@ -213,6 +216,7 @@ pub struct DemandReport {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct DemandCell {
     /// The age class the children will be in on the first day of the month.
     pub age_class: AgeClass,
@@ -294,6 +298,7 @@ pub const MAX_REVEAL_NOTE_CHARS: usize = 200;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum RevealReason {
     /// To call the family about the offered place.
     OfferCall,

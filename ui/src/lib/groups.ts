@@ -26,13 +26,6 @@ export function daysBetween(from: string, to: string): number {
   return Math.round(day(to) - day(from));
 }
 
-/** September 1 of the coming school year: this year's if it is still ahead, else next year's. */
-export function nextSchoolYearStart(today: string): string {
-  const year = Number(today.slice(0, 4));
-  const thisYear = `${year}-09-01`;
-  return today < thisYear ? thisYear : `${year + 1}-09-01`;
-}
-
 /** A round top for the y axis (1, 2, 5 × 10ⁿ at or above `max`), never below 1. */
 export function niceMax(max: number): number {
   if (max <= 1) return 1;

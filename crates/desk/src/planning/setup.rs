@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 /// One group as typed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct GroupSpec {
     /// Its name, unique in the installation.
     pub name: String,
@@ -27,6 +28,7 @@ pub struct GroupSpec {
 /// The permit's places per age class (youngest first) and next year's groups.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct GroupSetup {
     /// Places per class, in the order of [`AgeClass::ALL`].
     pub permit: [u32; 4],
