@@ -88,7 +88,7 @@ pub async fn save_group_setup(
     if let Err(problems) = setup.check(rules) {
         return Ok(SetupSaved {
             saved: false,
-            problems: problems.into_iter().map(Into::into).collect(),
+            problems,
         });
     }
     desk.cache().await?.save_group_setup(&setup).await?;

@@ -155,78 +155,13 @@ impl From<ImportPreview> for ImportPreviewView {
     }
 }
 
-/// Why the setup was refused.
-#[derive(Debug, Clone, Copy, Serialize, specta::Type)]
-#[serde(rename_all = "snake_case")]
-pub enum SetupProblemCode {
-    /// The permit's places add up to more than the installation cap.
-    PermitOverInstallationCap,
-    /// A group without a name.
-    GroupWithoutName,
-    /// A group without an age class.
-    GroupWithoutAgeClass,
-    /// A group without places.
-    GroupWithoutPlaces,
-    /// A group without an educator.
-    GroupWithoutEducator,
-    /// Two groups with one name.
-    DuplicateGroupName,
-    /// A group may hold a class the permit has no place for.
-    GroupClassNotInPermit,
-    /// A group has more places than the permit gives its classes.
-    GroupOverPermit,
-    /// The groups have more places than the permit or the installation cap.
-    GroupsOverInstallation,
-    /// Anything else the domain refused.
-    Other,
-}
-
-/// A problem of the setup, with its figures.
-#[derive(Debug, Clone, Serialize, specta::Type)]
-pub struct SetupProblemView {
-    /// What.
-    pub code: SetupProblemCode,
-    /// The group concerned (position in the editor).
-    pub group: Option<u32>,
-    /// The age class concerned.
-    pub class: Option<AgeClass>,
-    /// Places asked for.
-    pub places: Option<u32>,
-    /// Places allowed.
-    pub allowed: Option<u32>,
-}
-
-impl From<SetupProblem> for SetupProblemView {
-    fn from(p: SetupProblem) -> Self {
-        let code = match p.code {
-            "permit_over_installation_cap" => SetupProblemCode::PermitOverInstallationCap,
-            "group_without_name" => SetupProblemCode::GroupWithoutName,
-            "group_without_age_class" => SetupProblemCode::GroupWithoutAgeClass,
-            "group_without_places" => SetupProblemCode::GroupWithoutPlaces,
-            "group_without_educator" => SetupProblemCode::GroupWithoutEducator,
-            "duplicate_group_name" => SetupProblemCode::DuplicateGroupName,
-            "group_class_not_in_permit" => SetupProblemCode::GroupClassNotInPermit,
-            "group_over_permit" => SetupProblemCode::GroupOverPermit,
-            "groups_over_installation" => SetupProblemCode::GroupsOverInstallation,
-            _ => SetupProblemCode::Other,
-        };
-        SetupProblemView {
-            code,
-            group: p.group.map(count),
-            class: p.class,
-            places: p.places.map(count),
-            allowed: p.allowed.map(count),
-        }
-    }
-}
-
 /// The answer to saving the setup: saved, or every problem and nothing saved.
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct SetupSaved {
     /// Whether it was saved.
     pub saved: bool,
     /// Every problem (empty when saved).
-    pub problems: Vec<SetupProblemView>,
+    pub problems: Vec<SetupProblem>,
 }
 
 /// A line of the places left as the director reviewed it, sent back from the screen: its date

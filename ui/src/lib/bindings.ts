@@ -1330,7 +1330,31 @@ subject: SubjectView;
  */
 steps: StepView[] }
 /**
- * Why the setup was refused.
+ * A reason the setup is refused, with the figures to put in words.
+ */
+export type SetupProblem = { 
+/**
+ * What.
+ */
+code: SetupProblemCode; 
+/**
+ * The group concerned (position in the editor), if one.
+ */
+group: number | null; 
+/**
+ * The age class concerned, if one.
+ */
+class: AgeClass | null; 
+/**
+ * The places asked for (a group's, the groups' or the permit's total), if relevant.
+ */
+places: number | null; 
+/**
+ * The places allowed, if relevant.
+ */
+allowed: number | null }
+/**
+ * Why the setup is refused: the domain's codes for a setup (the screens translate them).
  */
 export type SetupProblemCode = 
 /**
@@ -1370,33 +1394,9 @@ export type SetupProblemCode =
  */
 "groups_over_installation" | 
 /**
- * Anything else the domain refused.
+ * Anything else the domain refused (its error type may grow).
  */
 "other"
-/**
- * A problem of the setup, with its figures.
- */
-export type SetupProblemView = { 
-/**
- * What.
- */
-code: SetupProblemCode; 
-/**
- * The group concerned (position in the editor).
- */
-group: number | null; 
-/**
- * The age class concerned.
- */
-class: AgeClass | null; 
-/**
- * Places asked for.
- */
-places: number | null; 
-/**
- * Places allowed.
- */
-allowed: number | null }
 /**
  * The answer to saving the setup: saved, or every problem and nothing saved.
  */
@@ -1408,7 +1408,7 @@ saved: boolean;
 /**
  * Every problem (empty when saved).
  */
-problems: SetupProblemView[] }
+problems: SetupProblem[] }
 /**
  * Days with the same figures.
  */

@@ -10,7 +10,7 @@ import type {
   PlacedView,
   RejectedLineView,
   SeriesView,
-  SetupProblemView,
+  SetupProblem,
   StepView,
 } from "./bindings";
 import type { MessageKey, Params } from "./i18n";
@@ -159,7 +159,7 @@ export function moveMessages(breaches: BreachView[], t: Translate, date: (iso: s
 }
 
 /** A problem of the groups editor in words, naming its group. */
-export function setupProblemMessage(problem: SetupProblemView, names: string[], t: Translate): string {
+export function setupProblemMessage(problem: SetupProblem, names: string[], t: Translate): string {
   const group = problem.group === null ? "" : (names[problem.group]?.trim() || t("groups.unnamed", { n: problem.group + 1 }));
   return t(`setup.${problem.code}`, {
     group,

@@ -15,7 +15,7 @@ pub use declare::{declare_reviewed_vacancies, proposed_vacancies, ReviewedVacanc
 pub use group_lists::{export_group_lists, GroupListError, GroupListFormat, Language};
 pub use key::{PlanChildKey, PlanChildKeyError};
 pub use plan::{group_named, next_school_year_start, Plan, PlanInputs};
-pub use setup::{GroupSetup, GroupSpec, SetupProblem};
+pub use setup::{GroupSetup, GroupSpec, SetupProblem, SetupProblemCode};
 pub use view::{
     BlockedView, BlockingCode, BreachCode, BreachView, LeftOutCode, LeftOutView, PlacedView,
     PlanGroupView, PlanVacancyView, PlanView, SeriesView, StepView, SubjectView,

@@ -74,9 +74,9 @@ impl PlanInputs {
         if setup.groups.is_empty() {
             return Err(DeskError::PlanWithoutGroups);
         }
-        let installation = setup
-            .check(quebec_rules_on(start))
-            .map_err(|problems| DeskError::Plan(problems.first().map_or("plan", |p| p.code)))?;
+        let installation = setup.check(quebec_rules_on(start)).map_err(|problems| {
+            DeskError::Plan(problems.first().map_or("plan", |p| p.code.code()))
+        })?;
         let pins: BTreeMap<PlanChildKey, usize> = cache
             .pins()
             .await?
