@@ -1,10 +1,9 @@
 //! The commands the window calls: each takes the state, calls the desktop core, maps the
 //! error. Anything longer belongs in `desk.rs` or in `crates/desk`.
 
-use std::collections::HashMap;
-
 use chrono::Utc;
-use placeforte_desk::cache::{OutboxState, Outgoing};
+use placeforte_desk::cache::OutboxState;
+use placeforte_desk::referral_view::ReferralView;
 use placeforte_desk::sync::FlushReport;
 use placeforte_desk::{device, sync, Cache, DeskError};
 use placeforte_domain::OfferOutcome;
@@ -18,7 +17,7 @@ use crate::error::{AppError, ErrorCode};
 use crate::events::SyncProgressEvent;
 use crate::online::{reveal_note, ContactView};
 use crate::vacancy::{VacancyInput, VacancyView};
-use crate::view::{AppStatus, Enrolment, OutboxView, ReferralView, SyncSummary};
+use crate::view::{AppStatus, Enrolment, OutboxView, SyncSummary};
 
 /// What the home screen shows: enrolment, cache, outbox, connectivity, any wipe.
 #[tauri::command]
@@ -68,23 +67,7 @@ pub async fn sync<R: Runtime>(
 #[tauri::command]
 #[specta::specta]
 pub async fn referrals(desk: State<'_, Desk>) -> Result<Vec<ReferralView>, AppError> {
-    let cache = desk.cache().await?;
-    let pending: HashMap<ReferralId, _> = cache
-        .pending_outbox()
-        .await?
-        .into_iter()
-        .filter_map(|entry| match entry {
-            Outgoing::Outcome(entry) => Some((entry.referral_id, entry.outcome)),
-            Outgoing::Vacancy(_) => None,
-        })
-        .collect();
-    let items = cache.referrals().await?.into_iter();
-    Ok(items
-        .map(|r| {
-            let p = pending.get(&r.referral_id).copied();
-            ReferralView::new(r, p)
-        })
-        .collect())
+    Ok(desk.cache().await?.referral_views().await?)
 }
 
 /// Records the family's answer in the outbox (offline too); `sync` or `flush` sends it.

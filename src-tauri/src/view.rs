@@ -7,8 +7,7 @@ use chrono::NaiveDate;
 use placeforte_desk::cache::{OutboxEntry, OutboxState};
 use placeforte_desk::sync::{FlushReport, SyncProgress};
 use placeforte_desk::WipeReason;
-use placeforte_domain::{age_class, quebec_rules_on, AgeClass, BirthDate, OfferOutcome};
-use placeforte_protocol::referrals::{RankStanding, ReferralStatus, ReferralSyncItem};
+use placeforte_domain::OfferOutcome;
 use serde::Serialize;
 
 /// The home screen's summary.
@@ -50,73 +49,6 @@ pub struct Enrolment {
     pub certificate_not_after: String,
     /// RFC 3339 time from which it renews itself.
     pub certificate_renew_after: String,
-}
-
-/// One referral: the data inventory's minimal fields, nothing more, with its rank explanation
-/// flattened and its age class on the desired entry date.
-#[derive(Debug, Clone, Serialize, specta::Type)]
-pub struct ReferralView {
-    /// Opaque id.
-    pub referral_id: String,
-    /// The vacancy it fills.
-    pub vacancy_id: String,
-    /// Where it stands on the service (as of the last sync).
-    pub status: ReferralStatus,
-    /// The family must answer by this date.
-    pub answer_by: String,
-    /// Given name + family initial.
-    pub label: String,
-    /// Birth date.
-    pub birth_date: String,
-    /// Desired entry date.
-    pub desired_entry_date: String,
-    /// Age class on the desired entry date.
-    pub age_class: Option<AgeClass>,
-    /// Referral category, 1 (first served) to 5.
-    pub category: u8,
-    /// A priority referral (the basis is never cached).
-    pub priority: bool,
-    /// A sibling's referral.
-    pub sibling_referral_id: Option<String>,
-    /// 1-based rank among the vacancy's candidates.
-    pub rank: u32,
-    /// Rank on the category order alone.
-    pub category_order_rank: u32,
-    /// Days from the desired entry date to the ranking day.
-    pub days_waiting: i32,
-    /// Standing relative to the places.
-    pub standing: RankStanding,
-    /// An outcome recorded here and not yet acknowledged by the service.
-    pub pending_outcome: Option<OfferOutcome>,
-}
-
-impl ReferralView {
-    /// The view of a cached referral, with its pending outcome if any.
-    pub fn new(item: ReferralSyncItem, pending: Option<OfferOutcome>) -> Self {
-        let entry = item.desired_entry_date;
-        let class = BirthDate::new(item.birth_date, entry)
-            .ok()
-            .and_then(|birth| age_class(birth, entry, quebec_rules_on(entry)).ok());
-        ReferralView {
-            referral_id: item.referral_id.to_string(),
-            vacancy_id: item.vacancy_id.to_string(),
-            status: item.status,
-            answer_by: item.answer_by.to_string(),
-            label: item.label,
-            birth_date: item.birth_date.to_string(),
-            desired_entry_date: entry.to_string(),
-            age_class: class,
-            category: item.category,
-            priority: item.priority,
-            sibling_referral_id: item.sibling_referral_id.map(|id| id.to_string()),
-            rank: item.rank_reason.rank,
-            category_order_rank: item.rank_reason.category_order_rank,
-            days_waiting: i32::try_from(item.rank_reason.days_since_desired_entry)
-                .unwrap_or(i32::MAX),
-            standing: item.rank_reason.standing,
-            pending_outcome: pending,
-        }
-    }
 }
 
 /// One recorded outcome, without its idempotency key and outbox order: they stay between the

@@ -1100,6 +1100,10 @@ export type RankStanding =
  */
 { kind: "waiting" }
 /**
+ * One referral of one registration to one daycare's vacancy.
+ */
+export type ReferralId = string
+/**
  * Where a referral stands.
  */
 export type ReferralStatus = 
@@ -1124,18 +1128,18 @@ export type ReferralStatus =
  */
 "closed"
 /**
- * One referral: the data inventory's minimal fields, nothing more, with its rank explanation
- * flattened and its age class on the desired entry date.
+ * One referral: the data inventory's minimal fields, nothing more (never the rule set or the
+ * registration's dates), with what the screens compute from them.
  */
 export type ReferralView = { 
 /**
  * Opaque id.
  */
-referral_id: string; 
+referral_id: ReferralId; 
 /**
  * The vacancy it fills.
  */
-vacancy_id: string; 
+vacancy_id: VacancyId; 
 /**
  * Where it stands on the service (as of the last sync).
  */
@@ -1171,7 +1175,7 @@ priority: boolean;
 /**
  * A sibling's referral.
  */
-sibling_referral_id: string | null; 
+sibling_referral_id: ReferralId | null; 
 /**
  * 1-based rank among the vacancy's candidates.
  */
@@ -1502,6 +1506,10 @@ export type TextEncoding =
  * Windows-1252 (any file that is not valid UTF-8: every byte decodes).
  */
 "windows_1252"
+/**
+ * A declared vacancy.
+ */
+export type VacancyId = string
 /**
  * A vacancy to declare, as the form gives it: its date read here so that a malformed one is
  * `invalid_input`, its group label trimmed.
