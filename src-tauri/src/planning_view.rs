@@ -69,34 +69,9 @@ pub struct RejectedLineView {
     pub found: Option<u32>,
 }
 
-/// A child the import would store.
-#[derive(Debug, Clone, Serialize, specta::Type)]
-pub struct ImportedChildView {
-    /// Given name and family initial.
-    pub label: String,
-    /// Birth date.
-    pub birth_date: String,
-    /// Expected departure.
-    pub expected_departure: Option<String>,
-    /// Current group as the daycare names it.
-    pub current_group: Option<String>,
-    /// Support-need factor in hundredths.
-    pub support_factor: Option<u32>,
-}
-
-impl From<ImportedChild> for ImportedChildView {
-    fn from(child: ImportedChild) -> Self {
-        ImportedChildView {
-            label: child.label,
-            birth_date: child.birth_date.date().to_string(),
-            expected_departure: child.expected_departure.map(|d| d.to_string()),
-            current_group: child.current_group,
-            support_factor: child.support_factor.map(|f| u32::from(f.hundredths())),
-        }
-    }
-}
-
-/// What the file would import; nothing is saved yet.
+/// What the file would import; nothing is saved yet. The desk's [`ImportPreview`] with its
+/// counts as numbers the window can hold and each rejected line flat: the reason's code and,
+/// for a wrong field count, its two figures (`null` otherwise).
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct ImportPreviewView {
     /// How it was read.
@@ -108,7 +83,7 @@ pub struct ImportPreviewView {
     /// Records in the file.
     pub rows: u32,
     /// The children that would be stored.
-    pub children: Vec<ImportedChildView>,
+    pub children: Vec<ImportedChild>,
     /// Every rejected line: one is enough to save nothing.
     pub rejected: Vec<RejectedLineView>,
 }
@@ -149,7 +124,7 @@ impl From<ImportPreview> for ImportPreviewView {
             delimiter: preview.delimiter.to_string(),
             ignored_columns: preview.ignored_columns,
             rows: count(preview.rows),
-            children: preview.children.into_iter().map(Into::into).collect(),
+            children: preview.children,
             rejected,
         }
     }

@@ -84,6 +84,7 @@ impl AgeClass {
 /// rather than checked wherever a date is used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct BirthDate(NaiveDate);
 
 impl BirthDate {

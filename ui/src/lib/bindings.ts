@@ -357,6 +357,13 @@ retention_days: number;
  */
 school_year_start: string }
 /**
+ * A child's birth date, known not to be in the future.
+ * 
+ * Only children already born can be registered, so a future date is refused at the door
+ * rather than checked wherever a date is used.
+ */
+export type BirthDate = string
+/**
  * Why one group could not take a child.
  */
 export type BlockedView = { 
@@ -730,7 +737,9 @@ export type ImportFile =
  */
 { kind: "path"; path: string }
 /**
- * What the file would import; nothing is saved yet.
+ * What the file would import; nothing is saved yet. The desk's [`ImportPreview`] with its
+ * counts as numbers the window can hold and each rejected line flat: the reason's code and,
+ * for a wrong field count, its two figures (`null` otherwise).
  */
 export type ImportPreviewView = { 
 /**
@@ -752,35 +761,35 @@ rows: number;
 /**
  * The children that would be stored.
  */
-children: ImportedChildView[]; 
+children: ImportedChild[]; 
 /**
  * Every rejected line: one is enough to save nothing.
  */
 rejected: RejectedLineView[] }
 /**
- * A child the import would store.
+ * One enrolled child, as kept in the encrypted cache.
  */
-export type ImportedChildView = { 
+export type ImportedChild = { 
 /**
- * Given name and family initial.
+ * Given name and family initial, e.g. `Éloïse C.`.
  */
 label: string; 
 /**
  * Birth date.
  */
-birth_date: string; 
+birth_date: BirthDate; 
 /**
- * Expected departure.
+ * When the child is expected to leave, if known.
  */
 expected_departure: string | null; 
 /**
- * Current group as the daycare names it.
+ * The child's current group, as the daycare names it.
  */
 current_group: string | null; 
 /**
- * Support-need factor in hundredths.
+ * Support-need factor, if any.
  */
-support_factor: number | null }
+support_factor: SupportFactor | null }
 /**
  * The language of the headers and age classes.
  */
@@ -1449,6 +1458,10 @@ export type SubjectView =
  * An age class of the installation.
  */
 { kind: "age_class"; class: AgeClass }
+/**
+ * A support-need factor: how many places a child counts for, in hundredths (1.00 to 5.00).
+ */
+export type SupportFactor = number
 /**
  * Sent after every page of a running sync, for the progress bar.
  */
