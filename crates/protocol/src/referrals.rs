@@ -105,28 +105,9 @@ impl ReferralStatus {
     }
 }
 
-/// Where the candidate stood relative to the vacancy's places when ranked (the domain's
-/// `Standing`, same JSON).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-pub enum RankStanding {
-    /// Within the places on the category order alone.
-    WithinPlaces,
-    /// Within the places through the priority quota.
-    PriorityQuota {
-        /// 1-based seat of the quota taken.
-        seat: u32,
-        /// Seats the quota had.
-        seats: u32,
-    },
-    /// Would have had a place on the category order, but the quota gave it to a priority
-    /// candidate.
-    DisplacedByPriorityQuota,
-    /// After the places.
-    Waiting,
-}
+/// Where the candidate stood relative to the vacancy's places when ranked: the domain's own
+/// type, so the stored, sent and shown standings cannot drift apart.
+pub use placeforte_domain::Standing as RankStanding;
 
 /// Why a referral has its rank: the domain's rank reason without the dates the cache does not
 /// keep (the registration date) and never the priority basis.

@@ -1087,28 +1087,6 @@ series: SeriesView[];
  */
 vacancies: PlanVacancyView[] }
 /**
- * Where the candidate stood relative to the vacancy's places when ranked (the domain's
- * `Standing`, same JSON).
- */
-export type RankStanding = 
-/**
- * Within the places on the category order alone.
- */
-{ kind: "within_places" } | 
-/**
- * Within the places through the priority quota.
- */
-{ kind: "priority_quota"; seat: number; seats: number } | 
-/**
- * Would have had a place on the category order, but the quota gave it to a priority
- * candidate.
- */
-{ kind: "displaced_by_priority_quota" } | 
-/**
- * After the places.
- */
-{ kind: "waiting" }
-/**
  * One referral of one registration to one daycare's vacancy.
  */
 export type ReferralId = string
@@ -1200,7 +1178,7 @@ days_waiting: number;
 /**
  * Standing relative to the places.
  */
-standing: RankStanding; 
+standing: Standing; 
 /**
  * An outcome recorded here and not yet acknowledged by the service.
  */
@@ -1422,6 +1400,29 @@ saved: boolean;
  * Every problem (empty when saved).
  */
 problems: SetupProblem[] }
+/**
+ * Where a candidate stands relative to the places when ranked. The referral keeps it, the
+ * wire carries it as is (the protocol's `RankStanding`, refusing unknown fields) and the
+ * screen shows it.
+ */
+export type Standing = 
+/**
+ * Within the places on the category order alone.
+ */
+{ kind: "within_places" } | 
+/**
+ * Within the places through the priority quota: seat `seat` of `seats`.
+ */
+{ kind: "priority_quota"; seat: number; seats: number } | 
+/**
+ * Would have been within the places on the category order, but a priority candidate took
+ * the place through the quota.
+ */
+{ kind: "displaced_by_priority_quota" } | 
+/**
+ * After the places, waiting for a place to free up.
+ */
+{ kind: "waiting" }
 /**
  * Days with the same figures.
  */
