@@ -32,7 +32,8 @@ pub enum ImportFile {
     },
 }
 
-/// Why a line was rejected.
+/// Why a line was rejected: the desk's [`RejectReason`] without its figures, which the flat
+/// line carries beside it (the window reads `{line, code, expected, found}`).
 #[derive(Debug, Clone, Copy, Serialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum RejectCode {

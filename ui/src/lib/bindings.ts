@@ -1212,7 +1212,8 @@ export type RefusalReason =
  */
 "other"
 /**
- * Why a line was rejected.
+ * Why a line was rejected: the desk's [`RejectReason`] without its figures, which the flat
+ * line carries beside it (the window reads `{line, code, expected, found}`).
  */
 export type RejectCode = 
 /**
