@@ -1,11 +1,13 @@
 //! The commands the window calls: each takes the state, calls the desktop core, maps the
 //! error. Anything longer belongs in `desk.rs` or in `crates/desk`.
 
-use std::collections::HashMap;
-
 use chrono::Utc;
-use placeforte_desk::cache::{OutboxState, Outgoing};
+use placeforte_desk::cache::OutboxState;
+use placeforte_desk::referral_view::ReferralView;
+use placeforte_desk::sync::FlushReport;
 use placeforte_desk::{device, sync, Cache, DeskError};
+use placeforte_domain::OfferOutcome;
+use placeforte_protocol::referrals::{DemandReport, RevealReason};
 use placeforte_protocol::ReferralId;
 use tauri::{AppHandle, Runtime, State};
 use tauri_specta::Event;
@@ -13,11 +15,9 @@ use tauri_specta::Event;
 use crate::desk::Desk;
 use crate::error::{AppError, ErrorCode};
 use crate::events::SyncProgressEvent;
-use crate::online::{ContactView, DemandView, RevealReasonCode};
+use crate::online::ContactView;
 use crate::vacancy::{VacancyInput, VacancyView};
-use crate::view::{
-    AppStatus, Enrolment, FlushView, OutboxView, OutcomeChoice, ReferralView, SyncSummary,
-};
+use crate::view::{AppStatus, Enrolment, OutboxView, SyncSummary};
 
 /// What the home screen shows: enrolment, cache, outbox, connectivity, any wipe.
 #[tauri::command]
@@ -65,23 +65,7 @@ pub async fn sync<R: Runtime>(
 #[tauri::command]
 #[specta::specta]
 pub async fn referrals(desk: State<'_, Desk>) -> Result<Vec<ReferralView>, AppError> {
-    let cache = desk.cache().await?;
-    let pending: HashMap<ReferralId, _> = cache
-        .pending_outbox()
-        .await?
-        .into_iter()
-        .filter_map(|entry| match entry {
-            Outgoing::Outcome(entry) => Some((entry.referral_id, entry.outcome)),
-            Outgoing::Vacancy(_) => None,
-        })
-        .collect();
-    let items = cache.referrals().await?.into_iter();
-    Ok(items
-        .map(|r| {
-            let p = pending.get(&r.referral_id).copied();
-            ReferralView::new(r, p)
-        })
-        .collect())
+    Ok(desk.cache().await?.referral_views().await?)
 }
 
 /// Records the family's answer in the outbox (offline too); `sync` or `flush` sends it.
@@ -90,12 +74,12 @@ pub async fn referrals(desk: State<'_, Desk>) -> Result<Vec<ReferralView>, AppEr
 pub async fn record_outcome(
     desk: State<'_, Desk>,
     referral_id: String,
-    outcome: OutcomeChoice,
+    outcome: OfferOutcome,
 ) -> Result<OutboxView, AppError> {
     let cache = desk.cache().await?;
     let referral = cached_referral(&cache, &referral_id).await?;
     Ok(cache
-        .queue_outcome(referral, outcome.into(), Utc::now())
+        .queue_outcome(referral, outcome, Utc::now())
         .await?
         .into())
 }
@@ -115,9 +99,9 @@ pub async fn outbox(desk: State<'_, Desk>) -> Result<Vec<OutboxView>, AppError> 
 /// Sends the pending outcomes now.
 #[tauri::command]
 #[specta::specta]
-pub async fn flush(desk: State<'_, Desk>) -> Result<FlushView, AppError> {
+pub async fn flush(desk: State<'_, Desk>) -> Result<FlushReport, AppError> {
     let (device, cache) = (desk.device()?, desk.cache().await?);
-    Ok(sync::flush(&device, &cache).await?.into())
+    Ok(sync::flush(&device, &cache).await?)
 }
 
 /// Asks the service who this computer is: tells online from offline, and learns a revocation.
@@ -176,12 +160,12 @@ pub async fn vacancies(desk: State<'_, Desk>) -> Result<Vec<VacancyView>, AppErr
 pub async fn reveal_contact(
     desk: State<'_, Desk>,
     referral_id: String,
-    reason: RevealReasonCode,
+    reason: RevealReason,
     note: Option<String>,
 ) -> Result<ContactView, AppError> {
     let referral = cached_referral(&desk.cache().await?, &referral_id).await?;
     let device = desk.device()?;
-    let revealed = device.reveal_contact(referral, reason.into(), note).await?;
+    let revealed = device.reveal_contact(referral, reason, note).await?;
     Ok(revealed.into())
 }
 
@@ -189,9 +173,9 @@ pub async fn reveal_contact(
 /// under 5 come suppressed from the service).
 #[tauri::command]
 #[specta::specta]
-pub async fn demand(desk: State<'_, Desk>) -> Result<DemandView, AppError> {
+pub async fn demand(desk: State<'_, Desk>) -> Result<DemandReport, AppError> {
     let device = desk.device()?;
-    Ok(device.demand().await?.into())
+    Ok(device.demand().await?)
 }
 
 /// The id of a referral in the cache, or `UnknownReferral`.

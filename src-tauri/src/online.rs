@@ -1,37 +1,11 @@
 //! What the screens get only online and never keep: a family's contact details (an audited
 //! reveal, for a regulated reason) and the de-identified demand figures.
 
-use placeforte_protocol::referrals::{ContactDetails, DemandCell, DemandReport, RevealReason};
-use serde::{Deserialize, Serialize};
+use placeforte_protocol::referrals::ContactDetails;
+use serde::Serialize;
 
-use crate::view::AgeClassCode;
-
-/// Why the director asks for a family's contact details (the service's regulated list).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, specta::Type)]
-#[serde(rename_all = "snake_case")]
-pub enum RevealReasonCode {
-    /// To call the family about the offered place.
-    OfferCall,
-    /// To follow up on an earlier call.
-    FollowUp,
-    /// To prepare the admission once the place is accepted.
-    AdmissionPaperwork,
-    /// Anything else: the note says what.
-    Other,
-}
-
-impl From<RevealReasonCode> for RevealReason {
-    fn from(code: RevealReasonCode) -> Self {
-        match code {
-            RevealReasonCode::OfferCall => RevealReason::OfferCall,
-            RevealReasonCode::FollowUp => RevealReason::FollowUp,
-            RevealReasonCode::AdmissionPaperwork => RevealReason::AdmissionPaperwork,
-            RevealReasonCode::Other => RevealReason::Other,
-        }
-    }
-}
-
-/// A family's contact details, for the screen's memory only.
+/// A family's contact details, for the screen's memory only: without the priority basis, which
+/// the screen does not show.
 #[derive(Clone, Serialize, specta::Type)]
 pub struct ContactView {
     /// The referral.
@@ -69,45 +43,6 @@ impl From<ContactDetails> for ContactView {
             parent_family_name: details.parent_family_name,
             parent_phone: details.parent_phone,
             parent_email: details.parent_email,
-        }
-    }
-}
-
-/// Children waiting for this daycare, by age class and start month.
-#[derive(Debug, Clone, Serialize, specta::Type)]
-pub struct DemandView {
-    /// The day the figures were computed (`YYYY-MM-DD`).
-    pub as_of: String,
-    /// One cell per age class and month that has any child.
-    pub cells: Vec<DemandCellView>,
-}
-
-/// One age class in one start month.
-#[derive(Debug, Clone, Serialize, specta::Type)]
-pub struct DemandCellView {
-    /// The age class on the first day of the month.
-    pub age_class: AgeClassCode,
-    /// `YYYY-MM`.
-    pub start_month: String,
-    /// The count in decimal, or `"<5"` as the service suppresses small counts.
-    pub children: String,
-}
-
-impl From<DemandReport> for DemandView {
-    fn from(report: DemandReport) -> Self {
-        DemandView {
-            as_of: report.as_of.to_string(),
-            cells: report.cells.into_iter().map(DemandCellView::from).collect(),
-        }
-    }
-}
-
-impl From<DemandCell> for DemandCellView {
-    fn from(cell: DemandCell) -> Self {
-        DemandCellView {
-            age_class: cell.age_class.into(),
-            start_month: cell.start_month,
-            children: cell.children,
         }
     }
 }

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 
 use chrono::{NaiveDate, Utc};
 use placeforte_desk::import::{preview, preview_reader, ImportError, ImportPreview};
-use placeforte_desk::planning::{GroupSetup, Plan, PlanInputs};
+use placeforte_desk::planning::{
+    BreachView, GroupListFormat, GroupSetup, Language, Plan, PlanChildKey, PlanInputs, PlanView,
+};
 use placeforte_desk::{sync, Cache, DeskError};
 use placeforte_domain::quebec_rules_on;
 use tauri::State;
@@ -14,8 +16,7 @@ use tauri::State;
 use crate::desk::Desk;
 use crate::error::{AppError, ErrorCode};
 use crate::planning_view::{
-    breach_view, BreachView, ExportFormat, ExportLanguage, ExportView, GroupSetupInput, ImportFile,
-    ImportPreviewView, PlanDeclaredView, PlanVacancyView, PlanView, SetupSaved,
+    ExportView, ImportFile, ImportPreviewView, PlanDeclaredView, ReviewedPlanVacancy, SetupSaved,
 };
 
 fn day(text: &str) -> Result<NaiveDate, AppError> {
@@ -34,6 +35,11 @@ fn read_preview(file: ImportFile) -> Result<ImportPreview, DeskError> {
         }
     };
     Ok(previewed?)
+}
+
+/// A child's key as the screen sends it; text that is none is a child the plan does not have.
+fn child_key(text: &str) -> Result<PlanChildKey, AppError> {
+    text.parse().map_err(|_| DeskError::UnknownPlanChild.into())
 }
 
 async fn plan(cache: &Cache, start: &str) -> Result<Plan, AppError> {
@@ -64,8 +70,8 @@ pub async fn import_save(desk: State<'_, Desk>, file: ImportFile) -> Result<u32,
 /// The saved permit and groups.
 #[tauri::command]
 #[specta::specta]
-pub async fn group_setup(desk: State<'_, Desk>) -> Result<GroupSetupInput, AppError> {
-    Ok(desk.cache().await?.group_setup().await?.into())
+pub async fn group_setup(desk: State<'_, Desk>) -> Result<GroupSetup, AppError> {
+    Ok(desk.cache().await?.group_setup().await?)
 }
 
 /// Saves the permit and groups if the domain accepts them; otherwise every problem, and
@@ -74,14 +80,13 @@ pub async fn group_setup(desk: State<'_, Desk>) -> Result<GroupSetupInput, AppEr
 #[specta::specta]
 pub async fn save_group_setup(
     desk: State<'_, Desk>,
-    setup: GroupSetupInput,
+    setup: GroupSetup,
 ) -> Result<SetupSaved, AppError> {
-    let setup = GroupSetup::from(setup);
     let rules = quebec_rules_on(Utc::now().date_naive());
     if let Err(problems) = setup.check(rules) {
         return Ok(SetupSaved {
             saved: false,
-            problems: problems.into_iter().map(Into::into).collect(),
+            problems,
         });
     }
     desk.cache().await?.save_group_setup(&setup).await?;
@@ -95,7 +100,7 @@ pub async fn save_group_setup(
 #[tauri::command]
 #[specta::specta]
 pub async fn compose_groups(desk: State<'_, Desk>, start: String) -> Result<PlanView, AppError> {
-    Ok(PlanView::new(&plan(&desk.cache().await?, &start).await?))
+    Ok(plan(&desk.cache().await?, &start).await?.view())
 }
 
 /// The rules the year would break if `child` were in `group`, judged by the simulator before
@@ -108,14 +113,10 @@ pub async fn check_move(
     child: String,
     group: String,
 ) -> Result<Vec<BreachView>, AppError> {
+    let child = child_key(&child)?;
     let plan = plan(&desk.cache().await?, &start).await?;
     let target = plan.inputs.group(&group)?;
-    let breaches = plan.check_move(&child, target)?;
-    let installation = &plan.inputs.installation;
-    Ok(breaches
-        .iter()
-        .map(|b| breach_view(b, installation))
-        .collect())
+    Ok(plan.check_move_view(&child, target)?)
 }
 
 /// Pins `child` to `group` (or unpins it with `null`) and composes again around it.
@@ -127,16 +128,26 @@ pub async fn pin_child(
     child: String,
     group: Option<String>,
 ) -> Result<PlanView, AppError> {
+    let child = child_key(&child)?;
     let cache = desk.cache().await?;
     let inputs = PlanInputs::load(&cache, day(&start)?).await?;
     if !inputs.has_child(&child) {
         return Err(DeskError::UnknownPlanChild.into());
     }
-    if let Some(name) = &group {
-        inputs.group(name)?;
-    }
+    // The pin names the group as the plan spells it.
+    let group = match &group {
+        Some(name) => {
+            let at = inputs.group(name)?;
+            inputs
+                .installation
+                .groups()
+                .get(at)
+                .map(|g| g.name().to_owned())
+        }
+        None => None,
+    };
     cache.set_pin(&child, group.as_deref()).await?;
-    Ok(PlanView::new(&plan(&cache, &start).await?))
+    Ok(plan(&cache, &start).await?.view())
 }
 
 /// Writes the group lists as CSV to `path`, or to the user's documents folder, and says
@@ -146,12 +157,12 @@ pub async fn pin_child(
 pub async fn export_groups(
     desk: State<'_, Desk>,
     start: String,
-    format: ExportFormat,
-    language: ExportLanguage,
+    format: GroupListFormat,
+    language: Language,
     path: Option<String>,
 ) -> Result<ExportView, AppError> {
     let plan = plan(&desk.cache().await?, &start).await?;
-    let bytes = plan.export(format.into(), language.into())?;
+    let bytes = plan.export(format, language)?;
     let path = match path.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
         Some(chosen) => PathBuf::from(chosen),
         None => desk
@@ -194,13 +205,13 @@ pub async fn export_groups(
 pub async fn declare_plan_vacancies(
     desk: State<'_, Desk>,
     start: String,
-    reviewed: Vec<PlanVacancyView>,
+    reviewed: Vec<ReviewedPlanVacancy>,
 ) -> Result<Vec<PlanDeclaredView>, AppError> {
     let cache = desk.cache().await?;
     let plan = plan(&cache, &start).await?;
     let reviewed = reviewed
         .into_iter()
-        .map(PlanVacancyView::into_reviewed)
+        .map(ReviewedPlanVacancy::into_reviewed)
         .collect::<Result<Vec<_>, _>>()?;
     let queued = plan.declare(&cache, &reviewed, Utc::now()).await?;
     if let Ok(device) = desk.device() {

@@ -1,7 +1,9 @@
 //! The home screen's summary, read from the device record and the cache.
 
+use chrono::{Local, NaiveDate};
 use placeforte_desk::cache::OutboxState;
 use placeforte_desk::device::{load_record, DeviceRecord};
+use placeforte_desk::planning::next_school_year_start;
 use placeforte_desk::{DeskError, DEFAULT_RETENTION_DAYS};
 
 use crate::desk::Desk;
@@ -31,8 +33,9 @@ pub(crate) async fn read(desk: &Desk) -> Result<AppStatus, DeskError> {
             vacancies_pending: 0,
             vacancies_declared: 0,
             online: desk.online(),
-            wiped: desk.take_unreported_wipe().map(Into::into),
+            wiped: desk.take_unreported_wipe(),
             retention_days: retention_days(),
+            school_year_start: school_year_start(),
         });
     };
     let enrolment = Some(Enrolment::from(&record));
@@ -58,9 +61,15 @@ pub(crate) async fn read(desk: &Desk) -> Result<AppStatus, DeskError> {
         vacancies_pending: u32::try_from(vacancies_pending).unwrap_or(u32::MAX),
         vacancies_declared: u32::try_from(vacancies.len()).unwrap_or(u32::MAX),
         online: desk.online(),
-        wiped: desk.take_unreported_wipe().map(Into::into),
+        wiped: desk.take_unreported_wipe(),
         retention_days: retention_days(),
+        school_year_start: school_year_start(),
     })
+}
+
+/// On this computer's calendar, as the window's date fields are.
+fn school_year_start() -> NaiveDate {
+    next_school_year_start(Local::now().date_naive())
 }
 
 fn retention_days() -> u32 {

@@ -1,17 +1,18 @@
 //! What the Vacancies screen sends and receives: a declaration as the form gives it, and each
 //! declaration made on this computer with where it stands in the outbox.
 
-use placeforte_desk::cache::{LocalVacancy, VacancyDeclaration};
+use placeforte_desk::cache::{LocalVacancy, OutboxState, VacancyDeclaration};
+use placeforte_domain::AgeClass;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AppError, ErrorCode};
-use crate::view::{AgeClassCode, OutboxStateView};
 
-/// A vacancy to declare, as the form gives it.
+/// A vacancy to declare, as the form gives it: its date read here so that a malformed one is
+/// `invalid_input`, its group label trimmed.
 #[derive(Debug, Clone, Deserialize, specta::Type)]
 pub struct VacancyInput {
     /// The age class of the places.
-    pub age_class: AgeClassCode,
+    pub age_class: AgeClass,
     /// How many places.
     pub places: u32,
     /// First day (`YYYY-MM-DD`).
@@ -29,7 +30,7 @@ impl VacancyInput {
             .parse()
             .map_err(|_| AppError::new(ErrorCode::InvalidInput, "the start date is not a date"))?;
         Ok(VacancyDeclaration {
-            age_class: self.age_class.into(),
+            age_class: self.age_class,
             places: self.places,
             start_date,
             group_label: self
@@ -40,13 +41,14 @@ impl VacancyInput {
     }
 }
 
-/// A vacancy declared on this computer.
+/// A vacancy declared on this computer: a [`LocalVacancy`] without its outbox order and
+/// idempotency key, which stay between the cache and the service.
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct VacancyView {
     /// Its id on this computer.
     pub local_id: String,
     /// The age class of the places.
-    pub age_class: AgeClassCode,
+    pub age_class: AgeClass,
     /// How many places.
     pub places: u32,
     /// First day (`YYYY-MM-DD`).
@@ -56,7 +58,7 @@ pub struct VacancyView {
     /// RFC 3339 time the director declared it.
     pub declared_at: String,
     /// Pending (offline, waits for the next sync), sent, or refused as a conflict.
-    pub state: OutboxStateView,
+    pub state: OutboxState,
     /// The service's vacancy, once sent: its referrals carry this id.
     pub vacancy_id: Option<String>,
     /// Referrals the service made for it, once sent.
@@ -70,12 +72,12 @@ impl From<LocalVacancy> for VacancyView {
         let declaration = vacancy.declaration;
         VacancyView {
             local_id: vacancy.local_id.to_string(),
-            age_class: declaration.age_class.into(),
+            age_class: declaration.age_class,
             places: declaration.places,
             start_date: declaration.start_date.to_string(),
             group_label: declaration.group_label,
             declared_at: vacancy.created_at.to_rfc3339(),
-            state: vacancy.state.into(),
+            state: vacancy.state,
             vacancy_id: vacancy.vacancy_id.map(|id| id.to_string()),
             referrals: vacancy.referrals,
             answer_by: vacancy.answer_by.map(|day| day.to_string()),

@@ -19,6 +19,10 @@ fn a_fresh_computer_is_not_enrolled_and_has_an_empty_cache() {
     assert_eq!(status["referrals_cached"], 0);
     assert_eq!(status["online"], Value::Null, "no call to the service yet");
     assert_eq!(status["retention_days"], 7);
+    // The year June group formation plans comes from the desktop core's rule.
+    let today = chrono::Local::now().date_naive();
+    let planned = placeforte_desk::planning::next_school_year_start(today);
+    assert_eq!(status["school_year_start"], planned.to_string());
     assert_eq!(app.invoke("referrals", json!({})).unwrap(), json!([]));
 }
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { DemandCellView } from "../src/lib/bindings";
+import type { DemandCell } from "../src/lib/bindings";
 import { axisMax, buildChart, formatCount, formatMonth, parseCount } from "../src/lib/demand";
 
-const cell = (start_month: string, age_class: DemandCellView["age_class"], children: string): DemandCellView => ({
+const cell = (start_month: string, age_class: DemandCell["age_class"], children: string): DemandCell => ({
   start_month,
   age_class,
   children,

@@ -9,7 +9,6 @@ import {
   leftOutReason,
   moveMessages,
   moveTargets,
-  nextSchoolYearStart,
   niceMax,
   rejectedLineMessage,
   setupProblemMessage,
@@ -171,11 +170,5 @@ describe("editor and import messages", () => {
     expect(
       canSave({ ...preview, children: [...preview.children], ignored_columns: [], rejected: [{ line: 2, code: "missing_name", expected: null, found: null }] }),
     ).toBe(false);
-  });
-
-  it("plans the coming school year from September 1", () => {
-    expect(nextSchoolYearStart("2026-06-01")).toBe("2026-09-01");
-    expect(nextSchoolYearStart("2026-09-01")).toBe("2027-09-01");
-    expect(nextSchoolYearStart("2026-11-23")).toBe("2027-09-01");
   });
 });

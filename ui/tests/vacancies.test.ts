@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import type { StatusCode } from "../src/lib/bindings";
+import type { ReferralStatus } from "../src/lib/bindings";
 import { referral as fixture } from "./fixtures";
 import { nonZero, referralStatusCounts } from "../src/lib/vacancies";
 
-const referral = (vacancy_id: string, status: StatusCode) =>
+const referral = (vacancy_id: string, status: ReferralStatus) =>
   fixture({ referral_id: `${vacancy_id}-${status}`, vacancy_id, status });
 
 describe("referral status of a vacancy", () => {

@@ -23,6 +23,7 @@ pub use vacancies::{LocalVacancy, VacancyDeclaration};
 
 use crate::error::DeskError;
 use crate::import::{AcceptedImport, ImportedChild, SupportFactor};
+use crate::planning::PlanChildKey;
 use crate::secret::CacheKey;
 
 /// SQLite's result code for "file is not a database": what a wrong key gives.
@@ -178,7 +179,8 @@ impl Cache {
             .execute(&mut *tx)
             .await?;
         // Row ids start again after the delete: a pin to an old row would name a new child.
-        sqlx::query("DELETE FROM planning_pin WHERE child_key LIKE 'e:%'")
+        sqlx::query("DELETE FROM planning_pin WHERE child_key LIKE ?")
+            .bind(PlanChildKey::ENTERED_LIKE)
             .execute(&mut *tx)
             .await?;
         for child in import.children() {

@@ -178,7 +178,7 @@ impl PlanRefusal {
     /// Stable machine code: the domain's.
     pub fn code(&self) -> &'static str {
         match self {
-            PlanRefusal::Setup(problems) => problems.first().map_or("plan", |p| p.code),
+            PlanRefusal::Setup(problems) => problems.first().map_or("plan", |p| p.code.code()),
             PlanRefusal::Rules(err) => err.code(),
             PlanRefusal::GroupList(err) => err.code(),
         }

@@ -16,6 +16,7 @@
 //!   (idempotency keys, one order, conflicts kept).
 //! - [`online`]: what is asked for and never kept: contact reveals (online only, audited) and
 //!   the demand figures.
+//! - [`referral_view`]: a cached referral as the screens show it.
 //!
 //! - [`exit_safety`]: OpenSSL (SQLCipher's crypto) is never torn down under a live cache
 //!   connection at exit.
@@ -33,6 +34,7 @@ pub mod local;
 pub mod online;
 pub mod paths;
 pub mod planning;
+pub mod referral_view;
 pub mod secret;
 pub mod sync;
 pub mod tls;

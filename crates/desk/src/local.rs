@@ -25,6 +25,7 @@ pub const DEFAULT_RETENTION_DAYS: i64 = 7;
 /// Why the local data was wiped, for the message shown to the director.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum WipeReason {
     /// The director asked for it.
     Requested,

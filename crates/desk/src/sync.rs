@@ -143,6 +143,7 @@ fn check_page(page: &ReferralPage, asked: u32) -> Result<(), DeskError> {
 
 /// What a flush did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct FlushReport {
     /// Outcomes and declarations the service acknowledged.
     pub sent: u32,

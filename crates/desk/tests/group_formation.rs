@@ -5,7 +5,9 @@
 
 use chrono::NaiveDate;
 use placeforte_desk::import::preview;
-use placeforte_desk::planning::{GroupListFormat, GroupSetup, GroupSpec, Language, PlanInputs};
+use placeforte_desk::planning::{
+    GroupListFormat, GroupSetup, GroupSpec, Language, PlanChildKey, PlanInputs,
+};
 use placeforte_desk::{Cache, CacheFile, CacheKey, DeskError};
 use placeforte_domain::{AgeClass, BreachKind, PlacedReason};
 
@@ -79,14 +81,17 @@ async fn groups_and_pins_survive_reopening_the_encrypted_file() {
     let cache = open(&file, &key).await;
     assert_eq!(cache.group_setup().await.unwrap(), GroupSetup::default());
     cache.save_group_setup(&setup()).await.unwrap();
-    cache.set_pin("e:1", Some("Castors")).await.unwrap();
+    cache
+        .set_pin(&PlanChildKey::Entered(1), Some("Castors"))
+        .await
+        .unwrap();
     cache.close().await;
 
     let cache = open(&file, &key).await;
     assert_eq!(cache.group_setup().await.unwrap(), setup());
     assert_eq!(
         cache.pins().await.unwrap(),
-        [("e:1".to_owned(), "Castors".to_owned())]
+        [(PlanChildKey::Entered(1), "Castors".to_owned())]
     );
     // Removing the group drops the pin to it.
     let mut fewer = setup();
@@ -103,12 +108,16 @@ async fn groups_and_pins_survive_reopening_the_encrypted_file() {
 async fn a_new_import_drops_the_pins_of_the_previous_children() {
     let dir = tempfile::tempdir().unwrap();
     let cache = planned(&dir).await;
-    cache.set_pin("e:2", Some("Castors")).await.unwrap();
-    cache.set_pin("r:x", Some("Castors")).await.unwrap();
+    let referred = PlanChildKey::Referred(placeforte_protocol::ReferralId::random());
+    cache
+        .set_pin(&PlanChildKey::Entered(2), Some("Castors"))
+        .await
+        .unwrap();
+    cache.set_pin(&referred, Some("Castors")).await.unwrap();
     imported(&cache).await;
     assert_eq!(
         cache.pins().await.unwrap(),
-        [("r:x".to_owned(), "Castors".to_owned())],
+        [(referred, "Castors".to_owned())],
         "row ids restart: an old pin would name another child"
     );
 }
@@ -163,7 +172,7 @@ async fn the_plan_is_composed_from_the_cache_and_a_move_is_judged_before_it_is_m
         .iter()
         .find(|p| p.group == 1)
         .unwrap();
-    let key = toddler.child.key().clone();
+    let key = *toddler.child.key();
     let breaches = plan.check_move(&key, 0).unwrap();
     assert!(
         breaches.iter().any(|b| matches!(
@@ -180,7 +189,7 @@ async fn the_plan_is_composed_from_the_cache_and_a_move_is_judged_before_it_is_m
     // To the other toddler group: nothing breaks.
     assert_eq!(plan.check_move(&key, 2).unwrap(), []);
     assert!(matches!(
-        plan.check_move("e:999", 2),
+        plan.check_move(&PlanChildKey::Entered(999), 2),
         Err(DeskError::UnknownPlanChild)
     ));
     assert!(matches!(

@@ -26,6 +26,7 @@ use crate::rules::RuleSet;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum AgeClass {
     /// Under 18 months on the day.
     #[serde(rename = "under_18_months")]
@@ -83,6 +84,7 @@ impl AgeClass {
 /// rather than checked wherever a date is used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct BirthDate(NaiveDate);
 
 impl BirthDate {

@@ -12,6 +12,7 @@ use crate::rules::RuleSet;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum RefusalReason {
     /// The family no longer needs a place.
     NoLongerNeeded,
@@ -54,6 +55,7 @@ impl RefusalReason {
 /// The outcome a daycare records for an offer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum OfferOutcome {
     /// The family accepted the place.
     Accepted,

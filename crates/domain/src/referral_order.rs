@@ -21,16 +21,20 @@ use std::collections::HashSet;
 use std::hash::Hash;
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::candidate::{Candidate, Category};
 use crate::capacity::Capacity;
 use crate::error::DomainError;
 use crate::rules::RuleSet;
 
-/// Where a candidate stands relative to the places.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+/// Where a candidate stands relative to the places when ranked. The referral keeps it, the
+/// wire carries it as is (the protocol's `RankStanding`, refusing unknown fields) and the
+/// screen shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = RankStanding))]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum Standing {
     /// Within the places on the category order alone.
     WithinPlaces,

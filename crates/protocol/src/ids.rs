@@ -24,7 +24,8 @@ macro_rules! opaque_id {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(transparent)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String, format = Uuid))]
-        pub struct $name(Uuid);
+        #[cfg_attr(feature = "specta", derive(specta::Type))]
+        pub struct $name(#[cfg_attr(feature = "specta", specta(type = String))] Uuid);
 
         impl $name {
             /// A new random id.

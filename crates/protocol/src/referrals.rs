@@ -65,6 +65,7 @@ pub const MAX_SYNC_PAGE: u32 = 500;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum ReferralStatus {
     /// Waiting for the family's answer.
     Open,
@@ -104,27 +105,9 @@ impl ReferralStatus {
     }
 }
 
-/// Where the candidate stood relative to the vacancy's places when ranked (the domain's
-/// `Standing`, same JSON).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub enum RankStanding {
-    /// Within the places on the category order alone.
-    WithinPlaces,
-    /// Within the places through the priority quota.
-    PriorityQuota {
-        /// 1-based seat of the quota taken.
-        seat: u32,
-        /// Seats the quota had.
-        seats: u32,
-    },
-    /// Would have had a place on the category order, but the quota gave it to a priority
-    /// candidate.
-    DisplacedByPriorityQuota,
-    /// After the places.
-    Waiting,
-}
+/// Where the candidate stood relative to the vacancy's places when ranked: the domain's own
+/// type, so the stored, sent and shown standings cannot drift apart.
+pub use placeforte_domain::Standing as RankStanding;
 
 /// Why a referral has its rank: the domain's rank reason without the dates the cache does not
 /// keep (the registration date) and never the priority basis.
@@ -202,6 +185,7 @@ pub const SUPPRESSED_COUNT: &str = "<5";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct DemandReport {
     /// The day the figures were computed.
     pub as_of: Date,
@@ -213,6 +197,7 @@ pub struct DemandReport {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct DemandCell {
     /// The age class the children will be in on the first day of the month.
     pub age_class: AgeClass,
@@ -294,6 +279,7 @@ pub const MAX_REVEAL_NOTE_CHARS: usize = 200;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum RevealReason {
     /// To call the family about the offered place.
     OfferCall,

@@ -54,7 +54,7 @@ async referrals() : Promise<Result<ReferralView[], AppError>> {
 /**
  * Records the family's answer in the outbox (offline too); `sync` or `flush` sends it.
  */
-async recordOutcome(referralId: string, outcome: OutcomeChoice) : Promise<Result<OutboxView, AppError>> {
+async recordOutcome(referralId: string, outcome: OfferOutcome) : Promise<Result<OutboxView, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("record_outcome", { referralId, outcome }) };
 } catch (e) {
@@ -76,7 +76,7 @@ async outbox() : Promise<Result<OutboxView[], AppError>> {
 /**
  * Sends the pending outcomes now.
  */
-async flush() : Promise<Result<FlushView, AppError>> {
+async flush() : Promise<Result<FlushReport, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("flush") };
 } catch (e) {
@@ -145,7 +145,7 @@ async importSave(file: ImportFile) : Promise<Result<number, AppError>> {
 /**
  * The saved permit and groups.
  */
-async groupSetup() : Promise<Result<GroupSetupInput, AppError>> {
+async groupSetup() : Promise<Result<GroupSetup, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("group_setup") };
 } catch (e) {
@@ -157,7 +157,7 @@ async groupSetup() : Promise<Result<GroupSetupInput, AppError>> {
  * Saves the permit and groups if the domain accepts them; otherwise every problem, and
  * nothing saved.
  */
-async saveGroupSetup(setup: GroupSetupInput) : Promise<Result<SetupSaved, AppError>> {
+async saveGroupSetup(setup: GroupSetup) : Promise<Result<SetupSaved, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("save_group_setup", { setup }) };
 } catch (e) {
@@ -203,7 +203,7 @@ async pinChild(start: string, child: string, group: string | null) : Promise<Res
  * Writes the group lists as CSV to `path`, or to the user's documents folder, and says
  * where.
  */
-async exportGroups(start: string, format: ExportFormat, language: ExportLanguage, path: string | null) : Promise<Result<ExportView, AppError>> {
+async exportGroups(start: string, format: GroupListFormat, language: Language, path: string | null) : Promise<Result<ExportView, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("export_groups", { start, format, language, path }) };
 } catch (e) {
@@ -215,7 +215,7 @@ async exportGroups(start: string, format: ExportFormat, language: ExportLanguage
  * Queues the reviewed places as vacancy declarations, checked against what the plan leaves,
  * and sends them if the service answers (offline they stay in the outbox).
  */
-async declarePlanVacancies(start: string, reviewed: PlanVacancyView[]) : Promise<Result<PlanDeclaredView[], AppError>> {
+async declarePlanVacancies(start: string, reviewed: ReviewedPlanVacancy[]) : Promise<Result<PlanDeclaredView[], AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("declare_plan_vacancies", { start, reviewed }) };
 } catch (e) {
@@ -239,7 +239,7 @@ async vacancies() : Promise<Result<VacancyView[], AppError>> {
  * service audits the reveal and counts it against the daily quota). Nothing of the answer is
  * kept here: the screen holds it while it is open.
  */
-async revealContact(referralId: string, reason: RevealReasonCode, note: string | null) : Promise<Result<ContactView, AppError>> {
+async revealContact(referralId: string, reason: RevealReason, note: string | null) : Promise<Result<ContactView, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("reveal_contact", { referralId, reason, note }) };
 } catch (e) {
@@ -251,7 +251,7 @@ async revealContact(referralId: string, reason: RevealReasonCode, note: string |
  * The children waiting for this daycare by age class and start month (online only; counts
  * under 5 come suppressed from the service).
  */
-async demand() : Promise<Result<DemandView, AppError>> {
+async demand() : Promise<Result<DemandReport, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("demand") };
 } catch (e) {
@@ -277,23 +277,23 @@ export const ERROR_CODES = ["keychain_unavailable","local_data","invalid_invitat
 /** user-defined types **/
 
 /**
- * An age class (RSGEE art. 7).
+ * The regulation's age classes, youngest first. The order is the order a child moves through.
  */
-export type AgeClassCode = 
+export type AgeClass = 
 /**
- * Under 18 months.
+ * Under 18 months on the day.
  */
 "under_18_months" | 
 /**
- * 18 months to under 4 years.
+ * 18 months or more on the day, and not in an older class.
  */
 "from_18_months_to_4_years" | 
 /**
- * 4 years on September 30.
+ * 4 years on September 30 of the reference year, but under 5 on that day.
  */
 "four_years" | 
 /**
- * 5 years and over on September 30.
+ * 5 years or more on September 30 of the reference year.
  */
 "five_and_over"
 /**
@@ -347,11 +347,22 @@ online: boolean | null;
 /**
  * A wipe the director has not been told about (reported once).
  */
-wiped: WipeCode | null; 
+wiped: WipeReason | null; 
 /**
  * Days without a successful sync after which the cache is wiped.
  */
-retention_days: number }
+retention_days: number; 
+/**
+ * The first day of the school year June group formation plans (`YYYY-MM-DD`).
+ */
+school_year_start: string }
+/**
+ * A child's birth date, known not to be in the future.
+ * 
+ * Only children already born can be registered, so a future date is refused at the door
+ * rather than checked wherever a date is used.
+ */
+export type BirthDate = string
 /**
  * Why one group could not take a child.
  */
@@ -369,7 +380,7 @@ on: string;
  */
 rule: BlockingCode }
 /**
- * The rule a group would break.
+ * The rule a group would break: the domain's [`BlockingRule`] without its figures.
  */
 export type BlockingCode = 
 /**
@@ -389,7 +400,7 @@ export type BlockingCode =
  */
 "permit"
 /**
- * A rule the year would break.
+ * A rule the year would break: the domain's [`BreachKind`], its figures beside it.
  */
 export type BreachCode = 
 /**
@@ -431,7 +442,7 @@ group: string | null;
 /**
  * The class, for a class rule.
  */
-class: AgeClassCode | null; 
+class: AgeClass | null; 
 /**
  * First day.
  */
@@ -449,7 +460,8 @@ found: number;
  */
 allowed: number }
 /**
- * A family's contact details, for the screen's memory only.
+ * A family's contact details, for the screen's memory only: without the priority basis, which
+ * the screen does not show.
  */
 export type ContactView = { 
 /**
@@ -481,51 +493,36 @@ parent_phone: string;
  */
 parent_email: string }
 /**
- * One age class in one start month.
+ * Children waiting in one age class for one start month.
  */
-export type DemandCellView = { 
+export type DemandCell = { 
 /**
- * The age class on the first day of the month.
+ * The age class the children will be in on the first day of the month.
  */
-age_class: AgeClassCode; 
+age_class: AgeClass; 
 /**
- * `YYYY-MM`.
+ * `YYYY-MM`: the desired entry month (this month for dates already past).
  */
 start_month: string; 
 /**
- * The count in decimal, or `"<5"` as the service suppresses small counts.
+ * The count in decimal, or `"<5"` for 1 to 4 children.
  */
 children: string }
 /**
- * Children waiting for this daycare, by age class and start month.
+ * `GET /v1/demand`: children waiting for the caller's daycare, by age class and month.
  */
-export type DemandView = { 
+export type DemandReport = { 
 /**
- * The day the figures were computed (`YYYY-MM-DD`).
+ * The day the figures were computed.
  */
 as_of: string; 
 /**
- * One cell per age class and month that has any child.
+ * One cell per age class and start month that has any child; no empty cells.
  */
-cells: DemandCellView[] }
+cells: DemandCell[] }
 /**
- * How the file was read.
- */
-export type EncodingCode = 
-/**
- * UTF-8 with a byte-order mark.
- */
-"utf8_with_bom" | 
-/**
- * UTF-8.
- */
-"utf8" | 
-/**
- * Windows-1252.
- */
-"windows_1252"
-/**
- * This computer's enrolment.
+ * This computer's enrolment: the device record without the service's addresses and the CA's
+ * fingerprint, which no screen shows.
  */
 export type Enrolment = { 
 /**
@@ -657,30 +654,6 @@ export type ErrorCode =
  */
 "plan_vacancy_refused"
 /**
- * The spreadsheet the lists are for.
- */
-export type ExportFormat = 
-/**
- * `;` and a UTF-8 byte-order mark: French Excel.
- */
-"french_excel" | 
-/**
- * `,` without a mark.
- */
-"comma"
-/**
- * The language of the lists' headers.
- */
-export type ExportLanguage = 
-/**
- * French.
- */
-"french" | 
-/**
- * English.
- */
-"english"
-/**
  * Where the group lists were written.
  */
 export type ExportView = { 
@@ -695,47 +668,61 @@ children: number }
 /**
  * What a flush did.
  */
-export type FlushView = { 
+export type FlushReport = { 
 /**
- * Outcomes the service acknowledged.
+ * Outcomes and declarations the service acknowledged.
  */
 sent: number; 
 /**
- * Outcomes refused as conflicts.
+ * Outcomes and declarations the service refused because things changed meanwhile (kept,
+ * shown).
  */
 conflicts: number }
 /**
- * One group as the editor shows and sends it.
+ * The spreadsheet the file is for.
  */
-export type GroupInput = { 
+export type GroupListFormat = 
 /**
- * Its name.
+ * `;`-separated UTF-8 with a byte-order mark: what Excel in French opens correctly by
+ * double-click (without the mark it reads Windows-1252 and breaks accents).
+ */
+"french_excel" | 
+/**
+ * `,`-separated UTF-8 without a mark (LibreOffice, Numbers, Google Sheets, English Excel).
+ */
+"comma"
+/**
+ * The permit's places per age class (youngest first) and next year's groups.
+ */
+export type GroupSetup = { 
+/**
+ * Places per class, in the order of [`AgeClass::ALL`].
+ */
+permit: [number, number, number, number]; 
+/**
+ * The groups, in the director's order.
+ */
+groups: GroupSpec[] }
+/**
+ * One group as typed.
+ */
+export type GroupSpec = { 
+/**
+ * Its name, unique in the installation.
  */
 name: string; 
 /**
  * The age classes it may hold.
  */
-classes: AgeClassCode[]; 
+classes: AgeClass[]; 
 /**
- * Places.
+ * Its places.
  */
 capacity: number; 
 /**
  * Educators planned.
  */
 educators: number }
-/**
- * The permit and the groups.
- */
-export type GroupSetupInput = { 
-/**
- * The permit's places per class, youngest first.
- */
-permit: [number, number, number, number]; 
-/**
- * The groups.
- */
-groups: GroupInput[] }
 /**
  * A file to import: its bytes (read by the window from a file input) or a path on this
  * computer. Either way the desktop core reads and judges it.
@@ -750,13 +737,15 @@ export type ImportFile =
  */
 { kind: "path"; path: string }
 /**
- * What the file would import; nothing is saved yet.
+ * What the file would import; nothing is saved yet. The desk's [`ImportPreview`] with its
+ * counts as numbers the window can hold and each rejected line flat: the reason's code and,
+ * for a wrong field count, its two figures (`null` otherwise).
  */
 export type ImportPreviewView = { 
 /**
  * How it was read.
  */
-encoding: EncodingCode; 
+encoding: TextEncoding; 
 /**
  * The separator.
  */
@@ -772,37 +761,49 @@ rows: number;
 /**
  * The children that would be stored.
  */
-children: ImportedChildView[]; 
+children: ImportedChild[]; 
 /**
  * Every rejected line: one is enough to save nothing.
  */
 rejected: RejectedLineView[] }
 /**
- * A child the import would store.
+ * One enrolled child, as kept in the encrypted cache.
  */
-export type ImportedChildView = { 
+export type ImportedChild = { 
 /**
- * Given name and family initial.
+ * Given name and family initial, e.g. `Éloïse C.`.
  */
 label: string; 
 /**
  * Birth date.
  */
-birth_date: string; 
+birth_date: BirthDate; 
 /**
- * Expected departure.
+ * When the child is expected to leave, if known.
  */
 expected_departure: string | null; 
 /**
- * Current group as the daycare names it.
+ * The child's current group, as the daycare names it.
  */
 current_group: string | null; 
 /**
- * Support-need factor in hundredths.
+ * Support-need factor, if any.
  */
-support_factor: number | null }
+support_factor: SupportFactor | null }
 /**
- * Why a child is left out.
+ * The language of the headers and age classes.
+ */
+export type Language = 
+/**
+ * French (fr-CA), the default of the app.
+ */
+"french" | 
+/**
+ * English.
+ */
+"english"
+/**
+ * Why a child is left out: the domain's [`LeftOutReason`], its details beside it.
  */
 export type LeftOutCode = 
 /**
@@ -848,41 +849,60 @@ reason: LeftOutCode;
 /**
  * Its age classes over the year, for `no_group_for_age_classes`.
  */
-classes: AgeClassCode[]; 
+classes: AgeClass[]; 
 /**
  * For each group that could hold it, the first day and the rule.
  */
 blocked: BlockedView[] }
 /**
- * Whether the composition is proven best.
+ * The outcome a daycare records for an offer.
  */
-export type OptimalityCode = 
+export type OfferOutcome = 
 /**
- * No composition is better.
+ * The family accepted the place.
+ */
+{ kind: "accepted" } | 
+/**
+ * The family refused, for a reason.
+ */
+{ kind: "refused"; reason: RefusalReason } | 
+/**
+ * The family did not answer by the deadline.
+ */
+{ kind: "no_answer_by_deadline" }
+/**
+ * Whether the composition is known to be the best.
+ */
+export type Optimality = 
+/**
+ * The exact search finished: no composition places more children, or higher-ranked ones,
+ * or keeps more current groups, or meets more sibling wishes.
  */
 "proven" | 
 /**
- * The best found within the work budgets.
+ * The best found within the work budgets; never fewer children than the first-fit
+ * greedy.
  */
 "best_found"
 /**
  * Where an outbox entry stands.
  */
-export type OutboxStateView = 
+export type OutboxState = 
 /**
- * Waiting to be sent.
+ * Not yet acknowledged by the service.
  */
 { state: "pending" } | 
 /**
- * Acknowledged by the service.
+ * Acknowledged.
  */
 { state: "sent" } | 
 /**
- * Refused because things changed; `code` is the service's reason.
+ * Refused because things changed meanwhile; `code` is the service's reason.
  */
 { state: "conflict"; code: string }
 /**
- * One recorded outcome.
+ * One recorded outcome, without its idempotency key and outbox order: they stay between the
+ * cache and the service.
  */
 export type OutboxView = { 
 /**
@@ -892,7 +912,7 @@ referral_id: string;
 /**
  * The answer.
  */
-outcome: OutcomeChoice; 
+outcome: OfferOutcome; 
 /**
  * RFC 3339 time it was recorded.
  */
@@ -900,45 +920,29 @@ recorded_at: string;
 /**
  * Where it stands.
  */
-state: OutboxStateView }
-/**
- * The family's answer, as the director records it.
- */
-export type OutcomeChoice = 
-/**
- * Accepted the place.
- */
-{ kind: "accepted" } | 
-/**
- * Refused, for a reason.
- */
-{ kind: "refused"; reason: RefusalCode } | 
-/**
- * No answer by the deadline.
- */
-{ kind: "no_answer" }
+state: OutboxState }
 /**
  * Why a child is in its group.
  */
-export type PlacedCode = 
+export type PlacedReason = 
 /**
- * Pinned by the director.
+ * The director pinned it there.
  */
 "pinned" | 
 /**
- * Stays in its current group.
+ * It stays in its current group.
  */
 "current_group" | 
 /**
- * With its sibling.
+ * With its sibling, as wished.
  */
 "sibling_together" | 
 /**
- * Apart from its sibling.
+ * Apart from its sibling, as wished.
  */
 "sibling_apart" | 
 /**
- * The group has room on every day.
+ * The group has room for it on every day it is present.
  */
 "room_in_group"
 /**
@@ -946,7 +950,7 @@ export type PlacedCode =
  */
 export type PlacedView = { 
 /**
- * The plan key (`e:…` enrolled, `r:…` referral).
+ * The plan key.
  */
 key: string; 
 /**
@@ -960,9 +964,9 @@ birth_date: string;
 /**
  * Age class on its first day in the group.
  */
-age_class: AgeClassCode | null; 
+age_class: AgeClass | null; 
 /**
- * First day in the group.
+ * First day in the group: the year's first day, or its arrival if later.
  */
 arrival: string; 
 /**
@@ -976,19 +980,20 @@ priority: number;
 /**
  * Why here.
  */
-reason: PlacedCode; 
+reason: PlacedReason; 
 /**
  * Whether it comes from an accepted referral.
  */
 referral: boolean }
 /**
- * A declaration of the plan's places, and where it stands.
+ * A declaration of the plan's places, and where it stands: what the plan's card shows of a
+ * [`LocalVacancy`] (the vacancy screen's `VacancyView` has the rest).
  */
 export type PlanDeclaredView = { 
 /**
  * The class.
  */
-age_class: AgeClassCode; 
+age_class: AgeClass; 
 /**
  * First day.
  */
@@ -1000,7 +1005,7 @@ places: number;
 /**
  * Pending (in the outbox, offline), sent, or refused.
  */
-state: OutboxStateView; 
+state: OutboxState; 
 /**
  * Referrals the service made, once sent.
  */
@@ -1016,7 +1021,7 @@ name: string;
 /**
  * Age classes it may hold.
  */
-classes: AgeClassCode[]; 
+classes: AgeClass[]; 
 /**
  * Places.
  */
@@ -1036,9 +1041,9 @@ export type PlanVacancyView = {
 /**
  * The class.
  */
-age_class: AgeClassCode; 
+age_class: AgeClass; 
 /**
- * First day (`YYYY-MM-DD`).
+ * First day.
  */
 start_date: string; 
 /**
@@ -1064,7 +1069,7 @@ rule_set: string;
 /**
  * Proven best or best found.
  */
-optimality: OptimalityCode; 
+optimality: Optimality; 
 /**
  * The group columns, in the installation's order.
  */
@@ -1082,21 +1087,50 @@ series: SeriesView[];
  */
 vacancies: PlanVacancyView[] }
 /**
- * One referral: the data inventory's minimal fields, nothing more.
+ * One referral of one registration to one daycare's vacancy.
+ */
+export type ReferralId = string
+/**
+ * Where a referral stands.
+ */
+export type ReferralStatus = 
+/**
+ * Waiting for the family's answer.
+ */
+"open" | 
+/**
+ * The family accepted the place.
+ */
+"accepted" | 
+/**
+ * The family refused.
+ */
+"refused" | 
+/**
+ * The family did not answer by the deadline.
+ */
+"no_answer" | 
+/**
+ * Closed by something else: the child was placed elsewhere or the request withdrawn.
+ */
+"closed"
+/**
+ * One referral: the data inventory's minimal fields, nothing more (never the rule set or the
+ * registration's dates), with what the screens compute from them.
  */
 export type ReferralView = { 
 /**
  * Opaque id.
  */
-referral_id: string; 
+referral_id: ReferralId; 
 /**
  * The vacancy it fills.
  */
-vacancy_id: string; 
+vacancy_id: VacancyId; 
 /**
  * Where it stands on the service (as of the last sync).
  */
-status: StatusCode; 
+status: ReferralStatus; 
 /**
  * The family must answer by this date.
  */
@@ -1116,7 +1150,7 @@ desired_entry_date: string;
 /**
  * Age class on the desired entry date.
  */
-age_class: AgeClassCode | null; 
+age_class: AgeClass | null; 
 /**
  * Referral category, 1 (first served) to 5.
  */
@@ -1128,7 +1162,7 @@ priority: boolean;
 /**
  * A sibling's referral.
  */
-sibling_referral_id: string | null; 
+sibling_referral_id: ReferralId | null; 
 /**
  * 1-based rank among the vacancy's candidates.
  */
@@ -1144,41 +1178,42 @@ days_waiting: number;
 /**
  * Standing relative to the places.
  */
-standing: StandingView; 
+standing: Standing; 
 /**
  * An outcome recorded here and not yet acknowledged by the service.
  */
-pending_outcome: OutcomeChoice | null }
+pending_outcome: OfferOutcome | null }
 /**
- * A regulated refusal reason.
+ * Why a family refused an offered place. Codes are stable (stored, sent, translated).
  */
-export type RefusalCode = 
+export type RefusalReason = 
 /**
- * No longer needed.
+ * The family no longer needs a place.
  */
 "no_longer_needed" | 
 /**
- * Accepted elsewhere.
+ * The child has a place elsewhere.
  */
 "accepted_elsewhere" | 
 /**
- * Schedule or distance.
+ * The schedule or the distance does not suit the family.
  */
 "schedule_or_distance" | 
 /**
- * Start earlier than wanted.
+ * The offered start is earlier than the family's desired entry date.
  */
 "start_earlier_than_wanted" | 
 /**
- * The child's health.
+ * The child's health prevents starting now.
  */
 "child_health" | 
 /**
- * Other.
+ * Any other reason.
  */
 "other"
 /**
- * Why a line was rejected.
+ * Why a line was rejected: the desk's [`RejectReason`] without its figures, which the flat
+ * line carries beside it (the window reads `{line, code, expected, found}`).
  */
 export type RejectCode = 
 /**
@@ -1238,9 +1273,9 @@ expected: number | null;
  */
 found: number | null }
 /**
- * Why the director asks for a family's contact details (the service's regulated list).
+ * Why a director needs a family's contact details.
  */
-export type RevealReasonCode = 
+export type RevealReason = 
 /**
  * To call the family about the offered place.
  */
@@ -1254,9 +1289,26 @@ export type RevealReasonCode =
  */
 "admission_paperwork" | 
 /**
- * Anything else: the note says what.
+ * Anything else (the note says what).
  */
 "other"
+/**
+ * A line of the places left as the director reviewed it, sent back from the screen: its date
+ * is read here so that a malformed one is `invalid_input`, as on the vacancy form.
+ */
+export type ReviewedPlanVacancy = { 
+/**
+ * The class.
+ */
+age_class: AgeClass; 
+/**
+ * First day (`YYYY-MM-DD`).
+ */
+start_date: string; 
+/**
+ * Places.
+ */
+places: number }
 /**
  * One line of the occupancy chart.
  */
@@ -1270,7 +1322,31 @@ subject: SubjectView;
  */
 steps: StepView[] }
 /**
- * Why the setup was refused.
+ * A reason the setup is refused, with the figures to put in words.
+ */
+export type SetupProblem = { 
+/**
+ * What.
+ */
+code: SetupProblemCode; 
+/**
+ * The group concerned (position in the editor), if one.
+ */
+group: number | null; 
+/**
+ * The age class concerned, if one.
+ */
+class: AgeClass | null; 
+/**
+ * The places asked for (a group's, the groups' or the permit's total), if relevant.
+ */
+places: number | null; 
+/**
+ * The places allowed, if relevant.
+ */
+allowed: number | null }
+/**
+ * Why the setup is refused: the domain's codes for a setup (the screens translate them).
  */
 export type SetupProblemCode = 
 /**
@@ -1310,33 +1386,9 @@ export type SetupProblemCode =
  */
 "groups_over_installation" | 
 /**
- * Anything else the domain refused.
+ * Anything else the domain refused (its error type may grow).
  */
 "other"
-/**
- * A problem of the setup, with its figures.
- */
-export type SetupProblemView = { 
-/**
- * What.
- */
-code: SetupProblemCode; 
-/**
- * The group concerned (position in the editor).
- */
-group: number | null; 
-/**
- * The age class concerned.
- */
-class: AgeClassCode | null; 
-/**
- * Places asked for.
- */
-places: number | null; 
-/**
- * Places allowed.
- */
-allowed: number | null }
 /**
  * The answer to saving the setup: saved, or every problem and nothing saved.
  */
@@ -1348,51 +1400,30 @@ saved: boolean;
 /**
  * Every problem (empty when saved).
  */
-problems: SetupProblemView[] }
+problems: SetupProblem[] }
 /**
- * Where the candidate stood relative to the vacancy's places when ranked.
+ * Where a candidate stands relative to the places when ranked. The referral keeps it, the
+ * wire carries it as is (the protocol's `RankStanding`, refusing unknown fields) and the
+ * screen shows it.
  */
-export type StandingView = 
+export type Standing = 
 /**
- * Within the places on the category order.
+ * Within the places on the category order alone.
  */
 { kind: "within_places" } | 
 /**
- * Within the places through the priority quota.
+ * Within the places through the priority quota: seat `seat` of `seats`.
  */
 { kind: "priority_quota"; seat: number; seats: number } | 
 /**
- * Displaced by a priority candidate.
+ * Would have been within the places on the category order, but a priority candidate took
+ * the place through the quota.
  */
 { kind: "displaced_by_priority_quota" } | 
 /**
- * After the places.
+ * After the places, waiting for a place to free up.
  */
 { kind: "waiting" }
-/**
- * Where a referral stands.
- */
-export type StatusCode = 
-/**
- * Waiting for the family's answer.
- */
-"open" | 
-/**
- * Accepted.
- */
-"accepted" | 
-/**
- * Refused.
- */
-"refused" | 
-/**
- * No answer by the deadline.
- */
-"no_answer" | 
-/**
- * Closed by something else.
- */
-"closed"
 /**
  * Days with the same figures.
  */
@@ -1428,7 +1459,11 @@ export type SubjectView =
 /**
  * An age class of the installation.
  */
-{ kind: "age_class"; class: AgeClassCode }
+{ kind: "age_class"; class: AgeClass }
+/**
+ * A support-need factor: how many places a child counts for, in hundredths (1.00 to 5.00).
+ */
+export type SupportFactor = number
 /**
  * Sent after every page of a running sync, for the progress bar.
  */
@@ -1471,13 +1506,34 @@ sent: number;
  */
 conflicts: number }
 /**
- * A vacancy to declare, as the form gives it.
+ * The text encoding a file was read as.
+ */
+export type TextEncoding = 
+/**
+ * UTF-8 starting with a byte-order mark.
+ */
+"utf8_with_bom" | 
+/**
+ * UTF-8.
+ */
+"utf8" | 
+/**
+ * Windows-1252 (any file that is not valid UTF-8: every byte decodes).
+ */
+"windows_1252"
+/**
+ * A declared vacancy.
+ */
+export type VacancyId = string
+/**
+ * A vacancy to declare, as the form gives it: its date read here so that a malformed one is
+ * `invalid_input`, its group label trimmed.
  */
 export type VacancyInput = { 
 /**
  * The age class of the places.
  */
-age_class: AgeClassCode; 
+age_class: AgeClass; 
 /**
  * How many places.
  */
@@ -1491,7 +1547,8 @@ start_date: string;
  */
 group_label: string | null }
 /**
- * A vacancy declared on this computer.
+ * A vacancy declared on this computer: a [`LocalVacancy`] without its outbox order and
+ * idempotency key, which stay between the cache and the service.
  */
 export type VacancyView = { 
 /**
@@ -1501,7 +1558,7 @@ local_id: string;
 /**
  * The age class of the places.
  */
-age_class: AgeClassCode; 
+age_class: AgeClass; 
 /**
  * How many places.
  */
@@ -1521,7 +1578,7 @@ declared_at: string;
 /**
  * Pending (offline, waits for the next sync), sent, or refused as a conflict.
  */
-state: OutboxStateView; 
+state: OutboxState; 
 /**
  * The service's vacancy, once sent: its referrals carry this id.
  */
@@ -1535,31 +1592,31 @@ referrals: number | null;
  */
 answer_by: string | null }
 /**
- * Why local data was wiped.
+ * Why the local data was wiped, for the message shown to the director.
  */
-export type WipeCode = 
+export type WipeReason = 
 /**
- * On request.
+ * The director asked for it.
  */
 "requested" | 
 /**
- * The operator revoked this computer.
+ * The central service says this device is revoked.
  */
 "revoked" | 
 /**
- * No successful sync within the retention period.
+ * No successful sync for longer than the retention period.
  */
 "retention_expired" | 
 /**
- * The keychain failed.
+ * The keychain could not be reached.
  */
 "keychain_failure" | 
 /**
- * The cache key was gone.
+ * The cache's key was no longer in the keychain.
  */
 "key_missing" | 
 /**
- * The cache could not be decrypted.
+ * The cache could not be decrypted with its key.
  */
 "unreadable"
 

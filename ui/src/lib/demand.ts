@@ -1,11 +1,11 @@
-import type { AgeClassCode, DemandCellView } from "./bindings";
+import type { AgeClass, DemandCell } from "./bindings";
 import type { Locale } from "./i18n";
 
 /** How the service writes a count of 1 to 4 children (so that a figure never points at a family). */
 export const SUPPRESSED = "<5";
 
 /** The age classes in the chart's order (youngest first). */
-export const AGE_CLASSES: readonly AgeClassCode[] = [
+export const AGE_CLASSES: readonly AgeClass[] = [
   "under_18_months",
   "from_18_months_to_4_years",
   "four_years",
@@ -50,7 +50,7 @@ export function axisMax(max: number): number {
 }
 
 export interface Bar extends Count {
-  ageClass: AgeClassCode;
+  ageClass: AgeClass;
   children: string;
   /** Height as a fraction of the axis, 0 to 1. */
   height: number;
@@ -64,14 +64,14 @@ export interface MonthGroup {
 export interface Chart {
   groups: MonthGroup[];
   /** The age classes that appear, in the chart's order (one colour each). */
-  classes: AgeClassCode[];
+  classes: AgeClass[];
   axisMax: number;
   /** Axis labels: 0, a middle value when it is whole, the top. */
   ticks: number[];
 }
 
 /** The demand cells as grouped bars: one group per month (in time order), one bar per class. */
-export function buildChart(cells: readonly DemandCellView[]): Chart {
+export function buildChart(cells: readonly DemandCell[]): Chart {
   const counted = cells.flatMap((cell) => {
     const count = parseCount(cell.children);
     return count ? [{ ...cell, ...count }] : [];

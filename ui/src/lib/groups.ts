@@ -10,7 +10,7 @@ import type {
   PlacedView,
   RejectedLineView,
   SeriesView,
-  SetupProblemView,
+  SetupProblem,
   StepView,
 } from "./bindings";
 import type { MessageKey, Params } from "./i18n";
@@ -24,13 +24,6 @@ export function daysBetween(from: string, to: string): number {
     return Date.UTC(y ?? 0, (m ?? 1) - 1, d ?? 1) / 86_400_000;
   };
   return Math.round(day(to) - day(from));
-}
-
-/** September 1 of the coming school year: this year's if it is still ahead, else next year's. */
-export function nextSchoolYearStart(today: string): string {
-  const year = Number(today.slice(0, 4));
-  const thisYear = `${year}-09-01`;
-  return today < thisYear ? thisYear : `${year + 1}-09-01`;
 }
 
 /** A round top for the y axis (1, 2, 5 × 10ⁿ at or above `max`), never below 1. */
@@ -166,7 +159,7 @@ export function moveMessages(breaches: BreachView[], t: Translate, date: (iso: s
 }
 
 /** A problem of the groups editor in words, naming its group. */
-export function setupProblemMessage(problem: SetupProblemView, names: string[], t: Translate): string {
+export function setupProblemMessage(problem: SetupProblem, names: string[], t: Translate): string {
   const group = problem.group === null ? "" : (names[problem.group]?.trim() || t("groups.unnamed", { n: problem.group + 1 }));
   return t(`setup.${problem.code}`, {
     group,

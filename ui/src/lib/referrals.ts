@@ -1,14 +1,14 @@
-import type { AgeClassCode, ReferralView, StatusCode } from "./bindings";
+import type { AgeClass, ReferralView, ReferralStatus } from "./bindings";
 import { daysUntil } from "./format";
 import { translate, type Locale, type MessageKey } from "./i18n";
 
 export type SortKey = "deadline" | "rank" | "waiting" | "label";
 
 export interface Filters {
-  ageClass: AgeClassCode | "all";
+  ageClass: AgeClass | "all";
   category: number | "all";
   priority: "all" | "only" | "none";
-  status: StatusCode | "all";
+  status: ReferralStatus | "all";
 }
 
 export const NO_FILTERS: Filters = { ageClass: "all", category: "all", priority: "all", status: "all" };

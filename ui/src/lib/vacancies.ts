@@ -1,9 +1,9 @@
-import type { ReferralView, StatusCode } from "./bindings";
+import type { ReferralView, ReferralStatus } from "./bindings";
 
 /** Every referral status, in the order the screens list them. */
-export const STATUSES: readonly StatusCode[] = ["open", "accepted", "refused", "no_answer", "closed"];
+export const STATUSES: readonly ReferralStatus[] = ["open", "accepted", "refused", "no_answer", "closed"];
 
-export type StatusCounts = Record<StatusCode, number>;
+export type StatusCounts = Record<ReferralStatus, number>;
 
 /** How the cached referrals of one vacancy stand, by status (zero for the absent ones). */
 export function referralStatusCounts(referrals: readonly ReferralView[], vacancyId: string): StatusCounts {
@@ -13,6 +13,6 @@ export function referralStatusCounts(referrals: readonly ReferralView[], vacancy
 }
 
 /** The statuses that have any referral, in the screens' order, with their counts. */
-export function nonZero(counts: StatusCounts): [StatusCode, number][] {
+export function nonZero(counts: StatusCounts): [ReferralStatus, number][] {
   return STATUSES.filter((s) => counts[s] > 0).map((s) => [s, counts[s]]);
 }

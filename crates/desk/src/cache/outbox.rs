@@ -16,6 +16,7 @@ use crate::error::DeskError;
 /// Where an outbox entry stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum OutboxState {
     /// Not yet acknowledged by the service.
     Pending,

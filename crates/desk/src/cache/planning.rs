@@ -5,7 +5,7 @@ use placeforte_domain::AgeClass;
 
 use super::Cache;
 use crate::error::DeskError;
-use crate::planning::{GroupSetup, GroupSpec};
+use crate::planning::{GroupSetup, GroupSpec, PlanChildKey};
 
 impl Cache {
     /// Replaces the permit and the groups with a setup the domain accepted, in one
@@ -92,21 +92,22 @@ impl Cache {
     }
 
     /// Pins the child with `key` to the group named `group`, or unpins it (`None`).
-    pub async fn set_pin(&self, key: &str, group: Option<&str>) -> Result<(), DeskError> {
+    pub async fn set_pin(&self, key: &PlanChildKey, group: Option<&str>) -> Result<(), DeskError> {
+        let key = key.to_string();
         match group {
             Some(group) => {
                 sqlx::query(
                     "INSERT INTO planning_pin (child_key, group_name) VALUES (?, ?) \
                      ON CONFLICT (child_key) DO UPDATE SET group_name = excluded.group_name",
                 )
-                .bind(key)
+                .bind(&key)
                 .bind(group)
                 .execute(&self.pool)
                 .await?;
             }
             None => {
                 sqlx::query("DELETE FROM planning_pin WHERE child_key = ?")
-                    .bind(key)
+                    .bind(&key)
                     .execute(&self.pool)
                     .await?;
             }
@@ -115,11 +116,13 @@ impl Cache {
     }
 
     /// Every pin: the child's key and the group's name.
-    pub async fn pins(&self) -> Result<Vec<(String, String)>, DeskError> {
-        Ok(
+    pub async fn pins(&self) -> Result<Vec<(PlanChildKey, String)>, DeskError> {
+        let rows: Vec<(String, String)> =
             sqlx::query_as("SELECT child_key, group_name FROM planning_pin ORDER BY child_key")
                 .fetch_all(&self.pool)
-                .await?,
-        )
+                .await?;
+        rows.into_iter()
+            .map(|(key, group)| Ok((key.parse().map_err(|_| DeskError::CacheUnreadable)?, group)))
+            .collect()
     }
 }

@@ -32,6 +32,7 @@ pub const MAX_IMPORT_BYTES: usize = 5 * 1024 * 1024;
 /// A support-need factor: how many places a child counts for, in hundredths (1.00 to 5.00).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct SupportFactor(u16);
 
 impl SupportFactor {
@@ -63,6 +64,7 @@ impl SupportFactor {
 
 /// One enrolled child, as kept in the encrypted cache.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ImportedChild {
     /// Given name and family initial, e.g. `Éloïse C.`.
     pub label: String,

@@ -8,12 +8,17 @@ use serde::Serialize;
 /// The text encoding a file was read as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum TextEncoding {
     /// UTF-8 starting with a byte-order mark.
+    // Named explicitly: serde and specta split words around digits differently.
+    #[serde(rename = "utf8_with_bom")]
     Utf8WithBom,
     /// UTF-8.
+    #[serde(rename = "utf8")]
     Utf8,
     /// Windows-1252 (any file that is not valid UTF-8: every byte decodes).
+    #[serde(rename = "windows_1252")]
     Windows1252,
 }
 

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 /// The spreadsheet the file is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum GroupListFormat {
     /// `;`-separated UTF-8 with a byte-order mark: what Excel in French opens correctly by
     /// double-click (without the mark it reads Windows-1252 and breaks accents).
@@ -29,6 +30,7 @@ pub enum GroupListFormat {
 /// The language of the headers and age classes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum Language {
     /// French (fr-CA), the default of the app.
     French,

@@ -2,8 +2,8 @@
 //! the referrals families accepted, composed by the domain, with what a screen asks of it (move
 //! a child, export the lists, declare the places left).
 //!
-//! Children are keyed by where they come from in the cache: `e:<row>` for an enrolled child,
-//! `r:<referral id>` for an accepted referral. The key is all the screen sends back.
+//! Children are keyed by where they come from in the cache ([`PlanChildKey`]). The key is all
+//! the screen sends back.
 
 use std::collections::BTreeMap;
 
@@ -17,7 +17,8 @@ use placeforte_protocol::referrals::ReferralStatus;
 use crate::cache::{LocalVacancy, OutboxState};
 use crate::error::PlanRefusal;
 use crate::planning::{
-    declare_reviewed_vacancies, export_group_lists, GroupListFormat, Language, ReviewedVacancy,
+    declare_reviewed_vacancies, export_group_lists, GroupListFormat, Language, PlanChildKey,
+    ReviewedVacancy,
 };
 use crate::{Cache, DeskError};
 
@@ -28,15 +29,26 @@ pub fn next_school_year_start(today: NaiveDate) -> NaiveDate {
     end.succ_opt().unwrap_or(end)
 }
 
+/// The group `name` designates: the group of exactly that name, or else the first whose name
+/// is the same but for case and surrounding spaces (a spreadsheet's "lutins " is "Lutins").
+/// One rule for the import's current groups, the pins and the screen's moves.
+pub fn group_named(installation: &Installation, name: &str) -> Option<usize> {
+    let groups = installation.groups();
+    groups.iter().position(|g| g.name() == name).or_else(|| {
+        let name = name.trim().to_lowercase();
+        groups.iter().position(|g| g.name().to_lowercase() == name)
+    })
+}
+
 /// What the composer works on, read from the cache.
 #[derive(Debug, Clone)]
 pub struct PlanInputs {
     /// The saved groups under the saved permit.
     pub installation: Installation,
     /// Returning children, then accepted referrals, with the director's pins.
-    pub entrants: Vec<Entrant<String>>,
+    pub entrants: Vec<Entrant<PlanChildKey>>,
     /// Every child's display label (given name and family initial), by key.
-    pub labels: BTreeMap<String, String>,
+    pub labels: BTreeMap<PlanChildKey, String>,
     /// The first day of the school year planned.
     pub start: NaiveDate,
     /// Places declared here and not yet taken by a family that accepted (pending, or sent
@@ -50,9 +62,9 @@ pub struct Plan {
     /// What was composed.
     pub inputs: PlanInputs,
     /// Where every child goes, or why not.
-    pub composition: Composition<String>,
+    pub composition: Composition<PlanChildKey>,
     /// The year ahead with that composition.
-    pub simulation: Simulation<String>,
+    pub simulation: Simulation<PlanChildKey>,
 }
 
 impl PlanInputs {
@@ -66,31 +78,27 @@ impl PlanInputs {
         let installation = setup
             .check(quebec_rules_on(start))
             .map_err(|problems| DeskError::Plan(PlanRefusal::Setup(problems)))?;
-        let group_named = |name: &str| {
-            let name = name.trim().to_lowercase();
-            installation
-                .groups()
-                .iter()
-                .position(|g| g.name().to_lowercase() == name)
-        };
-        let pins: BTreeMap<String, usize> = cache
+        let pins: BTreeMap<PlanChildKey, usize> = cache
             .pins()
             .await?
             .into_iter()
-            .filter_map(|(key, group)| Some((key, group_named(&group)?)))
+            .filter_map(|(key, group)| Some((key, group_named(&installation, &group)?)))
             .collect();
         let mut entrants = Vec::new();
         let mut labels = BTreeMap::new();
         for (row, child) in cache.enrolled_children_by_row().await? {
-            let key = format!("e:{row}");
+            let key = PlanChildKey::Entered(row);
             let birth = child.birth_date;
             // A child leaving before the year starts is composed as not present this year.
             let arrival = start
                 .max(birth.date())
                 .min(child.expected_departure.unwrap_or(NaiveDate::MAX));
-            let planned = PlannedChild::new(key.clone(), birth, arrival, child.expected_departure)
+            let planned = PlannedChild::new(key, birth, arrival, child.expected_departure)
                 .map_err(DeskError::from)?;
-            let current_group = child.current_group.as_deref().and_then(group_named);
+            let current_group = child
+                .current_group
+                .as_deref()
+                .and_then(|name| group_named(&installation, name));
             entrants.push(Entrant {
                 child: planned,
                 kind: EntrantKind::Returning { current_group },
@@ -126,12 +134,12 @@ impl PlanInputs {
             if referral.status != ReferralStatus::Accepted {
                 continue;
             }
-            let key = format!("r:{}", referral.referral_id);
+            let key = PlanChildKey::Referred(referral.referral_id);
             let birth = placeforte_domain::BirthDate::new(referral.birth_date, NaiveDate::MAX)
                 .map_err(|_| DeskError::CacheUnreadable)?;
             let arrival = start.max(referral.desired_entry_date).max(birth.date());
             let planned =
-                PlannedChild::new(key.clone(), birth, arrival, None).map_err(DeskError::from)?;
+                PlannedChild::new(key, birth, arrival, None).map_err(DeskError::from)?;
             entrants.push(Entrant {
                 child: planned,
                 kind: EntrantKind::Referral {
@@ -163,17 +171,13 @@ impl PlanInputs {
         })
     }
 
-    /// The group named `name` (its position), or `unknown_plan_group`.
+    /// The group `name` designates ([`group_named`]), or `unknown_plan_group`.
     pub fn group(&self, name: &str) -> Result<usize, DeskError> {
-        self.installation
-            .groups()
-            .iter()
-            .position(|g| g.name() == name)
-            .ok_or(DeskError::UnknownPlanGroup)
+        group_named(&self.installation, name).ok_or(DeskError::UnknownPlanGroup)
     }
 
     /// Whether the plan has a child with `key`.
-    pub fn has_child(&self, key: &str) -> bool {
+    pub fn has_child(&self, key: &PlanChildKey) -> bool {
         self.labels.contains_key(key)
     }
 }
@@ -182,7 +186,11 @@ impl Plan {
     /// The breaches the year would have if the child with `key` were in `group` instead:
     /// the domain's simulator judges the move before the director makes it. Empty when the
     /// group can take the child on every day.
-    pub fn check_move(&self, key: &str, group: usize) -> Result<Vec<Breach<String>>, DeskError> {
+    pub fn check_move(
+        &self,
+        key: &PlanChildKey,
+        group: usize,
+    ) -> Result<Vec<Breach<PlanChildKey>>, DeskError> {
         if group >= self.inputs.installation.groups().len() {
             return Err(DeskError::UnknownPlanGroup);
         }

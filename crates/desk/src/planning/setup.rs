@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 /// One group as typed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct GroupSpec {
     /// Its name, unique in the installation.
     pub name: String,
@@ -27,6 +28,7 @@ pub struct GroupSpec {
 /// The permit's places per age class (youngest first) and next year's groups.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct GroupSetup {
     /// Places per class, in the order of [`AgeClass::ALL`].
     pub permit: [u32; 4],
@@ -34,25 +36,89 @@ pub struct GroupSetup {
     pub groups: Vec<GroupSpec>,
 }
 
+/// Why the setup is refused: the domain's codes for a setup (the screens translate them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub enum SetupProblemCode {
+    /// The permit's places add up to more than the installation cap.
+    PermitOverInstallationCap,
+    /// A group without a name.
+    GroupWithoutName,
+    /// A group without an age class.
+    GroupWithoutAgeClass,
+    /// A group without places.
+    GroupWithoutPlaces,
+    /// A group without an educator.
+    GroupWithoutEducator,
+    /// Two groups with one name.
+    DuplicateGroupName,
+    /// A group may hold a class the permit has no place for.
+    GroupClassNotInPermit,
+    /// A group has more places than the permit gives its classes.
+    GroupOverPermit,
+    /// The groups have more places than the permit or the installation cap.
+    GroupsOverInstallation,
+    /// Anything else the domain refused (its error type may grow).
+    Other,
+}
+
+impl SetupProblemCode {
+    /// Stable code, as serialized (`plan` for `Other`).
+    pub fn code(self) -> &'static str {
+        match self {
+            SetupProblemCode::PermitOverInstallationCap => "permit_over_installation_cap",
+            SetupProblemCode::GroupWithoutName => "group_without_name",
+            SetupProblemCode::GroupWithoutAgeClass => "group_without_age_class",
+            SetupProblemCode::GroupWithoutPlaces => "group_without_places",
+            SetupProblemCode::GroupWithoutEducator => "group_without_educator",
+            SetupProblemCode::DuplicateGroupName => "duplicate_group_name",
+            SetupProblemCode::GroupClassNotInPermit => "group_class_not_in_permit",
+            SetupProblemCode::GroupOverPermit => "group_over_permit",
+            SetupProblemCode::GroupsOverInstallation => "groups_over_installation",
+            SetupProblemCode::Other => "plan",
+        }
+    }
+
+    fn of(err: &PlanError) -> SetupProblemCode {
+        match err {
+            PlanError::GroupWithoutName => SetupProblemCode::GroupWithoutName,
+            PlanError::GroupWithoutAgeClass(_) => SetupProblemCode::GroupWithoutAgeClass,
+            PlanError::GroupWithoutPlaces(_) => SetupProblemCode::GroupWithoutPlaces,
+            PlanError::GroupWithoutEducator(_) => SetupProblemCode::GroupWithoutEducator,
+            PlanError::DuplicateGroupName(_) => SetupProblemCode::DuplicateGroupName,
+            PlanError::GroupClassNotInPermit { .. } => SetupProblemCode::GroupClassNotInPermit,
+            PlanError::GroupOverPermit { .. } => SetupProblemCode::GroupOverPermit,
+            PlanError::GroupsOverInstallation { .. } => SetupProblemCode::GroupsOverInstallation,
+            _ => SetupProblemCode::Other,
+        }
+    }
+}
+
 /// A reason the setup is refused, with the figures to put in words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct SetupProblem {
-    /// The domain's stable code (`group_over_permit`, `groups_over_installation`, …).
-    pub code: &'static str,
-    /// The group concerned (position), if one.
+    /// What.
+    pub code: SetupProblemCode,
+    /// The group concerned (position in the editor), if one.
+    // Positions and places are far below 2^53: a number in JavaScript.
+    #[cfg_attr(feature = "specta", specta(type = Option<u32>))]
     pub group: Option<usize>,
     /// The age class concerned, if one.
     pub class: Option<AgeClass>,
     /// The places asked for (a group's, the groups' or the permit's total), if relevant.
+    #[cfg_attr(feature = "specta", specta(type = Option<u32>))]
     pub places: Option<u64>,
     /// The places allowed, if relevant.
+    #[cfg_attr(feature = "specta", specta(type = Option<u32>))]
     pub allowed: Option<u64>,
 }
 
 impl SetupProblem {
     fn from_plan(err: PlanError, group: Option<usize>) -> SetupProblem {
         let mut problem = SetupProblem {
-            code: err.code(),
+            code: SetupProblemCode::of(&err),
             group,
             class: None,
             places: None,
@@ -87,7 +153,7 @@ impl GroupSetup {
                 _ => (self.permit.iter().map(|&p| u64::from(p)).sum(), 0),
             };
             vec![SetupProblem {
-                code: "permit_over_installation_cap",
+                code: SetupProblemCode::PermitOverInstallationCap,
                 group: None,
                 class: None,
                 places: Some(places),
@@ -154,9 +220,9 @@ mod tests {
         assert_eq!(
             codes,
             [
-                ("group_over_permit", Some(0)),
-                ("group_without_name", Some(1)),
-                ("group_class_not_in_permit", Some(2))
+                (SetupProblemCode::GroupOverPermit, Some(0)),
+                (SetupProblemCode::GroupWithoutName, Some(1)),
+                (SetupProblemCode::GroupClassNotInPermit, Some(2))
             ]
         );
         assert_eq!(
@@ -174,8 +240,25 @@ mod tests {
             ],
         };
         let problems = over.check(&QUEBEC_2025).unwrap_err();
-        assert_eq!(problems[0].code, "duplicate_group_name");
+        assert_eq!(problems[0].code, SetupProblemCode::DuplicateGroupName);
         assert_eq!(problems[0].group, Some(2));
+    }
+
+    #[test]
+    fn a_code_reads_as_it_serializes() {
+        for code in [
+            SetupProblemCode::PermitOverInstallationCap,
+            SetupProblemCode::GroupWithoutName,
+            SetupProblemCode::GroupWithoutAgeClass,
+            SetupProblemCode::GroupWithoutPlaces,
+            SetupProblemCode::GroupWithoutEducator,
+            SetupProblemCode::DuplicateGroupName,
+            SetupProblemCode::GroupClassNotInPermit,
+            SetupProblemCode::GroupOverPermit,
+            SetupProblemCode::GroupsOverInstallation,
+        ] {
+            assert_eq!(serde_json::to_value(code).unwrap(), code.code());
+        }
     }
 
     #[test]
@@ -185,7 +268,7 @@ mod tests {
             groups: vec![],
         };
         let problem = &permit.check(&QUEBEC_2025).unwrap_err()[0];
-        assert_eq!(problem.code, "permit_over_installation_cap");
+        assert_eq!(problem.code, SetupProblemCode::PermitOverInstallationCap);
         assert_eq!((problem.places, problem.allowed), (Some(101), Some(100)));
 
         let total = GroupSetup {
@@ -196,7 +279,7 @@ mod tests {
             ],
         };
         let problem = &total.check(&QUEBEC_2025).unwrap_err()[0];
-        assert_eq!(problem.code, "groups_over_installation");
+        assert_eq!(problem.code, SetupProblemCode::GroupsOverInstallation);
         assert_eq!((problem.places, problem.allowed), (Some(16), Some(10)));
 
         let fine = GroupSetup {

@@ -113,6 +113,7 @@ pub struct SiblingWish<K> {
 /// Why a child is in its group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum PlacedReason {
     /// The director pinned it there.
     Pinned,
@@ -241,6 +242,7 @@ pub struct LeftOut<K> {
 /// Whether the composition is known to be the best.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum Optimality {
     /// The exact search finished: no composition places more children, or higher-ranked ones,
     /// or keeps more current groups, or meets more sibling wishes.

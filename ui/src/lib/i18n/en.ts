@@ -79,7 +79,7 @@ export const en: Messages = {
 
   "outcome.accepted": "Accepts the place",
   "outcome.refused": "Refuses the place",
-  "outcome.no_answer": "No answer by the deadline",
+  "outcome.no_answer_by_deadline": "No answer by the deadline",
 
   "refusal.no_longer_needed": "No longer needed",
   "refusal.accepted_elsewhere": "Accepted elsewhere",

@@ -78,7 +78,7 @@ export const fr = {
 
   "outcome.accepted": "Accepte la place",
   "outcome.refused": "Refuse la place",
-  "outcome.no_answer": "Aucune réponse dans le délai",
+  "outcome.no_answer_by_deadline": "Aucune réponse dans le délai",
 
   "refusal.no_longer_needed": "N’en a plus besoin",
   "refusal.accepted_elsewhere": "A accepté ailleurs",

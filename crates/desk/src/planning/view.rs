@@ -1,0 +1,466 @@
+//! The plan as the June screen draws it: group columns with every child's first day, age class
+//! and reason, the children left out with the rule each group would break, the occupancy
+//! chart's series and the places left. Groups are named (the screen has no positions); codes
+//! are for the UI to translate; dates are ISO 8601.
+
+use chrono::NaiveDate;
+use placeforte_domain::{
+    age_class, occupancy_series, AgeClass, Blocked, BlockingRule, Breach, BreachKind, Installation,
+    LeftOutReason, Optimality, PlacedReason, PlannedChild, SeriesSubject,
+};
+use serde::Serialize;
+
+use crate::planning::{Plan, PlanChildKey};
+
+fn count(n: impl TryInto<u32>) -> u32 {
+    n.try_into().unwrap_or(u32::MAX)
+}
+
+/// A child in a group column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct PlacedView {
+    /// The plan key.
+    pub key: PlanChildKey,
+    /// Given name and family initial.
+    pub label: String,
+    /// Birth date.
+    pub birth_date: NaiveDate,
+    /// Age class on its first day in the group.
+    pub age_class: Option<AgeClass>,
+    /// First day in the group: the year's first day, or its arrival if later.
+    pub arrival: NaiveDate,
+    /// Last day, if it leaves.
+    pub departure: Option<NaiveDate>,
+    /// Position in the priority order.
+    pub priority: u32,
+    /// Why here.
+    pub reason: PlacedReason,
+    /// Whether it comes from an accepted referral.
+    pub referral: bool,
+}
+
+/// The rule a group would break: the domain's [`BlockingRule`] without its figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub enum BlockingCode {
+    /// The group may not hold the child's age class.
+    GroupAgeClass,
+    /// No place left.
+    GroupCapacity,
+    /// Not enough educators.
+    GroupRatio,
+    /// The permit's places for the class are taken.
+    Permit,
+}
+
+impl From<BlockingRule> for BlockingCode {
+    fn from(rule: BlockingRule) -> Self {
+        match rule {
+            BlockingRule::GroupAgeClass => BlockingCode::GroupAgeClass,
+            BlockingRule::GroupCapacity => BlockingCode::GroupCapacity,
+            BlockingRule::GroupRatio => BlockingCode::GroupRatio,
+            BlockingRule::Permit { .. } => BlockingCode::Permit,
+        }
+    }
+}
+
+/// Why one group could not take a child.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct BlockedView {
+    /// The group's name.
+    pub group: String,
+    /// The first day it would break the rule.
+    pub on: NaiveDate,
+    /// The rule.
+    pub rule: BlockingCode,
+}
+
+/// Why a child is left out: the domain's [`LeftOutReason`], its details beside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub enum LeftOutCode {
+    /// Not present on any day of the year.
+    NotPresentThisYear,
+    /// No group may hold its age classes.
+    NoGroupForAgeClasses,
+    /// Its pinned group cannot take it.
+    PinnedGroupCannotTakeIt,
+    /// Every group that may hold it is full on some day.
+    NoRoom,
+}
+
+/// A child left out, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct LeftOutView {
+    /// The plan key.
+    pub key: PlanChildKey,
+    /// Label.
+    pub label: String,
+    /// Birth date.
+    pub birth_date: NaiveDate,
+    /// Position in the priority order.
+    pub priority: u32,
+    /// Why.
+    pub reason: LeftOutCode,
+    /// Its age classes over the year, for `no_group_for_age_classes`.
+    pub classes: Vec<AgeClass>,
+    /// For each group that could hold it, the first day and the rule.
+    pub blocked: Vec<BlockedView>,
+}
+
+/// One group column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct PlanGroupView {
+    /// Name.
+    pub name: String,
+    /// Age classes it may hold.
+    pub classes: Vec<AgeClass>,
+    /// Places.
+    pub capacity: u32,
+    /// Educators planned.
+    pub educators: u32,
+    /// Its children, by label.
+    pub children: Vec<PlacedView>,
+}
+
+/// A rule the year would break: the domain's [`BreachKind`], its figures beside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub enum BreachCode {
+    /// A group needs more educators than planned.
+    GroupRatio,
+    /// A group has more children than places.
+    GroupCapacity,
+    /// A group has a child of a class it may not hold.
+    GroupAgeClass,
+    /// More children of a class than the permit allows.
+    Permit,
+    /// More children than the installation cap.
+    InstallationCap,
+    /// The installation needs more educators than planned.
+    InstallationRatio,
+}
+
+/// A breach and its figures.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct BreachView {
+    /// What.
+    pub code: BreachCode,
+    /// The group's name, for a group rule.
+    pub group: Option<String>,
+    /// The class, for a class rule.
+    pub class: Option<AgeClass>,
+    /// First day.
+    pub from: NaiveDate,
+    /// Last day.
+    pub to: NaiveDate,
+    /// Children or educators needed.
+    pub found: u32,
+    /// Places or educators planned.
+    pub allowed: u32,
+}
+
+/// What a series charts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub enum SubjectView {
+    /// A group.
+    Group {
+        /// Its name.
+        name: String,
+    },
+    /// An age class of the installation.
+    AgeClass {
+        /// The class.
+        class: AgeClass,
+    },
+}
+
+/// Days with the same figures.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct StepView {
+    /// First day.
+    pub from: NaiveDate,
+    /// Last day.
+    pub to: NaiveDate,
+    /// Children present.
+    pub planned: u32,
+    /// Places permitted.
+    pub permitted: u32,
+    /// Days of the step with a breach.
+    pub breach_days: u32,
+}
+
+/// One line of the occupancy chart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct SeriesView {
+    /// What it charts.
+    pub subject: SubjectView,
+    /// Its steps over the year.
+    pub steps: Vec<StepView>,
+}
+
+/// Places of a class the plan leaves from a day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct PlanVacancyView {
+    /// The class.
+    pub age_class: AgeClass,
+    /// First day.
+    pub start_date: NaiveDate,
+    /// Places.
+    pub places: u32,
+}
+
+/// The composer's answer, as the screen draws it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct PlanView {
+    /// First day planned.
+    pub start: NaiveDate,
+    /// Last day (end of the school year).
+    pub end: NaiveDate,
+    /// The rule set applied.
+    pub rule_set: String,
+    /// Proven best or best found.
+    pub optimality: Optimality,
+    /// The group columns, in the installation's order.
+    pub groups: Vec<PlanGroupView>,
+    /// Children left out, in priority order.
+    pub left_out: Vec<LeftOutView>,
+    /// The occupancy chart: every group, then every age class.
+    pub series: Vec<SeriesView>,
+    /// The places left to declare.
+    pub vacancies: Vec<PlanVacancyView>,
+}
+
+fn group_name(installation: &Installation, group: usize) -> Option<String> {
+    installation
+        .groups()
+        .get(group)
+        .map(|g| g.name().to_owned())
+}
+
+impl BreachView {
+    /// A breach with its group named.
+    pub fn new(breach: &Breach<PlanChildKey>, installation: &Installation) -> BreachView {
+        let name = |g: usize| group_name(installation, g);
+        let (code, group, class, found, allowed) = match breach.kind {
+            BreachKind::GroupRatio {
+                group,
+                educators_needed,
+                educators_planned,
+            } => (
+                BreachCode::GroupRatio,
+                name(group),
+                None,
+                count(educators_needed),
+                educators_planned,
+            ),
+            BreachKind::GroupCapacity {
+                group,
+                children,
+                capacity,
+            } => (
+                BreachCode::GroupCapacity,
+                name(group),
+                None,
+                children,
+                capacity,
+            ),
+            BreachKind::GroupAgeClass {
+                group,
+                class,
+                children,
+            } => (
+                BreachCode::GroupAgeClass,
+                name(group),
+                Some(class),
+                children,
+                0,
+            ),
+            BreachKind::Permit {
+                class,
+                children,
+                places,
+            } => (BreachCode::Permit, None, Some(class), children, places),
+            BreachKind::InstallationCap { children, cap } => (
+                BreachCode::InstallationCap,
+                None,
+                None,
+                count(children),
+                cap,
+            ),
+            BreachKind::InstallationRatio {
+                educators_needed,
+                educators_planned,
+            } => (
+                BreachCode::InstallationRatio,
+                None,
+                None,
+                count(educators_needed),
+                count(educators_planned),
+            ),
+        };
+        BreachView {
+            code,
+            group,
+            class,
+            from: breach.from,
+            to: breach.to,
+            found,
+            allowed,
+        }
+    }
+}
+
+impl Plan {
+    /// The plan as group columns, left-out list, chart series and places left.
+    pub fn view(&self) -> PlanView {
+        let installation = &self.inputs.installation;
+        let label = |child: &PlannedChild<PlanChildKey>| {
+            self.inputs
+                .labels
+                .get(child.key())
+                .cloned()
+                .unwrap_or_default()
+        };
+        let named = |g: usize| group_name(installation, g).unwrap_or_default();
+        let mut groups: Vec<PlanGroupView> = installation
+            .groups()
+            .iter()
+            .map(|g| PlanGroupView {
+                name: g.name().to_owned(),
+                classes: g.classes().iter().collect(),
+                capacity: g.capacity().get(),
+                educators: g.educators(),
+                children: Vec::new(),
+            })
+            .collect();
+        for placed in &self.composition.placed {
+            let child = &placed.child;
+            let first_day = self.inputs.start.max(child.arrival());
+            let view = PlacedView {
+                key: *child.key(),
+                label: label(child),
+                birth_date: child.birth().date(),
+                age_class: age_class(child.birth(), first_day, installation.rules()).ok(),
+                arrival: first_day,
+                departure: child.departure(),
+                priority: placed.priority,
+                reason: placed.reason,
+                referral: child.key().is_referral(),
+            };
+            if let Some(column) = groups.get_mut(placed.group) {
+                column.children.push(view);
+            }
+        }
+        for column in &mut groups {
+            column.children.sort_by(|a, b| a.label.cmp(&b.label));
+        }
+        let blocked = |b: &Blocked| BlockedView {
+            group: named(b.group),
+            on: b.on,
+            rule: b.rule.into(),
+        };
+        let left_out = self
+            .composition
+            .left_out
+            .iter()
+            .map(|left| {
+                let (reason, classes, blocks) = match &left.reason {
+                    LeftOutReason::NotPresentThisYear => {
+                        (LeftOutCode::NotPresentThisYear, vec![], vec![])
+                    }
+                    LeftOutReason::NoGroupForAgeClasses { classes } => (
+                        LeftOutCode::NoGroupForAgeClasses,
+                        classes.iter().collect(),
+                        vec![],
+                    ),
+                    LeftOutReason::PinnedGroupCannotTakeIt { blocked: b } => (
+                        LeftOutCode::PinnedGroupCannotTakeIt,
+                        vec![],
+                        vec![blocked(b)],
+                    ),
+                    LeftOutReason::NoRoom { blocked: all } => (
+                        LeftOutCode::NoRoom,
+                        vec![],
+                        all.iter().map(blocked).collect(),
+                    ),
+                };
+                LeftOutView {
+                    key: *left.child.key(),
+                    label: label(&left.child),
+                    birth_date: left.child.birth().date(),
+                    priority: left.priority,
+                    reason,
+                    classes,
+                    blocked: blocks,
+                }
+            })
+            .collect();
+        let series = occupancy_series(&self.simulation)
+            .into_iter()
+            .map(|s| SeriesView {
+                subject: match s.subject {
+                    SeriesSubject::Group { group } => SubjectView::Group { name: named(group) },
+                    SeriesSubject::AgeClass { class } => SubjectView::AgeClass { class },
+                },
+                steps: s
+                    .steps
+                    .iter()
+                    .map(|step| StepView {
+                        from: step.from,
+                        to: step.to,
+                        planned: count(step.planned),
+                        permitted: count(step.permitted),
+                        breach_days: step.breach_days,
+                    })
+                    .collect(),
+            })
+            .collect();
+        PlanView {
+            start: self.simulation.start,
+            end: self.simulation.end,
+            rule_set: self.composition.rule_set.to_owned(),
+            optimality: self.composition.optimality,
+            groups,
+            left_out,
+            series,
+            vacancies: self
+                .vacancies()
+                .into_iter()
+                .map(|v| PlanVacancyView {
+                    age_class: v.class,
+                    start_date: v.from,
+                    places: v.places,
+                })
+                .collect(),
+        }
+    }
+
+    /// The breaches a move would add ([`Plan::check_move`]), with their groups named.
+    pub fn check_move_view(
+        &self,
+        key: &PlanChildKey,
+        group: usize,
+    ) -> Result<Vec<BreachView>, crate::DeskError> {
+        let installation = &self.inputs.installation;
+        Ok(self
+            .check_move(key, group)?
+            .iter()
+            .map(|b| BreachView::new(b, installation))
+            .collect())
+    }
+}
