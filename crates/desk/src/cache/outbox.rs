@@ -179,17 +179,6 @@ impl Cache {
         Ok(())
     }
 
-    /// Puts a sent entry back to pending: what a crash between the service's answer and
-    /// marking it sent leaves. For crash tests only.
-    #[doc(hidden)]
-    pub async fn mark_pending_for_tests(&self, seq: i64) -> Result<(), DeskError> {
-        sqlx::query("UPDATE outbox SET state = 'pending' WHERE seq = ?")
-            .bind(seq)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
     /// Marks an entry (of either kind) refused by the service, keeping the service's code.
     pub async fn mark_conflict(&self, seq: i64, code: &str) -> Result<(), DeskError> {
         sqlx::query("UPDATE outbox SET state = 'conflict', conflict_code = ? WHERE seq = ?")
