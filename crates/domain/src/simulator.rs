@@ -154,7 +154,7 @@ pub enum BreachKind {
         group: usize,
         /// Children present.
         children: u32,
-        /// Places.
+        /// The group's places.
         capacity: u32,
     },
     /// A group has children of an age class it may not hold.

@@ -19,7 +19,7 @@ use crate::error::DeskError;
 pub enum OutboxState {
     /// Not yet acknowledged by the service.
     Pending,
-    /// Acknowledged.
+    /// Applied by the service (a retry under the same key gets the same answer).
     Sent,
     /// Refused because things changed meanwhile; `code` is the service's reason.
     Conflict {

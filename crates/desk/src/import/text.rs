@@ -11,7 +11,7 @@ use serde::Serialize;
 pub enum TextEncoding {
     /// UTF-8 starting with a byte-order mark.
     Utf8WithBom,
-    /// UTF-8.
+    /// UTF-8 without a byte-order mark.
     Utf8,
     /// Windows-1252 (any file that is not valid UTF-8: every byte decodes).
     Windows1252,

@@ -192,7 +192,7 @@ pub enum LeftOutReason {
     },
     /// The group it is pinned to cannot take it.
     PinnedGroupCannotTakeIt {
-        /// Why.
+        /// The first day and the rule that stop it there.
         blocked: Blocked,
     },
     /// Every group that may hold it is full on some day, given the children placed before it.
@@ -234,7 +234,7 @@ pub struct LeftOut<K> {
     pub child: PlannedChild<K>,
     /// Its position in the priority order (1 first).
     pub priority: u32,
-    /// Why.
+    /// Why it has no place.
     pub reason: LeftOutReason,
 }
 
