@@ -284,16 +284,6 @@ impl<K> Simulation<K> {
         self.periods.get(i).filter(|p| p.from <= on)
     }
 
-    /// One entry per day, for a chart.
-    pub fn days(&self) -> impl Iterator<Item = (NaiveDate, &Period)> + '_ {
-        self.periods.iter().flat_map(|p| {
-            p.from
-                .iter_days()
-                .take_while(move |d| *d <= p.to)
-                .map(move |d| (d, p))
-        })
-    }
-
     /// The age class of `child` on `on`, if it is present that day.
     pub fn class_of(&self, child: &K, on: NaiveDate) -> Option<AgeClass>
     where
