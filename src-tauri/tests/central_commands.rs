@@ -4,15 +4,12 @@
 #![allow(clippy::unwrap_used)]
 
 mod harness;
-// The desk's harness for the real service, shared rather than copied.
-#[path = "../../crates/desk/tests/common/mod.rs"]
-mod central;
 
-use central::Central;
 use chrono::{Datelike as _, Duration};
 use harness::{app, TestApp};
 use placeforte_central::store::Storage as _;
 use placeforte_central::{Clock as _, Lifetimes};
+use placeforte_testkit::Central;
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use tauri::async_runtime::block_on;

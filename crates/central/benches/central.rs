@@ -12,13 +12,6 @@
 //!
 //! Each figure is the median of several timed runs.
 
-#[allow(dead_code, unreachable_pub)]
-#[path = "../tests/common/raw_http.rs"]
-mod raw_http;
-#[allow(unreachable_pub)]
-#[path = "common/service.rs"]
-mod service;
-
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Command;
@@ -31,7 +24,8 @@ use placeforte_central::ca::DeviceCa;
 use placeforte_central::{
     app, operator, serve, tls, ConnectionLimits, ServerIdentity, SqliteStore, TlsListener,
 };
-use raw_http::{client_config, RawConnection};
+use placeforte_testkit::bench_service as service;
+use placeforte_testkit::raw_http::{client_config, RawConnection};
 
 /// Timed runs per figure (the median is reported).
 const RUNS: usize = 7;

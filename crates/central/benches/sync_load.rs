@@ -19,13 +19,6 @@
 //! Client and service share the machine's cores, so the capacity is the machine's, not the
 //! service's alone.
 
-#[allow(dead_code, unreachable_pub)]
-#[path = "../tests/common/raw_http.rs"]
-mod raw_http;
-#[allow(unreachable_pub)]
-#[path = "common/service.rs"]
-mod service;
-
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Command;
@@ -40,7 +33,8 @@ use placeforte_central::store::AuditEvent;
 use placeforte_central::{ConnectionLimits, PostgresStore, ServerIdentity, SqliteStore, Storage};
 use placeforte_domain::AgeClass;
 use placeforte_protocol::referrals::{DeclareVacancy, ReferralPage};
-use raw_http::{client_config, RawConnection};
+use placeforte_testkit::bench_service as service;
+use placeforte_testkit::raw_http::{client_config, RawConnection};
 use rustls::ClientConfig;
 use sqlx::Connection as _;
 

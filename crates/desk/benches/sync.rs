@@ -3,45 +3,20 @@
 //! page writes into a plain SQLite file for the cost of encryption.
 //!
 //! `cargo bench -p placeforte-desk --bench sync --features bench-plaintext`
-#![allow(clippy::unwrap_used, dead_code, unreachable_pub)]
+#![allow(clippy::unwrap_used)]
 
-#[path = "../tests/common/mod.rs"]
-mod common;
-
-use std::collections::HashMap;
-use std::sync::Mutex;
 use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{Duration, Utc};
-use common::Central;
 use placeforte_central::Clock as _;
 use placeforte_desk::device::{self, EnrolledDevice};
 use placeforte_desk::sync::sync;
-use placeforte_desk::{CacheFile, CacheKey, DeskError, LocalData, SecretName, SecretStore};
+use placeforte_desk::{CacheFile, CacheKey, LocalData};
+// The keychain is not on the sync's path (credentials are read once): a memory store keeps
+// the benchmark free of a D-Bus session.
 use placeforte_domain::AgeClass;
 use placeforte_protocol::referrals::{DeclareVacancy, ReferralPage, DEFAULT_SYNC_PAGE};
-
-/// The keychain is not on the sync's path (credentials are read once): a memory store keeps
-/// the benchmark free of a D-Bus session.
-#[derive(Default)]
-struct MemoryStore(Mutex<HashMap<String, Vec<u8>>>);
-
-impl SecretStore for MemoryStore {
-    fn get(&self, name: SecretName) -> Result<Option<Vec<u8>>, DeskError> {
-        Ok(self.0.lock().unwrap().get(&format!("{name:?}")).cloned())
-    }
-    fn set(&self, name: SecretName, value: &[u8]) -> Result<(), DeskError> {
-        self.0
-            .lock()
-            .unwrap()
-            .insert(format!("{name:?}"), value.to_vec());
-        Ok(())
-    }
-    fn delete(&self, name: SecretName) -> Result<(), DeskError> {
-        self.0.lock().unwrap().remove(&format!("{name:?}"));
-        Ok(())
-    }
-}
+use placeforte_testkit::{Central, MemoryStore};
 
 fn median(mut samples: Vec<StdDuration>) -> f64 {
     samples.sort();

@@ -5,8 +5,6 @@
 //! (429) in the middle of a flush: everything stays pending and is sent once later.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -16,7 +14,6 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::{Duration, Utc};
-use common::{keyring_session, Central, Workstation};
 use placeforte_central::store::Storage as _;
 use placeforte_central::tls::server_only_tls_config;
 use placeforte_central::Clock as _;
@@ -29,6 +26,7 @@ use placeforte_domain::{AgeClass, OfferOutcome, RefusalReason};
 use placeforte_protocol::referrals::{
     DeclareVacancy, OUTCOME_PATH, REFERRALS_PATH, VACANCIES_PATH,
 };
+use placeforte_testkit::{keyring_session, Central, Workstation};
 
 type Answer = Arc<Mutex<String>>;
 

@@ -5,19 +5,17 @@
 //! show in the service's audit log).
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use std::path::Path;
 use std::time::Duration as StdDuration;
 
 use chrono::{Duration, Utc};
-use common::{keyring_session, local, own_service, Central};
 use placeforte_central::store::Storage as _;
 use placeforte_central::Clock as _;
 use placeforte_desk::cache::{OutboxState, VacancyDeclaration};
 use placeforte_desk::device::{self, EnrolledDevice};
 use placeforte_domain::{AgeClass, OfferOutcome, RefusalReason};
 use placeforte_protocol::referrals::{DeclareVacancy, ReferralStatus};
+use placeforte_testkit::{keyring_session, local, own_service, Central};
 
 const KILLS: u64 = 25;
 

@@ -3,12 +3,9 @@
 //! the service refuses at the TLS handshake (another CA, expired).
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use std::path::Path;
 
 use chrono::{Duration, Utc};
-use common::{keyring_session, local, own_service, secret_tool_lookup, Central, Workstation};
 use placeforte_central::ca::DeviceCa;
 use placeforte_central::operator;
 use placeforte_central::Clock as _;
@@ -17,6 +14,9 @@ use placeforte_desk::device::{self, load_record, DeviceRecord, EnrolledDevice};
 use placeforte_desk::sync::{flush, sync};
 use placeforte_desk::{DeskError, LocalData, OsKeychain, SecretName, SecretStore as _};
 use placeforte_domain::AgeClass;
+use placeforte_testkit::{
+    keyring_session, local, own_service, secret_tool_lookup, Central, Workstation,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_enrolled_workstation_calls_the_api_with_a_key_that_never_left_it() {

@@ -7,14 +7,12 @@
 //! pass without checking anything; the test script always provides it.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
 use chrono::Utc;
-use common::{keyring_session, local, own_service, secret_tool_lookup};
 use placeforte_desk::{LocalData, OsKeychain, SecretName, SecretStore, WipeReason};
+use placeforte_testkit::{keyring_session, local, own_service, secret_tool_lookup};
 
 /// Local data in a fresh folder under the test's own keychain service, opened once and
 /// marked as synced, then closed.

@@ -3,12 +3,9 @@
 //! reveal (online only, quota mapped, nothing of it in any file) and the demand figures.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
 use chrono::{Datelike as _, Duration, Utc};
-use common::{keyring_session, Central, Workstation};
 use placeforte_central::store::Storage as _;
 use placeforte_central::{Clock as _, Lifetimes};
 use placeforte_desk::cache::VacancyDeclaration;
@@ -18,6 +15,7 @@ use placeforte_domain::AgeClass;
 use placeforte_protocol::checks::RevealNoteError;
 use placeforte_protocol::referrals::RevealReason;
 use placeforte_protocol::ReferralId;
+use placeforte_testkit::{keyring_session, Central, Workstation};
 
 /// An enrolled workstation of a daycare with 8 waiting toddlers, a vacancy declared through
 /// the outbox and its referrals synced; and those referrals.

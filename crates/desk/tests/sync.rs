@@ -4,10 +4,7 @@
 //! exactly once, in the order made.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use chrono::{Duration, Utc};
-use common::{keyring_session, local, own_service, Central};
 use placeforte_central::store::Storage as _;
 use placeforte_central::Clock as _;
 use placeforte_desk::cache::{OutboxState, VacancyDeclaration};
@@ -16,10 +13,12 @@ use placeforte_desk::sync::{flush, sync, sync_with_page_size, SyncProgress};
 use placeforte_desk::{Cache, DeskError, LocalData, OsKeychain};
 use placeforte_domain::{AgeClass, OfferOutcome, RefusalReason};
 use placeforte_protocol::referrals::{DeclareVacancy, ReferralStatus};
+use placeforte_testkit::cache::mark_outbox_pending;
+use placeforte_testkit::{keyring_session, local, own_service, Central};
 
 struct Workstation {
     _dir: tempfile::TempDir,
-    _data: LocalData<OsKeychain>,
+    data: LocalData<OsKeychain>,
     device: EnrolledDevice,
     cache: Cache,
 }
@@ -49,7 +48,7 @@ async fn daycare_with_referrals(central: &Central, test: &str) -> Workstation {
     let cache = data.open(Utc::now()).await.unwrap().cache;
     Workstation {
         _dir: dir,
-        _data: data,
+        data,
         device,
         cache,
     }
@@ -214,7 +213,7 @@ async fn outcomes_recorded_offline_are_applied_exactly_once_when_back_online() {
     // A crash after the service applied an outcome but before the cache marked it sent:
     // the same key is sent again and answered the same way, with nothing applied twice.
     let before = ws.cache.referrals().await.unwrap().len();
-    sqlx_mark_pending(&ws.cache, accepted.seq).await;
+    mark_outbox_pending(&ws.data, accepted.seq).await;
     let replay = flush(&ws.device, &ws.cache).await.unwrap();
     assert_eq!((replay.sent, replay.conflicts), (1, 0));
     sync(&ws.device, &ws.cache, Utc::now(), |_| {})
@@ -233,7 +232,7 @@ async fn outcomes_recorded_offline_are_applied_exactly_once_when_back_online() {
 
     // The same for a declaration: sent again with its key, declared once, the same answer.
     let events = central.store.audit_entry_count().await.unwrap();
-    sqlx_mark_pending(&ws.cache, declared.seq).await;
+    mark_outbox_pending(&ws.data, declared.seq).await;
     let replay = flush(&ws.device, &ws.cache).await.unwrap();
     assert_eq!((replay.sent, replay.conflicts), (1, 0));
     assert_eq!(central.store.audit_entry_count().await.unwrap(), events);
@@ -258,12 +257,6 @@ async fn outcomes_recorded_offline_are_applied_exactly_once_when_back_online() {
         }
     );
     drop(central);
-}
-
-/// What a crash between the service's answer and the cache's update leaves: the entry still
-/// pending.
-async fn sqlx_mark_pending(cache: &Cache, seq: i64) {
-    cache.mark_pending_for_tests(seq).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

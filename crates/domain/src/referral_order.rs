@@ -81,7 +81,7 @@ pub struct RankedCandidate<K> {
     pub key: K,
     /// 1-based rank in the final order.
     pub rank: u32,
-    /// Why.
+    /// What the rank rests on: category, days waited and quota standing.
     pub reason: RankReason,
 }
 

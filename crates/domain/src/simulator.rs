@@ -154,7 +154,7 @@ pub enum BreachKind {
         group: usize,
         /// Children present.
         children: u32,
-        /// Places.
+        /// The group's places.
         capacity: u32,
     },
     /// A group has children of an age class it may not hold.
@@ -282,16 +282,6 @@ impl<K> Simulation<K> {
     pub fn on(&self, on: NaiveDate) -> Option<&Period> {
         let i = self.periods.partition_point(|p| p.to < on);
         self.periods.get(i).filter(|p| p.from <= on)
-    }
-
-    /// One entry per day, for a chart.
-    pub fn days(&self) -> impl Iterator<Item = (NaiveDate, &Period)> + '_ {
-        self.periods.iter().flat_map(|p| {
-            p.from
-                .iter_days()
-                .take_while(move |d| *d <= p.to)
-                .map(move |d| (d, p))
-        })
     }
 
     /// The age class of `child` on `on`, if it is present that day.

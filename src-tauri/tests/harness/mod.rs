@@ -3,40 +3,13 @@
 //! is the layer above it; the real-window tests use a real Secret Service.
 #![allow(dead_code, unreachable_pub)]
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
 use placeforte_app::Desk;
-use placeforte_desk::{DeskError, SecretName, SecretStore};
+use placeforte_testkit::MemoryStore;
 use serde_json::Value;
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
 use tauri::{Manager, WebviewWindow};
-
-#[derive(Default)]
-pub struct MemoryStore(Mutex<HashMap<&'static str, Vec<u8>>>);
-
-fn account(name: SecretName) -> &'static str {
-    match name {
-        SecretName::CacheKey => "cache",
-        SecretName::DeviceCredentials => "device",
-    }
-}
-
-impl SecretStore for MemoryStore {
-    fn get(&self, name: SecretName) -> Result<Option<Vec<u8>>, DeskError> {
-        Ok(self.0.lock().unwrap().get(account(name)).cloned())
-    }
-    fn set(&self, name: SecretName, value: &[u8]) -> Result<(), DeskError> {
-        self.0.lock().unwrap().insert(account(name), value.to_vec());
-        Ok(())
-    }
-    fn delete(&self, name: SecretName) -> Result<(), DeskError> {
-        self.0.lock().unwrap().remove(account(name));
-        Ok(())
-    }
-}
 
 pub struct TestApp {
     _app: tauri::App<MockRuntime>,

@@ -2,8 +2,9 @@
 //! the service on 127.0.0.1:0 with real TLS, a manual clock, and clients.
 #![allow(dead_code, unreachable_pub)]
 
-pub mod raw_http;
 pub mod referral_pool;
+
+pub use placeforte_testkit::raw_http;
 
 use std::str::FromStr;
 use std::sync::Arc;

@@ -330,7 +330,9 @@ async fn run(cli: Cli) -> Result<(), DeskError> {
                 preview.delimiter
             );
             for rejected in &preview.rejected {
-                let reason = serde_json::to_value(&rejected.reason).unwrap_or_default();
+                // A derived, tagged enum of plain fields: serializing it cannot fail.
+                let reason = serde_json::to_value(&rejected.reason)
+                    .expect("a reject reason always serializes to JSON");
                 println!(
                     "line {}: {}",
                     rejected.line,
@@ -388,7 +390,9 @@ fn parse_reveal_reason(text: &str) -> Result<RevealReason, String> {
 }
 
 fn print_vacancy(vacancy: &LocalVacancy) {
-    let state = serde_json::to_value(&vacancy.state).unwrap_or_default();
+    // A derived, tagged enum of strings: serializing it cannot fail.
+    let state =
+        serde_json::to_value(&vacancy.state).expect("an outbox state always serializes to JSON");
     print!(
         "vacancy {}: {}",
         vacancy.local_id,
@@ -406,8 +410,9 @@ fn print_vacancy(vacancy: &LocalVacancy) {
 }
 
 fn wipe_code(reason: WipeReason) -> String {
-    serde_json::to_value(reason)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_else(|| format!("{reason:?}"))
+    // Unit variants in snake_case: always a JSON string.
+    match serde_json::to_value(reason).expect("a wipe reason always serializes to JSON") {
+        serde_json::Value::String(code) => code,
+        other => panic!("a wipe reason serialized as {other}"),
+    }
 }

@@ -20,7 +20,7 @@ use crate::error::DeskError;
 pub enum OutboxState {
     /// Not yet acknowledged by the service.
     Pending,
-    /// Acknowledged.
+    /// Applied by the service (a retry under the same key gets the same answer).
     Sent,
     /// Refused because things changed meanwhile; `code` is the service's reason.
     Conflict {
@@ -177,17 +177,6 @@ impl Cache {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(())
-    }
-
-    /// Puts a sent entry back to pending: what a crash between the service's answer and
-    /// marking it sent leaves. For crash tests only.
-    #[doc(hidden)]
-    pub async fn mark_pending_for_tests(&self, seq: i64) -> Result<(), DeskError> {
-        sqlx::query("UPDATE outbox SET state = 'pending' WHERE seq = ?")
-            .bind(seq)
-            .execute(&self.pool)
-            .await?;
         Ok(())
     }
 

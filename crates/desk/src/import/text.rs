@@ -14,7 +14,7 @@ pub enum TextEncoding {
     // Named explicitly: serde and specta split words around digits differently.
     #[serde(rename = "utf8_with_bom")]
     Utf8WithBom,
-    /// UTF-8.
+    /// UTF-8 without a byte-order mark.
     #[serde(rename = "utf8")]
     Utf8,
     /// Windows-1252 (any file that is not valid UTF-8: every byte decodes).

@@ -138,8 +138,7 @@ impl PlanInputs {
             let birth = placeforte_domain::BirthDate::new(referral.birth_date, NaiveDate::MAX)
                 .map_err(|_| DeskError::CacheUnreadable)?;
             let arrival = start.max(referral.desired_entry_date).max(birth.date());
-            let planned =
-                PlannedChild::new(key, birth, arrival, None).map_err(DeskError::from)?;
+            let planned = PlannedChild::new(key, birth, arrival, None).map_err(DeskError::from)?;
             entrants.push(Entrant {
                 child: planned,
                 kind: EntrantKind::Referral {

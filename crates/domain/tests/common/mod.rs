@@ -1,6 +1,8 @@
 //! Helpers shared by the domain's integration tests.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod year;
+
 use chrono::NaiveDate;
 use placeforte_domain::{BirthDate, Candidate, CandidateInput, CategoryFacts, PriorityBasis};
 

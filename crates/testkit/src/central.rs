@@ -1,9 +1,6 @@
-//! Shared by the desk's integration tests: the test Secret Service check, per-test keychain
-//! services, and the real central service in-process on 127.0.0.1:0.
-#![allow(dead_code, unreachable_pub)]
+//! The real central service in-process on 127.0.0.1:0, for the desk's and the app's tests,
+//! and workstations enrolled with it.
 
-use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
@@ -19,46 +16,17 @@ use placeforte_central::{
 };
 use placeforte_desk::device::{self, DeviceRecord, EnrolledDevice};
 use placeforte_desk::tls::fingerprint;
-use placeforte_desk::{CacheFile, LocalData, OsKeychain, DEFAULT_RETENTION_DAYS};
+use placeforte_desk::{LocalData, OsKeychain};
 use placeforte_domain::{CategoryFacts, PriorityBasis};
 use placeforte_protocol::invite::EnrolmentInvite;
 use placeforte_protocol::{DaycareId, RegistrationId};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
 
-/// Whether the test Secret Service of `scripts/test.sh` is there; says so when it is not.
-pub fn keyring_session() -> bool {
-    if std::env::var("PLACEFORTE_TEST_KEYRING").as_deref() == Ok("1") {
-        return true;
-    }
-    eprintln!("SKIPPED: no test Secret Service (run through scripts/test.sh)");
-    false
-}
-
-/// A keychain service name of this test's own, so tests never see each other's entries.
-pub fn own_service(test: &str) -> String {
-    format!("ca.placeforte.test.{test}.{}", std::process::id())
-}
-
-/// Looks the entry up with `secret-tool`, outside our process and outside `keyring`: proof
-/// that the secret is in the real Secret Service, not in a mock.
-pub fn secret_tool_lookup(service: &str, account: &str) -> Option<Vec<u8>> {
-    let out = Command::new("secret-tool")
-        .args(["lookup", "service", service, "username", account])
-        .output()
-        .unwrap();
-    (out.status.success() && !out.stdout.is_empty()).then_some(out.stdout)
-}
-
-pub fn local(dir: &Path, service: &str) -> LocalData<OsKeychain> {
-    LocalData::new(
-        OsKeychain::with_service(service),
-        CacheFile::new(dir.join("cache.sqlite")),
-        Duration::days(DEFAULT_RETENTION_DAYS),
-    )
-}
+use crate::keychain::{local, own_service};
 
 /// A workstation enrolled with the real service, its data in a folder of its own.
+#[derive(Debug)]
 pub struct Workstation {
     pub dir: tempfile::TempDir,
     /// Its keychain service name.
@@ -68,6 +36,7 @@ pub struct Workstation {
     pub device: EnrolledDevice,
 }
 
+#[derive(Debug)]
 struct CentralParts {
     store: SqliteStore,
     clock: ManualClock,
@@ -79,6 +48,7 @@ struct CentralParts {
 }
 
 /// The central service, stopped, keeping its database and its addresses.
+#[derive(Debug)]
 pub struct StoppedCentral {
     central: CentralParts,
     addresses: (std::net::SocketAddr, std::net::SocketAddr),
@@ -125,6 +95,7 @@ impl StoppedCentral {
 }
 
 /// The central service, running on 127.0.0.1 with a fresh SQLite database and a manual clock.
+#[derive(Debug)]
 pub struct Central {
     pub store: SqliteStore,
     pub clock: ManualClock,

@@ -43,6 +43,7 @@ pub fn client_config(ca_pem: &str, identity: Option<(&str, &str)>) -> Arc<Client
 }
 
 /// One kept-alive HTTP/1.1 connection over TLS.
+#[derive(Debug)]
 pub struct RawConnection {
     stream: BufReader<TlsStream<TcpStream>>,
 }

@@ -46,6 +46,7 @@ pub async fn start_api<S: Storage>(
 }
 
 /// What a device keeps: its certificate chain (with the CA) and its private key, in PEM.
+#[derive(Debug)]
 pub struct DeviceFiles {
     pub chain_pem: String,
     pub key_pem: String,
