@@ -39,7 +39,7 @@ pub enum ImportFile {
 pub enum RejectCode {
     /// Another number of fields than the header.
     WrongFieldCount,
-    /// Unreadable.
+    /// The line cannot be read.
     Unreadable,
     /// A quote never closed.
     UnclosedQuote,
@@ -62,7 +62,7 @@ pub enum RejectCode {
 pub struct RejectedLineView {
     /// Its line number in the file (1 is the header).
     pub line: u32,
-    /// Why.
+    /// Why the line was rejected.
     pub code: RejectCode,
     /// Fields expected (header), for a wrong field count.
     pub expected: Option<u32>,
@@ -149,7 +149,7 @@ pub struct ReviewedPlanVacancy {
     pub age_class: AgeClass,
     /// First day (`YYYY-MM-DD`).
     pub start_date: String,
-    /// Places.
+    /// How many places to declare, as the director reviewed them (never above what is left).
     pub places: u32,
 }
 
@@ -184,7 +184,7 @@ pub struct PlanDeclaredView {
     pub age_class: AgeClass,
     /// First day.
     pub start_date: String,
-    /// Places.
+    /// How many places were declared.
     pub places: u32,
     /// Pending (in the outbox, offline), sent, or refused.
     pub state: OutboxState,

@@ -99,7 +99,7 @@ impl SetupProblemCode {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct SetupProblem {
-    /// What.
+    /// Which problem it is (the UI translates the code).
     pub code: SetupProblemCode,
     /// The group concerned (position in the editor), if one.
     // Positions and places are far below 2^53: a number in JavaScript.

@@ -99,13 +99,13 @@ pub enum LeftOutCode {
 pub struct LeftOutView {
     /// The plan key.
     pub key: PlanChildKey,
-    /// Label.
+    /// The child's label (given name and family initial, as imported or referred).
     pub label: String,
     /// Birth date.
     pub birth_date: NaiveDate,
     /// Position in the priority order.
     pub priority: u32,
-    /// Why.
+    /// Why the composer left the child out.
     pub reason: LeftOutCode,
     /// Its age classes over the year, for `no_group_for_age_classes`.
     pub classes: Vec<AgeClass>,
@@ -117,11 +117,11 @@ pub struct LeftOutView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct PlanGroupView {
-    /// Name.
+    /// The group's name, as the director typed it.
     pub name: String,
     /// Age classes it may hold.
     pub classes: Vec<AgeClass>,
-    /// Places.
+    /// The most children the group may hold at once.
     pub capacity: u32,
     /// Educators planned.
     pub educators: u32,
@@ -152,7 +152,7 @@ pub enum BreachCode {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct BreachView {
-    /// What.
+    /// Which rule the move would break.
     pub code: BreachCode,
     /// The group's name, for a group rule.
     pub group: Option<String>,
@@ -219,7 +219,7 @@ pub struct PlanVacancyView {
     pub age_class: AgeClass,
     /// First day.
     pub start_date: NaiveDate,
-    /// Places.
+    /// How many places of that class stay free from that day.
     pub places: u32,
 }
 
