@@ -139,9 +139,9 @@ ensure_tauri_driver() {
     cargo install --quiet tauri-driver --version ^2 --locked
 }
 
-# The front end's packages as locked. npm 11 writes a lock without the other platforms' optional
-# rollup binaries, then its own `npm ci` refuses that lock as out of sync; `npm install` still
-# installs the locked versions.
+# The front end's packages as locked. The committed lock lists every platform's optional rollup
+# binary, so `npm ci` accepts it (a lock written by npm 11 without them is refused as out of
+# sync); `npm install` stays as the fallback for such a lock and installs the locked versions.
 install_ui_packages() {
     (cd ui && { npm ci --no-audit --no-fund --loglevel=error >/dev/null 2>&1 ||
         npm install --no-audit --no-fund --loglevel=error >/dev/null; })
