@@ -432,7 +432,7 @@ export type BreachCode =
  */
 export type BreachView = { 
 /**
- * What.
+ * Which rule the move would break.
  */
 code: BreachCode; 
 /**
@@ -831,7 +831,7 @@ export type LeftOutView = {
  */
 key: string; 
 /**
- * Label.
+ * The child's label (given name and family initial, as imported or referred).
  */
 label: string; 
 /**
@@ -843,7 +843,7 @@ birth_date: string;
  */
 priority: number; 
 /**
- * Why.
+ * Why the composer left the child out.
  */
 reason: LeftOutCode; 
 /**
@@ -893,7 +893,7 @@ export type OutboxState =
  */
 { state: "pending" } | 
 /**
- * Acknowledged.
+ * Applied by the service (a retry under the same key gets the same answer).
  */
 { state: "sent" } | 
 /**
@@ -999,7 +999,7 @@ age_class: AgeClass;
  */
 start_date: string; 
 /**
- * Places.
+ * How many places were declared.
  */
 places: number; 
 /**
@@ -1015,7 +1015,7 @@ referrals: number | null }
  */
 export type PlanGroupView = { 
 /**
- * Name.
+ * The group's name, as the director typed it.
  */
 name: string; 
 /**
@@ -1023,7 +1023,7 @@ name: string;
  */
 classes: AgeClass[]; 
 /**
- * Places.
+ * The most children the group may hold at once.
  */
 capacity: number; 
 /**
@@ -1047,7 +1047,7 @@ age_class: AgeClass;
  */
 start_date: string; 
 /**
- * Places.
+ * How many places of that class stay free from that day.
  */
 places: number }
 /**
@@ -1221,7 +1221,7 @@ export type RejectCode =
  */
 "wrong_field_count" | 
 /**
- * Unreadable.
+ * The line cannot be read.
  */
 "unreadable" | 
 /**
@@ -1261,7 +1261,7 @@ export type RejectedLineView = {
  */
 line: number; 
 /**
- * Why.
+ * Why the line was rejected.
  */
 code: RejectCode; 
 /**
@@ -1306,7 +1306,7 @@ age_class: AgeClass;
  */
 start_date: string; 
 /**
- * Places.
+ * How many places to declare, as the director reviewed them (never above what is left).
  */
 places: number }
 /**
@@ -1326,7 +1326,7 @@ steps: StepView[] }
  */
 export type SetupProblem = { 
 /**
- * What.
+ * Which problem it is (the UI translates the code).
  */
 code: SetupProblemCode; 
 /**
@@ -1514,7 +1514,7 @@ export type TextEncoding =
  */
 "utf8_with_bom" | 
 /**
- * UTF-8.
+ * UTF-8 without a byte-order mark.
  */
 "utf8" | 
 /**
