@@ -39,7 +39,7 @@ impl CacheKey {
     }
 
     /// The value of SQLCipher's `key` pragma for this raw key: `"x'<64 hex digits>'"`.
-    pub(crate) fn sqlcipher_pragma_value(&self) -> String {
+    pub fn sqlcipher_pragma_value(&self) -> String {
         format!("\"x'{}'\"", hex::encode(self.0))
     }
 }

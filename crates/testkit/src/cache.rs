@@ -2,7 +2,7 @@
 //! second SQLCipher connection with the key from the keychain, so the desk needs no hidden
 //! test-only method.
 
-use placeforte_desk::{LocalData, SecretName, SecretStore};
+use placeforte_desk::{CacheKey, LocalData, SecretName, SecretStore};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Connection as _, SqliteConnection};
 
@@ -19,15 +19,14 @@ pub async fn mark_outbox_pending<S: SecretStore>(data: &LocalData<S>, seq: i64) 
 }
 
 async fn open<S: SecretStore>(data: &LocalData<S>) -> SqliteConnection {
-    let key = data
+    let stored = data
         .secrets()
         .get(SecretName::CacheKey)
         .unwrap()
         .expect("the cache has a key in the keychain");
-    let hex: String = key.iter().map(|byte| format!("{byte:02x}")).collect();
+    let key = CacheKey::from_bytes(&stored).unwrap();
     let options = SqliteConnectOptions::new()
         .filename(data.file().path())
-        // A raw key, as the desk gives it: SQLCipher derives nothing from it.
-        .pragma("key", format!("\"x'{hex}'\""));
+        .pragma("key", key.sqlcipher_pragma_value());
     SqliteConnection::connect_with(&options).await.unwrap()
 }
