@@ -1,10 +1,12 @@
 //! A legitimate but compromised daycare workstation, on both backends: no endpoint searches or
 //! changes registrations, and every route that is not the API's answers like a missing one.
-//! Foreign ids also take as long as missing ones. (Their answers, guessed ids, replayed keys, the
+//! Foreign ids also take as long as missing ones. Each finding of the insider review has its own
+//! module beside this file. (Their answers, guessed ids, replayed keys, the
 //! reveal quota and oversized pages are in tests/referrals.rs, next to the endpoints they
 //! attack.)
 #![allow(clippy::unwrap_used)]
 
+#[path = "../common/mod.rs"]
 mod common;
 
 use std::time::{Duration, Instant};
