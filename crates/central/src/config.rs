@@ -22,6 +22,17 @@
 //! | `idle_timeout_seconds`            | `PLACEFORTE_IDLE_TIMEOUT_SECONDS`    | `60`                            |
 //! | `public_enrolment_address`        | `PLACEFORTE_PUBLIC_ENROLMENT_ADDRESS` | `enrolment_listen`             |
 //! | `public_api_address`              | `PLACEFORTE_PUBLIC_API_ADDRESS`      | `api_listen`                    |
+//! | `metrics_listen`                  | `PLACEFORTE_METRICS_LISTEN`          | none (no metrics listener)      |
+//! | `alert_webhook_url`               | `PLACEFORTE_ALERT_WEBHOOK_URL`       | none (alerts logged and stored) |
+//! | `alert_webhook_secret_file`       | `PLACEFORTE_ALERT_WEBHOOK_SECRET_FILE` | none                          |
+//! | `alert_webhook_secret_env`        | `PLACEFORTE_ALERT_WEBHOOK_SECRET_ENV` | none                           |
+//! | `alert_webhook_poll_seconds`      | `PLACEFORTE_ALERT_WEBHOOK_POLL_SECONDS` | `2`                          |
+//!
+//! `metrics_listen` is plain HTTP (`GET /metrics`, Prometheus text format): bind it to
+//! 127.0.0.1 or the operator's network, never a public address. A webhook needs its HMAC
+//! secret from a file (`alert_webhook_secret_file`, 0600) or from the environment variable
+//! that `alert_webhook_secret_env` names; see [`crate::webhook`] for the request and how a
+//! receiver verifies it.
 //!
 //! The public addresses (`host:port` as workstations reach the service, behind a load balancer
 //! for instance) go into the enrolment invitation that `enrolment-code issue` prints.
@@ -38,6 +49,7 @@ use serde::Deserialize;
 use crate::audit::CheckpointPolicy;
 use crate::secret::Secret;
 use crate::state::Lifetimes;
+use crate::webhook::WebhookSettings;
 use crate::ListenSettings;
 
 /// The configuration could not be loaded.
@@ -96,6 +108,11 @@ struct ConfigFile {
     idle_timeout_seconds: Option<u64>,
     public_enrolment_address: Option<String>,
     public_api_address: Option<String>,
+    metrics_listen: Option<SocketAddr>,
+    alert_webhook_url: Option<String>,
+    alert_webhook_secret_file: Option<PathBuf>,
+    alert_webhook_secret_env: Option<String>,
+    alert_webhook_poll_seconds: Option<u64>,
 }
 
 /// The effective configuration. `Debug` hides the database URL (it may hold a password).
@@ -135,6 +152,10 @@ pub struct Config {
     pub public_enrolment_address: String,
     /// `host:port` of the API listener as workstations reach it.
     pub public_api_address: String,
+    /// The plain-HTTP metrics listener, if any.
+    pub metrics_listen: Option<SocketAddr>,
+    /// Where alerts are delivered, if anywhere.
+    pub alert_webhook: Option<WebhookSettings>,
 }
 
 impl Config {
@@ -161,7 +182,7 @@ impl Config {
             }
             None => ConfigFile::default(),
         };
-        let var = |name: &'static str| env(name).filter(|v| !v.is_empty());
+        let var = |name: &str| env(name).filter(|v| !v.is_empty());
         fn parsed_var<T: std::str::FromStr>(
             name: &'static str,
             value: Option<String>,
@@ -254,7 +275,33 @@ impl Config {
         )?
         .or(parsed.enrolment_listen)
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8444)));
+        let metrics_listen = parsed_var(
+            "PLACEFORTE_METRICS_LISTEN",
+            var("PLACEFORTE_METRICS_LISTEN"),
+        )?
+        .or(parsed.metrics_listen);
+        let poll_seconds = parsed_var::<u64>(
+            "PLACEFORTE_ALERT_WEBHOOK_POLL_SECONDS",
+            var("PLACEFORTE_ALERT_WEBHOOK_POLL_SECONDS"),
+        )?
+        .or(parsed.alert_webhook_poll_seconds)
+        .unwrap_or(2);
+        let alert_webhook = match var("PLACEFORTE_ALERT_WEBHOOK_URL").or(parsed.alert_webhook_url) {
+            None => None,
+            Some(url) => Some(WebhookSettings {
+                secret: webhook_secret(
+                    path_var("PLACEFORTE_ALERT_WEBHOOK_SECRET_FILE")
+                        .or(parsed.alert_webhook_secret_file),
+                    var("PLACEFORTE_ALERT_WEBHOOK_SECRET_ENV").or(parsed.alert_webhook_secret_env),
+                    &var,
+                )?,
+                url: webhook_url(url)?,
+                poll_interval: Duration::from_secs(poll_seconds.max(1)),
+            }),
+        };
         Ok(Config {
+            metrics_listen,
+            alert_webhook,
             api_listen,
             enrolment_listen,
             public_enrolment_address: var("PLACEFORTE_PUBLIC_ENROLMENT_ADDRESS")
@@ -310,8 +357,45 @@ impl Config {
                 handshake: self.handshake_timeout,
                 idle: self.idle_timeout,
             },
+            metrics: self.metrics_listen,
         }
     }
+}
+
+/// The webhook's URL, if it is one the sender can use.
+fn webhook_url(url: String) -> Result<String, ConfigError> {
+    if url.starts_with("https://") || url.starts_with("http://") {
+        Ok(url)
+    } else {
+        Err(ConfigError::Invalid(
+            "alert_webhook_url must be an http:// or https:// URL".to_owned(),
+        ))
+    }
+}
+
+/// The webhook's HMAC secret: from the file, or the environment variable named; one of them
+/// is required, and it may not be empty (an empty key signs nothing).
+fn webhook_secret(
+    file: Option<PathBuf>,
+    env_name: Option<String>,
+    var: &impl Fn(&str) -> Option<String>,
+) -> Result<Secret, ConfigError> {
+    let secret = match (file, env_name) {
+        (Some(path), _) => std::fs::read_to_string(&path)
+            .map_err(|source| ConfigError::Read { path, source })?
+            .trim()
+            .to_owned(),
+        (None, Some(name)) => var(&name).unwrap_or_default(),
+        (None, None) => String::new(),
+    };
+    if secret.is_empty() {
+        return Err(ConfigError::Invalid(
+            "alert_webhook_url needs a non-empty secret: alert_webhook_secret_file or \
+             alert_webhook_secret_env"
+                .to_owned(),
+        ));
+    }
+    Ok(Secret::new(secret))
 }
 
 #[cfg(test)]

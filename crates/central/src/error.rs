@@ -110,6 +110,7 @@ impl IntoResponse for ApiFailure {
             tracing::error!(error = %self, source = ?std::error::Error::source(&self), "request failed");
             "internal error; the service logged the details".to_owned()
         } else {
+            crate::metrics::request_refused(code);
             tracing::info!(code, "request refused");
             self.to_string()
         };

@@ -15,7 +15,8 @@
 //!   candidates in the regulated order of `crates/domain`, a bounded number per place, in the
 //!   same transaction as the audit entry that names every referral.
 //! - [`app`] and [`enrolment_app`] build the routers; [`serve`] runs one on a [`TlsListener`];
-//!   [`start`] binds and runs both.
+//!   [`start`] binds and runs both, and [`start_with`] also the alert webhook sender
+//!   ([`webhook`]) and, when configured, the plain-HTTP [`metrics`] listener.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -30,6 +31,7 @@ pub mod error;
 pub mod identity;
 mod idle;
 pub mod init;
+pub mod metrics;
 pub mod openapi;
 pub mod operator;
 pub mod outcomes;
@@ -40,6 +42,7 @@ pub mod seed;
 pub mod state;
 pub mod store;
 pub mod tls;
+pub mod webhook;
 
 use std::future::Future;
 use std::io;
@@ -122,6 +125,7 @@ pub fn app<S: Storage>(state: AppState<S>) -> Router {
         })
         .fallback(routes::not_found)
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BODY_BYTES))
+        .layer(axum::middleware::from_fn(metrics::count_requests))
         .with_state(state)
 }
 
@@ -132,6 +136,7 @@ pub fn enrolment_app<S: Storage>(state: AppState<S>) -> Router {
         .route(ENROL_PATH, post(routes::enrol::<S>))
         .fallback(routes::not_found)
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BODY_BYTES))
+        .layer(axum::middleware::from_fn(metrics::count_requests))
         .with_state(state)
 }
 
@@ -158,6 +163,8 @@ pub struct ListenSettings {
     pub enrolment: SocketAddr,
     /// Time limits on every connection.
     pub limits: tls::ConnectionLimits,
+    /// The plain-HTTP metrics listener's address, or `None` for no metrics listener.
+    pub metrics: Option<SocketAddr>,
 }
 
 /// Both listeners, running.
@@ -167,6 +174,8 @@ pub struct RunningService {
     pub api_addr: SocketAddr,
     /// Where the enrolment listener is bound.
     pub enrolment_addr: SocketAddr,
+    /// Where the metrics listener is bound, when there is one.
+    pub metrics_addr: Option<SocketAddr>,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<io::Result<()>>>,
 }
@@ -192,11 +201,23 @@ impl RunningService {
     }
 }
 
-/// Binds both listeners and serves them until [`RunningService::shutdown`].
+/// Binds both listeners and serves them until [`RunningService::shutdown`]; alerts are stored
+/// and logged but sent nowhere.
 pub async fn start<S: Storage>(
     state: AppState<S>,
     server_identity: &ServerIdentity,
     settings: ListenSettings,
+) -> Result<RunningService, StartError> {
+    start_with(state, server_identity, settings, None).await
+}
+
+/// [`start`], and the alert webhook sender when `webhook` is given: it runs until
+/// [`RunningService::shutdown`] too.
+pub async fn start_with<S: Storage>(
+    state: AppState<S>,
+    server_identity: &ServerIdentity,
+    settings: ListenSettings,
+    webhook: Option<webhook::WebhookSettings>,
 ) -> Result<RunningService, StartError> {
     let api_tls = tls::mutual_tls_config(state.ca.certificate_der(), server_identity)?;
     let enrolment_tls = tls::server_only_tls_config(server_identity)?;
@@ -222,14 +243,39 @@ pub async fn start<S: Storage>(
             let _ = stopped.wait_for(|stop| *stop).await;
         }
     };
-    let tasks = vec![
+    let mut tasks = vec![
         tokio::spawn(serve(api, app(state.clone()), until_stopped())),
-        tokio::spawn(serve(enrolment, enrolment_app(state), until_stopped())),
+        tokio::spawn(serve(
+            enrolment,
+            enrolment_app(state.clone()),
+            until_stopped(),
+        )),
     ];
+    let metrics_addr = match settings.metrics {
+        Some(addr) => {
+            let listener = bind(addr).await?;
+            let bound = listener.local_addr().map_err(StartError::Io)?;
+            tasks.push(tokio::spawn(metrics::serve(listener, until_stopped())));
+            tracing::info!(metrics_addr = %bound, "metrics listening (plain HTTP)");
+            Some(bound)
+        }
+        None => None,
+    };
+    if let Some(webhook) = webhook {
+        let (store, clock) = (state.store.clone(), state.clock.clone());
+        let stopped = stop.subscribe();
+        tasks.push(tokio::spawn(async move {
+            webhook::run(store, clock, webhook, stopped).await;
+            Ok(())
+        }));
+    } else {
+        tracing::info!("no alert webhook configured: alerts are logged and stored only");
+    }
     tracing::info!(%api_addr, %enrolment_addr, "listening");
     Ok(RunningService {
         api_addr,
         enrolment_addr,
+        metrics_addr,
         stop,
         tasks,
     })

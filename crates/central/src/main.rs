@@ -12,8 +12,8 @@ use placeforte_central::ca::{self, DeviceCa};
 use placeforte_central::config::Config;
 use placeforte_central::operator::{self, Operator};
 use placeforte_central::seed::{self, SeedOptions};
-use placeforte_central::store::{AnyStore, AuditEvent, Schema, Storage};
-use placeforte_central::{init, start, AppState, ServerIdentity, SystemClock};
+use placeforte_central::store::{AlertDelivery, AnyStore, AuditEvent, Schema, Storage};
+use placeforte_central::{init, start_with, AppState, ServerIdentity, SystemClock};
 use placeforte_protocol::invite::EnrolmentInvite;
 use placeforte_protocol::{DaycareId, DeviceId, RegistrationId};
 
@@ -44,6 +44,10 @@ enum Command {
     },
     /// Run the enrolment and API listeners until Ctrl-C or SIGTERM.
     Serve {
+        /// Serve Prometheus metrics on this address (plain HTTP; 127.0.0.1 or the operator's
+        /// network only). Overrides `metrics_listen`.
+        #[arg(long, value_name = "ADDRESS")]
+        metrics: Option<std::net::SocketAddr>,
         /// Do not migrate: refuse to start unless the schema is current. For a database role
         /// that cannot run DDL (run `migrate` first as the schema owner).
         #[arg(long, env = "PLACEFORTE_REQUIRE_CURRENT_SCHEMA")]
@@ -114,12 +118,29 @@ enum EnrolmentCodeCommand {
 
 #[derive(Debug, Subcommand)]
 enum AdminCommand {
-    /// List alerts, newest first (quota breaches, honeytoken touches, repeated foreign ids).
-    Alerts,
+    /// List alerts, newest first (quota breaches, honeytoken touches, repeated foreign ids),
+    /// with their acknowledgement and webhook delivery state; or acknowledge one.
+    Alerts {
+        /// `ack <alert-id> --note "…"`; without it, the list.
+        #[command(subcommand)]
+        action: Option<AlertsCommand>,
+    },
     /// Every daycare that saw or revealed this registration: when, what and why.
     AccessReport {
         /// The registration's id.
         registration: RegistrationId,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AlertsCommand {
+    /// Acknowledge an alert (audited; an alert is acknowledged once).
+    Ack {
+        /// The alert's id (first column of `admin alerts`).
+        alert: i64,
+        /// What was checked or done.
+        #[arg(long)]
+        note: String,
     },
 }
 
@@ -182,6 +203,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     let schema = match cli.command {
         Command::Serve {
             require_current_schema: true,
+            ..
         } => Schema::RequireCurrent,
         _ => Schema::Migrate,
     };
@@ -224,7 +246,7 @@ async fn command<S: Storage>(store: S, config: &Config, command: Command) -> Res
     let now = Utc::now();
     match command {
         Command::Init | Command::Migrate { .. } => Ok(()),
-        Command::Serve { .. } => serve(store, config).await,
+        Command::Serve { metrics, .. } => serve(store, config, metrics).await,
         Command::Daycare(DaycareCommand::Add {
             name,
             region,
@@ -307,17 +329,47 @@ async fn command<S: Storage>(store: S, config: &Config, command: Command) -> Res
             println!("revoked {device}: its next request will be refused");
             Ok(())
         }
-        Command::Admin(AdminCommand::Alerts) => {
+        Command::Admin(AdminCommand::Alerts {
+            action: Some(AlertsCommand::Ack { alert, note }),
+        }) => {
+            operator::acknowledge_alert(&store, &operator, now, alert, &note)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("alert {alert} acknowledged");
+            Ok(())
+        }
+        Command::Admin(AdminCommand::Alerts { action: None }) => {
             operator::record_listing(&store, &operator, now, "alerts")
                 .await
                 .map_err(|e| e.to_string())?;
             let alerts = store.alerts().await.map_err(|e| e.to_string())?;
             print_table(
-                "raised\tkind\tdevice\tdaycare\tdetail",
+                "id\traised\tkind\tdevice\tdaycare\tstate\tdelivery\tdetail",
                 alerts.iter().map(|a| {
+                    let state = match (&a.acknowledged_at, &a.acknowledged_by) {
+                        (Some(at), Some(by)) => format!(
+                            "acknowledged {at} by {by}: {}",
+                            a.acknowledgement_note.as_deref().unwrap_or("")
+                        ),
+                        _ => "new".to_owned(),
+                    };
+                    let delivery = match a.delivery {
+                        AlertDelivery::None => "none".to_owned(),
+                        AlertDelivery::Pending { attempts } => {
+                            format!("pending ({attempts} attempts)")
+                        }
+                        AlertDelivery::Delivered => "delivered".to_owned(),
+                    };
                     format!(
-                        "{}\t{}\t{}\t{}\t{}",
-                        a.raised_at, a.kind, a.device_id, a.daycare_id, a.detail
+                        "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                        a.id,
+                        a.raised_at,
+                        a.kind,
+                        a.device_id,
+                        a.daycare_id,
+                        state,
+                        delivery,
+                        a.detail
                     )
                 }),
             )
@@ -422,7 +474,11 @@ async fn audit_verify<S: Storage>(
         .map_err(|e| e.to_string())
 }
 
-async fn serve<S: Storage>(store: S, config: &Config) -> Result<(), String> {
+async fn serve<S: Storage>(
+    store: S,
+    config: &Config,
+    metrics: Option<std::net::SocketAddr>,
+) -> Result<(), String> {
     let ca = DeviceCa::load(&config.ca_certificate, &config.ca_key).map_err(|e| e.to_string())?;
     let identity = ServerIdentity::load(&config.server_certificate, &config.server_key)
         .map_err(|e| e.to_string())?;
@@ -435,9 +491,14 @@ async fn serve<S: Storage>(store: S, config: &Config) -> Result<(), String> {
         clock: Arc::new(SystemClock),
         lifetimes: config.lifetimes,
     };
-    let running = start(state, &identity, config.listen_settings())
+    let mut settings = config.listen_settings();
+    settings.metrics = metrics.or(settings.metrics);
+    let running = start_with(state, &identity, settings, config.alert_webhook.clone())
         .await
         .map_err(|e| e.to_string())?;
+    if let Some(addr) = running.metrics_addr {
+        println!("metrics (plain HTTP) on http://{addr}/metrics");
+    }
     println!(
         "listening: API (client certificate required) on {}, enrolment on {}",
         running.api_addr, running.enrolment_addr

@@ -7,7 +7,9 @@ use placeforte_protocol::{DaycareId, DeviceId};
 
 use crate::enrolment_code;
 use crate::secret::Secret;
-use crate::store::{AuditEvent, DaycareRecord, EnrolmentCodeRecord, Storage, StoreError};
+use crate::store::{
+    AcknowledgeResult, AuditEvent, DaycareRecord, EnrolmentCodeRecord, Storage, StoreError,
+};
 
 /// An operator action failed.
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +29,15 @@ pub enum OperatorError {
     /// The system random source failed.
     #[error("the system random source failed")]
     Random,
+    /// No such alert.
+    #[error("no alert has the id {0}")]
+    UnknownAlert(i64),
+    /// The alert was acknowledged before.
+    #[error("alert {0} is already acknowledged")]
+    AlertAlreadyAcknowledged(i64),
+    /// An acknowledgement needs a note saying what was done.
+    #[error("an acknowledgement needs a note (--note \"what was checked or done\")")]
+    EmptyNote,
 }
 
 /// Who is acting: `operator:<login>`.
@@ -139,4 +150,30 @@ pub async fn record_listing<S: Storage>(
         .record_event(&operator.event(now, &format!("{what}.listed"), what.to_owned()))
         .await?;
     Ok(())
+}
+
+/// Acknowledges an alert with a note (audited as `alert.acknowledged`); refused for an unknown
+/// alert or one already acknowledged, so the first acknowledgement's note is never overwritten.
+pub async fn acknowledge_alert<S: Storage>(
+    store: &S,
+    operator: &Operator,
+    now: DateTime<Utc>,
+    alert: i64,
+    note: &str,
+) -> Result<(), OperatorError> {
+    let note = note.trim();
+    if note.is_empty() {
+        return Err(OperatorError::EmptyNote);
+    }
+    let event = operator.event(now, "alert.acknowledged", format!("alert:{alert}"));
+    match store
+        .acknowledge_alert(alert, &event.actor, note, &event)
+        .await?
+    {
+        AcknowledgeResult::Acknowledged => Ok(()),
+        AcknowledgeResult::AlreadyAcknowledged => {
+            Err(OperatorError::AlertAlreadyAcknowledged(alert))
+        }
+        AcknowledgeResult::NotFound => Err(OperatorError::UnknownAlert(alert)),
+    }
 }

@@ -510,9 +510,8 @@ pub(crate) async fn reveal_contact<S: Storage>(
         RevealResult::NotFound => foreign(&state, &identity, &id).await,
         RevealResult::Closed => Err(ApiFailure::ReferralClosed),
         RevealResult::OverQuota => {
-            crate::alerts::raise(
+            crate::alerts::reveal_quota_exceeded(
                 &state.store,
-                "reveal_quota_exceeded",
                 &identity,
                 format!("referral:{referral_id}"),
                 state.clock.now(),

@@ -38,6 +38,7 @@ pub async fn start_api<S: Storage>(
         api: "127.0.0.1:0".parse().expect("addr"),
         enrolment: "127.0.0.1:0".parse().expect("addr"),
         limits,
+        metrics: None,
     };
     let running = start(state, identity, settings).await.expect("start");
     let addr = running.api_addr;

@@ -66,6 +66,7 @@ impl StoppedCentral {
                 handshake: StdDuration::from_secs(5),
                 idle: StdDuration::from_secs(30),
             },
+            metrics: None,
         };
         // The old ports may be held for a moment by another test process's connection (its
         // ephemeral source port): try again for a few seconds before giving up.
@@ -138,6 +139,7 @@ impl Central {
                 handshake: StdDuration::from_secs(5),
                 idle: StdDuration::from_secs(30),
             },
+            metrics: None,
         };
         let service = start(state.clone(), &identity, settings).await.unwrap();
         Central {

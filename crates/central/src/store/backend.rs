@@ -6,11 +6,11 @@ use placeforte_protocol::{DaycareId, DeviceId};
 
 use super::db::Db;
 use super::{
-    alerts, audit, contacts, identity, outcomes, seed, sync, vacancies, AccessRecord, AlertRecord,
-    AuditEvent, CandidateRecord, DaycareRecord, DeclarationPlan, DeclarationResult, DeviceRecord,
-    EnrolmentCodeRecord, IssuedCertificate, OutcomeRequest, OutcomeResult, ReferralRecord,
-    ReferralSyncRow, RevealRequest, RevealResult, RevokedCertificate, SeedBatch, Storage,
-    StoreError, VacancyRecord,
+    alerts, audit, contacts, identity, outcomes, seed, sync, vacancies, AccessRecord,
+    AcknowledgeResult, AlertRecord, AuditEvent, CandidateRecord, DaycareRecord, DeclarationPlan,
+    DeclarationResult, DeliveryLease, DeviceRecord, EnrolmentCodeRecord, IssuedCertificate,
+    NewAlert, OutcomeRequest, OutcomeResult, ReferralRecord, ReferralSyncRow, RevealRequest,
+    RevealResult, RevokedCertificate, SeedBatch, Storage, StoreError, VacancyRecord,
 };
 use crate::audit::{AuditEntry, Checkpoint};
 
@@ -169,12 +169,48 @@ impl<S: Backend> Storage for S {
         contacts::reveal_contact(self.db(), request).await
     }
 
-    async fn add_alert(&self, alert: &AlertRecord) -> Result<(), StoreError> {
-        alerts::add_alert(self.db(), alert).await
+    async fn raise_alert(&self, alert: &NewAlert) -> Result<Option<i64>, StoreError> {
+        alerts::raise_alert(self.db(), alert).await
     }
 
     async fn alerts(&self) -> Result<Vec<AlertRecord>, StoreError> {
         alerts::alerts(self.db()).await
+    }
+
+    async fn acknowledge_alert(
+        &self,
+        id: i64,
+        operator: &str,
+        note: &str,
+        event: &AuditEvent,
+    ) -> Result<AcknowledgeResult, StoreError> {
+        alerts::acknowledge_alert(self.db(), id, operator, note, event).await
+    }
+
+    async fn claim_deliveries(
+        &self,
+        lease: &DeliveryLease,
+        limit: i64,
+    ) -> Result<Vec<(AlertRecord, i64)>, StoreError> {
+        alerts::claim_deliveries(self.db(), lease, limit).await
+    }
+
+    async fn delivery_succeeded(
+        &self,
+        alert_id: i64,
+        lease: &DeliveryLease,
+    ) -> Result<(), StoreError> {
+        alerts::delivery_succeeded(self.db(), alert_id, lease).await
+    }
+
+    async fn delivery_failed(
+        &self,
+        alert_id: i64,
+        lease: &DeliveryLease,
+        next_attempt_at: &str,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        alerts::delivery_failed(self.db(), alert_id, lease, next_attempt_at, error).await
     }
 
     async fn is_honeytoken(&self, id: uuid::Uuid) -> Result<bool, StoreError> {

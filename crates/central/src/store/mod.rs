@@ -32,10 +32,11 @@ use crate::audit::{AuditEntry, Checkpoint};
 
 pub use postgres::PostgresStore;
 pub use records::{
-    AccessRecord, AlertRecord, AuditEvent, CandidateRecord, DaycareRecord, DeclarationPlan,
-    DeclarationResult, DeviceRecord, EnrolmentCodeRecord, IssuedCertificate, OutcomeRequest,
-    OutcomeResult, ReferralRecord, ReferralSyncRow, RegistrationChoice, RegistrationRecord,
-    RevealRequest, RevealResult, RevokedCertificate, SeedBatch, VacancyRecord,
+    AccessRecord, AcknowledgeResult, AlertDelivery, AlertRecord, AuditEvent, CandidateRecord,
+    DaycareRecord, DeclarationPlan, DeclarationResult, DeliveryLease, DeviceRecord,
+    EnrolmentCodeRecord, IssuedCertificate, NewAlert, OutcomeRequest, OutcomeResult,
+    ReferralRecord, ReferralSyncRow, RegistrationChoice, RegistrationRecord, RevealRequest,
+    RevealResult, RevokedCertificate, SeedBatch, VacancyRecord,
 };
 pub use sqlite::SqliteStore;
 
@@ -291,12 +292,49 @@ pub trait Storage: Clone + Send + Sync + 'static {
         request: &RevealRequest,
     ) -> impl Future<Output = Result<RevealResult, StoreError>> + Send;
 
-    /// Stores an alert (on its own, never inside a request's transaction).
-    fn add_alert(&self, alert: &AlertRecord)
-        -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Stores an alert and its outbox row in one transaction, unless an alert with the same
+    /// deduplication key exists: the alert's id, or `None` when another request raised it.
+    /// On its own, never inside a request's transaction.
+    fn raise_alert(
+        &self,
+        alert: &NewAlert,
+    ) -> impl Future<Output = Result<Option<i64>, StoreError>> + Send;
 
-    /// Every alert, newest first.
+    /// Every alert with its acknowledgement and delivery state, newest first.
     fn alerts(&self) -> impl Future<Output = Result<Vec<AlertRecord>, StoreError>> + Send;
+
+    /// Acknowledges an alert and appends `event`, in one transaction; never twice.
+    fn acknowledge_alert(
+        &self,
+        id: i64,
+        operator: &str,
+        note: &str,
+        event: &AuditEvent,
+    ) -> impl Future<Output = Result<AcknowledgeResult, StoreError>> + Send;
+
+    /// Claims up to `limit` outbox rows that are due and not held by another sender, with
+    /// their attempts so far.
+    fn claim_deliveries(
+        &self,
+        lease: &DeliveryLease,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<(AlertRecord, i64)>, StoreError>> + Send;
+
+    /// Marks a claimed row delivered (the webhook answered 2xx).
+    fn delivery_succeeded(
+        &self,
+        alert_id: i64,
+        lease: &DeliveryLease,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Releases a claimed row after a failed attempt, due again at `next_attempt_at`.
+    fn delivery_failed(
+        &self,
+        alert_id: i64,
+        lease: &DeliveryLease,
+        next_attempt_at: &str,
+        error: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Whether this id is a honeytoken registration.
     fn is_honeytoken(

@@ -351,12 +351,14 @@ pub enum RevealResult {
     OverQuota,
 }
 
-/// An alert for the operator. Ids and kinds only.
+/// An alert for the operator, as stored. Ids and kinds only.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AlertRecord {
+    /// Its id (what `admin alerts ack` takes and the webhook sends).
+    pub id: i64,
     /// When (RFC 3339 text).
     pub raised_at: String,
-    /// What: `reveal_quota_exceeded`, `honeytoken_touched`, `foreign_ids_repeated`.
+    /// What: `reveal_quota_exceeded`, `honeytoken_touched`, `foreign_ids_repeated`, ...
     pub kind: String,
     /// The device, or empty.
     pub device_id: String,
@@ -364,6 +366,72 @@ pub struct AlertRecord {
     pub daycare_id: String,
     /// Ids involved.
     pub detail: String,
+    /// Start of the window the alert counts (RFC 3339 text), or `once` for an alert raised on
+    /// its first crossing only; empty for alerts stored before windows existed.
+    pub window_start: String,
+    /// When an operator acknowledged it.
+    pub acknowledged_at: Option<String>,
+    /// Who acknowledged it (`operator:<login>`).
+    pub acknowledged_by: Option<String>,
+    /// The operator's note.
+    pub acknowledgement_note: Option<String>,
+    /// Where its webhook delivery stands.
+    pub delivery: AlertDelivery,
+}
+
+/// Where an alert's webhook delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertDelivery {
+    /// Stored before the outbox existed: never delivered.
+    None,
+    /// Waiting in the outbox (no webhook configured, receiver down, or not sent yet).
+    Pending {
+        /// Attempts made so far.
+        attempts: i64,
+    },
+    /// The webhook answered 2xx.
+    Delivered,
+}
+
+/// An alert to raise: [`crate::alerts::raise`] builds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAlert {
+    /// When (RFC 3339 text).
+    pub raised_at: String,
+    /// What.
+    pub kind: String,
+    /// The device, or empty.
+    pub device_id: String,
+    /// The daycare, or empty.
+    pub daycare_id: String,
+    /// Ids involved.
+    pub detail: String,
+    /// `kind|subject|window start`: unique, so one alert per window whoever raises it.
+    pub dedup_key: String,
+    /// Start of the counted window (RFC 3339 text), or `once`.
+    pub window_start: String,
+}
+
+/// What acknowledging an alert did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AcknowledgeResult {
+    /// Acknowledged now (audited).
+    Acknowledged,
+    /// It was acknowledged before: nothing changed.
+    AlreadyAcknowledged,
+    /// No alert has this id.
+    NotFound,
+}
+
+/// A webhook sender's claim on outbox rows: who holds them, until when, as of when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryLease {
+    /// The sender (one per service instance).
+    pub owner: String,
+    /// The claim's end (RFC 3339 text); after it another sender may take the rows.
+    pub until: String,
+    /// Now (RFC 3339 text).
+    pub now: String,
 }
 
 /// One line of a "who looked at my file" report: an organisation, when, what and why.

@@ -15,9 +15,10 @@ use chrono::{DateTime, Utc};
 use placeforte_central::ca::{DeviceCa, GeneratedKeyAndCertificate};
 use placeforte_central::operator::{self, Operator};
 use placeforte_central::store::Storage;
+use placeforte_central::webhook::WebhookSettings;
 use placeforte_central::{
-    start, AppState, ConnectionLimits, Lifetimes, ListenSettings, ManualClock, PostgresStore,
-    RunningService, ServerIdentity, SqliteStore,
+    start, start_with, AppState, ConnectionLimits, Lifetimes, ListenSettings, ManualClock,
+    PostgresStore, RunningService, ServerIdentity, SqliteStore,
 };
 use placeforte_protocol::device::{DeviceCertificate, EnrolRequest};
 use placeforte_protocol::{ApiError, DaycareId};
@@ -74,6 +75,9 @@ pub struct Harness<S> {
     pub clock: ManualClock,
     pub ca_files: GeneratedKeyAndCertificate,
     pub service: RunningService,
+    pub state: AppState<S>,
+    pub identity: ServerIdentity,
+    pub settings: ListenSettings,
     pub operator: Operator,
     _dir: tempfile::TempDir,
 }
@@ -156,16 +160,33 @@ impl<S: Storage> Harness<S> {
                 handshake: Duration::from_secs(5),
                 idle: IDLE_TIMEOUT,
             },
+            // Every harness has its metrics listener: the alert tests scrape it.
+            metrics: Some("127.0.0.1:0".parse().expect("addr")),
         };
-        let service = start(state, &identity, settings).await.expect("service");
+        let service = start(state.clone(), &identity, settings)
+            .await
+            .expect("service");
         Harness {
             store,
             clock,
             ca_files,
             service,
+            state,
+            identity,
+            settings,
             operator: Operator("test-operator".to_owned()),
             _dir: dir,
         }
+    }
+
+    /// Stops the service and starts it again on the same store, CA and clock (new ports), with
+    /// this alert webhook (or none).
+    pub async fn restart(&mut self, webhook: Option<WebhookSettings>) {
+        let service = start_with(self.state.clone(), &self.identity, self.settings, webhook)
+            .await
+            .expect("service");
+        let old = std::mem::replace(&mut self.service, service);
+        old.shutdown().await.expect("shutdown");
     }
 
     pub fn ca_pem(&self) -> &str {
