@@ -6,6 +6,7 @@
 //! attack.)
 #![allow(clippy::unwrap_used)]
 
+mod alerts;
 #[path = "../common/mod.rs"]
 mod common;
 
