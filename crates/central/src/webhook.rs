@@ -121,8 +121,13 @@ pub async fn run<S: Storage>(
             return;
         }
     };
+    let sender = Sender {
+        store: &store,
+        client: &client,
+        settings: &settings,
+        random: SystemRandom::new(),
+    };
     let owner = uuid::Uuid::new_v4().to_string();
-    let random = SystemRandom::new();
     loop {
         tokio::select! {
             _ = stopped.wait_for(|stop| *stop) => return,
@@ -142,54 +147,59 @@ pub async fn run<S: Storage>(
             }
         };
         for (alert, attempts) in claimed {
-            deliver(
-                &store, &client, &settings, &lease, &alert, attempts, now, &random,
-            )
-            .await;
+            sender.deliver(&lease, &alert, attempts, now).await;
         }
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn deliver<S: Storage>(
-    store: &S,
-    client: &reqwest::Client,
-    settings: &WebhookSettings,
-    lease: &DeliveryLease,
-    alert: &AlertRecord,
-    attempts: i64,
-    now: DateTime<Utc>,
-    random: &SystemRandom,
-) {
-    let outcome = post(client, settings, alert, now).await;
-    let stored = match &outcome {
-        Ok(()) => {
-            crate::metrics::webhook_delivered();
-            tracing::info!(alert_id = alert.id, kind = %alert.kind, "alert delivered to the webhook");
-            store.delivery_succeeded(alert.id, lease).await
+/// What one delivery needs, for the life of [`run`].
+struct Sender<'a, S> {
+    store: &'a S,
+    client: &'a reqwest::Client,
+    settings: &'a WebhookSettings,
+    random: SystemRandom,
+}
+
+impl<S: Storage> Sender<'_, S> {
+    /// POSTs one claimed alert and records the outcome in the outbox.
+    async fn deliver(
+        &self,
+        lease: &DeliveryLease,
+        alert: &AlertRecord,
+        attempts: i64,
+        now: DateTime<Utc>,
+    ) {
+        let outcome = post(self.client, self.settings, alert, now).await;
+        let stored = match &outcome {
+            Ok(()) => {
+                crate::metrics::webhook_delivered();
+                tracing::info!(alert_id = alert.id, kind = %alert.kind, "alert delivered to the webhook");
+                self.store.delivery_succeeded(alert.id, lease).await
+            }
+            Err(error) => {
+                crate::metrics::webhook_failed();
+                let mut bytes = [0_u8; 4];
+                let draw = self
+                    .random
+                    .fill(&mut bytes)
+                    .map_or(0, |()| u32::from_le_bytes(bytes));
+                let next = now + backoff(attempts, draw);
+                tracing::warn!(
+                    alert_id = alert.id,
+                    kind = %alert.kind,
+                    attempts = attempts + 1,
+                    next_attempt = %instant_text(next),
+                    %error,
+                    "alert webhook failed; will retry"
+                );
+                self.store
+                    .delivery_failed(alert.id, lease, &instant_text(next), error)
+                    .await
+            }
+        };
+        if let Err(error) = stored {
+            tracing::error!(%error, alert_id = alert.id, "the alert outbox could not be updated");
         }
-        Err(error) => {
-            crate::metrics::webhook_failed();
-            let mut bytes = [0_u8; 4];
-            let draw = random
-                .fill(&mut bytes)
-                .map_or(0, |()| u32::from_le_bytes(bytes));
-            let next = now + backoff(attempts, draw);
-            tracing::warn!(
-                alert_id = alert.id,
-                kind = %alert.kind,
-                attempts = attempts + 1,
-                next_attempt = %instant_text(next),
-                %error,
-                "alert webhook failed; will retry"
-            );
-            store
-                .delivery_failed(alert.id, lease, &instant_text(next), error)
-                .await
-        }
-    };
-    if let Err(error) = stored {
-        tracing::error!(%error, alert_id = alert.id, "the alert outbox could not be updated");
     }
 }
 
@@ -242,7 +252,7 @@ mod tests {
     #[test]
     fn the_backoff_doubles_with_jitter_and_is_capped() {
         assert_eq!(backoff(0, 0), Duration::milliseconds(2_500));
-        assert_eq!(backoff(0, u32::MAX) <= FIRST_BACKOFF, true);
+        assert!(backoff(0, u32::MAX) <= FIRST_BACKOFF);
         assert!(backoff(1, 0) >= FIRST_BACKOFF);
         for attempts in [10, 50, i64::MAX] {
             assert!(backoff(attempts, u32::MAX) <= MAX_BACKOFF);

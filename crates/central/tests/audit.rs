@@ -522,7 +522,14 @@ async fn audit_verify_on_the_command_line_names_the_first_bad_entry() {
     assert!(report.contains("intact: 4 entries"), "{report}");
     // The operator's reports run (and are logged: entries 6 and 7).
     let alerts = ok(run(&["admin", "alerts"]));
-    assert_eq!(alerts.trim(), "raised\tkind\tdevice\tdaycare\tdetail");
+    assert_eq!(
+        alerts.trim(),
+        "id\traised\tkind\tdevice\tdaycare\tstate\tdelivery\tdetail"
+    );
+    // Acknowledging an alert that does not exist is refused, and writes nothing.
+    let refused = run(&["admin", "alerts", "ack", "1", "--note", "checked"]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("no alert has the id 1"));
     let registration = uuid::Uuid::new_v4().to_string();
     let access = ok(run(&["admin", "access-report", &registration]));
     assert_eq!(access.trim(), "when\tdaycare\twhat\twhy");

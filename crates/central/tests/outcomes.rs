@@ -365,7 +365,7 @@ async fn contact_reveal_is_audited_bounded_and_never_on_a_closed_referral<S: Sto
     assert_eq!(
         bursts.len(),
         1,
-        "one burst alert at the 20th reveal of the hour"
+        "one burst alert in the hour, however many reveals follow"
     );
     assert_eq!(
         alerts[0].device_id,

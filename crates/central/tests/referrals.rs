@@ -206,20 +206,22 @@ async fn demand_counts_waiting_children_and_suppresses_small_counts<S: Storage>(
     assert!(report.cells.is_empty());
 }
 
-/// A first full sync is ordinary; re-reading every referral from the start, as a scraper
-/// would, crosses the floor (the daycare is small and the device has no history) and raises one
-/// alert. Every page is still answered and audited.
+/// A first full sync and one resync are ordinary; reading every referral a third time within
+/// the hour, as a scraper would, crosses the threshold (relative to the daycare's referrals; the
+/// device has no history) and raises one alert. Every page is still answered and audited.
 async fn reading_the_referrals_again_and_again_raises_one_alert_and_a_first_sync_none<
     S: Storage,
 >(
     h: Harness<S>,
 ) {
-    use placeforte_central::alerts::{sync_volume_threshold, SYNC_VOLUME_FLOOR};
+    use placeforte_central::alerts::{daycare_size, sync_volume_threshold};
     let pool = pool(&h).await;
     let declared = declare_one(&h, &pool.device, 4).await;
     let per_sync = i64::from(declared.referrals);
     assert_eq!(per_sync, 12);
-    assert_eq!(sync_volume_threshold(0, per_sync), SYNC_VOLUME_FLOOR);
+    // The harness daycare's permit (55 places) is far above its 12 referrals.
+    let threshold = sync_volume_threshold(0, daycare_size(55, per_sync));
+    assert_eq!(threshold, 2 * per_sync + 1);
     let events = h.event_count().await;
     let full_sync = || async {
         let (status, body) = sync(&h, &pool.device, "?limit=500").await;
@@ -227,13 +229,13 @@ async fn reading_the_referrals_again_and_again_raises_one_alert_and_a_first_sync
         let page: ReferralPage = serde_json::from_str(&body).unwrap();
         assert_eq!(page.referrals.len(), 12);
     };
-    let crossing = (SYNC_VOLUME_FLOOR + per_sync - 1) / per_sync;
+    let crossing = (threshold + per_sync - 1) / per_sync;
     for _ in 1..crossing {
         full_sync().await;
     }
     assert!(
         h.store.alerts().await.unwrap().is_empty(),
-        "below the floor"
+        "two full syncs are ordinary"
     );
     full_sync().await;
     full_sync().await;
@@ -255,8 +257,8 @@ async fn reading_the_referrals_again_and_again_raises_one_alert_and_a_first_sync
         usize::try_from(crossing + 1).unwrap(),
         "every page audited, the alerting one too"
     );
-    // A new window: the device's history (now about 3 an hour) keeps the floor; one more full
-    // sync is ordinary again.
+    // A new window: the device's history (under one an hour on average) changes nothing; one
+    // more full sync is ordinary again.
     h.clock.advance(Duration::hours(2));
     full_sync().await;
     assert_eq!(h.store.alerts().await.unwrap().len(), 1);
