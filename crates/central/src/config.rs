@@ -451,4 +451,30 @@ mod tests {
         .expect_err("too long");
         assert!(err.to_string().contains("between 1 and 90"), "{err}");
     }
+
+    #[test]
+    fn a_webhook_needs_a_secret_and_metrics_are_off_unless_set() {
+        let config = Config::load_with(None, |_| None).expect("defaults");
+        assert!(config.alert_webhook.is_none() && config.metrics_listen.is_none());
+        let env = |name: &str| match name {
+            "PLACEFORTE_ALERT_WEBHOOK_URL" => Some("https://hooks.example/alerts".to_owned()),
+            "PLACEFORTE_ALERT_WEBHOOK_SECRET_ENV" => Some("HOOK_KEY".to_owned()),
+            "HOOK_KEY" => Some("s3cret".to_owned()),
+            "PLACEFORTE_METRICS_LISTEN" => Some("127.0.0.1:9464".to_owned()),
+            _ => None,
+        };
+        let config = Config::load_with(None, env).expect("webhook config");
+        assert_eq!(
+            config.listen_settings().metrics.map(|a| a.port()),
+            Some(9464)
+        );
+        let webhook = config.alert_webhook.expect("a webhook");
+        assert_eq!(webhook.secret.expose(), "s3cret");
+        assert!(!format!("{webhook:?}").contains("s3cret"));
+        let err = Config::load_with(None, |name| {
+            (name == "PLACEFORTE_ALERT_WEBHOOK_URL").then(|| "https://hooks.example/".to_owned())
+        })
+        .expect_err("no secret");
+        assert!(err.to_string().contains("non-empty secret"), "{err}");
+    }
 }

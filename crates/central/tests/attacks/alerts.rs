@@ -41,6 +41,7 @@ on_both_backends!(
     alerts_left_pending_by_a_stopped_service_are_delivered_after_a_restart,
     the_metrics_endpoint_counts_on_its_own_listener_only,
     an_alert_is_acknowledged_once_with_a_note_and_audited,
+    two_senders_never_hold_the_same_outbox_row,
 );
 
 /// Parallel connections in every concurrency test: the review saw skips and repeats at 12.
@@ -500,4 +501,48 @@ async fn an_alert_is_acknowledged_once_with_a_note_and_audited<S: Storage>(h: Ha
         events + 1,
         "the refusals change nothing"
     );
+}
+
+/// Two service instances on one database claim the outbox at the same moment: each row goes to
+/// one of them only.
+async fn two_senders_never_hold_the_same_outbox_row<S: Storage>(h: Harness<S>) {
+    use placeforte_central::alerts::{raise, AlertSubject, AlertWindow};
+    use placeforte_central::store::DeliveryLease;
+    for n in 0..20_u8 {
+        let peer = std::net::IpAddr::from([10, 0, 0, n]);
+        raise(
+            &h.store,
+            "enrolment_burst",
+            AlertSubject::Peer(peer),
+            AlertWindow::Once,
+            "test".to_owned(),
+            h.now(),
+        )
+        .await
+        .unwrap();
+    }
+    let lease = |owner: &str| DeliveryLease {
+        owner: owner.to_owned(),
+        until: placeforte_central::audit::instant_text(h.now() + Duration::minutes(5)),
+        now: placeforte_central::audit::instant_text(h.now()),
+    };
+    let (one, two) = (lease("one"), lease("two"));
+    let mut claimed = Vec::new();
+    for _ in 0..3 {
+        let (a, b) = tokio::join!(
+            h.store.claim_deliveries(&one, 10),
+            h.store.claim_deliveries(&two, 10)
+        );
+        claimed.extend(a.unwrap().into_iter().map(|(alert, _)| alert.id));
+        claimed.extend(b.unwrap().into_iter().map(|(alert, _)| alert.id));
+    }
+    let mut unique = claimed.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(
+        unique.len(),
+        claimed.len(),
+        "a row claimed twice: {claimed:?}"
+    );
+    assert_eq!(unique.len(), 20, "every row claimed once");
 }
