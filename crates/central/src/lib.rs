@@ -26,6 +26,7 @@ pub mod clock;
 pub mod config;
 pub mod demand;
 pub mod enrolment_code;
+pub mod enrolment_limits;
 pub mod error;
 pub mod identity;
 mod idle;
@@ -132,6 +133,9 @@ pub fn enrolment_app<S: Storage>(state: AppState<S>) -> Router {
         .route(ENROL_PATH, post(routes::enrol::<S>))
         .fallback(routes::not_found)
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BODY_BYTES))
+        .layer(axum::Extension(std::sync::Arc::new(
+            enrolment_limits::EnrolmentAttempts::default(),
+        )))
         .with_state(state)
 }
 
