@@ -24,6 +24,30 @@ pub const OVERALL_BURST: u32 = 60;
 /// One more attempt for all peers every this long: an attacker rotating addresses gets 720
 /// attempts an hour in total, and legitimate enrolments wait seconds, not hours.
 pub const OVERALL_REFILL: Duration = Duration::seconds(5);
+
+/// The two buckets' sizes and refill periods (defaults: the constants above).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EnrolmentRateLimits {
+    /// Attempts one peer address may make in a burst.
+    pub per_peer_burst: u32,
+    /// One more attempt per peer every this long.
+    pub per_peer_refill: Duration,
+    /// Attempts all peers together may make in a burst.
+    pub overall_burst: u32,
+    /// One more attempt for all peers every this long.
+    pub overall_refill: Duration,
+}
+
+impl Default for EnrolmentRateLimits {
+    fn default() -> Self {
+        EnrolmentRateLimits {
+            per_peer_burst: PER_PEER_BURST,
+            per_peer_refill: PER_PEER_REFILL,
+            overall_burst: OVERALL_BURST,
+            overall_refill: OVERALL_REFILL,
+        }
+    }
+}
 /// Peer addresses remembered at most. Peers are only added while the overall bucket has
 /// tokens, so this bound is reached only over a long time; full buckets (peers who stopped)
 /// are forgotten first, as they are worth nothing.
@@ -97,8 +121,9 @@ impl Bucket {
 }
 
 /// Both buckets.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct EnrolmentAttempts {
+    limits: EnrolmentRateLimits,
     state: Mutex<Option<Buckets>>,
 }
 
@@ -109,6 +134,14 @@ struct Buckets {
 }
 
 impl EnrolmentAttempts {
+    /// Buckets of these sizes, full.
+    pub fn new(limits: EnrolmentRateLimits) -> EnrolmentAttempts {
+        EnrolmentAttempts {
+            limits,
+            state: Mutex::new(None),
+        }
+    }
+
     /// Counts one attempt from `peer` at `now`.
     pub fn attempt(&self, peer: IpAddr, now: DateTime<Utc>) -> Attempt {
         // A poisoned lock only means another attempt panicked mid-update; the counts are
@@ -117,13 +150,19 @@ impl EnrolmentAttempts {
             .state
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let EnrolmentRateLimits {
+            per_peer_burst,
+            per_peer_refill,
+            overall_burst,
+            overall_refill,
+        } = self.limits;
         let buckets = guard.get_or_insert_with(|| Buckets {
-            overall: Bucket::full(OVERALL_BURST, now),
+            overall: Bucket::full(overall_burst, now),
             peers: HashMap::new(),
         });
-        buckets.overall.refill(OVERALL_BURST, OVERALL_REFILL, now);
+        buckets.overall.refill(overall_burst, overall_refill, now);
         if !buckets.overall.has_token() {
-            let (retry_after, first) = buckets.overall.refuse(OVERALL_REFILL);
+            let (retry_after, first) = buckets.overall.refuse(overall_refill);
             return Attempt::Limited {
                 retry_after,
                 first,
@@ -132,17 +171,17 @@ impl EnrolmentAttempts {
         }
         if buckets.peers.len() >= MAX_TRACKED_PEERS && !buckets.peers.contains_key(&peer) {
             buckets.peers.retain(|_, bucket| {
-                bucket.refill(PER_PEER_BURST, PER_PEER_REFILL, now);
-                !bucket.is_full(PER_PEER_BURST)
+                bucket.refill(per_peer_burst, per_peer_refill, now);
+                !bucket.is_full(per_peer_burst)
             });
         }
         let bucket = buckets
             .peers
             .entry(peer)
-            .or_insert_with(|| Bucket::full(PER_PEER_BURST, now));
-        bucket.refill(PER_PEER_BURST, PER_PEER_REFILL, now);
+            .or_insert_with(|| Bucket::full(per_peer_burst, now));
+        bucket.refill(per_peer_burst, per_peer_refill, now);
         if !bucket.has_token() {
-            let (retry_after, first) = bucket.refuse(PER_PEER_REFILL);
+            let (retry_after, first) = bucket.refuse(per_peer_refill);
             return Attempt::Limited {
                 retry_after,
                 first,
@@ -163,7 +202,7 @@ mod tests {
 
     #[test]
     fn a_peer_is_limited_after_its_burst_and_refilled_over_time() {
-        let attempts = EnrolmentAttempts::default();
+        let attempts = EnrolmentAttempts::new(EnrolmentRateLimits::default());
         let peer: IpAddr = "192.0.2.7".parse().expect("ip");
         let other: IpAddr = "192.0.2.8".parse().expect("ip");
         let now = Utc::now();
@@ -191,7 +230,7 @@ mod tests {
 
     #[test]
     fn all_peers_together_are_limited() {
-        let attempts = EnrolmentAttempts::default();
+        let attempts = EnrolmentAttempts::new(EnrolmentRateLimits::default());
         let now = Utc::now();
         let mut allowed = 0;
         for host in 0..=255u8 {

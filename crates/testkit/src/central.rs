@@ -65,6 +65,7 @@ impl StoppedCentral {
             limits: ConnectionLimits {
                 handshake: StdDuration::from_secs(5),
                 idle: StdDuration::from_secs(30),
+                ..ConnectionLimits::default()
             },
         };
         // The old ports may be held for a moment by another test process's connection (its
@@ -137,6 +138,7 @@ impl Central {
             limits: ConnectionLimits {
                 handshake: StdDuration::from_secs(5),
                 idle: StdDuration::from_secs(30),
+                ..ConnectionLimits::default()
             },
         };
         let service = start(state.clone(), &identity, settings).await.unwrap();

@@ -8,6 +8,8 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+mod connections;
+mod enrolment;
 
 use std::time::{Duration, Instant};
 

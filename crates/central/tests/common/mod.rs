@@ -13,6 +13,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use placeforte_central::ca::{DeviceCa, GeneratedKeyAndCertificate};
+use placeforte_central::enrolment_limits::EnrolmentRateLimits;
 use placeforte_central::operator::{self, Operator};
 use placeforte_central::store::Storage;
 use placeforte_central::{
@@ -29,6 +30,8 @@ use sqlx::Connection as _;
 pub const POSTGRES_URL_VAR: &str = "PLACEFORTE_TEST_POSTGRES_URL";
 /// Short, so the idle-connection test is quick; long enough for any request in the suite.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(2);
+/// Short, so the header-dribbling tests are quick.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Runs each listed test body (an `async fn name<S: Storage>(h: Harness<S>)` in the parent
 /// module) once on SQLite and once on PostgreSQL.
@@ -73,9 +76,37 @@ pub struct Harness<S> {
     pub store: S,
     pub clock: ManualClock,
     pub ca_files: GeneratedKeyAndCertificate,
+    /// The CA the service signs with (its signature counter).
+    pub ca: Arc<DeviceCa>,
     pub service: RunningService,
     pub operator: Operator,
+    state: AppState<S>,
+    server: GeneratedKeyAndCertificate,
     _dir: tempfile::TempDir,
+}
+
+/// The harness's connection limits: short timeouts so that the tests that wait for them are
+/// quick, long enough for any request in the suite; the production caps.
+pub fn test_connection_limits() -> ConnectionLimits {
+    ConnectionLimits {
+        handshake: Duration::from_secs(5),
+        header_read: HEADER_READ_TIMEOUT,
+        idle: IDLE_TIMEOUT,
+        ..ConnectionLimits::default()
+    }
+}
+
+/// The harness's lifetimes: the defaults, but enrolment attempts that the suite's many
+/// enrolments from 127.0.0.1 never exhaust (the attack tests restart with the real ones).
+pub fn test_lifetimes() -> Lifetimes {
+    Lifetimes {
+        enrolment_attempts: EnrolmentRateLimits {
+            per_peer_burst: 10_000,
+            overall_burst: 10_000,
+            ..EnrolmentRateLimits::default()
+        },
+        ..Lifetimes::default()
+    }
 }
 
 impl Harness<SqliteStore> {
@@ -141,31 +172,34 @@ impl<S: Storage> Harness<S> {
         let server = ca
             .issue_server_certificate(&["127.0.0.1".to_owned()], Utc::now())
             .expect("server certificate");
-        let identity = ServerIdentity::from_pem(&server.certificate_pem, server.key_pem.expose())
-            .expect("server identity");
+        let ca = Arc::new(ca);
         let state = AppState {
             store: store.clone(),
-            ca: Arc::new(ca),
+            ca: Arc::clone(&ca),
             clock: Arc::new(clock.clone()),
-            lifetimes: Lifetimes::default(),
+            lifetimes: test_lifetimes(),
         };
-        let settings = ListenSettings {
-            api: "127.0.0.1:0".parse().expect("addr"),
-            enrolment: "127.0.0.1:0".parse().expect("addr"),
-            limits: ConnectionLimits {
-                handshake: Duration::from_secs(5),
-                idle: IDLE_TIMEOUT,
-            },
-        };
-        let service = start(state, &identity, settings).await.expect("service");
+        let service = run(&state, &server, test_connection_limits()).await;
         Harness {
             store,
             clock,
             ca_files,
+            ca,
             service,
             operator: Operator("test-operator".to_owned()),
+            state,
+            server,
             _dir: dir,
         }
+    }
+
+    /// Stops the service and starts it again on the same store and CA (new ports) with these
+    /// limits and lifetimes.
+    pub async fn restart_with(&mut self, limits: ConnectionLimits, lifetimes: Lifetimes) {
+        self.state.lifetimes = lifetimes;
+        let service = run(&self.state, &self.server, limits).await;
+        let old = std::mem::replace(&mut self.service, service);
+        old.shutdown().await.expect("shutdown");
     }
 
     pub fn ca_pem(&self) -> &str {
@@ -299,6 +333,23 @@ impl<S: Storage> Harness<S> {
     pub async fn event_count(&self) -> i64 {
         self.store.audit_entry_count().await.expect("events")
     }
+}
+
+async fn run<S: Storage>(
+    state: &AppState<S>,
+    server: &GeneratedKeyAndCertificate,
+    limits: ConnectionLimits,
+) -> RunningService {
+    let identity = ServerIdentity::from_pem(&server.certificate_pem, server.key_pem.expose())
+        .expect("server identity");
+    let settings = ListenSettings {
+        api: "127.0.0.1:0".parse().expect("addr"),
+        enrolment: "127.0.0.1:0".parse().expect("addr"),
+        limits,
+    };
+    start(state.clone(), &identity, settings)
+        .await
+        .expect("service")
 }
 
 pub fn api_error(body: &str) -> ApiError {
