@@ -49,6 +49,11 @@ echo "==> building the app and the central service for the real-window tests"
 cargo build --locked -p placeforte-app -p placeforte-central --bins
 export PLACEFORTE_E2E_REQUIRED=1
 
+# The connection attack test (crates/central/tests/attacks/connections.rs) holds 500 hostile
+# connections and the service's side of each in one process: more file descriptors than a
+# default soft limit of 1024 allows with everything else open.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || ulimit -n 4096 2>/dev/null || true
+
 echo "==> tests"
 if cargo nextest --version >/dev/null 2>&1; then
     cargo nextest run --workspace --locked --no-tests=pass

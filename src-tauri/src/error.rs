@@ -38,6 +38,10 @@ pub enum ErrorCode {
     DeviceRevoked,
     /// The certificate expired or was refused: enrol again.
     CertificateExpired,
+    /// A renewal replaced the certificate this computer still presents: enrol again.
+    CertificateReplaced,
+    /// Too many enrolment attempts lately: wait and retry.
+    TooManyAttempts,
     /// The referral is not in the cache.
     UnknownReferral,
     /// A form value was refused (a date that is not a date, no places).
@@ -79,7 +83,7 @@ pub enum ErrorCode {
 impl ErrorCode {
     /// Every code, in declaration order: exported to the UI (`ERROR_CODES`), whose tests check
     /// that each has a French and an English text.
-    pub const ALL: [ErrorCode; 27] = [
+    pub const ALL: [ErrorCode; 29] = [
         ErrorCode::KeychainUnavailable,
         ErrorCode::LocalData,
         ErrorCode::InvalidInvitation,
@@ -89,6 +93,8 @@ impl ErrorCode {
         ErrorCode::EnrolmentRefused,
         ErrorCode::DeviceRevoked,
         ErrorCode::CertificateExpired,
+        ErrorCode::CertificateReplaced,
+        ErrorCode::TooManyAttempts,
         ErrorCode::UnknownReferral,
         ErrorCode::InvalidInput,
         ErrorCode::Refused,
@@ -141,6 +147,8 @@ impl From<DeskError> for AppError {
             DeskError::CertificateExpired | DeskError::CertificateRefused => {
                 ErrorCode::CertificateExpired
             }
+            DeskError::CertificateReplaced => ErrorCode::CertificateReplaced,
+            DeskError::TooManyAttempts => ErrorCode::TooManyAttempts,
             DeskError::Refused { .. } => ErrorCode::Refused,
             DeskError::Import(err) => match err {
                 ImportError::TooLarge { .. } => ErrorCode::ImportTooLarge,
@@ -201,6 +209,8 @@ mod tests {
         for (err, code) in [
             (DeskError::RevealNeedsNetwork, "reveal_needs_network"),
             (DeskError::RevealQuotaExceeded, "reveal_quota_exceeded"),
+            (DeskError::CertificateReplaced, "certificate_replaced"),
+            (DeskError::TooManyAttempts, "too_many_attempts"),
             (
                 DeskError::InvalidVacancy(VacancyError::PlacesOutOfRange),
                 "invalid_input",

@@ -164,6 +164,7 @@ async fn start_servers(dir: &Path) -> (SocketAddr, SocketAddr) {
     let limits = ConnectionLimits {
         handshake: Duration::from_secs(10),
         idle: Duration::from_secs(60),
+        ..ConnectionLimits::default()
     };
     let api_addr = service::start_api(state.clone(), &identity, limits).await;
 
@@ -176,6 +177,7 @@ async fn start_servers(dir: &Path) -> (SocketAddr, SocketAddr) {
         ConnectionLimits {
             handshake: Duration::from_secs(10),
             idle: Duration::from_secs(60),
+            ..ConnectionLimits::default()
         },
     )
     .expect("listener");

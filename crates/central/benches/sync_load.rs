@@ -158,6 +158,11 @@ async fn prepare<S: Storage>(store: S, dir: &Path, devices: usize) -> SocketAddr
         ConnectionLimits {
             handshake: Duration::from_secs(30),
             idle: Duration::from_secs(120),
+            // The load benchmark opens thousands of connections from one address on purpose.
+            max_connections: 100_000,
+            max_connections_per_peer: 100_000,
+            max_handshakes: 100_000,
+            ..ConnectionLimits::default()
         },
     )
     .await

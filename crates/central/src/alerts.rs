@@ -40,6 +40,8 @@ pub enum AlertSubject {
     Daycare(DaycareId),
     /// An unauthenticated peer (enrolment bursts, handshakes): its address only.
     Peer(IpAddr),
+    /// Every unauthenticated peer together (a distributed burst).
+    AllPeers,
 }
 
 impl AlertSubject {
@@ -49,13 +51,16 @@ impl AlertSubject {
             AlertSubject::Device { device, .. } => format!("device:{device}"),
             AlertSubject::Daycare(daycare) => format!("daycare:{daycare}"),
             AlertSubject::Peer(address) => format!("peer:{address}"),
+            AlertSubject::AllPeers => "peers:all".to_owned(),
         }
     }
 
     fn device(&self) -> String {
         match self {
             AlertSubject::Device { device, .. } => device.to_string(),
-            AlertSubject::Daycare(_) | AlertSubject::Peer(_) => String::new(),
+            AlertSubject::Daycare(_) | AlertSubject::Peer(_) | AlertSubject::AllPeers => {
+                String::new()
+            }
         }
     }
 
@@ -64,7 +69,7 @@ impl AlertSubject {
             AlertSubject::Device { daycare, .. } | AlertSubject::Daycare(daycare) => {
                 daycare.to_string()
             }
-            AlertSubject::Peer(_) => String::new(),
+            AlertSubject::Peer(_) | AlertSubject::AllPeers => String::new(),
         }
     }
 }

@@ -6,6 +6,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Duration, Utc};
 use placeforte_protocol::{DaycareId, DeviceId};
@@ -95,6 +96,9 @@ pub struct DeviceCa {
     issuer: Issuer<'static, KeyPair>,
     certificate_pem: String,
     certificate_der: CertificateDer<'static>,
+    /// Device certificates signed since start: lets the attack tests prove that a refused
+    /// enrolment signed nothing.
+    device_certificates_signed: AtomicU64,
 }
 
 impl fmt::Debug for DeviceCa {
@@ -128,6 +132,7 @@ impl DeviceCa {
             issuer: Issuer::new(params, key),
             certificate_pem: certificate.pem(),
             certificate_der: certificate.der().clone(),
+            device_certificates_signed: AtomicU64::new(0),
         };
         Ok((ca, files))
     }
@@ -176,6 +181,7 @@ impl DeviceCa {
             issuer,
             certificate_pem: certificate_pem.to_owned(),
             certificate_der,
+            device_certificates_signed: AtomicU64::new(0),
         })
     }
 
@@ -187,6 +193,20 @@ impl DeviceCa {
     /// The CA certificate, DER.
     pub fn certificate_der(&self) -> &CertificateDer<'static> {
         &self.certificate_der
+    }
+
+    /// Device certificates this CA has signed since it was loaded.
+    pub fn device_certificates_signed(&self) -> u64 {
+        self.device_certificates_signed.load(Ordering::Relaxed)
+    }
+
+    /// Checks that `csr_pem` parses, uses nothing unsupported and that its signature verifies
+    /// (it proves possession of its key), without signing anything: enrolment checks the CSR
+    /// before the code, and the code before signing.
+    pub fn check_csr(&self, csr_pem: &str) -> Result<(), CaError> {
+        CertificateSigningRequestParams::from_pem(csr_pem)
+            .map(drop)
+            .map_err(CaError::Csr)
     }
 
     /// Issues a device certificate for the key in `csr_pem`, valid `[not_before, not_after)`.
@@ -222,6 +242,8 @@ impl DeviceCa {
         params.not_after = to_time(not_after)?;
         csr.params = params;
         let certificate = csr.signed_by(&self.issuer)?;
+        self.device_certificates_signed
+            .fetch_add(1, Ordering::Relaxed);
         Ok(DeviceCertificatePem {
             pem: certificate.pem(),
             serial_hex,

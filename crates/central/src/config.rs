@@ -20,6 +20,10 @@
 //! | `enrolment_code_lifetime_minutes` | `PLACEFORTE_ENROLMENT_CODE_LIFETIME_MINUTES` | `15`                    |
 //! | `handshake_timeout_seconds`       | `PLACEFORTE_HANDSHAKE_TIMEOUT_SECONDS` | `10`                          |
 //! | `idle_timeout_seconds`            | `PLACEFORTE_IDLE_TIMEOUT_SECONDS`    | `60`                            |
+//! | `header_read_timeout_seconds`     | `PLACEFORTE_HEADER_READ_TIMEOUT_SECONDS` | `10`                        |
+//! | `max_connections`                 | `PLACEFORTE_MAX_CONNECTIONS`         | `2048`                          |
+//! | `max_connections_per_peer`        | `PLACEFORTE_MAX_CONNECTIONS_PER_PEER` | `64`                           |
+//! | `max_handshakes`                  | `PLACEFORTE_MAX_HANDSHAKES`          | `256`                           |
 //! | `public_enrolment_address`        | `PLACEFORTE_PUBLIC_ENROLMENT_ADDRESS` | `enrolment_listen`             |
 //! | `public_api_address`              | `PLACEFORTE_PUBLIC_API_ADDRESS`      | `api_listen`                    |
 //! | `metrics_listen`                  | `PLACEFORTE_METRICS_LISTEN`          | none (no metrics listener)      |
@@ -106,6 +110,10 @@ struct ConfigFile {
     enrolment_code_lifetime_minutes: Option<u32>,
     handshake_timeout_seconds: Option<u64>,
     idle_timeout_seconds: Option<u64>,
+    header_read_timeout_seconds: Option<u64>,
+    max_connections: Option<usize>,
+    max_connections_per_peer: Option<usize>,
+    max_handshakes: Option<usize>,
     public_enrolment_address: Option<String>,
     public_api_address: Option<String>,
     metrics_listen: Option<SocketAddr>,
@@ -146,8 +154,12 @@ pub struct Config {
     pub lifetimes: Lifetimes,
     /// Longest a TLS handshake may take.
     pub handshake_timeout: Duration,
-    /// A connection silent for this long is closed.
+    /// A connection that sends no complete request for this long after an answer is closed.
     pub idle_timeout: Duration,
+    /// Longest a request's headers may take to arrive.
+    pub header_read_timeout: Duration,
+    /// Connections open at once, overall, per peer address, and handshaking (each at least 1).
+    pub connection_caps: ConnectionCaps,
     /// `host:port` of the enrolment listener as workstations reach it.
     pub public_enrolment_address: String,
     /// `host:port` of the API listener as workstations reach it.
@@ -243,6 +255,36 @@ impl Config {
         )?
         .or(parsed.idle_timeout_seconds)
         .unwrap_or(60);
+        let header_read = parsed_var::<u64>(
+            "PLACEFORTE_HEADER_READ_TIMEOUT_SECONDS",
+            var("PLACEFORTE_HEADER_READ_TIMEOUT_SECONDS"),
+        )?
+        .or(parsed.header_read_timeout_seconds)
+        .map_or(crate::tls::DEFAULT_HEADER_READ_TIMEOUT, Duration::from_secs);
+        let defaults = crate::tls::ConnectionLimits::default();
+        let connection_caps = ConnectionCaps {
+            overall: parsed_var::<usize>(
+                "PLACEFORTE_MAX_CONNECTIONS",
+                var("PLACEFORTE_MAX_CONNECTIONS"),
+            )?
+            .or(parsed.max_connections)
+            .unwrap_or(defaults.max_connections)
+            .max(1),
+            per_peer: parsed_var::<usize>(
+                "PLACEFORTE_MAX_CONNECTIONS_PER_PEER",
+                var("PLACEFORTE_MAX_CONNECTIONS_PER_PEER"),
+            )?
+            .or(parsed.max_connections_per_peer)
+            .unwrap_or(defaults.max_connections_per_peer)
+            .max(1),
+            handshakes: parsed_var::<usize>(
+                "PLACEFORTE_MAX_HANDSHAKES",
+                var("PLACEFORTE_MAX_HANDSHAKES"),
+            )?
+            .or(parsed.max_handshakes)
+            .unwrap_or(defaults.max_handshakes)
+            .max(1),
+        };
         let reveals = parsed_var::<u32>(
             "PLACEFORTE_REVEALS_PER_DEVICE_PER_DAY",
             var("PLACEFORTE_REVEALS_PER_DEVICE_PER_DAY"),
@@ -341,9 +383,12 @@ impl Config {
                 device_certificate: chrono::Duration::days(i64::from(days)),
                 enrolment_code: chrono::Duration::minutes(i64::from(minutes)),
                 reveals_per_device_per_day: reveals,
+                ..Lifetimes::default()
             },
             handshake_timeout: Duration::from_secs(handshake.max(1)),
             idle_timeout: Duration::from_secs(idle.max(1)),
+            header_read_timeout: header_read.max(Duration::from_secs(1)),
+            connection_caps,
             data_dir,
         })
     }
@@ -355,7 +400,11 @@ impl Config {
             enrolment: self.enrolment_listen,
             limits: crate::tls::ConnectionLimits {
                 handshake: self.handshake_timeout,
+                header_read: self.header_read_timeout,
                 idle: self.idle_timeout,
+                max_connections: self.connection_caps.overall,
+                max_connections_per_peer: self.connection_caps.per_peer,
+                max_handshakes: self.connection_caps.handshakes,
             },
             metrics: self.metrics_listen,
         }
@@ -396,6 +445,17 @@ fn webhook_secret(
         ));
     }
     Ok(Secret::new(secret))
+}
+
+/// How many connections each listener holds at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionCaps {
+    /// All peers together.
+    pub overall: usize,
+    /// From one peer address.
+    pub per_peer: usize,
+    /// TLS handshakes in progress.
+    pub handshakes: usize,
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The one error type of the HTTP layer. Each variant documents its status; the body is always
 //! an [`ApiError`]; internal details are logged, never returned.
 
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use placeforte_protocol::ApiError;
@@ -20,6 +20,17 @@ pub enum ApiFailure {
     /// 401 `certificate_expired`: the certificate of this connection has expired.
     #[error("the device certificate has expired")]
     CertificateExpired,
+    /// 401 `certificate_replaced`: a renewal replaced this connection's certificate (or one is
+    /// under way); the device is not revoked and must use its new certificate.
+    #[error("this certificate was replaced by a renewal; use the new one")]
+    CertificateReplaced,
+    /// 429 `too_many_attempts`, with `Retry-After`: this address (or everyone) made too many
+    /// enrolment attempts lately.
+    #[error("too many enrolment attempts; retry in {retry_after_seconds} s")]
+    TooManyAttempts {
+        /// Seconds until an attempt would be allowed (the `Retry-After` value).
+        retry_after_seconds: u64,
+    },
     /// 403 `enrolment_refused`: the code is unknown, used, expired, or for another daycare.
     /// One answer for all four, so the endpoint tells an attacker nothing.
     #[error("the enrolment code is not valid for this daycare")]
@@ -82,6 +93,10 @@ impl ApiFailure {
             ApiFailure::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
             ApiFailure::DeviceRevoked => (StatusCode::UNAUTHORIZED, "device_revoked"),
             ApiFailure::CertificateExpired => (StatusCode::UNAUTHORIZED, "certificate_expired"),
+            ApiFailure::CertificateReplaced => (StatusCode::UNAUTHORIZED, "certificate_replaced"),
+            ApiFailure::TooManyAttempts { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts")
+            }
             ApiFailure::EnrolmentRefused => (StatusCode::FORBIDDEN, "enrolment_refused"),
             ApiFailure::CsrInvalid => (StatusCode::BAD_REQUEST, "csr_invalid"),
             ApiFailure::RenewalTooEarly => (StatusCode::CONFLICT, "renewal_too_early"),
@@ -114,11 +129,21 @@ impl IntoResponse for ApiFailure {
             tracing::info!(code, "request refused");
             self.to_string()
         };
+        let retry_after = match &self {
+            ApiFailure::TooManyAttempts {
+                retry_after_seconds,
+            } => Some(retry_after_seconds.to_string()),
+            _ => None,
+        };
         let body = ApiError {
             code: code.to_owned(),
             message,
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let Some(seconds) = retry_after.and_then(|s| HeaderValue::from_str(&s).ok()) {
+            response.headers_mut().insert(header::RETRY_AFTER, seconds);
+        }
+        response
     }
 }
 

@@ -12,7 +12,7 @@ use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
 
 use crate::error::ApiFailure;
 use crate::state::AppState;
-use crate::store::Storage;
+use crate::store::{CertificateStanding, Storage};
 use crate::tls::TlsPeer;
 
 const SAN_PREFIX: &str = "urn:placeforte:daycare:";
@@ -101,8 +101,9 @@ impl CertifiedDevice {
 }
 
 /// The calling device, verified: its certificate passed the TLS layer, has not expired by the
-/// service's clock, and the store says the device is not revoked — checked on **every request**,
-/// so a revocation cuts off connections that were already open.
+/// service's clock, and the store says this service issued that serial to that device, neither
+/// replaced by a renewal nor revoked — checked on **every request**, so a revocation or a
+/// renewal cuts off connections that were already open.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceIdentity {
     /// What the certificate of this connection says.
@@ -124,14 +125,25 @@ impl<S: Storage> FromRequestParts<AppState<S>> for DeviceIdentity {
         if state.clock.now() >= certificate.not_after {
             return Err(ApiFailure::CertificateExpired);
         }
-        let device = state.store.device(certificate.device_id).await?;
-        match device {
-            Some(device)
-                if device.revoked_at.is_none() && device.daycare_id == certificate.daycare_id =>
-            {
+        let standing = state
+            .store
+            .certificate_standing(&certificate.serial_hex, certificate.device_id)
+            .await?;
+        match standing {
+            CertificateStanding::Current(daycare) if daycare == certificate.daycare_id => {
                 Ok(DeviceIdentity { certificate })
             }
-            _ => {
+            CertificateStanding::Replaced => {
+                tracing::warn!(device = %certificate.device_id, serial = %certificate.serial_hex, "request with a replaced certificate");
+                Err(ApiFailure::CertificateReplaced)
+            }
+            CertificateStanding::NotIssued => {
+                // Signed with the CA's key, but not by this service: the key has leaked or
+                // someone holds a copy of the CA.
+                tracing::error!(device = %certificate.device_id, serial = %certificate.serial_hex, "request with a certificate this service never issued");
+                Err(ApiFailure::Unauthenticated)
+            }
+            CertificateStanding::Current(_) | CertificateStanding::DeviceRevoked => {
                 tracing::warn!(device = %certificate.device_id, "request from a revoked or unknown device");
                 Err(ApiFailure::DeviceRevoked)
             }

@@ -1,6 +1,10 @@
-//! An idle timeout on accepted connections. `axum::serve` gives hyper no timer, so without this a
-//! peer that completed a TLS handshake could hold a connection (and its memory) open forever by
-//! sending nothing: on the enrolment listener anyone can.
+//! An idle timeout on accepted connections: without it a peer that completed a TLS handshake
+//! could hold a connection (and its memory) open forever by sending nothing; on the enrolment
+//! listener anyone can.
+//!
+//! Only what the service writes (its answers) restarts the timer, never what it reads: a peer
+//! dribbling a request a byte at a time gets no more time than one sending nothing, so each
+//! request must arrive in full within the timeout of the previous answer (or of the handshake).
 
 use std::future::Future;
 use std::io;
@@ -11,9 +15,9 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
 
-/// `inner`, failing with `TimedOut` once it has neither read nor written for `idle`.
+/// `inner`, failing with `TimedOut` once it has written nothing for `idle` (reads do not count).
 #[derive(Debug)]
-pub struct IdleTimeout<T> {
+pub(crate) struct IdleTimeout<T> {
     inner: T,
     idle: Duration,
     deadline: Pin<Box<Sleep>>,
@@ -21,7 +25,7 @@ pub struct IdleTimeout<T> {
 
 impl<T> IdleTimeout<T> {
     /// Wraps `inner`.
-    pub fn new(inner: T, idle: Duration) -> Self {
+    pub(crate) fn new(inner: T, idle: Duration) -> Self {
         IdleTimeout {
             inner,
             idle,
@@ -30,7 +34,7 @@ impl<T> IdleTimeout<T> {
     }
 
     /// The wrapped stream.
-    pub fn get_ref(&self) -> &T {
+    pub(crate) fn get_ref(&self) -> &T {
         &self.inner
     }
 
@@ -45,7 +49,7 @@ impl<T> IdleTimeout<T> {
 }
 
 fn timed_out() -> io::Error {
-    io::Error::new(io::ErrorKind::TimedOut, "connection idle for too long")
+    io::Error::new(io::ErrorKind::TimedOut, "no complete request in time")
 }
 
 impl<T: AsyncRead + Unpin> AsyncRead for IdleTimeout<T> {
@@ -54,14 +58,12 @@ impl<T: AsyncRead + Unpin> AsyncRead for IdleTimeout<T> {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        let before = buf.filled().len();
+        // Checked before reading, so that bytes trickling in cannot hide an expired deadline.
+        if self.expired(cx) {
+            return Poll::Ready(Err(timed_out()));
+        }
         match Pin::new(&mut self.inner).poll_read(cx, buf) {
-            Poll::Ready(result) => {
-                if buf.filled().len() > before {
-                    self.activity();
-                }
-                Poll::Ready(result)
-            }
+            Poll::Ready(result) => Poll::Ready(result),
             Poll::Pending if self.expired(cx) => Poll::Ready(Err(timed_out())),
             Poll::Pending => Poll::Pending,
         }

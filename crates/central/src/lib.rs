@@ -27,6 +27,7 @@ pub mod clock;
 pub mod config;
 pub mod demand;
 pub mod enrolment_code;
+pub mod enrolment_limits;
 pub mod error;
 pub mod identity;
 mod idle;
@@ -131,27 +132,57 @@ pub fn app<S: Storage>(state: AppState<S>) -> Router {
 
 /// The enrolment listener's router: enrolment and health; nothing else.
 pub fn enrolment_app<S: Storage>(state: AppState<S>) -> Router {
+    let attempts = enrolment_limits::EnrolmentAttempts::new(state.lifetimes.enrolment_attempts);
     Router::new()
         .route(HEALTH_PATH, get(routes::health))
         .route(ENROL_PATH, post(routes::enrol::<S>))
         .fallback(routes::not_found)
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BODY_BYTES))
         .layer(axum::middleware::from_fn(metrics::count_requests))
+        .layer(axum::Extension(std::sync::Arc::new(attempts)))
         .with_state(state)
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves, then drains open requests.
+///
+/// Each connection is driven by hyper's HTTP/1 server with a timer, for the header-read timeout
+/// of the listener's [`ConnectionLimits`] (`axum::serve` gives hyper no timer). Handlers see the
+/// peer as `ConnectInfo<TlsPeer>`, as with `axum::serve`.
 pub async fn serve(
-    listener: TlsListener,
+    mut listener: TlsListener,
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<TlsPeer>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    let limits = listener.limits();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(limits.header_read)
+        .keep_alive(true);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (connection, remote) = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.next() => accepted,
+        };
+        let peer = TlsPeer::of(&connection, remote);
+        let service = hyper_util::service::TowerToHyperService::new(
+            router
+                .clone()
+                .layer(axum::Extension(axum::extract::ConnectInfo(peer))),
+        );
+        let served = graceful
+            .watch(http.serve_connection(hyper_util::rt::TokioIo::new(connection), service));
+        tokio::spawn(async move {
+            if let Err(error) = served.await {
+                tracing::debug!(%remote, %error, "connection ended with an error");
+            }
+        });
+    }
+    // No new connections; open ones finish their request in progress, then close.
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
 }
 
 /// Where and how to listen.

@@ -1,9 +1,10 @@
 //! Handlers: each takes state, calls the library, maps the error.
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::extract::{ConnectInfo, FromRequest, Path, Query, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
+use axum::Extension;
 use axum::Json;
 use placeforte_protocol::device::{
     DeviceCertificate, EnrolRequest, RenewRequest, WhoAmIResponse, CRL_PATH, HEALTH_PATH,
@@ -11,6 +12,7 @@ use placeforte_protocol::device::{
 };
 use placeforte_protocol::{ApiError, DeviceId, HealthResponse, ReferralId, PROTOCOL_VERSION};
 use serde::de::DeserializeOwned;
+use std::sync::Arc;
 
 use placeforte_domain::quebec_rules_on;
 use placeforte_protocol::referrals::{
@@ -19,8 +21,10 @@ use placeforte_protocol::referrals::{
     MAX_SYNC_PAGE, OUTCOME_PATH, REFERRALS_PATH, VACANCIES_PATH,
 };
 
+use crate::alerts::{self, AlertSubject, AlertWindow};
 use crate::ca::{CaError, DeviceCertificatePem};
 use crate::enrolment_code;
+use crate::enrolment_limits::{Attempt, EnrolmentAttempts};
 use crate::error::ApiFailure;
 use crate::identity::DeviceIdentity;
 use crate::referrals;
@@ -29,9 +33,18 @@ use crate::store::{
     AuditEvent, DeclarationPlan, DeclarationResult, DeviceRecord, IssuedCertificate,
     OutcomeRequest, OutcomeResult, RevealRequest, RevealResult, Storage, StoreError,
 };
+use crate::tls::TlsPeer;
 
 /// The 401 answers of every handler that takes a [`DeviceIdentity`] (OpenAPI).
-const UNAUTHENTICATED: &str = "`unauthenticated`, `device_revoked` or `certificate_expired`.";
+const UNAUTHENTICATED: &str =
+    "`unauthenticated`, `device_revoked`, `certificate_replaced` or `certificate_expired`.";
+
+/// Who the audit log names for an enrolment attempt: the peer has no identity yet.
+const ENROLMENT_ACTOR: &str = "enrolment:anonymous";
+/// The audit action of a refused enrolment (the reason code says why).
+const ENROLMENT_REFUSED_ACTION: &str = "device.enrolment_refused";
+/// The alert kind raised when a peer (or all peers) exhaust their enrolment attempts.
+const ENROLMENT_BURST_ALERT: &str = "enrolment_attempts_burst";
 
 /// The one answer for any id not referred to the caller (OpenAPI).
 const NOT_REFERRED: &str =
@@ -79,16 +92,37 @@ pub(crate) async fn not_found() -> ApiFailure {
 
 pub(crate) async fn enrol<S: Storage>(
     State(state): State<AppState<S>>,
+    Extension(attempts): Extension<Arc<EnrolmentAttempts>>,
+    ConnectInfo(peer): ConnectInfo<TlsPeer>,
     ApiJson(request): ApiJson<EnrolRequest>,
 ) -> Result<Json<DeviceCertificate>, ApiFailure> {
     let now = state.clock.now();
+    let daycare = request.daycare_id;
+    if let Attempt::Limited {
+        retry_after,
+        first,
+        overall,
+    } = attempts.attempt(peer.remote_addr.ip(), now)
+    {
+        if first {
+            refused_enrolment(&state, daycare, "too_many_attempts", now).await?;
+            enrolment_burst_alert(&state, peer.remote_addr.ip(), daycare, overall, now).await;
+        }
+        return Err(ApiFailure::TooManyAttempts {
+            retry_after_seconds: u64::try_from(retry_after.num_seconds()).unwrap_or(1).max(1),
+        });
+    }
+    // The CSR's signature is verified without signing anything, before the code is looked at,
+    // so a bad CSR does not burn the code.
+    if let Err(error) = state.ca.check_csr(&request.csr_pem) {
+        tracing::info!(%error, "CSR refused");
+        refused_enrolment(&state, daycare, "csr_invalid", now).await?;
+        return Err(ApiFailure::CsrInvalid);
+    }
     let device_id = DeviceId::random();
-    // The CSR is checked (signature included) before the code is looked at, so a bad CSR
-    // does not burn the code.
-    let issued = issue(&state, &request.csr_pem, request.daycare_id, device_id, now)?;
     let device = DeviceRecord {
         id: device_id,
-        daycare_id: request.daycare_id,
+        daycare_id: daycare,
         enrolled_at: now,
         revoked_at: None,
     };
@@ -96,25 +130,79 @@ pub(crate) async fn enrol<S: Storage>(
         now,
         format!("device:{device_id}"),
         "device.enrolled",
-        format!("daycare:{}", request.daycare_id),
+        format!("daycare:{daycare}"),
     )
-    .for_daycare(request.daycare_id);
+    .for_daycare(daycare);
+    // Signed inside the store's transaction, once the code is claimed: a wrong code signs
+    // nothing.
+    let mut signed = None;
     let enrolled = state
         .store
         .enrol_device(
             &enrolment_code::hash(&request.enrolment_code),
             now,
             &device,
-            &issued_record(&issued, device_id, now),
+            || {
+                let issued = sign(&state, &request.csr_pem, daycare, device_id, now)?;
+                let record = issued_record(&issued, device_id, now);
+                signed = Some(issued);
+                Ok(record)
+            },
             &event,
         )
         .await?;
-    if !enrolled {
-        tracing::info!(daycare = %request.daycare_id, "enrolment refused: code unknown, used, expired or for another daycare");
+    let Some(issued) = signed.filter(|_| enrolled) else {
+        tracing::info!(daycare = %daycare, "enrolment refused: code unknown, used, expired or for another daycare");
+        refused_enrolment(&state, daycare, "enrolment_refused", now).await?;
         return Err(ApiFailure::EnrolmentRefused);
-    }
-    tracing::info!(device = %device_id, daycare = %request.daycare_id, "device enrolled");
-    Ok(Json(answer(&state, issued, device_id, request.daycare_id)))
+    };
+    tracing::info!(device = %device_id, daycare = %daycare, "device enrolled");
+    Ok(Json(answer(&state, issued, device_id, daycare)))
+}
+
+/// Audits a refused enrolment: the daycare it named and the reason code, never the code text
+/// nor the peer's address (the log holds ids only).
+async fn refused_enrolment<S: Storage>(
+    state: &AppState<S>,
+    daycare: placeforte_protocol::DaycareId,
+    reason: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ApiFailure> {
+    let mut event = AuditEvent::new(
+        now,
+        ENROLMENT_ACTOR.to_owned(),
+        ENROLMENT_REFUSED_ACTION,
+        format!("daycare:{daycare}"),
+    );
+    event.reason = Some(reason.to_owned());
+    state.store.record_event(&event).await?;
+    Ok(())
+}
+
+/// One alert per burst of refused enrolments from a peer (or from all peers together), once an
+/// hour. The peer has no device identity: the alert names its address (or all peers) and the
+/// daycare it claimed, nothing else.
+async fn enrolment_burst_alert<S: Storage>(
+    state: &AppState<S>,
+    peer: std::net::IpAddr,
+    daycare: placeforte_protocol::DaycareId,
+    overall: bool,
+    now: chrono::DateTime<chrono::Utc>,
+) {
+    let (subject, scope) = if overall {
+        (AlertSubject::AllPeers, "all_peers")
+    } else {
+        (AlertSubject::Peer(peer), "one_peer")
+    };
+    alerts::raise(
+        &state.store,
+        ENROLMENT_BURST_ALERT,
+        subject,
+        AlertWindow::Aligned(chrono::Duration::hours(1)),
+        format!("scope:{scope} daycare:{daycare}"),
+        now,
+    )
+    .await;
 }
 
 #[utoipa::path(post, path = RENEW_PATH, tag = "device", request_body = RenewRequest,
@@ -141,20 +229,32 @@ pub(crate) async fn renew<S: Storage>(
         current.device_id,
         now,
     )?;
-    let event = AuditEvent::new(
+    let actor = format!("device:{}", current.device_id);
+    let renewed = AuditEvent::new(
         now,
-        format!("device:{}", current.device_id),
+        actor.clone(),
         "device.certificate_renewed",
         format!("certificate:{}", issued.serial_hex),
     )
     .for_daycare(current.daycare_id);
+    let replaced = AuditEvent::new(
+        now,
+        actor,
+        "device.certificate_replaced",
+        format!("certificate:{}", current.serial_hex),
+    )
+    .for_daycare(current.daycare_id);
     let recorded = state
         .store
-        .add_renewed_certificate(&issued_record(&issued, current.device_id, now), &event)
+        .add_renewed_certificate(
+            &issued_record(&issued, current.device_id, now),
+            &current.serial_hex,
+            &[renewed, replaced],
+        )
         .await?;
     if !recorded {
-        // Revoked between the identity check and now.
-        return Err(ApiFailure::DeviceRevoked);
+        // Revoked, or renewed by a concurrent request, between the identity check and now.
+        return Err(ApiFailure::CertificateReplaced);
     }
     Ok(Json(answer(
         &state,
@@ -196,6 +296,22 @@ fn renew_after(
     not_before + (not_after - not_before) * 2 / 3
 }
 
+fn sign<S>(
+    state: &AppState<S>,
+    csr_pem: &str,
+    daycare: placeforte_protocol::DaycareId,
+    device: DeviceId,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<DeviceCertificatePem, CaError> {
+    state.ca.issue_device_certificate(
+        csr_pem,
+        daycare,
+        device,
+        now,
+        now + state.lifetimes.device_certificate,
+    )
+}
+
 fn issue<S>(
     state: &AppState<S>,
     csr_pem: &str,
@@ -203,22 +319,13 @@ fn issue<S>(
     device: DeviceId,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<DeviceCertificatePem, ApiFailure> {
-    state
-        .ca
-        .issue_device_certificate(
-            csr_pem,
-            daycare,
-            device,
-            now,
-            now + state.lifetimes.device_certificate,
-        )
-        .map_err(|error| match error {
-            CaError::Csr(reason) => {
-                tracing::info!(%reason, "CSR refused");
-                ApiFailure::CsrInvalid
-            }
-            other => ApiFailure::Authority(other),
-        })
+    sign(state, csr_pem, daycare, device, now).map_err(|error| match error {
+        CaError::Csr(reason) => {
+            tracing::info!(%reason, "CSR refused");
+            ApiFailure::CsrInvalid
+        }
+        other => ApiFailure::Authority(other),
+    })
 }
 
 fn issued_record(

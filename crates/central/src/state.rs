@@ -6,6 +6,7 @@ use chrono::Duration;
 
 use crate::ca::DeviceCa;
 use crate::clock::Clock;
+use crate::enrolment_limits::EnrolmentRateLimits;
 
 /// Lifetimes and per-device limits the operator can configure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,6 +17,8 @@ pub struct Lifetimes {
     pub enrolment_code: Duration,
     /// Contact reveals one device may make per day (UTC), default 60; over it, 429 and an alert.
     pub reveals_per_device_per_day: u32,
+    /// How often enrolment may be attempted, per peer address and overall.
+    pub enrolment_attempts: EnrolmentRateLimits,
 }
 
 impl Default for Lifetimes {
@@ -24,6 +27,7 @@ impl Default for Lifetimes {
             device_certificate: Duration::days(7),
             enrolment_code: Duration::minutes(15),
             reveals_per_device_per_day: 60,
+            enrolment_attempts: EnrolmentRateLimits::default(),
         }
     }
 }

@@ -2,13 +2,18 @@
 //! certificate from the device CA, with clientAuth usage and a device name.
 //!
 //! The handshake runs in its own task with a timeout, so a slow or silent client cannot stall
-//! the accept loop; only completed handshakes reach axum.
+//! the accept loop; only completed handshakes reach the HTTP layer. Connections over the caps
+//! (overall, per peer address, handshakes in progress) are closed as soon as accepted, before
+//! the handshake costs anything.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
-use std::sync::Arc;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::extract::connect_info::Connected;
@@ -22,9 +27,9 @@ use rustls::{
     CertificateError, DigitallySignedStruct, DistinguishedName, RootCertStore, ServerConfig,
     SignatureScheme,
 };
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinHandle;
 use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
@@ -220,22 +225,162 @@ impl ClientCertVerifier for DeviceCertVerifier {
     }
 }
 
-/// Time limits on every accepted connection.
+/// Limits on every accepted connection: how long each stage may take and how many may be open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConnectionLimits {
     /// Longest a TLS handshake may take.
     pub handshake: Duration,
-    /// A connection that neither reads nor writes for this long is closed.
+    /// Longest a request's headers may take to arrive, from their first byte (hyper's
+    /// header-read timeout: bytes dribbled one at a time do not extend it).
+    pub header_read: Duration,
+    /// A connection gets this long after its handshake, and after each answer written, to
+    /// send its next request in full; reading does not extend it, so dribbling a request
+    /// cannot keep a connection open.
     pub idle: Duration,
+    /// Connections open at once (handshaking or established), all peers together.
+    pub max_connections: usize,
+    /// Connections open at once from one peer address.
+    pub max_connections_per_peer: usize,
+    /// TLS handshakes in progress at once, all peers together.
+    pub max_handshakes: usize,
 }
 
-/// An established connection: TLS over TCP, closed when idle too long.
-pub type Connection = IdleTimeout<TlsStream<TcpStream>>;
+/// A TLS handshake is a round trip or two; 10 s covers a slow mobile link, not a dribbler.
+pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Request headers are a few hundred bytes sent at once; 10 s covers any real client.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// A workstation syncs every few minutes at most; a minute keeps its connection warm between
+/// a burst of calls without holding idle sockets for long.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// About 100 KiB of TLS and HTTP buffers each: 2048 connections stay under a few hundred MiB,
+/// well above the province's few thousand workstations' actual concurrency.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 2048;
+/// A daycare site's workstations may share one address behind NAT: a dozen workstations with a
+/// few connections each; one peer cannot take more than a thirtieth of the overall cap.
+pub const DEFAULT_MAX_CONNECTIONS_PER_PEER: usize = 64;
+/// A handshake costs a signature and a certificate verification: 256 at once keeps two cores
+/// busy without queueing established connections' requests behind them.
+pub const DEFAULT_MAX_HANDSHAKES: usize = 256;
 
-/// A TCP listener that yields only connections whose TLS handshake completed.
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        ConnectionLimits {
+            handshake: DEFAULT_HANDSHAKE_TIMEOUT,
+            header_read: DEFAULT_HEADER_READ_TIMEOUT,
+            idle: DEFAULT_IDLE_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_connections_per_peer: DEFAULT_MAX_CONNECTIONS_PER_PEER,
+            max_handshakes: DEFAULT_MAX_HANDSHAKES,
+        }
+    }
+}
+
+/// An established connection: TLS over TCP, closed when it does not send a request in time,
+/// holding its place in the connection counts until dropped.
+#[derive(Debug)]
+pub struct Connection {
+    stream: IdleTimeout<TlsStream<TcpStream>>,
+    _slot: ConnectionSlot,
+}
+
+impl Connection {
+    /// The TLS session (for the peer's certificate).
+    pub fn tls(&self) -> &TlsStream<TcpStream> {
+        self.stream.get_ref()
+    }
+}
+
+impl AsyncRead for Connection {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Connection {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
+}
+
+/// How many connections are open, overall and per peer address.
+#[derive(Debug, Default)]
+struct OpenConnections {
+    overall: usize,
+    per_peer: HashMap<IpAddr, usize>,
+}
+
+/// One open connection's place in [`OpenConnections`], given back when dropped.
+#[derive(Debug)]
+struct ConnectionSlot {
+    open: Arc<Mutex<OpenConnections>>,
+    peer: IpAddr,
+}
+
+impl ConnectionSlot {
+    /// A place for a new connection from `peer`, or `None` when a cap is reached.
+    fn claim(
+        open: &Arc<Mutex<OpenConnections>>,
+        peer: IpAddr,
+        limits: &ConnectionLimits,
+    ) -> Option<ConnectionSlot> {
+        let mut counts = lock(open);
+        if counts.overall >= limits.max_connections {
+            return None;
+        }
+        let from_peer = counts.per_peer.entry(peer).or_insert(0);
+        if *from_peer >= limits.max_connections_per_peer {
+            return None;
+        }
+        *from_peer += 1;
+        counts.overall += 1;
+        Some(ConnectionSlot {
+            open: Arc::clone(open),
+            peer,
+        })
+    }
+}
+
+impl Drop for ConnectionSlot {
+    fn drop(&mut self) {
+        let mut counts = lock(&self.open);
+        counts.overall = counts.overall.saturating_sub(1);
+        if let Some(from_peer) = counts.per_peer.get_mut(&self.peer) {
+            *from_peer = from_peer.saturating_sub(1);
+            if *from_peer == 0 {
+                counts.per_peer.remove(&self.peer);
+            }
+        }
+    }
+}
+
+/// The counts stay consistent even if a holder panicked: each update is one statement.
+fn lock(open: &Mutex<OpenConnections>) -> std::sync::MutexGuard<'_, OpenConnections> {
+    open.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A TCP listener that yields only connections whose TLS handshake completed, within the
+/// caps of its [`ConnectionLimits`].
 #[derive(Debug)]
 pub struct TlsListener {
     local_addr: SocketAddr,
+    limits: ConnectionLimits,
     established: mpsc::Receiver<(Connection, SocketAddr)>,
     accept_loop: JoinHandle<()>,
 }
@@ -250,6 +395,8 @@ impl TlsListener {
         let local_addr = tcp.local_addr()?;
         let (sender, established) = mpsc::channel(64);
         let acceptor = TlsAcceptor::from(config);
+        let open = Arc::new(Mutex::new(OpenConnections::default()));
+        let handshakes = Arc::new(Semaphore::new(limits.max_handshakes));
         let accept_loop = tokio::spawn(async move {
             loop {
                 let (stream, remote) = tokio::select! {
@@ -264,15 +411,29 @@ impl TlsListener {
                         }
                     },
                 };
+                // Refused before anything is read or computed: dropping the socket closes it.
+                let Some(slot) = ConnectionSlot::claim(&open, remote.ip(), &limits) else {
+                    tracing::info!(%remote, "connection refused: too many open");
+                    continue;
+                };
+                let Ok(handshaking) = Arc::clone(&handshakes).try_acquire_owned() else {
+                    tracing::info!(%remote, "connection refused: too many handshakes");
+                    continue;
+                };
                 // Small requests and answers: do not wait for Nagle.
                 let _ = stream.set_nodelay(true);
                 let acceptor = acceptor.clone();
                 let sender = sender.clone();
                 tokio::spawn(async move {
                     let handshake = acceptor.accept(stream).into_fallible();
-                    match tokio::time::timeout(limits.handshake, handshake).await {
+                    let outcome = tokio::time::timeout(limits.handshake, handshake).await;
+                    drop(handshaking);
+                    match outcome {
                         Ok(Ok(tls)) => {
-                            let connection = IdleTimeout::new(tls, limits.idle);
+                            let connection = Connection {
+                                stream: IdleTimeout::new(tls, limits.idle),
+                                _slot: slot,
+                            };
                             let _ = sender.send((connection, remote)).await;
                         }
                         Ok(Err((error, tcp))) => {
@@ -286,9 +447,25 @@ impl TlsListener {
         });
         Ok(TlsListener {
             local_addr,
+            limits,
             established,
             accept_loop,
         })
+    }
+
+    /// The limits this listener was made with.
+    pub fn limits(&self) -> ConnectionLimits {
+        self.limits
+    }
+
+    /// The next established connection and its peer.
+    pub async fn next(&mut self) -> (Connection, SocketAddr) {
+        match self.established.recv().await {
+            Some(connection) => connection,
+            // The accept loop only ends when this listener is dropped, so this cannot be
+            // reached while `next` is being awaited; never resolve rather than panic.
+            None => std::future::pending().await,
+        }
     }
 }
 
@@ -331,12 +508,7 @@ impl Listener for TlsListener {
     type Addr = SocketAddr;
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        match self.established.recv().await {
-            Some(connection) => connection,
-            // The accept loop only ends when this listener is dropped, so this cannot be
-            // reached while `accept` is being awaited; never resolve rather than panic.
-            None => std::future::pending().await,
-        }
+        self.next().await
     }
 
     fn local_addr(&self) -> io::Result<Self::Addr> {
@@ -353,16 +525,23 @@ pub struct TlsPeer {
     pub(crate) device: Option<CertifiedDevice>,
 }
 
-impl Connected<IncomingStream<'_, TlsListener>> for TlsPeer {
-    fn connect_info(stream: IncomingStream<'_, TlsListener>) -> Self {
-        let (_, connection) = stream.io().get_ref().get_ref();
-        let device = connection
+impl TlsPeer {
+    /// Who is at the other end of `connection`.
+    pub fn of(connection: &Connection, remote_addr: SocketAddr) -> TlsPeer {
+        let (_, session) = connection.tls().get_ref();
+        let device = session
             .peer_certificates()
             .and_then(|chain| chain.first())
             .and_then(|leaf| CertifiedDevice::from_der(leaf).ok());
         TlsPeer {
-            remote_addr: *stream.remote_addr(),
+            remote_addr,
             device,
         }
+    }
+}
+
+impl Connected<IncomingStream<'_, TlsListener>> for TlsPeer {
+    fn connect_info(stream: IncomingStream<'_, TlsListener>) -> Self {
+        TlsPeer::of(stream.io(), *stream.remote_addr())
     }
 }

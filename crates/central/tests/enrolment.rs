@@ -44,7 +44,8 @@ async fn enrolment_code_expired_is_refused<S: Storage>(h: Harness<S>) {
     assert_eq!(status, 403);
     assert_eq!(api_error(&body).code, "enrolment_refused");
     assert_eq!(h.device_count().await, 0);
-    assert_eq!(h.event_count().await, events);
+    // Only the refusal is written (audited, issue 12): no device, no code consumed.
+    assert_eq!(h.event_count().await, events + 1);
     // A minute earlier the same code works: expiry was the only reason.
     h.clock.set(issued_at + Duration::minutes(14));
     assert_eq!(h.enrol(daycare, &code, &csr).await.0, 200);
@@ -95,7 +96,8 @@ async fn csr_with_a_bad_signature_is_refused_and_keeps_the_code<S: Storage>(h: H
     assert_eq!(status, 400);
     assert_eq!(api_error(&body).code, "csr_invalid");
     assert_eq!(h.device_count().await, 0);
-    assert_eq!(h.event_count().await, events);
+    // Only the two refusals are written (audited, issue 12).
+    assert_eq!(h.event_count().await, events + 2);
     // The code is still good: a bad CSR does not burn it.
     assert_eq!(h.enrol(daycare, &code, &csr).await.0, 200);
 }

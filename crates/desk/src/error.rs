@@ -65,6 +65,15 @@ pub enum DeskError {
     /// The certificate expired before it could be renewed: enrol again.
     #[error("this computer's certificate has expired; enrol it again")]
     CertificateExpired,
+    /// A renewal replaced the certificate this computer presented (a renewal interrupted
+    /// before the new certificate was kept): the old one is revoked; enrol again.
+    #[error(
+        "this computer's certificate was replaced by a renewal it did not keep; enrol it again"
+    )]
+    CertificateReplaced,
+    /// Too many enrolment attempts from this address (or overall) lately: wait and retry.
+    #[error("too many enrolment attempts; wait a minute and try again")]
+    TooManyAttempts,
     /// Any other refusal by the service.
     #[error("the central service refused the request ({status} {code})")]
     Refused {
@@ -141,6 +150,8 @@ impl DeskError {
             DeskError::EnrolmentRefused => "enrolment_refused",
             DeskError::Revoked => "device_revoked",
             DeskError::CertificateExpired => "certificate_expired",
+            DeskError::CertificateReplaced => "certificate_replaced",
+            DeskError::TooManyAttempts => "too_many_attempts",
             DeskError::Refused { .. } => "refused",
             DeskError::Protocol(_) => "protocol",
             DeskError::Import(err) => err.code(),

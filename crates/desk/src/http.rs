@@ -140,6 +140,8 @@ async fn decode<T: DeserializeOwned>(mut response: reqwest::Response) -> Result<
         "enrolment_refused" => DeskError::EnrolmentRefused,
         "device_revoked" => DeskError::Revoked,
         "certificate_expired" => DeskError::CertificateExpired,
+        "certificate_replaced" => DeskError::CertificateReplaced,
+        "too_many_attempts" => DeskError::TooManyAttempts,
         _ => DeskError::Refused {
             status: status.as_u16(),
             code: refusal.code,

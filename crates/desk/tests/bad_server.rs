@@ -55,6 +55,7 @@ async fn serve_as_service(central: &Central, router: Router) -> std::net::Socket
     let limits = ConnectionLimits {
         handshake: std::time::Duration::from_secs(5),
         idle: std::time::Duration::from_secs(30),
+        ..ConnectionLimits::default()
     };
     let listener = TlsListener::new(tcp, config, limits).unwrap();
     let addr = axum::serve::Listener::local_addr(&listener).unwrap();
@@ -286,6 +287,7 @@ async fn a_server_that_drops_requests_after_the_handshake_is_unreachable_not_ref
     let limits = ConnectionLimits {
         handshake: std::time::Duration::from_secs(5),
         idle: std::time::Duration::from_secs(30),
+        ..ConnectionLimits::default()
     };
     let mut listener = TlsListener::new(tcp, config, limits).unwrap();
     let addr = axum::serve::Listener::local_addr(&listener).unwrap();

@@ -107,12 +107,14 @@ pub async fn enrol_device<S: Storage>(
                 enrolled_at: now,
                 revoked_at: None,
             },
-            &IssuedCertificate {
-                serial_hex: issued.serial_hex.clone(),
-                device_id,
-                not_before: issued.not_before,
-                not_after: issued.not_after,
-                issued_at: now,
+            || {
+                Ok(IssuedCertificate {
+                    serial_hex: issued.serial_hex.clone(),
+                    device_id,
+                    not_before: issued.not_before,
+                    not_after: issued.not_after,
+                    issued_at: now,
+                })
             },
             &AuditEvent::new(
                 now,

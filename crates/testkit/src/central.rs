@@ -65,6 +65,7 @@ impl StoppedCentral {
             limits: ConnectionLimits {
                 handshake: StdDuration::from_secs(5),
                 idle: StdDuration::from_secs(30),
+                ..ConnectionLimits::default()
             },
             metrics: None,
         };
@@ -138,6 +139,7 @@ impl Central {
             limits: ConnectionLimits {
                 handshake: StdDuration::from_secs(5),
                 idle: StdDuration::from_secs(30),
+                ..ConnectionLimits::default()
             },
             metrics: None,
         };

@@ -272,7 +272,7 @@ syncProgressEvent: "sync-progress-event"
 
 /** user-defined constants **/
 
-export const ERROR_CODES = ["keychain_unavailable","local_data","invalid_invitation","not_enrolled","server_unreachable","server_not_trusted","enrolment_refused","device_revoked","certificate_expired","unknown_referral","invalid_input","refused","reveal_needs_network","reveal_quota_exceeded","unexpected","import_too_large","import_empty","import_missing_columns","import_duplicate_column","import_has_rejected_lines","import_unreadable","plan_without_groups","unknown_plan_child","unknown_plan_group","plan_refused","export_failed","plan_vacancy_refused"] as const;
+export const ERROR_CODES = ["keychain_unavailable","local_data","invalid_invitation","not_enrolled","server_unreachable","server_not_trusted","enrolment_refused","device_revoked","certificate_expired","certificate_replaced","too_many_attempts","unknown_referral","invalid_input","refused","reveal_needs_network","reveal_quota_exceeded","unexpected","import_too_large","import_empty","import_missing_columns","import_duplicate_column","import_has_rejected_lines","import_unreadable","plan_without_groups","unknown_plan_child","unknown_plan_group","plan_refused","export_failed","plan_vacancy_refused"] as const;
 
 /** user-defined types **/
 
@@ -581,6 +581,14 @@ export type ErrorCode =
  * The certificate expired or was refused: enrol again.
  */
 "certificate_expired" | 
+/**
+ * A renewal replaced the certificate this computer still presents: enrol again.
+ */
+"certificate_replaced" | 
+/**
+ * Too many enrolment attempts lately: wait and retry.
+ */
+"too_many_attempts" | 
 /**
  * The referral is not in the cache.
  */

@@ -7,10 +7,11 @@ use placeforte_protocol::{DaycareId, DeviceId};
 use super::db::Db;
 use super::{
     alerts, audit, contacts, identity, outcomes, seed, sync, vacancies, AccessRecord,
-    AcknowledgeResult, AlertRecord, AuditEvent, CandidateRecord, DaycareRecord, DeclarationPlan,
-    DeclarationResult, DeliveryLease, DeviceRecord, EnrolmentCodeRecord, IssuedCertificate,
-    NewAlert, OutcomeRequest, OutcomeResult, ReferralRecord, ReferralSyncRow, RevealRequest,
-    RevealResult, RevokedCertificate, SeedBatch, Storage, StoreError, VacancyRecord,
+    AcknowledgeResult, AlertRecord, AuditEvent, CandidateRecord, CertificateStanding,
+    DaycareRecord, DeclarationPlan, DeclarationResult, DeliveryLease, DeviceRecord,
+    EnrolmentCodeRecord, IssuedCertificate, NewAlert, OutcomeRequest, OutcomeResult,
+    ReferralRecord, ReferralSyncRow, RevealRequest, RevealResult, RevokedCertificate, SeedBatch,
+    Storage, StoreError, VacancyRecord,
 };
 use crate::audit::{AuditEntry, Checkpoint};
 
@@ -44,15 +45,26 @@ impl<S: Backend> Storage for S {
         identity::add_enrolment_code(self.db(), code, event).await
     }
 
-    async fn enrol_device(
+    async fn enrol_device<F>(
         &self,
         code_sha256: &[u8],
         now: DateTime<Utc>,
         device: &DeviceRecord,
-        certificate: &IssuedCertificate,
+        sign: F,
         event: &AuditEvent,
-    ) -> Result<bool, StoreError> {
-        identity::enrol_device(self.db(), code_sha256, now, device, certificate, event).await
+    ) -> Result<bool, StoreError>
+    where
+        F: FnOnce() -> Result<IssuedCertificate, StoreError> + Send,
+    {
+        identity::enrol_device(self.db(), code_sha256, now, device, sign, event).await
+    }
+
+    async fn certificate_standing(
+        &self,
+        serial_hex: &str,
+        device: DeviceId,
+    ) -> Result<CertificateStanding, StoreError> {
+        identity::certificate_standing(self.db(), serial_hex, device).await
     }
 
     async fn device(&self, id: DeviceId) -> Result<Option<DeviceRecord>, StoreError> {
@@ -75,9 +87,10 @@ impl<S: Backend> Storage for S {
     async fn add_renewed_certificate(
         &self,
         certificate: &IssuedCertificate,
-        event: &AuditEvent,
+        replaced_serial: &str,
+        events: &[AuditEvent],
     ) -> Result<bool, StoreError> {
-        identity::add_renewed_certificate(self.db(), certificate, event).await
+        identity::add_renewed_certificate(self.db(), certificate, replaced_serial, events).await
     }
 
     async fn revoked_certificates(&self) -> Result<Vec<RevokedCertificate>, StoreError> {

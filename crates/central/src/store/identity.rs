@@ -6,8 +6,8 @@ use placeforte_protocol::{DaycareId, DeviceId};
 use super::audit::insert_event;
 use super::db::{insert_rows, query, Db, Row, Tx};
 use super::{
-    AuditEvent, DaycareRecord, DeviceRecord, EnrolmentCodeRecord, IssuedCertificate,
-    RevokedCertificate, StoreError,
+    AuditEvent, CertificateStanding, DaycareRecord, DeviceRecord, EnrolmentCodeRecord,
+    IssuedCertificate, RevokedCertificate, StoreError,
 };
 
 const DAYCARE_COLUMNS: &str = concat!(
@@ -63,14 +63,17 @@ pub(super) async fn add_enrolment_code(
     Ok(())
 }
 
-pub(super) async fn enrol_device(
+pub(super) async fn enrol_device<F>(
     db: Db<'_>,
     code_sha256: &[u8],
     now: DateTime<Utc>,
     device: &DeviceRecord,
-    certificate: &IssuedCertificate,
+    sign: F,
     event: &AuditEvent,
-) -> Result<bool, StoreError> {
+) -> Result<bool, StoreError>
+where
+    F: FnOnce() -> Result<IssuedCertificate, StoreError>,
+{
     let mut tx = db.begin().await?;
     // Claiming the code first takes the row (PostgreSQL) or the write lock (SQLite), so two
     // concurrent enrolments with one code cannot both pass.
@@ -93,6 +96,15 @@ pub(super) async fn enrol_device(
         tx.rollback().await?;
         return Ok(false);
     }
+    // Only now, with the code claimed in this transaction, is anything signed: a wrong code
+    // never makes the CA sign. A signing failure rolls the claim back.
+    let certificate = match sign() {
+        Ok(certificate) => certificate,
+        Err(error) => {
+            tx.rollback().await?;
+            return Err(error);
+        }
+    };
     query(concat!(
         "INSERT INTO devices (id, daycare_id, enrolled_at, revoked_at)",
         " VALUES ($1, $2, $3, NULL)"
@@ -107,10 +119,40 @@ pub(super) async fn enrol_device(
         .bind(code_sha256)
         .execute(&mut tx)
         .await?;
-    insert_certificate(&mut tx, certificate).await?;
+    insert_certificate(&mut tx, &certificate).await?;
     insert_event(&mut tx, event).await?;
     tx.commit().await?;
     Ok(true)
+}
+
+pub(super) async fn certificate_standing(
+    db: Db<'_>,
+    serial_hex: &str,
+    device: DeviceId,
+) -> Result<CertificateStanding, StoreError> {
+    // One primary-key lookup answers both questions: was this serial issued to this device,
+    // and is it (and its device) still unrevoked.
+    let row = query(concat!(
+        "SELECT d.daycare_id, d.revoked_at AS device_revoked_at,",
+        " c.revoked_at AS certificate_revoked_at FROM device_certificates c",
+        " JOIN devices d ON d.id = c.device_id WHERE c.serial_hex = $1 AND c.device_id = $2"
+    ))
+    .bind(serial_hex)
+    .bind(device.as_uuid())
+    .fetch_optional(db)
+    .await?;
+    let Some(row) = row else {
+        return Ok(CertificateStanding::NotIssued);
+    };
+    let device_revoked: Option<DateTime<Utc>> = row.try_get("device_revoked_at")?;
+    let certificate_revoked: Option<DateTime<Utc>> = row.try_get("certificate_revoked_at")?;
+    Ok(match (device_revoked, certificate_revoked) {
+        (Some(_), _) => CertificateStanding::DeviceRevoked,
+        (None, Some(_)) => CertificateStanding::Replaced,
+        (None, None) => {
+            CertificateStanding::Current(DaycareId::from_uuid(row.try_get("daycare_id")?))
+        }
+    })
 }
 
 pub(super) async fn device(db: Db<'_>, id: DeviceId) -> Result<Option<DeviceRecord>, StoreError> {
@@ -154,7 +196,8 @@ pub(super) async fn revoke_device(
 pub(super) async fn add_renewed_certificate(
     db: Db<'_>,
     certificate: &IssuedCertificate,
-    event: &AuditEvent,
+    replaced_serial: &str,
+    events: &[AuditEvent],
 ) -> Result<bool, StoreError> {
     let mut tx = db.begin().await?;
     // Touching the device row first serializes renewal against revocation.
@@ -167,8 +210,25 @@ pub(super) async fn add_renewed_certificate(
         tx.rollback().await?;
         return Ok(false);
     }
+    // The replaced certificate is revoked in the same transaction, and only if it still was
+    // current: of two renewals from one certificate, one wins.
+    let replaced = query(concat!(
+        "UPDATE device_certificates SET revoked_at = $1",
+        " WHERE serial_hex = $2 AND device_id = $3 AND revoked_at IS NULL"
+    ))
+    .bind(certificate.issued_at)
+    .bind(replaced_serial)
+    .bind(certificate.device_id.as_uuid())
+    .execute(&mut tx)
+    .await?;
+    if replaced == 0 {
+        tx.rollback().await?;
+        return Ok(false);
+    }
     insert_certificate(&mut tx, certificate).await?;
-    insert_event(&mut tx, event).await?;
+    for event in events {
+        insert_event(&mut tx, event).await?;
+    }
     tx.commit().await?;
     Ok(true)
 }
@@ -177,9 +237,9 @@ pub(super) async fn revoked_certificates(
     db: Db<'_>,
 ) -> Result<Vec<RevokedCertificate>, StoreError> {
     let rows = query(concat!(
-        "SELECT c.serial_hex, d.revoked_at, c.not_after FROM device_certificates c",
-        " JOIN devices d ON d.id = c.device_id WHERE d.revoked_at IS NOT NULL",
-        " ORDER BY c.serial_hex"
+        "SELECT c.serial_hex, COALESCE(c.revoked_at, d.revoked_at) AS revoked_at, c.not_after",
+        " FROM device_certificates c JOIN devices d ON d.id = c.device_id",
+        " WHERE d.revoked_at IS NOT NULL OR c.revoked_at IS NOT NULL ORDER BY c.serial_hex"
     ))
     .fetch_all(db)
     .await?;

@@ -33,8 +33,8 @@ use crate::audit::{AuditEntry, Checkpoint};
 pub use postgres::PostgresStore;
 pub use records::{
     AccessRecord, AcknowledgeResult, AlertDelivery, AlertRecord, AuditEvent, CandidateRecord,
-    DaycareRecord, DeclarationPlan, DeclarationResult, DeliveryLease, DeviceRecord,
-    EnrolmentCodeRecord, IssuedCertificate, NewAlert, OutcomeRequest, OutcomeResult,
+    CertificateStanding, DaycareRecord, DeclarationPlan, DeclarationResult, DeliveryLease,
+    DeviceRecord, EnrolmentCodeRecord, IssuedCertificate, NewAlert, OutcomeRequest, OutcomeResult,
     ReferralRecord, ReferralSyncRow, RegistrationChoice, RegistrationRecord, RevealRequest,
     RevealResult, RevokedCertificate, SeedBatch, VacancyRecord,
 };
@@ -54,6 +54,9 @@ pub enum StoreError {
     /// A stored value is not what the schema promises.
     #[error("corrupt stored value: {0}")]
     Corrupt(String),
+    /// The CA failed to sign inside an enrolment; the transaction was rolled back.
+    #[error("signing inside the enrolment failed: {0}")]
+    Signing(#[from] crate::ca::CaError),
     /// A value to store (a rank reason, a request or answer kept for retries) could not be
     /// written as JSON.
     #[error("cannot encode a value to store: {0}")]
@@ -147,16 +150,27 @@ pub trait Storage: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// In one transaction: consumes the code with this hash if it is unused, unexpired at `now`
-    /// and issued for `device.daycare_id`; then creates the device and records its certificate.
-    /// Returns `false`, writing nothing, when the code does not qualify.
-    fn enrol_device(
+    /// and issued for `device.daycare_id`; only then calls `sign` for the device's certificate,
+    /// and creates the device and records that certificate. Returns `false`, writing nothing and
+    /// never calling `sign`, when the code does not qualify.
+    fn enrol_device<F>(
         &self,
         code_sha256: &[u8],
         now: DateTime<Utc>,
         device: &DeviceRecord,
-        certificate: &IssuedCertificate,
+        sign: F,
         event: &AuditEvent,
-    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send
+    where
+        F: FnOnce() -> Result<IssuedCertificate, StoreError> + Send;
+
+    /// Whether the certificate with this serial was issued to `device` and is still current:
+    /// one indexed lookup, made on every authenticated request.
+    fn certificate_standing(
+        &self,
+        serial_hex: &str,
+        device: DeviceId,
+    ) -> impl Future<Output = Result<CertificateStanding, StoreError>> + Send;
 
     /// One device.
     fn device(
@@ -175,14 +189,17 @@ pub trait Storage: Clone + Send + Sync + 'static {
         event: &AuditEvent,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
-    /// Records a renewed certificate, unless the device is revoked (then `false`).
+    /// Records a renewed certificate and revokes the one it replaces (`replaced_serial`), with
+    /// `events`, in one transaction. `false`, writing nothing, if the device is revoked or the
+    /// replaced certificate is no longer current (already renewed or revoked).
     fn add_renewed_certificate(
         &self,
         certificate: &IssuedCertificate,
-        event: &AuditEvent,
+        replaced_serial: &str,
+        events: &[AuditEvent],
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
-    /// Certificates of revoked devices, for the CRL.
+    /// Certificates of revoked devices and certificates replaced by a renewal, for the CRL.
     fn revoked_certificates(
         &self,
     ) -> impl Future<Output = Result<Vec<RevokedCertificate>, StoreError>> + Send;

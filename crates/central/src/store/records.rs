@@ -52,10 +52,24 @@ pub struct IssuedCertificate {
 pub struct RevokedCertificate {
     /// Serial number, lowercase hex.
     pub serial_hex: String,
-    /// When its device was revoked.
+    /// When it was revoked: with its device, or when a renewal replaced it.
     pub revoked_at: DateTime<Utc>,
     /// End of validity (an expired certificate can leave the CRL).
     pub not_after: DateTime<Utc>,
+}
+
+/// What the store says of a connection's certificate, by its serial and device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertificateStanding {
+    /// Issued to that device, neither replaced nor revoked; the device's daycare.
+    Current(DaycareId),
+    /// Issued to that device, then replaced by a renewal.
+    Replaced,
+    /// The device is revoked.
+    DeviceRevoked,
+    /// No certificate with that serial was issued to that device (signed with the CA's key
+    /// outside the service, or for another device).
+    NotIssued,
 }
 
 /// A one-time enrolment code, as stored: only its hash.

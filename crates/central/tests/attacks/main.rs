@@ -9,6 +9,8 @@
 mod alerts;
 #[path = "../common/mod.rs"]
 mod common;
+mod connections;
+mod enrolment;
 
 use std::time::{Duration, Instant};
 

@@ -13,12 +13,13 @@ use std::time::Duration;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use placeforte_central::ca::{DeviceCa, GeneratedKeyAndCertificate};
+use placeforte_central::enrolment_limits::EnrolmentRateLimits;
 use placeforte_central::operator::{self, Operator};
 use placeforte_central::store::Storage;
 use placeforte_central::webhook::WebhookSettings;
 use placeforte_central::{
-    start, start_with, AppState, ConnectionLimits, Lifetimes, ListenSettings, ManualClock,
-    PostgresStore, RunningService, ServerIdentity, SqliteStore,
+    start_with, AppState, ConnectionLimits, Lifetimes, ListenSettings, ManualClock, PostgresStore,
+    RunningService, ServerIdentity, SqliteStore,
 };
 use placeforte_protocol::device::{DeviceCertificate, EnrolRequest};
 use placeforte_protocol::{ApiError, DaycareId};
@@ -30,6 +31,8 @@ use sqlx::Connection as _;
 pub const POSTGRES_URL_VAR: &str = "PLACEFORTE_TEST_POSTGRES_URL";
 /// Short, so the idle-connection test is quick; long enough for any request in the suite.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(2);
+/// Short, so the header-dribbling tests are quick.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Runs each listed test body (an `async fn name<S: Storage>(h: Harness<S>)` in the parent
 /// module) once on SQLite and once on PostgreSQL.
@@ -74,12 +77,38 @@ pub struct Harness<S> {
     pub store: S,
     pub clock: ManualClock,
     pub ca_files: GeneratedKeyAndCertificate,
+    /// The CA the service signs with (its signature counter).
+    pub ca: Arc<DeviceCa>,
     pub service: RunningService,
     pub state: AppState<S>,
-    pub identity: ServerIdentity,
-    pub settings: ListenSettings,
     pub operator: Operator,
+    limits: ConnectionLimits,
+    server: GeneratedKeyAndCertificate,
     _dir: tempfile::TempDir,
+}
+
+/// The harness's connection limits: short timeouts so that the tests that wait for them are
+/// quick, long enough for any request in the suite; the production caps.
+pub fn test_connection_limits() -> ConnectionLimits {
+    ConnectionLimits {
+        handshake: Duration::from_secs(5),
+        header_read: HEADER_READ_TIMEOUT,
+        idle: IDLE_TIMEOUT,
+        ..ConnectionLimits::default()
+    }
+}
+
+/// The harness's lifetimes: the defaults, but enrolment attempts that the suite's many
+/// enrolments from 127.0.0.1 never exhaust (the attack tests restart with the real ones).
+pub fn test_lifetimes() -> Lifetimes {
+    Lifetimes {
+        enrolment_attempts: EnrolmentRateLimits {
+            per_peer_burst: 10_000,
+            overall_burst: 10_000,
+            ..EnrolmentRateLimits::default()
+        },
+        ..Lifetimes::default()
+    }
 }
 
 impl Harness<SqliteStore> {
@@ -145,36 +174,24 @@ impl<S: Storage> Harness<S> {
         let server = ca
             .issue_server_certificate(&["127.0.0.1".to_owned()], Utc::now())
             .expect("server certificate");
-        let identity = ServerIdentity::from_pem(&server.certificate_pem, server.key_pem.expose())
-            .expect("server identity");
+        let ca = Arc::new(ca);
         let state = AppState {
             store: store.clone(),
-            ca: Arc::new(ca),
+            ca: Arc::clone(&ca),
             clock: Arc::new(clock.clone()),
-            lifetimes: Lifetimes::default(),
+            lifetimes: test_lifetimes(),
         };
-        let settings = ListenSettings {
-            api: "127.0.0.1:0".parse().expect("addr"),
-            enrolment: "127.0.0.1:0".parse().expect("addr"),
-            limits: ConnectionLimits {
-                handshake: Duration::from_secs(5),
-                idle: IDLE_TIMEOUT,
-            },
-            // Every harness has its metrics listener: the alert tests scrape it.
-            metrics: Some("127.0.0.1:0".parse().expect("addr")),
-        };
-        let service = start(state.clone(), &identity, settings)
-            .await
-            .expect("service");
+        let service = run(&state, &server, test_connection_limits(), None).await;
         Harness {
             store,
             clock,
             ca_files,
+            ca,
             service,
             state,
-            identity,
-            settings,
+            limits: test_connection_limits(),
             operator: Operator("test-operator".to_owned()),
+            server,
             _dir: dir,
         }
     }
@@ -182,9 +199,20 @@ impl<S: Storage> Harness<S> {
     /// Stops the service and starts it again on the same store, CA and clock (new ports), with
     /// this alert webhook (or none).
     pub async fn restart(&mut self, webhook: Option<WebhookSettings>) {
-        let service = start_with(self.state.clone(), &self.identity, self.settings, webhook)
-            .await
-            .expect("service");
+        let limits = self.limits;
+        self.restart_on(limits, webhook).await;
+    }
+
+    /// Stops the service and starts it again on the same store and CA (new ports) with these
+    /// limits and lifetimes.
+    pub async fn restart_with(&mut self, limits: ConnectionLimits, lifetimes: Lifetimes) {
+        self.state.lifetimes = lifetimes;
+        self.restart_on(limits, None).await;
+    }
+
+    async fn restart_on(&mut self, limits: ConnectionLimits, webhook: Option<WebhookSettings>) {
+        self.limits = limits;
+        let service = run(&self.state, &self.server, limits, webhook).await;
         let old = std::mem::replace(&mut self.service, service);
         old.shutdown().await.expect("shutdown");
     }
@@ -320,6 +348,26 @@ impl<S: Storage> Harness<S> {
     pub async fn event_count(&self) -> i64 {
         self.store.audit_entry_count().await.expect("events")
     }
+}
+
+async fn run<S: Storage>(
+    state: &AppState<S>,
+    server: &GeneratedKeyAndCertificate,
+    limits: ConnectionLimits,
+    webhook: Option<WebhookSettings>,
+) -> RunningService {
+    let identity = ServerIdentity::from_pem(&server.certificate_pem, server.key_pem.expose())
+        .expect("server identity");
+    let settings = ListenSettings {
+        api: "127.0.0.1:0".parse().expect("addr"),
+        enrolment: "127.0.0.1:0".parse().expect("addr"),
+        limits,
+        // Every harness has its metrics listener: the alert tests scrape it.
+        metrics: Some("127.0.0.1:0".parse().expect("addr")),
+    };
+    start_with(state.clone(), &identity, settings, webhook)
+        .await
+        .expect("service")
 }
 
 pub fn api_error(body: &str) -> ApiError {

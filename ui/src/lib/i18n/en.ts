@@ -200,6 +200,9 @@ export const en: Messages = {
     "This enrolment code is no longer valid (already used or expired). Ask the operator for a new one.",
   "error.device_revoked": "This computer's access was revoked. Its local data was wiped.",
   "error.certificate_expired": "This computer's certificate has expired. Enrol it again.",
+  "error.certificate_replaced":
+    "This computer's certificate was replaced by a renewal that did not finish here. Enrol it again.",
+  "error.too_many_attempts": "Too many enrolment attempts. Wait a minute, then try again.",
   "error.unknown_referral": "This referral is not in the local copy.",
   "error.refused": "The service refused the request.",
   "error.unexpected": "An unexpected error occurred.",

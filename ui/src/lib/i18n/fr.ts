@@ -207,6 +207,9 @@ export const fr = {
   "error.device_revoked":
     "L’accès de cet ordinateur a été révoqué. Ses données locales ont été effacées.",
   "error.certificate_expired": "Le certificat de cet ordinateur a expiré. Inscrivez-le de nouveau.",
+  "error.certificate_replaced":
+    "Le certificat de cet ordinateur a été remplacé par un renouvellement qui n’a pas abouti ici. Inscrivez-le de nouveau.",
+  "error.too_many_attempts": "Trop de tentatives d’inscription. Attendez une minute, puis réessayez.",
   "error.unknown_referral": "Cette référence n’est pas dans la copie locale.",
   "error.refused": "Le service a refusé la demande.",
   "error.unexpected": "Une erreur inattendue est survenue.",
