@@ -112,42 +112,45 @@ pub(super) async fn acknowledge_alert(
     Ok(AcknowledgeResult::Acknowledged)
 }
 
-/// Claims up to `limit` due rows for `lease.owner`. The UPDATE re-checks the expired lease on
-/// each row it changes (PostgreSQL re-evaluates the WHERE on a row another transaction just
-/// updated; SQLite has one writer), so two senders never hold the same row at once.
+/// Claims up to `limit` due rows for `lease.owner`. Each row is taken by its own conditional
+/// UPDATE on its primary key, re-checking that its lease is expired: on PostgreSQL a second
+/// sender's UPDATE waits for the first and then re-evaluates that condition on the new row
+/// (false: the row is held), on SQLite writers are serialized; so two senders never hold the
+/// same row at once. (An UPDATE over an `IN (SELECT … LIMIT)` join is not re-checked as
+/// reliably: the attack test caught both senders taking the same rows.)
 pub(super) async fn claim_deliveries(
     db: Db<'_>,
     lease: &DeliveryLease,
     limit: i64,
 ) -> Result<Vec<(AlertRecord, i64)>, StoreError> {
-    let claimed = query(concat!(
-        "UPDATE alert_deliveries SET lease_until = $1, lease_owner = $2",
-        " WHERE state = 'pending' AND next_attempt_at <= $3 AND lease_until <= $3",
-        " AND alert_id IN (SELECT alert_id FROM alert_deliveries WHERE state = 'pending'",
-        " AND next_attempt_at <= $3 AND lease_until <= $3 ORDER BY alert_id LIMIT $4)",
-        " RETURNING alert_id"
+    let due = query(concat!(
+        "SELECT alert_id FROM alert_deliveries WHERE state = 'pending'",
+        " AND next_attempt_at <= $1 AND lease_until <= $1 ORDER BY alert_id LIMIT $2"
     ))
-    .bind(lease.until.as_str())
-    .bind(lease.owner.as_str())
     .bind(lease.now.as_str())
     .bind(limit)
     .fetch_all(db)
     .await?;
-    if claimed.is_empty() {
-        return Ok(Vec::new());
-    }
-    let sql = format!(
-        "{ALERT_COLUMNS} WHERE d.lease_owner = $1 AND d.lease_until = $2 AND d.state = 'pending'
-         ORDER BY a.id"
-    );
-    let rows = query(&sql)
-        .bind(lease.owner.as_str())
+    let mut claimed = Vec::new();
+    for row in &due {
+        let id: i64 = row.try_get("alert_id")?;
+        let taken = query(concat!(
+            "UPDATE alert_deliveries SET lease_until = $1, lease_owner = $2",
+            " WHERE alert_id = $3 AND state = 'pending' AND lease_until <= $4"
+        ))
         .bind(lease.until.as_str())
-        .fetch_all(db)
+        .bind(lease.owner.as_str())
+        .bind(id)
+        .bind(lease.now.as_str())
+        .execute(db)
         .await?;
-    rows.iter()
-        .map(|row| Ok((alert_from_row(row)?, row.try_get("delivery_attempts")?)))
-        .collect()
+        if taken == 1 {
+            let sql = format!("{ALERT_COLUMNS} WHERE a.id = $1");
+            let row = query(&sql).bind(id).fetch_one(db).await?;
+            claimed.push((alert_from_row(&row)?, row.try_get("delivery_attempts")?));
+        }
+    }
+    Ok(claimed)
 }
 
 pub(super) async fn delivery_succeeded(
