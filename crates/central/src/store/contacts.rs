@@ -1,8 +1,8 @@
 //! Contact reveals: a family's details, read one referral at a time, under a per-device daily
 //! quota and the daycare's budgets of [`crate::reveal_budgets`].
 
-use placeforte_domain::{CategoryFacts, PriorityBasis};
 use chrono::{DateTime, Utc};
+use placeforte_domain::{CategoryFacts, PriorityBasis};
 use placeforte_protocol::{DaycareId, RegistrationId};
 
 use super::audit::{insert_event, lock_audit_head};
@@ -124,12 +124,14 @@ pub(super) async fn reveal_contact(
 async fn reveal_counts(tx: &mut Tx, request: &RevealRequest) -> Result<RevealCounts, StoreError> {
     let daycare = request.daycare_id.as_uuid();
     let open_referrals = open_referral_count_in(&mut *tx, request.daycare_id).await?;
-    let of_this_referral: i64 = query("SELECT COUNT(*) FROM contact_reveals WHERE referral_id = $1")
-        .bind(request.referral_id.as_uuid())
-        .fetch_scalar(&mut *tx)
-        .await?;
+    let of_this_referral: i64 =
+        query("SELECT COUNT(*) FROM contact_reveals WHERE referral_id = $1")
+            .bind(request.referral_id.as_uuid())
+            .fetch_scalar(&mut *tx)
+            .await?;
     let since = |window: chrono::Duration| request.now - window;
-    let count_since = "SELECT COUNT(*) FROM contact_reveals WHERE daycare_id = $1 AND revealed_at >= $2";
+    let count_since =
+        "SELECT COUNT(*) FROM contact_reveals WHERE daycare_id = $1 AND revealed_at >= $2";
     let last_day: i64 = query(count_since)
         .bind(daycare)
         .bind(since(reveal_budgets::daily_window()))

@@ -7,18 +7,19 @@
 use chrono::Duration;
 use placeforte_central::operator::{self, OperatorError};
 use placeforte_central::store::{
-    AuditEvent, DeclarationPlan, DeclarationResult, ReferralRecord, RegistrationChoice,
-    SeedBatch, Storage, VacancyRecord,
+    AuditEvent, DeclarationPlan, DeclarationResult, ReferralRecord, RegistrationChoice, SeedBatch,
+    Storage, VacancyRecord,
 };
 use placeforte_domain::AgeClass;
 use placeforte_protocol::referrals::VacancyDeclared;
-use placeforte_protocol::{DaycareId, ReferralId, RegistrationId, VacancyId};
+use placeforte_protocol::{DaycareId, ReferralId, VacancyId};
 use serde_json::json;
 
 use crate::common::referral_pool::{
-    all_referrals, declare, declared_referrals, outcome, pool, registration, reveal, toddlers,
+    all_referrals, daycare_with_permit, declare, declared_referrals, outcome, pool, reveal,
+    toddlers, waiting_families, workstation,
 };
-use crate::common::{api_error, new_csr, DeviceKeys, Harness};
+use crate::common::{api_error, DeviceKeys, Harness};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -31,68 +32,6 @@ on_both_backends!(
     a_slow_drip_of_reveals_raises_an_alert,
     set_permit_refuses_what_the_rules_refuse_and_is_enforced,
 );
-
-/// A daycare with this permit and one enrolled workstation.
-async fn daycare_with_permit<S: Storage>(h: &Harness<S>, places: [u32; 4]) -> DeviceKeys {
-    let daycare = operator::add_daycare(
-        &h.store,
-        &h.operator,
-        h.now(),
-        "CPE Le Harfang",
-        "Estrie",
-        places,
-    )
-    .await
-    .unwrap()
-    .id;
-    workstation(h, daycare).await
-}
-
-/// Another enrolled workstation of `daycare`.
-async fn workstation<S: Storage>(h: &Harness<S>, daycare: DaycareId) -> DeviceKeys {
-    let code = h.code(daycare).await;
-    let (key, csr) = new_csr();
-    let (status, body) = h.enrol(daycare, &code, &csr).await;
-    assert_eq!(status, 200, "{body}");
-    DeviceKeys {
-        key_pem: key.serialize_pem(),
-        certificate: serde_json::from_str(&body).unwrap(),
-    }
-}
-
-/// `toddlers` children of 18 months to 4 years and `babies` under 18 months, all waiting for
-/// `daycare` only and free to start now.
-async fn waiting_families<S: Storage>(
-    h: &Harness<S>,
-    daycare: DaycareId,
-    toddlers: usize,
-    babies: usize,
-) {
-    let today = h.now().date_naive();
-    let mut batch = SeedBatch::default();
-    for n in 0..toddlers + babies {
-        let birth = if n < toddlers {
-            today - Duration::days(600 + 2 * n as i64)
-        } else {
-            today - Duration::days(100 + (n % 200) as i64)
-        };
-        let desired = today - Duration::days(10 * (n as i64 % 5));
-        let r = registration(RegistrationId::random(), birth, desired, n);
-        batch.choices.push(RegistrationChoice {
-            registration_id: r.id,
-            daycare_id: daycare,
-            preference: 1,
-        });
-        batch.registrations.push(r);
-    }
-    let event = AuditEvent::new(
-        h.now(),
-        "operator:test".to_owned(),
-        "synthetic_data.seeded",
-        "harvest".to_owned(),
-    );
-    h.store.insert_seed(&batch, &event).await.unwrap();
-}
 
 fn vacancy(h_today: chrono::NaiveDate, class: &str, places: u32) -> serde_json::Value {
     json!({
@@ -200,15 +139,43 @@ async fn declarations_beyond_the_permit_are_refused_with_nothing_written<S: Stor
     // The harness daycare's permit: 10 babies, 30 toddlers, 15 four-year-olds, no 5-year-olds.
     let pool = pool(&h).await;
     let today = h.now().date_naive();
-    refused_over_permit(&h, &pool.device, pool.daycare, toddlers(today, 31), "31 toddler places").await;
-    refused_over_permit(&h, &pool.device, pool.daycare, vacancy(today, "five_and_over", 1), "no 5-year-old places").await;
+    refused_over_permit(
+        &h,
+        &pool.device,
+        pool.daycare,
+        toddlers(today, 31),
+        "31 toddler places",
+    )
+    .await;
+    refused_over_permit(
+        &h,
+        &pool.device,
+        pool.daycare,
+        vacancy(today, "five_and_over", 1),
+        "no 5-year-old places",
+    )
+    .await;
     for _ in 0..3 {
         declared(declare(&h, &pool.device, toddlers(today, 10)).await);
     }
-    refused_over_permit(&h, &pool.device, pool.daycare, toddlers(today, 1), "a 31st toddler place, one at a time").await;
+    refused_over_permit(
+        &h,
+        &pool.device,
+        pool.daycare,
+        toddlers(today, 1),
+        "a 31st toddler place, one at a time",
+    )
+    .await;
     // Babies are a class of their own: their places are still free.
     declared(declare(&h, &pool.device, vacancy(today, "under_18_months", 10)).await);
-    refused_over_permit(&h, &pool.device, pool.daycare, vacancy(today, "under_18_months", 1), "an 11th baby place").await;
+    refused_over_permit(
+        &h,
+        &pool.device,
+        pool.daycare,
+        vacancy(today, "under_18_months", 1),
+        "an 11th baby place",
+    )
+    .await;
 }
 
 /// A month-old declaration of `daycare`'s workstation `device`: one toddler place, filled, and
@@ -264,9 +231,7 @@ async fn month_old_declaration<S: Storage>(h: &Harness<S>, device: &DeviceKeys) 
 /// A 1-place permit may be referred at most 6 families in 30 days (3 per place, twice over):
 /// declaring and filling its one place again and again stops there, with one alert; the
 /// month before does not count.
-async fn referrals_over_30_days_are_bounded_by_the_permit_and_alerted<S: Storage>(
-    h: Harness<S>,
-) {
+async fn referrals_over_30_days_are_bounded_by_the_permit_and_alerted<S: Storage>(h: Harness<S>) {
     let device = daycare_with_permit(&h, [0, 1, 0, 0]).await;
     waiting_families(&h, device.certificate.daycare_id, 40, 0).await;
     month_old_declaration(&h, &device).await;
@@ -286,7 +251,10 @@ async fn referrals_over_30_days_are_bounded_by_the_permit_and_alerted<S: Storage
         .filter(|a| a.kind == "referrals_over_permit")
         .collect();
     assert_eq!(bound.len(), 1, "{alerts:?}");
-    assert_eq!(bound[0].daycare_id, device.certificate.daycare_id.to_string());
+    assert_eq!(
+        bound[0].daycare_id,
+        device.certificate.daycare_id.to_string()
+    );
     // Counts only: no name, no birth date.
     assert!(
         !bound[0].detail.contains("Enfant") && !bound[0].detail.contains("Synthétique"),
@@ -415,8 +383,8 @@ async fn a_slow_drip_of_reveals_raises_an_alert<S: Storage>(h: Harness<S>) {
 async fn set_permit_refuses_what_the_rules_refuse_and_is_enforced<S: Storage>(h: Harness<S>) {
     let pool = pool(&h).await;
     let events = h.event_count().await;
-    let over = operator::set_permit(&h.store, &h.operator, h.now(), pool.daycare, [50, 51, 0, 0])
-        .await;
+    let over =
+        operator::set_permit(&h.store, &h.operator, h.now(), pool.daycare, [50, 51, 0, 0]).await;
     assert!(matches!(over, Err(OperatorError::Permit(_))), "{over:?}");
     let unknown = operator::set_permit(
         &h.store,
@@ -431,9 +399,10 @@ async fn set_permit_refuses_what_the_rules_refuse_and_is_enforced<S: Storage>(h:
         "{unknown:?}"
     );
     assert_eq!(h.event_count().await, events, "refusals write nothing");
-    let daycare = operator::set_permit(&h.store, &h.operator, h.now(), pool.daycare, [10, 2, 15, 0])
-        .await
-        .unwrap();
+    let daycare =
+        operator::set_permit(&h.store, &h.operator, h.now(), pool.daycare, [10, 2, 15, 0])
+            .await
+            .unwrap();
     assert_eq!(daycare.places, [10, 2, 15, 0]);
     let entries = h.store.audit_entries(events, 10).await.unwrap();
     assert_eq!(entries.len(), 1);
