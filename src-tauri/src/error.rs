@@ -48,6 +48,10 @@ pub enum ErrorCode {
     RevealNeedsNetwork,
     /// This computer used its contact reveals for today.
     RevealQuotaExceeded,
+    /// The daycare's computers together used its contact reveals for the day or the week.
+    RevealBudgetExceeded,
+    /// This family's contact details were already revealed the most times allowed.
+    RevealLimitReached,
     /// Anything else (protocol, TLS set-up): see the log.
     Unexpected,
     /// The file to import is larger than the import accepts.
@@ -79,7 +83,7 @@ pub enum ErrorCode {
 impl ErrorCode {
     /// Every code, in declaration order: exported to the UI (`ERROR_CODES`), whose tests check
     /// that each has a French and an English text.
-    pub const ALL: [ErrorCode; 27] = [
+    pub const ALL: [ErrorCode; 29] = [
         ErrorCode::KeychainUnavailable,
         ErrorCode::LocalData,
         ErrorCode::InvalidInvitation,
@@ -94,6 +98,8 @@ impl ErrorCode {
         ErrorCode::Refused,
         ErrorCode::RevealNeedsNetwork,
         ErrorCode::RevealQuotaExceeded,
+        ErrorCode::RevealBudgetExceeded,
+        ErrorCode::RevealLimitReached,
         ErrorCode::Unexpected,
         ErrorCode::ImportTooLarge,
         ErrorCode::ImportEmpty,
@@ -160,6 +166,8 @@ impl From<DeskError> for AppError {
             DeskError::InvalidVacancy(_) | DeskError::InvalidReveal(_) => ErrorCode::InvalidInput,
             DeskError::RevealNeedsNetwork => ErrorCode::RevealNeedsNetwork,
             DeskError::RevealQuotaExceeded => ErrorCode::RevealQuotaExceeded,
+            DeskError::RevealBudgetExceeded => ErrorCode::RevealBudgetExceeded,
+            DeskError::RevealLimitReached => ErrorCode::RevealLimitReached,
             DeskError::Protocol(_) | DeskError::Tls(_) => ErrorCode::Unexpected,
         };
         tracing::warn!(code = err.code(), "command failed: {err}");
@@ -201,6 +209,8 @@ mod tests {
         for (err, code) in [
             (DeskError::RevealNeedsNetwork, "reveal_needs_network"),
             (DeskError::RevealQuotaExceeded, "reveal_quota_exceeded"),
+            (DeskError::RevealBudgetExceeded, "reveal_budget_exceeded"),
+            (DeskError::RevealLimitReached, "reveal_limit_reached"),
             (
                 DeskError::InvalidVacancy(VacancyError::PlacesOutOfRange),
                 "invalid_input",
