@@ -161,6 +161,42 @@ async fn open_declared_places(
     Ok(open)
 }
 
+/// The first of `referrals` each daycare still has room for within its referral bound
+/// ([`permits::referral_bound`] over [`permits::referral_window`] before `now`).
+pub(super) async fn within_referral_bound(
+    tx: &mut Tx,
+    referrals: Vec<ReferralRecord>,
+    now: DateTime<Utc>,
+) -> Result<Vec<ReferralRecord>, StoreError> {
+    let mut room: Vec<(DaycareId, usize)> = Vec::new();
+    let mut kept = Vec::with_capacity(referrals.len());
+    for referral in referrals {
+        let index = match room.iter().position(|(d, _)| *d == referral.daycare_id) {
+            Some(index) => index,
+            None => {
+                let permit = daycare_permit(tx, referral.daycare_id).await?;
+                let left = ReferralRoom {
+                    issued_in_window: referrals_since(
+                        tx,
+                        referral.daycare_id,
+                        now - permits::referral_window(),
+                    )
+                    .await?,
+                    bound: permits::referral_bound(permit.iter().sum()),
+                }
+                .remaining();
+                room.push((referral.daycare_id, left));
+                room.len() - 1
+            }
+        };
+        if room[index].1 > 0 {
+            room[index].1 -= 1;
+            kept.push(referral);
+        }
+    }
+    Ok(kept)
+}
+
 /// Referrals issued to `daycare` at or after `since` (declarations and top-ups alike).
 async fn referrals_since(
     tx: &mut Tx,

@@ -11,7 +11,7 @@ use placeforte_central::store::{
     Storage, VacancyRecord,
 };
 use placeforte_domain::AgeClass;
-use placeforte_protocol::referrals::VacancyDeclared;
+use placeforte_protocol::referrals::{ReferralStatus, VacancyDeclared};
 use placeforte_protocol::{DaycareId, ReferralId, VacancyId};
 use serde_json::json;
 
@@ -26,6 +26,7 @@ on_both_backends!(
     a_25_place_permit_cannot_harvest_its_waiting_list,
     declarations_beyond_the_permit_are_refused_with_nothing_written,
     referrals_over_30_days_are_bounded_by_the_permit_and_alerted,
+    top_ups_after_refusals_stay_within_the_referral_bound,
     a_closed_referral_is_not_revealed,
     one_referral_is_revealed_at_most_three_times,
     the_daycare_budgets_hold_across_its_workstations,
@@ -261,6 +262,34 @@ async fn referrals_over_30_days_are_bounded_by_the_permit_and_alerted<S: Storage
         "{}",
         bound[0].detail
     );
+}
+
+/// Refusing families one after another refers the next ones (top-ups), but no further than
+/// the referral bound: a 1-place permit is referred 6 families in 30 days, however many
+/// refusals it records.
+async fn top_ups_after_refusals_stay_within_the_referral_bound<S: Storage>(h: Harness<S>) {
+    let device = daycare_with_permit(&h, [0, 1, 0, 0]).await;
+    let daycare = device.certificate.daycare_id;
+    waiting_families(&h, daycare, 40, 0).await;
+    declared_referrals(&h, &device, 1).await;
+    for _ in 0..12 {
+        let open: Vec<_> = all_referrals(&h, &device)
+            .await
+            .into_iter()
+            .filter(|r| r.status == ReferralStatus::Open)
+            .collect();
+        let Some(next) = open.first() else { break };
+        let (status, body) = outcome(
+            &h,
+            &device,
+            &next.referral_id.to_string(),
+            uuid::Uuid::new_v4(),
+            json!({"kind": "refused", "reason": "no_longer_needed"}),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    assert_eq!(h.store.daycare_referral_count(daycare).await.unwrap(), 6);
 }
 
 /// Contact details only for an open referral: once accepted, the referral is closed.
