@@ -6,7 +6,7 @@ use placeforte_domain::{CategoryFacts, PriorityBasis};
 use placeforte_protocol::{DaycareId, RegistrationId};
 
 use super::audit::{insert_event, lock_audit_head};
-use super::db::{query, Db, Tx};
+use super::db::{query, Db, Exec, Tx};
 use super::{AuditEvent, RegistrationRecord, RevealRequest, RevealResult, StoreError};
 use crate::reveal_budgets::{self, RevealCounts};
 
@@ -123,7 +123,7 @@ pub(super) async fn reveal_contact(
 /// What [`reveal_budgets::reveal_limit`] decides on, for the caller's daycare at `request.now`.
 async fn reveal_counts(tx: &mut Tx, request: &RevealRequest) -> Result<RevealCounts, StoreError> {
     let daycare = request.daycare_id.as_uuid();
-    let open_referrals = open_referral_count_in(&mut *tx, request.daycare_id).await?;
+    let open_referrals = open_referral_count(&mut *tx, request.daycare_id).await?;
     let of_this_referral: i64 =
         query("SELECT COUNT(*) FROM contact_reveals WHERE referral_id = $1")
             .bind(request.referral_id.as_uuid())
@@ -150,21 +150,17 @@ async fn reveal_counts(tx: &mut Tx, request: &RevealRequest) -> Result<RevealCou
     })
 }
 
-const OPEN_REFERRALS: &str =
-    "SELECT COUNT(*) FROM referrals WHERE daycare_id = $1 AND status = 'open'";
-
-async fn open_referral_count_in(tx: &mut Tx, daycare: DaycareId) -> Result<i64, StoreError> {
-    Ok(query(OPEN_REFERRALS)
-        .bind(daycare.as_uuid())
-        .fetch_scalar(tx)
-        .await?)
-}
-
-pub(super) async fn open_referral_count(db: Db<'_>, daycare: DaycareId) -> Result<i64, StoreError> {
-    Ok(query(OPEN_REFERRALS)
-        .bind(daycare.as_uuid())
-        .fetch_scalar(db)
-        .await?)
+/// The daycare's open referrals, in a transaction or on its own.
+pub(super) async fn open_referral_count(
+    exec: impl Into<Exec<'_>>,
+    daycare: DaycareId,
+) -> Result<i64, StoreError> {
+    Ok(
+        query("SELECT COUNT(*) FROM referrals WHERE daycare_id = $1 AND status = 'open'")
+            .bind(daycare.as_uuid())
+            .fetch_scalar(exec)
+            .await?,
+    )
 }
 
 pub(super) async fn daycare_revealed_referrals(
