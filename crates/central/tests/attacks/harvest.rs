@@ -7,8 +7,7 @@
 use chrono::Duration;
 use placeforte_central::operator::{self, OperatorError};
 use placeforte_central::store::{
-    AuditEvent, DeclarationPlan, DeclarationResult, ReferralRecord, RegistrationChoice, SeedBatch,
-    Storage, VacancyRecord,
+    AuditEvent, DeclarationPlan, DeclarationResult, ReferralRecord, Storage, VacancyRecord,
 };
 use placeforte_domain::AgeClass;
 use placeforte_protocol::referrals::{ReferralStatus, VacancyDeclared};
