@@ -52,6 +52,10 @@ pub enum ErrorCode {
     RevealNeedsNetwork,
     /// This computer used its contact reveals for today.
     RevealQuotaExceeded,
+    /// The daycare's computers together used its contact reveals for the day or the week.
+    RevealBudgetExceeded,
+    /// This family's contact details were already revealed the most times allowed.
+    RevealLimitReached,
     /// Anything else (protocol, TLS set-up): see the log.
     Unexpected,
     /// The file to import is larger than the import accepts.
@@ -100,6 +104,8 @@ impl ErrorCode {
         ErrorCode::Refused,
         ErrorCode::RevealNeedsNetwork,
         ErrorCode::RevealQuotaExceeded,
+        ErrorCode::RevealBudgetExceeded,
+        ErrorCode::RevealLimitReached,
         ErrorCode::Unexpected,
         ErrorCode::ImportTooLarge,
         ErrorCode::ImportEmpty,
@@ -168,6 +174,8 @@ impl From<DeskError> for AppError {
             DeskError::InvalidVacancy(_) | DeskError::InvalidReveal(_) => ErrorCode::InvalidInput,
             DeskError::RevealNeedsNetwork => ErrorCode::RevealNeedsNetwork,
             DeskError::RevealQuotaExceeded => ErrorCode::RevealQuotaExceeded,
+            DeskError::RevealBudgetExceeded => ErrorCode::RevealBudgetExceeded,
+            DeskError::RevealLimitReached => ErrorCode::RevealLimitReached,
             DeskError::Protocol(_) | DeskError::Tls(_) => ErrorCode::Unexpected,
         };
         tracing::warn!(code = err.code(), "command failed: {err}");
@@ -211,6 +219,8 @@ mod tests {
             (DeskError::RevealQuotaExceeded, "reveal_quota_exceeded"),
             (DeskError::CertificateReplaced, "certificate_replaced"),
             (DeskError::TooManyAttempts, "too_many_attempts"),
+            (DeskError::RevealBudgetExceeded, "reveal_budget_exceeded"),
+            (DeskError::RevealLimitReached, "reveal_limit_reached"),
             (
                 DeskError::InvalidVacancy(VacancyError::PlacesOutOfRange),
                 "invalid_input",

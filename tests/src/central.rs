@@ -99,14 +99,19 @@ impl Central {
         }
     }
 
-    /// The first seeded daycare's id.
+    /// The first seeded daycare's id, its permit set by the operator to the installation
+    /// maximum (30 babies, 40 toddlers, 30 four-year-olds), so that the demo and the window
+    /// tests can declare what they show: the service refuses declarations beyond the permit.
     pub fn a_daycare(&self) -> String {
         let list = self.run(&["daycare", "list"]);
-        list.lines()
+        let daycare = list
+            .lines()
             .nth(1)
             .and_then(|line| line.split('\t').next())
             .map(str::to_owned)
-            .unwrap_or_else(|| panic!("no daycare in {list}"))
+            .unwrap_or_else(|| panic!("no daycare in {list}"));
+        self.run(&["daycare", "set-permit", &daycare, "--places", "30,40,30,0"]);
+        daycare
     }
 
     /// A fresh one-time invitation for `daycare`.

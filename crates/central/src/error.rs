@@ -51,6 +51,10 @@ pub enum ApiFailure {
     /// label).
     #[error("invalid vacancy: {0}")]
     InvalidVacancy(#[from] placeforte_protocol::checks::VacancyError),
+    /// 422 `over_permit`: the daycare's open declared places of this age class and these would
+    /// exceed its permit for the class (or its permit has no places there).
+    #[error("these places exceed the daycare's permit for this age class")]
+    OverPermit,
     /// 400 `malformed_query`: unknown or mistyped query parameters.
     #[error("malformed query: {0}")]
     MalformedQuery(String),
@@ -71,6 +75,14 @@ pub enum ApiFailure {
     /// 429 `quota_exceeded`: the device used its contact reveals for today.
     #[error("this workstation has used its contact reveals for today")]
     QuotaExceeded,
+    /// 429 `reveal_budget_exceeded`: the daycare's workstations together used its contact
+    /// reveals for the day or the week (relative to its open referrals).
+    #[error("this daycare has used its contact reveals for now")]
+    RevealBudgetExceeded,
+    /// 429 `reveal_limit_reached`: this referral's contact details were already revealed the
+    /// most times allowed.
+    #[error("this family's contact details were already revealed the most times allowed")]
+    RevealLimitReached,
     /// 422 `invalid_reveal`: the note is too long, holds control characters, or is missing
     /// with the reason `other`.
     #[error("invalid reveal: {0}")]
@@ -103,12 +115,19 @@ impl ApiFailure {
             ApiFailure::BodyTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
             ApiFailure::MalformedBody(_) => (StatusCode::BAD_REQUEST, "malformed_body"),
             ApiFailure::InvalidVacancy(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_vacancy"),
+            ApiFailure::OverPermit => (StatusCode::UNPROCESSABLE_ENTITY, "over_permit"),
             ApiFailure::MalformedQuery(_) => (StatusCode::BAD_REQUEST, "malformed_query"),
             ApiFailure::InvalidCursor => (StatusCode::BAD_REQUEST, "invalid_cursor"),
             ApiFailure::PageTooLarge => (StatusCode::BAD_REQUEST, "page_too_large"),
             ApiFailure::ReferralClosed => (StatusCode::CONFLICT, "referral_closed"),
             ApiFailure::IdempotencyKeyReused => (StatusCode::CONFLICT, "idempotency_key_reused"),
             ApiFailure::QuotaExceeded => (StatusCode::TOO_MANY_REQUESTS, "quota_exceeded"),
+            ApiFailure::RevealBudgetExceeded => {
+                (StatusCode::TOO_MANY_REQUESTS, "reveal_budget_exceeded")
+            }
+            ApiFailure::RevealLimitReached => {
+                (StatusCode::TOO_MANY_REQUESTS, "reveal_limit_reached")
+            }
             ApiFailure::InvalidReveal(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_reveal"),
             ApiFailure::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             ApiFailure::Storage(_) | ApiFailure::Authority(_) => {

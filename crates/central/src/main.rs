@@ -103,6 +103,15 @@ enum DaycareCommand {
         #[arg(long, value_delimiter = ',', required = true, value_name = "N,N,N,N")]
         places: Vec<u32>,
     },
+    /// Change a daycare's permit (audited); refused over the installation maximum.
+    SetPermit {
+        /// The daycare's id.
+        daycare: DaycareId,
+        /// Permit places per age class, youngest first: under 18 months, 18 months to 4 years,
+        /// 4 years, 5 years and over (for example 10,30,15,0).
+        #[arg(long, value_delimiter = ',', required = true, value_name = "N,N,N,N")]
+        places: Vec<u32>,
+    },
     /// List daycares.
     List,
 }
@@ -259,6 +268,17 @@ async fn command<S: Storage>(store: S, config: &Config, command: Command) -> Res
                 .await
                 .map_err(|e| e.to_string())?;
             println!("{}", daycare.id);
+            Ok(())
+        }
+        Command::Daycare(DaycareCommand::SetPermit { daycare, places }) => {
+            let places: [u32; 4] = places
+                .try_into()
+                .map_err(|_| "--places takes exactly four numbers".to_owned())?;
+            let daycare = operator::set_permit(&store, &operator, now, daycare, places)
+                .await
+                .map_err(|e| e.to_string())?;
+            let places: Vec<String> = daycare.places.iter().map(u32::to_string).collect();
+            println!("{}\t{}", daycare.id, places.join(","));
             Ok(())
         }
         Command::Daycare(DaycareCommand::List) => {

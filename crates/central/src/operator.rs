@@ -83,6 +83,36 @@ pub async fn add_daycare<S: Storage>(
     Ok(daycare)
 }
 
+/// Changes a daycare's permit (places per age class, youngest first), refusing one over the
+/// installation cap of the rules in force. A permit lowered below the places already declared
+/// takes effect on the next declaration: the vacancies already open stay (families may have
+/// been called about them).
+pub async fn set_permit<S: Storage>(
+    store: &S,
+    operator: &Operator,
+    now: DateTime<Utc>,
+    daycare: DaycareId,
+    places: [u32; 4],
+) -> Result<DaycareRecord, OperatorError> {
+    let permit = Permit::from_places(places, quebec_rules_on(now.date_naive()))?;
+    let places = AgeClass::ALL.map(|class| permit.places(class).get());
+    let mut event = operator
+        .event(now, "daycare.permit_set", format!("daycare:{daycare}"))
+        .for_daycare(daycare);
+    // The new places, as counts only, so the log says what the permit became.
+    event.reason = Some(format!(
+        "places:{}",
+        places.map(|p| p.to_string()).join(",")
+    ));
+    if !store.set_daycare_permit(daycare, places, &event).await? {
+        return Err(OperatorError::UnknownDaycare(daycare));
+    }
+    store
+        .daycare(daycare)
+        .await?
+        .ok_or(OperatorError::UnknownDaycare(daycare))
+}
+
 /// A code just issued: shown once, never stored in clear.
 #[derive(Debug)]
 pub struct IssuedCode {

@@ -28,6 +28,7 @@ use crate::enrolment_limits::{Attempt, EnrolmentAttempts};
 use crate::error::ApiFailure;
 use crate::identity::DeviceIdentity;
 use crate::referrals;
+use crate::reveal_budgets::RevealLimit;
 use crate::state::AppState;
 use crate::store::{
     AuditEvent, DeclarationPlan, DeclarationResult, DeviceRecord, IssuedCertificate,
@@ -365,7 +366,7 @@ fn answer<S>(
         (status = 400, description = "`malformed_body`.", body = ApiError),
         (status = 401, description = UNAUTHENTICATED, body = ApiError),
         (status = 409, description = "`idempotency_key_reused`: the key was used for another declaration.", body = ApiError),
-        (status = 422, description = "`invalid_vacancy`: places, start date or label.", body = ApiError),
+        (status = 422, description = "`invalid_vacancy`: places, start date or label; `over_permit`: the daycare's open declared places of the age class and these would exceed its permit.", body = ApiError),
     ))]
 pub(crate) async fn declare_vacancy<S: Storage>(
     identity: DeviceIdentity,
@@ -390,10 +391,16 @@ pub(crate) async fn declare_vacancy<S: Storage>(
         return Ok(created(body));
     }
     let vacancy = referrals::vacancy_from_request(request, &identity, now, rules)?;
+    // Set by the plan when the daycare's referral bound cut the referrals short.
+    let mut bounded = None;
     let result = state
         .store
-        .declare_vacancy(&vacancy, key, &canonical, |candidates| {
-            let made = referrals::plan_referrals(&vacancy, candidates, now, rules)?;
+        .declare_vacancy(&vacancy, key, &canonical, |candidates, room| {
+            let mut made = referrals::plan_referrals(&vacancy, candidates, now, rules)?;
+            if made.len() > room.remaining() {
+                bounded = Some((made.len(), room));
+                made.truncate(room.remaining());
+            }
             let event = referrals::declaration_event(&vacancy, &made, &identity);
             let response = serde_json::to_string(&VacancyDeclared {
                 vacancy_id: vacancy.id,
@@ -410,10 +417,40 @@ pub(crate) async fn declare_vacancy<S: Storage>(
     let body = match result {
         DeclarationResult::Declared(body) => {
             tracing::info!(vacancy = %vacancy.id, daycare = %vacancy.daycare_id, "vacancy declared");
+            if let Some((planned, room)) = bounded {
+                // After the declaration's transaction: an alert never blocks the audited write.
+                // Once a day per daycare: the bound is over 30 days, a day's declarations
+                // are one incident.
+                crate::alerts::raise(
+                    &state.store,
+                    "referrals_over_permit",
+                    crate::alerts::AlertSubject::Daycare(identity.certificate.daycare_id),
+                    crate::alerts::AlertWindow::Aligned(chrono::Duration::days(1)),
+                    format!(
+                        "{planned} referrals planned, {} issued: {} referrals in 30 days, bound {}",
+                        room.remaining(),
+                        room.issued_in_window,
+                        room.bound
+                    ),
+                    now,
+                )
+                .await;
+            }
             body
         }
         DeclarationResult::Replayed(body) => body,
         DeclarationResult::KeyReused => return Err(ApiFailure::IdempotencyKeyReused),
+        DeclarationResult::OverPermit => {
+            let event = AuditEvent::new(
+                now,
+                format!("device:{}", identity.certificate.device_id),
+                "vacancy.refused_over_permit",
+                format!("vacancy:{}", vacancy.id),
+            )
+            .for_daycare(vacancy.daycare_id);
+            state.store.record_event(&event).await?;
+            return Err(ApiFailure::OverPermit);
+        }
     };
     Ok(created(body))
 }
@@ -571,7 +608,7 @@ pub(crate) async fn record_outcome<S: Storage>(
         (status = 404, description = NOT_REFERRED, body = ApiError),
         (status = 409, description = "`referral_closed`.", body = ApiError),
         (status = 422, description = "`invalid_reveal`: note too long, with control characters, or missing with `other`.", body = ApiError),
-        (status = 429, description = "`quota_exceeded`: the device's reveals for today are used.", body = ApiError),
+        (status = 429, description = "`quota_exceeded`: the device's reveals for today are used; `reveal_budget_exceeded`: the daycare's reveals for the day or the week are used; `reveal_limit_reached`: this referral's reveals are used.", body = ApiError),
     ))]
 pub(crate) async fn reveal_contact<S: Storage>(
     identity: DeviceIdentity,
@@ -603,6 +640,12 @@ pub(crate) async fn reveal_contact<S: Storage>(
             {
                 tracing::error!(%error, "reveal rate check failed");
             }
+            if let Err(error) =
+                crate::reveal_budgets::after_reveal(&state.store, &identity, state.clock.now())
+                    .await
+            {
+                tracing::error!(%error, "reveal slow-drip check failed");
+            }
             Ok(Json(ContactDetails {
                 referral_id,
                 child_given_name: r.child_given_name,
@@ -625,6 +668,22 @@ pub(crate) async fn reveal_contact<S: Storage>(
             )
             .await;
             Err(ApiFailure::QuotaExceeded)
+        }
+        RevealResult::OverDaycareLimit(RevealLimit::PerReferral) => {
+            Err(ApiFailure::RevealLimitReached)
+        }
+        RevealResult::OverDaycareLimit(limit) => {
+            // The budgets are the whole daycare's, daily and weekly: one alert a day.
+            crate::alerts::raise(
+                &state.store,
+                "reveal_daycare_budget_exceeded",
+                crate::alerts::AlertSubject::Daycare(identity.certificate.daycare_id),
+                crate::alerts::AlertWindow::Aligned(chrono::Duration::days(1)),
+                format!("{}; referral:{referral_id}", limit.refusal_action()),
+                state.clock.now(),
+            )
+            .await;
+            Err(ApiFailure::RevealBudgetExceeded)
         }
     }
 }

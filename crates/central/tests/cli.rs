@@ -360,3 +360,51 @@ fn a_listing_piped_into_a_reader_that_stops_early_ends_quietly() {
     assert!(output.status.success(), "{errors}");
     assert!(!errors.contains("panicked"), "{errors}");
 }
+
+#[test]
+fn set_permit_changes_a_daycare_permit_and_refuses_what_the_rules_refuse() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path();
+    stdout(&run(path, &["init"]));
+    let add = [
+        "daycare",
+        "add",
+        "--name",
+        "CPE Le Harfang",
+        "--region",
+        "Estrie",
+        "--places",
+        "5,20,0,0",
+    ];
+    let daycare = stdout(&run(path, &add)).trim().to_owned();
+    let set = |places: &str| {
+        run(
+            path,
+            &["daycare", "set-permit", &daycare, "--places", places],
+        )
+    };
+    assert_eq!(
+        stdout(&set("10,30,15,0")),
+        format!("{daycare}\t10,30,15,0\n")
+    );
+    assert!(stdout(&run(path, &["daycare", "list"]))
+        .contains(&format!("{daycare}\tEstrie\t10,30,15,0")));
+    // Over the installation maximum of the rules in force (100 children since 2022).
+    let over = stderr(&set("50,51,0,0"));
+    assert!(over.contains("invalid permit"), "{over}");
+    assert!(stderr(&set("1,2,3")).contains("exactly four numbers"));
+    let unknown = stderr(&run(
+        path,
+        &[
+            "daycare",
+            "set-permit",
+            &uuid::Uuid::new_v4().to_string(),
+            "--places",
+            "1,1,1,0",
+        ],
+    ));
+    assert!(unknown.contains("no daycare has the id"), "{unknown}");
+    // The refusals changed nothing.
+    assert!(stdout(&run(path, &["daycare", "list"]))
+        .contains(&format!("{daycare}\tEstrie\t10,30,15,0")));
+}

@@ -6,7 +6,8 @@ mod common;
 
 use chrono::Duration;
 use common::referral_pool::{
-    all_referrals, declare_one, declared_referrals, outcome, pool, reveal,
+    all_referrals, daycare_with_permit, declare_one, declared_referrals, outcome, pool, reveal,
+    waiting_families,
 };
 use common::Harness;
 use placeforte_central::store::Storage;
@@ -345,13 +346,25 @@ async fn contact_reveal_is_audited_bounded_and_never_on_a_closed_referral<S: Sto
     assert_eq!(status, 409, "{body}");
     assert_eq!(common::api_error(&body).code, "referral_closed");
 
-    // The daily quota: 60 per device, then 429 (audited), and a new day starts afresh.
-    for _ in 1..60 {
-        let (status, body) = reveal(&h, &pool.device, &first, json!({"reason": "follow_up"})).await;
+    // The daily quota: 60 per device, then 429 (audited), and a new day starts afresh. The
+    // daycare's own budgets (a quarter of its open referrals a day, three reveals per family)
+    // are stricter for this pool, so the quota is shown on a daycare with 270 open referrals.
+    let large = daycare_with_permit(&h, [0, 90, 0, 0]).await;
+    waiting_families(&h, large.certificate.daycare_id, 300, 0).await;
+    let many = declared_referrals(&h, &large, 90).await;
+    for r in &many[..60] {
+        let (status, body) = reveal(
+            &h,
+            &large,
+            &r.id.to_string(),
+            json!({"reason": "follow_up"}),
+        )
+        .await;
         assert_eq!(status, 200, "{body}");
     }
     let events = h.event_count().await;
-    let (status, body) = reveal(&h, &pool.device, &first, json!({"reason": "follow_up"})).await;
+    let next = many[60].id.to_string();
+    let (status, body) = reveal(&h, &large, &next, json!({"reason": "follow_up"})).await;
     assert_eq!(status, 429, "{body}");
     assert_eq!(common::api_error(&body).code, "quota_exceeded");
     let entry = h.store.audit_entries(events, 1).await.unwrap().remove(0);
@@ -367,10 +380,7 @@ async fn contact_reveal_is_audited_bounded_and_never_on_a_closed_referral<S: Sto
         1,
         "one burst alert in the hour, however many reveals follow"
     );
-    assert_eq!(
-        alerts[0].device_id,
-        pool.device.certificate.device_id.to_string()
-    );
+    assert_eq!(alerts[0].device_id, large.certificate.device_id.to_string());
 
     // Who looked at this child's file: the daycare, when, what and why (no staff names).
     let report = h
@@ -385,7 +395,7 @@ async fn contact_reveal_is_audited_bounded_and_never_on_a_closed_referral<S: Sto
     assert!(report.iter().all(|l| l.daycare_name == "CPE Les Mésanges"));
     assert_eq!(
         actions.iter().filter(|a| **a == "contact.revealed").count(),
-        60
+        1
     );
     // Another device of another daycare is not affected.
     let theirs = declare_one(&h, &pool.other_device, 1).await;
@@ -399,6 +409,6 @@ async fn contact_reveal_is_audited_bounded_and_never_on_a_closed_referral<S: Sto
     .await;
     assert_eq!(status, 200, "{body}");
     h.clock.advance(Duration::days(1));
-    let (status, body) = reveal(&h, &pool.device, &first, json!({"reason": "follow_up"})).await;
+    let (status, body) = reveal(&h, &large, &next, json!({"reason": "follow_up"})).await;
     assert_eq!(status, 200, "{body}");
 }

@@ -124,6 +124,12 @@ pub enum DeskError {
     /// This workstation used its contact reveals for today.
     #[error("this workstation has used its contact reveals for today")]
     RevealQuotaExceeded,
+    /// The daycare's workstations together used its contact reveals for the day or the week.
+    #[error("this daycare has used its contact reveals for now")]
+    RevealBudgetExceeded,
+    /// This family's contact details were already revealed the most times allowed.
+    #[error("this family's contact details were already revealed the most times allowed")]
+    RevealLimitReached,
     /// TLS could not be set up.
     #[error("secure connection setup failed: {0}")]
     Tls(String),
@@ -166,6 +172,8 @@ impl DeskError {
             DeskError::Plan(refusal) => refusal.code(),
             DeskError::RevealNeedsNetwork => "reveal_needs_network",
             DeskError::RevealQuotaExceeded => "reveal_quota_exceeded",
+            DeskError::RevealBudgetExceeded => "reveal_budget_exceeded",
+            DeskError::RevealLimitReached => "reveal_limit_reached",
             DeskError::Tls(_) => "tls",
         }
     }

@@ -18,7 +18,8 @@ const TOO_MANY_REQUESTS: u16 = 429;
 
 impl EnrolledDevice {
     /// Reveals the contact details of a referred family, for `reason` (the service audits
-    /// every reveal and counts them against the device's daily quota). The note is checked
+    /// every reveal and counts them against the device's daily quota, the daycare's daily and
+    /// weekly budgets and the referral's own limit). The note is checked
     /// as the service checks it before anything is sent ([`DeskError::InvalidReveal`]).
     ///
     /// Offline it fails with [`DeskError::RevealNeedsNetwork`]: contact details are never
@@ -38,8 +39,12 @@ impl EnrolledDevice {
                 DeskError::ServerUnreachable(_) => DeskError::RevealNeedsNetwork,
                 DeskError::Refused {
                     status: TOO_MANY_REQUESTS,
-                    ..
-                } => DeskError::RevealQuotaExceeded,
+                    code,
+                } => match code.as_str() {
+                    "reveal_budget_exceeded" => DeskError::RevealBudgetExceeded,
+                    "reveal_limit_reached" => DeskError::RevealLimitReached,
+                    _ => DeskError::RevealQuotaExceeded,
+                },
                 other => other,
             })?;
         if details.referral_id != referral {

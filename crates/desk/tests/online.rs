@@ -260,3 +260,25 @@ async fn demand_gives_the_daycares_waiting_children_and_needs_the_network() {
     assert!(matches!(err, DeskError::ServerUnreachable(_)), "{err:?}");
     drop(stopped);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_family_revealed_too_often_gets_its_own_error() {
+    if !keyring_session() {
+        return;
+    }
+    let central = Central::start().await;
+    let (ws, referrals) = workstation(&central, "reveal-limit").await;
+    for _ in 0..3 {
+        ws.device
+            .reveal_contact(referrals[0], RevealReason::FollowUp, None)
+            .await
+            .unwrap();
+    }
+    let err = ws
+        .device
+        .reveal_contact(referrals[0], RevealReason::FollowUp, None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, DeskError::RevealLimitReached), "{err:?}");
+    assert_eq!(err.code(), "reveal_limit_reached");
+}

@@ -272,7 +272,7 @@ syncProgressEvent: "sync-progress-event"
 
 /** user-defined constants **/
 
-export const ERROR_CODES = ["keychain_unavailable","local_data","invalid_invitation","not_enrolled","server_unreachable","server_not_trusted","enrolment_refused","device_revoked","certificate_expired","certificate_replaced","too_many_attempts","unknown_referral","invalid_input","refused","reveal_needs_network","reveal_quota_exceeded","unexpected","import_too_large","import_empty","import_missing_columns","import_duplicate_column","import_has_rejected_lines","import_unreadable","plan_without_groups","unknown_plan_child","unknown_plan_group","plan_refused","export_failed","plan_vacancy_refused"] as const;
+export const ERROR_CODES = ["keychain_unavailable","local_data","invalid_invitation","not_enrolled","server_unreachable","server_not_trusted","enrolment_refused","device_revoked","certificate_expired","certificate_replaced","too_many_attempts","unknown_referral","invalid_input","refused","reveal_needs_network","reveal_quota_exceeded","reveal_budget_exceeded","reveal_limit_reached","unexpected","import_too_large","import_empty","import_missing_columns","import_duplicate_column","import_has_rejected_lines","import_unreadable","plan_without_groups","unknown_plan_child","unknown_plan_group","plan_refused","export_failed","plan_vacancy_refused"] as const;
 
 /** user-defined types **/
 
@@ -609,6 +609,14 @@ export type ErrorCode =
  * This computer used its contact reveals for today.
  */
 "reveal_quota_exceeded" | 
+/**
+ * The daycare's computers together used its contact reveals for the day or the week.
+ */
+"reveal_budget_exceeded" | 
+/**
+ * This family's contact details were already revealed the most times allowed.
+ */
+"reveal_limit_reached" | 
 /**
  * Anything else (protocol, TLS set-up): see the log.
  */

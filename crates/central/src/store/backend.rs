@@ -141,7 +141,11 @@ impl<S: Backend> Storage for S {
         plan: F,
     ) -> Result<DeclarationResult, StoreError>
     where
-        F: FnOnce(Vec<CandidateRecord>) -> Result<DeclarationPlan, StoreError> + Send,
+        F: FnOnce(
+                Vec<CandidateRecord>,
+                crate::permits::ReferralRoom,
+            ) -> Result<DeclarationPlan, StoreError>
+            + Send,
     {
         vacancies::declare_vacancy(self.db(), vacancy, key, request, plan).await
     }
@@ -180,6 +184,27 @@ impl<S: Backend> Storage for S {
 
     async fn reveal_contact(&self, request: &RevealRequest) -> Result<RevealResult, StoreError> {
         contacts::reveal_contact(self.db(), request).await
+    }
+
+    async fn set_daycare_permit(
+        &self,
+        daycare: DaycareId,
+        places: [u32; 4],
+        event: &AuditEvent,
+    ) -> Result<bool, StoreError> {
+        identity::set_daycare_permit(self.db(), daycare, places, event).await
+    }
+
+    async fn open_referral_count(&self, daycare: DaycareId) -> Result<i64, StoreError> {
+        contacts::open_referral_count(self.db(), daycare).await
+    }
+
+    async fn daycare_revealed_referrals(
+        &self,
+        daycare: DaycareId,
+        since: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        contacts::daycare_revealed_referrals(self.db(), daycare, since).await
     }
 
     async fn raise_alert(&self, alert: &NewAlert) -> Result<Option<i64>, StoreError> {

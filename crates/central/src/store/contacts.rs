@@ -1,11 +1,14 @@
-//! Contact reveals: a family's details, read one referral at a time, under a daily quota.
+//! Contact reveals: a family's details, read one referral at a time, under a per-device daily
+//! quota and the daycare's budgets of [`crate::reveal_budgets`].
 
+use chrono::{DateTime, Utc};
 use placeforte_domain::{CategoryFacts, PriorityBasis};
-use placeforte_protocol::RegistrationId;
+use placeforte_protocol::{DaycareId, RegistrationId};
 
 use super::audit::{insert_event, lock_audit_head};
-use super::db::{query, Db};
+use super::db::{query, Db, Exec, Tx};
 use super::{AuditEvent, RegistrationRecord, RevealRequest, RevealResult, StoreError};
+use crate::reveal_budgets::{self, RevealCounts};
 
 pub(super) async fn reveal_contact(
     db: Db<'_>,
@@ -55,6 +58,15 @@ pub(super) async fn reveal_contact(
         insert_event(&mut tx, &event).await?;
         tx.commit().await?;
         return Ok(RevealResult::OverQuota);
+    }
+    // Counted under the audit head's lock, so parallel reveals from the daycare's devices
+    // cannot all pass the last unit of a budget.
+    let counts = reveal_counts(&mut tx, request).await?;
+    if let Some(limit) = reveal_budgets::reveal_limit(counts) {
+        event.action = limit.refusal_action().to_owned();
+        insert_event(&mut tx, &event).await?;
+        tx.commit().await?;
+        return Ok(RevealResult::OverDaycareLimit(limit));
     }
     let row = query(concat!(
         "SELECT id, child_given_name, child_family_name, birth_date, desired_entry_date,",
@@ -106,4 +118,62 @@ pub(super) async fn reveal_contact(
     insert_event(&mut tx, &event).await?;
     tx.commit().await?;
     Ok(RevealResult::Revealed(Box::new(record)))
+}
+
+/// What [`reveal_budgets::reveal_limit`] decides on, for the caller's daycare at `request.now`.
+async fn reveal_counts(tx: &mut Tx, request: &RevealRequest) -> Result<RevealCounts, StoreError> {
+    let daycare = request.daycare_id.as_uuid();
+    let open_referrals = open_referral_count(&mut *tx, request.daycare_id).await?;
+    let of_this_referral: i64 =
+        query("SELECT COUNT(*) FROM contact_reveals WHERE referral_id = $1")
+            .bind(request.referral_id.as_uuid())
+            .fetch_scalar(&mut *tx)
+            .await?;
+    let since = |window: chrono::Duration| request.now - window;
+    let count_since =
+        "SELECT COUNT(*) FROM contact_reveals WHERE daycare_id = $1 AND revealed_at >= $2";
+    let last_day: i64 = query(count_since)
+        .bind(daycare)
+        .bind(since(reveal_budgets::daily_window()))
+        .fetch_scalar(&mut *tx)
+        .await?;
+    let last_week: i64 = query(count_since)
+        .bind(daycare)
+        .bind(since(reveal_budgets::weekly_window()))
+        .fetch_scalar(&mut *tx)
+        .await?;
+    Ok(RevealCounts {
+        open_referrals,
+        of_this_referral,
+        last_day,
+        last_week,
+    })
+}
+
+/// The daycare's open referrals, in a transaction or on its own.
+pub(super) async fn open_referral_count(
+    exec: impl Into<Exec<'_>>,
+    daycare: DaycareId,
+) -> Result<i64, StoreError> {
+    Ok(
+        query("SELECT COUNT(*) FROM referrals WHERE daycare_id = $1 AND status = 'open'")
+            .bind(daycare.as_uuid())
+            .fetch_scalar(exec)
+            .await?,
+    )
+}
+
+pub(super) async fn daycare_revealed_referrals(
+    db: Db<'_>,
+    daycare: DaycareId,
+    since: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    Ok(query(concat!(
+        "SELECT COUNT(DISTINCT referral_id) FROM contact_reveals",
+        " WHERE daycare_id = $1 AND revealed_at >= $2"
+    ))
+    .bind(daycare.as_uuid())
+    .bind(since)
+    .fetch_scalar(db)
+    .await?)
 }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use placeforte_protocol::{DaycareId, DeviceId};
 
-use super::audit::insert_event;
+use super::audit::{insert_event, lock_audit_head};
 use super::db::{insert_rows, query, Db, Row, Tx};
 use super::{
     AuditEvent, CertificateStanding, DaycareRecord, DeviceRecord, EnrolmentCodeRecord,
@@ -25,6 +25,41 @@ pub(super) async fn add_daycare(
     insert_event(&mut tx, event).await?;
     tx.commit().await?;
     Ok(())
+}
+
+pub(super) async fn set_daycare_permit(
+    db: Db<'_>,
+    daycare: DaycareId,
+    places: [u32; 4],
+    event: &AuditEvent,
+) -> Result<bool, StoreError> {
+    let mut tx = db.begin().await?;
+    // Serialized with declarations, which read the permit under the same lock.
+    lock_audit_head(&mut tx).await?;
+    let mut columns = [0i32; 4];
+    for (column, places) in columns.iter_mut().zip(places) {
+        *column = i32::try_from(places).map_err(|_| {
+            StoreError::Corrupt("a permit capacity does not fit the schema".to_owned())
+        })?;
+    }
+    let updated = query(concat!(
+        "UPDATE daycares SET places_under_18_months = $1, places_18_months_to_4_years = $2,",
+        " places_four_years = $3, places_five_and_over = $4 WHERE id = $5"
+    ))
+    .bind(columns[0])
+    .bind(columns[1])
+    .bind(columns[2])
+    .bind(columns[3])
+    .bind(daycare.as_uuid())
+    .execute(&mut tx)
+    .await?;
+    if updated == 0 {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    insert_event(&mut tx, event).await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 pub(super) async fn daycares(db: Db<'_>) -> Result<Vec<DaycareRecord>, StoreError> {

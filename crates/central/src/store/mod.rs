@@ -245,9 +245,12 @@ pub trait Storage: Clone + Send + Sync + 'static {
         event: &AuditEvent,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// In one transaction: reads the registrations that chose the vacancy's daycare and may be
+    /// In one transaction: refuses ([`DeclarationResult::OverPermit`]) a vacancy whose places
+    /// and the daycare's open declared places of its class exceed the daycare's permit for the
+    /// class; reads the registrations that chose the vacancy's daycare and may be
     /// referred (waiting, not a honeytoken, no open referral to this daycare), lets `plan` pick
-    /// the referrals and name the audit event, then stores the vacancy, the referrals and the
+    /// the referrals within the daycare's [`crate::permits::ReferralRoom`] and name the audit
+    /// event, then stores the vacancy, the referrals and the
     /// event; a `plan` that fails writes nothing. Declarations are serialized, so two never
     /// refer the same child twice.
     ///
@@ -262,7 +265,11 @@ pub trait Storage: Clone + Send + Sync + 'static {
         plan: F,
     ) -> impl Future<Output = Result<DeclarationResult, StoreError>> + Send
     where
-        F: FnOnce(Vec<CandidateRecord>) -> Result<DeclarationPlan, StoreError> + Send;
+        F: FnOnce(
+                Vec<CandidateRecord>,
+                crate::permits::ReferralRoom,
+            ) -> Result<DeclarationPlan, StoreError>
+            + Send;
 
     /// The request and answer stored under `daycare`'s idempotency `key`, if a declaration
     /// used it.
@@ -301,13 +308,37 @@ pub trait Storage: Clone + Send + Sync + 'static {
         request: &OutcomeRequest,
     ) -> impl Future<Output = Result<OutcomeResult, StoreError>> + Send;
 
-    /// In one transaction: checks that the referral is made to the caller's daycare and open and
-    /// that the device is under its daily quota, then reads the registration's contact details,
-    /// records the reveal and appends the audit entry. A quota refusal is audited too.
+    /// In one transaction: checks that the referral is made to the caller's daycare and open,
+    /// that the device is under its daily quota and the daycare under its bounds
+    /// ([`crate::reveal_budgets`]), then reads the registration's contact details,
+    /// records the reveal and appends the audit entry. Every refusal over a quota or bound is audited too.
     fn reveal_contact(
         &self,
         request: &RevealRequest,
     ) -> impl Future<Output = Result<RevealResult, StoreError>> + Send;
+
+    /// Changes a daycare's permit (places per age class, in [`placeforte_domain::AgeClass::ALL`]
+    /// order) and records who did it; `false`, writing nothing, for an unknown daycare.
+    fn set_daycare_permit(
+        &self,
+        daycare: DaycareId,
+        places: [u32; 4],
+        event: &AuditEvent,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// How many open referrals this daycare has.
+    fn open_referral_count(
+        &self,
+        daycare: DaycareId,
+    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+
+    /// How many distinct referrals of this daycare had their contact details revealed since
+    /// `since`, by any of its devices.
+    fn daycare_revealed_referrals(
+        &self,
+        daycare: DaycareId,
+        since: DateTime<Utc>,
+    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
 
     /// Stores an alert and its outbox row in one transaction, unless an alert with the same
     /// deduplication key exists: the alert's id, or `None` when another request raised it.

@@ -8,7 +8,9 @@ use placeforte_protocol::{ReferralId, RegistrationId, VacancyId};
 
 use super::audit::{insert_event, lock_audit_head};
 use super::db::{query, Db, Tx};
-use super::vacancies::{existing_referrals, insert_referrals, load_candidates, vacancy};
+use super::vacancies::{
+    existing_referrals, insert_referrals, load_candidates, vacancy, within_referral_bound,
+};
 use super::{OutcomeRequest, OutcomeResult, ReferralRecord, StoreError};
 use crate::outcomes::{self, Transition};
 use crate::referrals::{registration_status_code, registration_status_from_code};
@@ -98,6 +100,9 @@ pub(super) async fn record_outcome(
             .await?,
         );
     }
+    // Top-ups count against each daycare's referral bound like declarations do: refusing
+    // families one after another must not read the list either.
+    let further = within_referral_bound(&mut tx, further, request.now).await?;
     let event = outcomes::outcome_event(request, &closing, &further);
     let change_seq = insert_event(&mut tx, &event).await?;
     query("UPDATE referrals SET status = $1, change_seq = $2 WHERE id = $3")

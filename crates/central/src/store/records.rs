@@ -319,6 +319,9 @@ pub enum DeclarationResult {
     Replayed(String),
     /// The key was already used by this daycare for another declaration.
     KeyReused,
+    /// The daycare's open declared places of the class and these would exceed its permit for
+    /// the class (or it has no places there): nothing was written.
+    OverPermit,
 }
 
 /// What a declaration's plan gives the store to write: the referrals, the audit event and
@@ -363,6 +366,9 @@ pub enum RevealResult {
     Closed,
     /// The device used its quota for today (the refusal is audited).
     OverQuota,
+    /// One of the daycare's bounds (per referral, daily, weekly) is reached (the refusal is
+    /// audited).
+    OverDaycareLimit(crate::reveal_budgets::RevealLimit),
 }
 
 /// An alert for the operator, as stored. Ids and kinds only.

@@ -1,5 +1,6 @@
 //! Vacancies and the referrals made to them.
 
+use chrono::{DateTime, Utc};
 use placeforte_domain::{AgeClass, CategoryFacts, PriorityBasis};
 use placeforte_protocol::{DaycareId, DeviceId, ReferralId, RegistrationId, VacancyId};
 
@@ -10,6 +11,7 @@ use super::{
     SEED_ROWS_PER_STATEMENT,
 };
 use crate::outcomes::ExistingReferral;
+use crate::permits::{self, ReferralRoom};
 
 pub(super) async fn declare_vacancy<F>(
     db: Db<'_>,
@@ -19,7 +21,7 @@ pub(super) async fn declare_vacancy<F>(
     plan: F,
 ) -> Result<DeclarationResult, StoreError>
 where
-    F: FnOnce(Vec<CandidateRecord>) -> Result<DeclarationPlan, StoreError> + Send,
+    F: FnOnce(Vec<CandidateRecord>, ReferralRoom) -> Result<DeclarationPlan, StoreError> + Send,
 {
     let mut tx = db.begin().await?;
     // The audit head's lock first: declarations and outcomes run one at a time, so the
@@ -43,12 +45,41 @@ where
             DeclarationResult::KeyReused
         });
     }
+    // Under the same lock: two declarations cannot both fit the permit's last places, nor both
+    // spend the window's last referrals.
+    let permit = daycare_permit(&mut tx, vacancy.daycare_id).await?;
+    let open_declared =
+        open_declared_places(&mut tx, vacancy.daycare_id, vacancy.age_class).await?;
+    if !permits::declaration_fits_permit(
+        permit[vacancy.age_class.index()],
+        open_declared,
+        vacancy.places,
+    ) {
+        tx.rollback().await?;
+        return Ok(DeclarationResult::OverPermit);
+    }
+    let room = ReferralRoom {
+        issued_in_window: referrals_since(
+            &mut tx,
+            vacancy.daycare_id,
+            vacancy.declared_at - permits::referral_window(),
+        )
+        .await?,
+        bound: permits::referral_bound(permit.iter().sum()),
+    };
     let candidates = load_candidates(&mut tx, vacancy.daycare_id, vacancy.id).await?;
     let DeclarationPlan {
         referrals,
         event,
         response,
-    } = plan(candidates)?;
+    } = plan(candidates, room)?;
+    if referrals.len() > room.remaining() {
+        // The plan must honour the room it was given; refusing here keeps the bound a
+        // property of the store, whatever the caller does.
+        return Err(StoreError::Corrupt(
+            "a declaration's plan exceeds the daycare's referral bound".to_owned(),
+        ));
+    }
     let places = i32::try_from(vacancy.places)
         .map_err(|_| StoreError::Corrupt("places out of range".to_owned()))?;
     query(concat!(
@@ -82,6 +113,103 @@ where
     .await?;
     tx.commit().await?;
     Ok(DeclarationResult::Declared(response))
+}
+
+/// A daycare's permit places per age class, in [`AgeClass::ALL`] order (none for an unknown
+/// daycare: it can declare nothing).
+async fn daycare_permit(tx: &mut Tx, daycare: DaycareId) -> Result<[u32; 4], StoreError> {
+    let row = query(concat!(
+        "SELECT places_under_18_months, places_18_months_to_4_years, places_four_years,",
+        " places_five_and_over FROM daycares WHERE id = $1"
+    ))
+    .bind(daycare.as_uuid())
+    .fetch_optional(tx)
+    .await?;
+    let mut places = [0u32; 4];
+    if let Some(row) = row {
+        for (index, slot) in places.iter_mut().enumerate() {
+            let value: i32 = row.try_get(index)?;
+            *slot = u32::try_from(value)
+                .map_err(|_| StoreError::Corrupt("negative permit places".to_owned()))?;
+        }
+    }
+    Ok(places)
+}
+
+/// The places of `daycare`'s vacancies of `class` that no accepted referral fills yet.
+async fn open_declared_places(
+    tx: &mut Tx,
+    daycare: DaycareId,
+    class: AgeClass,
+) -> Result<u64, StoreError> {
+    let rows = query(concat!(
+        "SELECT v.places, (SELECT COUNT(*) FROM referrals r",
+        "   WHERE r.vacancy_id = v.id AND r.status = 'accepted') AS filled",
+        " FROM vacancies v WHERE v.daycare_id = $1 AND v.age_class = $2"
+    ))
+    .bind(daycare.as_uuid())
+    .bind(class.code())
+    .fetch_all(tx)
+    .await?;
+    let mut open = 0u64;
+    for row in &rows {
+        let places: i32 = row.try_get("places")?;
+        let filled: i64 = row.try_get("filled")?;
+        let left = i64::from(places).saturating_sub(filled).max(0);
+        open = open.saturating_add(u64::try_from(left).unwrap_or(0));
+    }
+    Ok(open)
+}
+
+/// The first of `referrals` each daycare still has room for within its referral bound
+/// ([`permits::referral_bound`] over [`permits::referral_window`] before `now`).
+pub(super) async fn within_referral_bound(
+    tx: &mut Tx,
+    referrals: Vec<ReferralRecord>,
+    now: DateTime<Utc>,
+) -> Result<Vec<ReferralRecord>, StoreError> {
+    let mut room: Vec<(DaycareId, usize)> = Vec::new();
+    let mut kept = Vec::with_capacity(referrals.len());
+    for referral in referrals {
+        let index = match room.iter().position(|(d, _)| *d == referral.daycare_id) {
+            Some(index) => index,
+            None => {
+                let permit = daycare_permit(tx, referral.daycare_id).await?;
+                let left = ReferralRoom {
+                    issued_in_window: referrals_since(
+                        tx,
+                        referral.daycare_id,
+                        now - permits::referral_window(),
+                    )
+                    .await?,
+                    bound: permits::referral_bound(permit.iter().sum()),
+                }
+                .remaining();
+                room.push((referral.daycare_id, left));
+                room.len() - 1
+            }
+        };
+        if room[index].1 > 0 {
+            room[index].1 -= 1;
+            kept.push(referral);
+        }
+    }
+    Ok(kept)
+}
+
+/// Referrals issued to `daycare` at or after `since` (declarations and top-ups alike).
+async fn referrals_since(
+    tx: &mut Tx,
+    daycare: DaycareId,
+    since: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let count: i64 =
+        query("SELECT COUNT(*) FROM referrals WHERE daycare_id = $1 AND referred_at >= $2")
+            .bind(daycare.as_uuid())
+            .bind(since)
+            .fetch_scalar(tx)
+            .await?;
+    Ok(u64::try_from(count).unwrap_or(0))
 }
 
 pub(super) async fn known_declaration(

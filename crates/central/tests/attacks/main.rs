@@ -11,6 +11,7 @@ mod alerts;
 mod common;
 mod connections;
 mod enrolment;
+mod harvest;
 
 use std::time::{Duration, Instant};
 

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use chrono::{Duration, NaiveDate};
+use placeforte_central::operator;
 use placeforte_central::store::{
     AuditEvent, RegistrationChoice, RegistrationRecord, SeedBatch, Storage,
 };
@@ -281,4 +282,66 @@ pub async fn declared_referrals<S: Storage>(
         .vacancy_referrals(declared.vacancy_id)
         .await
         .unwrap()
+}
+
+/// A daycare with this permit and one enrolled workstation.
+pub async fn daycare_with_permit<S: Storage>(h: &Harness<S>, places: [u32; 4]) -> DeviceKeys {
+    let daycare = operator::add_daycare(
+        &h.store,
+        &h.operator,
+        h.now(),
+        "CPE Le Harfang",
+        "Estrie",
+        places,
+    )
+    .await
+    .unwrap()
+    .id;
+    workstation(h, daycare).await
+}
+
+/// Another enrolled workstation of `daycare`.
+pub async fn workstation<S: Storage>(h: &Harness<S>, daycare: DaycareId) -> DeviceKeys {
+    let code = h.code(daycare).await;
+    let (key, csr) = super::new_csr();
+    let (status, body) = h.enrol(daycare, &code, &csr).await;
+    assert_eq!(status, 200, "{body}");
+    DeviceKeys {
+        key_pem: key.serialize_pem(),
+        certificate: serde_json::from_str(&body).unwrap(),
+    }
+}
+
+/// `toddlers` children of 18 months to 4 years and `babies` under 18 months, all waiting for
+/// `daycare` only and free to start now.
+pub async fn waiting_families<S: Storage>(
+    h: &Harness<S>,
+    daycare: DaycareId,
+    toddlers: usize,
+    babies: usize,
+) {
+    let today = h.now().date_naive();
+    let mut batch = SeedBatch::default();
+    for n in 0..toddlers + babies {
+        let birth = if n < toddlers {
+            today - Duration::days(600 + 2 * n as i64)
+        } else {
+            today - Duration::days(100 + (n % 200) as i64)
+        };
+        let desired = today - Duration::days(10 * (n as i64 % 5));
+        let r = registration(RegistrationId::random(), birth, desired, n);
+        batch.choices.push(RegistrationChoice {
+            registration_id: r.id,
+            daycare_id: daycare,
+            preference: 1,
+        });
+        batch.registrations.push(r);
+    }
+    let event = AuditEvent::new(
+        h.now(),
+        "operator:test".to_owned(),
+        "synthetic_data.seeded",
+        "harvest".to_owned(),
+    );
+    h.store.insert_seed(&batch, &event).await.unwrap();
 }

@@ -151,6 +151,7 @@ export const fr = {
   "vacancy.sentNow": "Places déclarées au service : {referrals} familles référées. Synchronisez pour voir les références.",
   "vacancy.queuedOffline": "Hors ligne : la déclaration est enregistrée sur cet ordinateur et sera envoyée à la prochaine synchronisation.",
   "vacancy.conflict": "Refusée par le service ({code})",
+  "vacancy.overPermit": "Refusée : ces places dépassent le permis de la garderie pour ce groupe d’âge (les places déjà déclarées et pas encore pourvues comptent aussi).",
   "vacancy.list": "Places déclarées depuis cet ordinateur",
   "vacancy.none": "Aucune place déclarée depuis cet ordinateur.",
   "vacancy.from": "à partir du {when}",
@@ -191,6 +192,8 @@ export const fr = {
   "demand.suppressed": "Les barres hachurées sont des nombres de 1 à 4, affichés « <5 » et dessinés à 4 au plus.",
   "error.reveal_needs_network": "Les coordonnées ne s’affichent qu’en ligne : elles ne sont jamais conservées sur cet ordinateur et chaque consultation est journalisée. Reconnectez-vous et réessayez.",
   "error.reveal_quota_exceeded": "Cet ordinateur a atteint le nombre maximal de consultations de coordonnées pour aujourd’hui. Réessayez demain ou avisez l’exploitant.",
+  "error.reveal_budget_exceeded": "Les ordinateurs de la garderie ont atteint ensemble le nombre maximal de consultations de coordonnées pour le moment. Réessayez demain ou avisez l’exploitant.",
+  "error.reveal_limit_reached": "Les coordonnées de cette famille ont déjà été consultées le nombre maximal de fois.",
   "error.invalid_input": "Vérifiez les valeurs saisies.",
   "error.keychain_unavailable":
     "Le trousseau du système est verrouillé ou absent. Déverrouillez votre session et réessayez.",
