@@ -123,8 +123,9 @@ async fn a_workstation_is_served_while_500_hostile_connections_are_open<S: Stora
     let device = h.enrolled_device().await;
     let limits = test_connection_limits();
     // Every hostile connection must be closed by a limit: the handshake timeout for those
-    // that never finish a handshake, the header-read or idle timeout for the others.
-    let give_up = limits.handshake + SLACK;
+    // that never finish a handshake, the header-read or idle timeout for the others. The
+    // margin is wide: 500 connections on both backends at once on two shared cores.
+    let give_up = limits.handshake + 3 * SLACK;
     let mut hostile = JoinSet::new();
     let mut opened = 0;
     // 120 silent TCP connections and 100 dribbled handshakes on the API listener (under its
@@ -208,6 +209,7 @@ async fn a_workstation_is_served_while_500_hostile_connections_are_open<S: Stora
         longest = longest.max(open_for);
     }
     assert!(longest <= give_up, "{longest:?}");
+    eprintln!("hostile connections closed within {longest:?}");
     assert!(
         test_start.elapsed() < Duration::from_secs(30),
         "the test itself took {:?}",
