@@ -159,6 +159,10 @@ async fn the_certificate_is_renewed_past_two_thirds_of_its_life_with_a_new_key()
     assert_eq!(renewed.device_id, record.device_id);
     let new_secret = secret_tool_lookup(&service, "device-credentials").unwrap();
     assert_ne!(new_secret, old_secret, "a new key and certificate");
+    // The same device uses its new certificate at once: the service revoked the old one with
+    // the renewal, so a client still presenting it would be refused.
+    let me = device.whoami().await.unwrap();
+    assert_eq!(me.certificate_not_after, renewed.not_after);
     // The renewed identity works, also when loaded afresh.
     let me = EnrolledDevice::load(&data, dir.path())
         .unwrap()

@@ -123,19 +123,22 @@ async fn a_workstation_is_served_while_500_hostile_connections_are_open<S: Stora
     let device = h.enrolled_device().await;
     let limits = test_connection_limits();
     // Every hostile connection must be closed by a limit: the handshake timeout for those
-    // that never finish a handshake, the header-read or idle timeout for the others.
-    let give_up = limits.handshake + SLACK;
+    // that never finish a handshake, the header-read or idle timeout for the others. The
+    // margin is wide: 500 connections on both backends at once on two shared cores.
+    let give_up = limits.handshake + 3 * SLACK;
     let mut hostile = JoinSet::new();
     let mut opened = 0;
-    // 120 silent TCP connections and 100 dribbled handshakes on the API listener (under its
-    // handshake cap), 130 silent TCP connections and 150 TLS sessions dribbling headers on the
-    // enrolment listener; 50 per address, under the per-address cap.
+    // 150 silent TCP connections and 100 dribbled handshakes on the API listener, 100 silent
+    // TCP connections and 150 TLS sessions dribbling headers on the enrolment listener: 250
+    // handshakes at most on each, under the handshake cap with room for the workstation's; 50
+    // per address, under the per-address cap.
     let plan: [(usize, &str); 4] = [
-        (120, "api-silent"),
+        (150, "api-silent"),
         (100, "api-handshake-dribble"),
-        (130, "enrolment-silent"),
+        (100, "enrolment-silent"),
         (150, "enrolment-header-dribble"),
     ];
+    assert!(250 < limits.max_handshakes);
     let mut host = 2u8;
     for (count, kind) in plan {
         for n in 0..count {
@@ -208,6 +211,7 @@ async fn a_workstation_is_served_while_500_hostile_connections_are_open<S: Stora
         longest = longest.max(open_for);
     }
     assert!(longest <= give_up, "{longest:?}");
+    eprintln!("hostile connections closed within {longest:?}");
     assert!(
         test_start.elapsed() < Duration::from_secs(30),
         "the test itself took {:?}",
