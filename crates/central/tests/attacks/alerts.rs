@@ -27,7 +27,10 @@ use placeforte_protocol::RegistrationId;
 use serde_json::json;
 use sha2::Sha256;
 
-use crate::common::referral_pool::{all_referrals, declare_one, pool, registration, reveal, sync};
+use crate::common::referral_pool::{
+    all_referrals, daycare_with_permit, declare_one, pool, registration, reveal, sync,
+    waiting_families,
+};
 use crate::common::{DeviceKeys, Harness};
 use crate::on_both_backends;
 
@@ -131,9 +134,13 @@ async fn parallel_full_syncs_raise_one_sync_volume_alert<S: Storage>(h: Harness<
 }
 
 async fn parallel_reveals_raise_one_burst_alert<S: Storage>(h: Harness<S>) {
-    let pool = pool(&h).await;
-    declare_one(&h, &pool.device, 4).await;
-    let referrals = all_referrals(&h, &pool.device).await;
+    // A daycare large enough that its daily reveal budget (a quarter of its open referrals)
+    // takes all the parallel reveals: 60 referrals, a burst from 6 in an hour.
+    let device = daycare_with_permit(&h, [0, 25, 0, 0]).await;
+    waiting_families(&h, device.certificate.daycare_id, 80, 0).await;
+    assert_eq!(declare_one(&h, &device, 20).await.referrals, 60);
+    let referrals = all_referrals(&h, &device).await;
+    let pool = Workstation { device };
     let reveals = referrals.iter().take(PARALLEL).map(|r| async {
         let (status, body) = reveal(
             &h,
@@ -205,9 +212,18 @@ async fn a_harvest_beyond_the_permit_is_alerted_in_one_sync_and_a_resync_is_not<
     assert_eq!(all_referrals(&h, &honest).await.len(), 6);
     assert_eq!(all_referrals(&h, &honest).await.len(), 6);
     assert!(alerts_of(&h, "sync_volume_abnormal").await.is_empty());
-    // The harvester: declares far past its permit and takes the whole list in one sync.
+    // The harvester: its referrals far past what its permit is now (declared under a 7-place
+    // permit, which the operator has since cut to 2: declarations can no longer go past the
+    // permit, so this is how a pool outgrows it), all taken in one sync.
     let harvester = small_daycare(&h).await;
+    let daycare = harvester.certificate.daycare_id;
+    operator::set_permit(&h.store, &h.operator, h.now(), daycare, [0, 7, 0, 0])
+        .await
+        .unwrap();
     assert_eq!(declare_one(&h, &harvester, 7).await.referrals, 20);
+    operator::set_permit(&h.store, &h.operator, h.now(), daycare, [0, 2, 0, 0])
+        .await
+        .unwrap();
     assert_eq!(all_referrals(&h, &harvester).await.len(), 20);
     let alerts = alerts_of(&h, "sync_volume_abnormal").await;
     assert_eq!(alerts.len(), 1, "{alerts:?}");
@@ -215,6 +231,11 @@ async fn a_harvest_beyond_the_permit_is_alerted_in_one_sync_and_a_resync_is_not<
         alerts[0].device_id,
         harvester.certificate.device_id.to_string()
     );
+}
+
+/// A daycare's workstation, named as `pool(…)`'s is.
+struct Workstation {
+    device: DeviceKeys,
 }
 
 /// What the receiver got.

@@ -382,9 +382,9 @@ async fn the_daycare_budgets_hold_across_its_workstations<S: Storage>(h: Harness
         .contains(&"reveal_daycare_budget_exceeded".to_owned()));
 }
 
-/// 75 open referrals, revealed at 18 a day in hours of 19 at most (under the burst
-/// threshold): on the third day more than half of them are revealed within a week, and one
-/// `reveal_slow_drip` alert is raised.
+/// 75 open referrals, revealed at 18 a day, never more than 6 in an hour (under the burst
+/// threshold of a tenth of the daycare's referrals): on the third day more than half of them
+/// are revealed within a week, and one `reveal_slow_drip` alert is raised.
 async fn a_slow_drip_of_reveals_raises_an_alert<S: Storage>(h: Harness<S>) {
     let device = daycare_with_permit(&h, [0, 25, 0, 0]).await;
     waiting_families(&h, device.certificate.daycare_id, 100, 0).await;
@@ -396,7 +396,7 @@ async fn a_slow_drip_of_reveals_raises_an_alert<S: Storage>(h: Harness<S>) {
             let id = revealed.next().unwrap().id.to_string();
             let (status, body) = reveal(&h, &device, &id, json!({"reason": "offer_call"})).await;
             assert_eq!(status, 200, "day {day}: {body}");
-            h.clock.advance(Duration::minutes(3));
+            h.clock.advance(Duration::minutes(11));
         }
         let kinds = alert_kinds(&h).await;
         let slow: Vec<_> = kinds.iter().filter(|k| *k == "reveal_slow_drip").collect();
