@@ -8,6 +8,7 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+mod outcomes;
 
 use std::time::{Duration, Instant};
 
