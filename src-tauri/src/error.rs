@@ -74,12 +74,16 @@ pub enum ErrorCode {
     ExportFailed,
     /// A reviewed vacancy is not what the plan leaves (more places, another class or day).
     PlanVacancyRefused,
+    /// A missed deadline was recorded before the referral's answer-by day.
+    DeadlineNotReached,
+    /// Every place of the vacancy is already accepted.
+    VacancyFilled,
 }
 
 impl ErrorCode {
     /// Every code, in declaration order: exported to the UI (`ERROR_CODES`), whose tests check
     /// that each has a French and an English text.
-    pub const ALL: [ErrorCode; 27] = [
+    pub const ALL: [ErrorCode; 29] = [
         ErrorCode::KeychainUnavailable,
         ErrorCode::LocalData,
         ErrorCode::InvalidInvitation,
@@ -107,6 +111,8 @@ impl ErrorCode {
         ErrorCode::PlanRefused,
         ErrorCode::ExportFailed,
         ErrorCode::PlanVacancyRefused,
+        ErrorCode::DeadlineNotReached,
+        ErrorCode::VacancyFilled,
     ];
 }
 
@@ -160,6 +166,8 @@ impl From<DeskError> for AppError {
             DeskError::InvalidVacancy(_) | DeskError::InvalidReveal(_) => ErrorCode::InvalidInput,
             DeskError::RevealNeedsNetwork => ErrorCode::RevealNeedsNetwork,
             DeskError::RevealQuotaExceeded => ErrorCode::RevealQuotaExceeded,
+            DeskError::DeadlineNotReached => ErrorCode::DeadlineNotReached,
+            DeskError::VacancyFilled => ErrorCode::VacancyFilled,
             DeskError::Protocol(_) | DeskError::Tls(_) => ErrorCode::Unexpected,
         };
         tracing::warn!(code = err.code(), "command failed: {err}");
@@ -201,6 +209,8 @@ mod tests {
         for (err, code) in [
             (DeskError::RevealNeedsNetwork, "reveal_needs_network"),
             (DeskError::RevealQuotaExceeded, "reveal_quota_exceeded"),
+            (DeskError::DeadlineNotReached, "deadline_not_reached"),
+            (DeskError::VacancyFilled, "vacancy_filled"),
             (
                 DeskError::InvalidVacancy(VacancyError::PlacesOutOfRange),
                 "invalid_input",

@@ -115,6 +115,13 @@ pub enum DeskError {
     /// This workstation used its contact reveals for today.
     #[error("this workstation has used its contact reveals for today")]
     RevealQuotaExceeded,
+    /// A missed deadline was sent before the referral's answer-by day: the family may still
+    /// answer.
+    #[error("the referral's answer-by day has not come; the family may still answer")]
+    DeadlineNotReached,
+    /// An acceptance was sent for a vacancy whose places are all accepted already.
+    #[error("every place of this vacancy is already accepted")]
+    VacancyFilled,
     /// TLS could not be set up.
     #[error("secure connection setup failed: {0}")]
     Tls(String),
@@ -155,6 +162,8 @@ impl DeskError {
             DeskError::Plan(refusal) => refusal.code(),
             DeskError::RevealNeedsNetwork => "reveal_needs_network",
             DeskError::RevealQuotaExceeded => "reveal_quota_exceeded",
+            DeskError::DeadlineNotReached => "deadline_not_reached",
+            DeskError::VacancyFilled => "vacancy_filled",
             DeskError::Tls(_) => "tls",
         }
     }

@@ -140,6 +140,8 @@ async fn decode<T: DeserializeOwned>(mut response: reqwest::Response) -> Result<
         "enrolment_refused" => DeskError::EnrolmentRefused,
         "device_revoked" => DeskError::Revoked,
         "certificate_expired" => DeskError::CertificateExpired,
+        "deadline_not_reached" => DeskError::DeadlineNotReached,
+        "vacancy_filled" => DeskError::VacancyFilled,
         _ => DeskError::Refused {
             status: status.as_u16(),
             code: refusal.code,
