@@ -3,8 +3,8 @@
 //! Both implementations run the same SQL text (`$1` placeholders work on both; see `db.rs`)
 //! against their own schema (`migrations/central-sqlite`, `migrations/central-postgres`); only
 //! the column types differ. The statements live in one module per concern (`identity`,
-//! `vacancies`, `outcomes`, `outcome_reports`, `sync`, `contacts`, `audit`, `alerts`, `seed`), and `backend`
-//! implements [`Storage`] once for both stores by calling them. Every check that involves
+//! `vacancies`, `outcomes`, `outcome_reports`, `sync`, `contacts`, `audit`, `alerts`, `seed`),
+//! and `backend` implements [`Storage`] once for both stores by calling them. Every check that involves
 //! time is done in Rust with the injected clock, never with the database's `now()`, so the
 //! two behave alike and tests need no sleeping.
 
