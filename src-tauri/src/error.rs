@@ -82,6 +82,10 @@ pub enum ErrorCode {
     ExportFailed,
     /// A reviewed vacancy is not what the plan leaves (more places, another class or day).
     PlanVacancyRefused,
+    /// A missed deadline was recorded before the referral's answer-by day.
+    DeadlineNotReached,
+    /// Every place of the vacancy is already accepted.
+    VacancyFilled,
 }
 
 impl ErrorCode {
@@ -119,6 +123,8 @@ impl ErrorCode {
         ErrorCode::PlanRefused,
         ErrorCode::ExportFailed,
         ErrorCode::PlanVacancyRefused,
+        ErrorCode::DeadlineNotReached,
+        ErrorCode::VacancyFilled,
     ];
 }
 
@@ -176,6 +182,8 @@ impl From<DeskError> for AppError {
             DeskError::RevealQuotaExceeded => ErrorCode::RevealQuotaExceeded,
             DeskError::RevealBudgetExceeded => ErrorCode::RevealBudgetExceeded,
             DeskError::RevealLimitReached => ErrorCode::RevealLimitReached,
+            DeskError::DeadlineNotReached => ErrorCode::DeadlineNotReached,
+            DeskError::VacancyFilled => ErrorCode::VacancyFilled,
             DeskError::Protocol(_) | DeskError::Tls(_) => ErrorCode::Unexpected,
         };
         tracing::warn!(code = err.code(), "command failed: {err}");
@@ -221,6 +229,8 @@ mod tests {
             (DeskError::TooManyAttempts, "too_many_attempts"),
             (DeskError::RevealBudgetExceeded, "reveal_budget_exceeded"),
             (DeskError::RevealLimitReached, "reveal_limit_reached"),
+            (DeskError::DeadlineNotReached, "deadline_not_reached"),
+            (DeskError::VacancyFilled, "vacancy_filled"),
             (
                 DeskError::InvalidVacancy(VacancyError::PlacesOutOfRange),
                 "invalid_input",

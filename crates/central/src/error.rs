@@ -72,6 +72,13 @@ pub enum ApiFailure {
     /// or another declaration.
     #[error("the idempotency key was already used for another request")]
     IdempotencyKeyReused,
+    /// 422 `deadline_not_reached`: a missed deadline recorded before the referral's answer-by
+    /// day.
+    #[error("the referral's answer-by day has not come; the family may still answer")]
+    DeadlineNotReached,
+    /// 409 `vacancy_filled`: the vacancy already has as many accepted referrals as places.
+    #[error("every place of this vacancy is already accepted")]
+    VacancyFilled,
     /// 429 `quota_exceeded`: the device used its contact reveals for today.
     #[error("this workstation has used its contact reveals for today")]
     QuotaExceeded,
@@ -121,6 +128,10 @@ impl ApiFailure {
             ApiFailure::PageTooLarge => (StatusCode::BAD_REQUEST, "page_too_large"),
             ApiFailure::ReferralClosed => (StatusCode::CONFLICT, "referral_closed"),
             ApiFailure::IdempotencyKeyReused => (StatusCode::CONFLICT, "idempotency_key_reused"),
+            ApiFailure::DeadlineNotReached => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "deadline_not_reached")
+            }
+            ApiFailure::VacancyFilled => (StatusCode::CONFLICT, "vacancy_filled"),
             ApiFailure::QuotaExceeded => (StatusCode::TOO_MANY_REQUESTS, "quota_exceeded"),
             ApiFailure::RevealBudgetExceeded => {
                 (StatusCode::TOO_MANY_REQUESTS, "reveal_budget_exceeded")

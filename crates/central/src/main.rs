@@ -62,6 +62,9 @@ enum Command {
     /// Manage enrolled devices.
     #[command(subcommand)]
     Device(DeviceCommand),
+    /// Daycares' answers: reports of wider effects to confirm, and reverts.
+    #[command(subcommand)]
+    Outcome(OutcomeCommand),
     /// Operator reports: alerts, who looked at a registration.
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -150,6 +153,26 @@ enum AlertsCommand {
         /// What was checked or done.
         #[arg(long)]
         note: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum OutcomeCommand {
+    /// List daycares' reports of wider effects (placing, suspending or withdrawing a family)
+    /// waiting for confirmation, oldest first.
+    Reports,
+    /// Apply a report's effect to the family's registration (audited).
+    Confirm {
+        /// The report's id (from `outcome reports`).
+        report: uuid::Uuid,
+    },
+    /// Reverse a daycare's outcome and restore the family's standing exactly (audited).
+    Revert {
+        /// The outcome's id, or its referral's (then its latest outcome).
+        id: uuid::Uuid,
+        /// Why, for the audit log.
+        #[arg(long)]
+        reason: String,
     },
 }
 
@@ -347,6 +370,46 @@ async fn command<S: Storage>(store: S, config: &Config, command: Command) -> Res
                 .await
                 .map_err(|e| e.to_string())?;
             println!("revoked {device}: its next request will be refused");
+            Ok(())
+        }
+        Command::Outcome(OutcomeCommand::Reports) => {
+            let reports = operator::outcome_reports(&store, &operator, now)
+                .await
+                .map_err(|e| e.to_string())?;
+            print_table(
+                "id\treported\tkind\tdaycare\tdevice\treferral\tregistration",
+                reports.iter().map(|r| {
+                    format!(
+                        "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                        r.id,
+                        r.reported_at.to_rfc3339(),
+                        r.kind,
+                        r.daycare_id,
+                        r.device_id,
+                        r.referral_id,
+                        r.registration_id
+                    )
+                }),
+            )
+        }
+        Command::Outcome(OutcomeCommand::Confirm { report }) => {
+            let (closed, further) =
+                operator::confirm_outcome_report(&store, &operator, now, report)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            println!(
+                "confirmed {report}: {closed} other referrals closed, {further} further referrals made"
+            );
+            Ok(())
+        }
+        Command::Outcome(OutcomeCommand::Revert { id, reason }) => {
+            let (outcome, status, reopened) =
+                operator::revert_outcome(&store, &operator, now, id, &reason)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            println!(
+                "reverted outcome {outcome}: the referral is {status}, {reopened} other referrals reopened"
+            );
             Ok(())
         }
         Command::Admin(AdminCommand::Alerts {

@@ -8,7 +8,8 @@ use placeforte_protocol::{DaycareId, DeviceId};
 use crate::enrolment_code;
 use crate::secret::Secret;
 use crate::store::{
-    AcknowledgeResult, AuditEvent, DaycareRecord, EnrolmentCodeRecord, Storage, StoreError,
+    AcknowledgeResult, AuditEvent, ConfirmResult, DaycareRecord, EnrolmentCodeRecord,
+    OutcomeReportRecord, RevertResult, Storage, StoreError,
 };
 
 /// An operator action failed.
@@ -38,6 +39,21 @@ pub enum OperatorError {
     /// An acknowledgement needs a note saying what was done.
     #[error("an acknowledgement needs a note (--note \"what was checked or done\")")]
     EmptyNote,
+    /// No pending report has this id (unknown, already confirmed or reverted).
+    #[error("no pending outcome report has the id {0}")]
+    NoPendingReport(uuid::Uuid),
+    /// The report's registration is already placed or withdrawn.
+    #[error("the registration of report {0} is already placed or withdrawn; nothing applied")]
+    RegistrationClosed(uuid::Uuid),
+    /// No outcome or referral has this id.
+    #[error("no outcome or referral with an outcome has the id {0}")]
+    UnknownOutcome(uuid::Uuid),
+    /// The outcome is already reverted.
+    #[error("the outcome {0} is already reverted")]
+    AlreadyReverted(uuid::Uuid),
+    /// A revert needs a reason for the audit log.
+    #[error("a revert needs a --reason")]
+    MissingReason,
 }
 
 /// Who is acting: `operator:<login>`.
@@ -205,5 +221,57 @@ pub async fn acknowledge_alert<S: Storage>(
             Err(OperatorError::AlertAlreadyAcknowledged(alert))
         }
         AcknowledgeResult::NotFound => Err(OperatorError::UnknownAlert(alert)),
+    }
+}
+
+/// Daycares' reports of wider effects waiting for confirmation; the listing is audited.
+pub async fn outcome_reports<S: Storage>(
+    store: &S,
+    operator: &Operator,
+    now: DateTime<Utc>,
+) -> Result<Vec<OutcomeReportRecord>, OperatorError> {
+    record_listing(store, operator, now, "outcome_reports").await?;
+    Ok(store.pending_outcome_reports().await?)
+}
+
+/// Confirms a daycare's report: its wider effect is applied (audited). Returns how many other
+/// referrals of the child closed and how many further referrals refill their places.
+pub async fn confirm_outcome_report<S: Storage>(
+    store: &S,
+    operator: &Operator,
+    now: DateTime<Utc>,
+    report: uuid::Uuid,
+) -> Result<(usize, usize), OperatorError> {
+    let actor = format!("operator:{}", operator.0);
+    match store.confirm_outcome_report(report, &actor, now).await? {
+        ConfirmResult::Confirmed { closed, further } => Ok((closed, further)),
+        ConfirmResult::NotPending => Err(OperatorError::NoPendingReport(report)),
+        ConfirmResult::RegistrationClosed => Err(OperatorError::RegistrationClosed(report)),
+    }
+}
+
+/// Reverses a daycare's outcome (`id`: the outcome's, or its referral's), restoring the
+/// family's standing, audited with `reason`. Returns the outcome reverted, the referral's
+/// status now, and how many other referrals reopened.
+pub async fn revert_outcome<S: Storage>(
+    store: &S,
+    operator: &Operator,
+    now: DateTime<Utc>,
+    id: uuid::Uuid,
+    reason: &str,
+) -> Result<(uuid::Uuid, String, usize), OperatorError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(OperatorError::MissingReason);
+    }
+    let actor = format!("operator:{}", operator.0);
+    match store.revert_outcome(id, &actor, reason, now).await? {
+        RevertResult::Reverted {
+            outcome_id,
+            referral_status,
+            reopened,
+        } => Ok((outcome_id, referral_status, reopened)),
+        RevertResult::NotFound => Err(OperatorError::UnknownOutcome(id)),
+        RevertResult::AlreadyReverted => Err(OperatorError::AlreadyReverted(id)),
     }
 }

@@ -566,7 +566,8 @@ pub(crate) async fn demand<S: Storage>(
         (status = 400, description = "`malformed_body`.", body = ApiError),
         (status = 401, description = UNAUTHENTICATED, body = ApiError),
         (status = 404, description = NOT_REFERRED, body = ApiError),
-        (status = 409, description = "`referral_closed` or `idempotency_key_reused`.", body = ApiError),
+        (status = 409, description = "`referral_closed`, `idempotency_key_reused` or `vacancy_filled` (every place already accepted).", body = ApiError),
+        (status = 422, description = "`deadline_not_reached`: a missed deadline before the answer-by day.", body = ApiError),
     ))]
 pub(crate) async fn record_outcome<S: Storage>(
     identity: DeviceIdentity,
@@ -590,12 +591,31 @@ pub(crate) async fn record_outcome<S: Storage>(
         })
         .await?;
     match result {
-        OutcomeResult::Recorded(body) | OutcomeResult::Replayed(body) => {
+        OutcomeResult::Recorded { response, bulk } => {
+            // After the answer's transaction, which decided whether this one crossed the bound.
+            if let Some(bulk) = bulk {
+                crate::alerts::raise(
+                    &state.store,
+                    "outcomes_bulk",
+                    crate::alerts::AlertSubject::Daycare(identity.certificate.daycare_id),
+                    crate::alerts::AlertWindow::Aligned(chrono::Duration::hours(
+                        crate::outcomes::BULK_OUTCOME_WINDOW_HOURS,
+                    )),
+                    bulk.detail(),
+                    state.clock.now(),
+                )
+                .await;
+            }
+            Ok(([(header::CONTENT_TYPE, "application/json")], response).into_response())
+        }
+        OutcomeResult::Replayed(body) => {
             Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
         }
         OutcomeResult::KeyReused => Err(ApiFailure::IdempotencyKeyReused),
         OutcomeResult::NotFound => foreign(&state, &identity, &id).await,
         OutcomeResult::Closed => Err(ApiFailure::ReferralClosed),
+        OutcomeResult::DeadlineNotReached => Err(ApiFailure::DeadlineNotReached),
+        OutcomeResult::VacancyFilled => Err(ApiFailure::VacancyFilled),
     }
 }
 

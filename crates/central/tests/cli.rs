@@ -408,3 +408,31 @@ fn set_permit_changes_a_daycare_permit_and_refuses_what_the_rules_refuse() {
     assert!(stdout(&run(path, &["daycare", "list"]))
         .contains(&format!("{daycare}\tEstrie\t10,30,15,0")));
 }
+
+#[test]
+fn outcome_reports_confirmations_and_reverts_are_operator_commands() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    stdout(&run(dir.path(), &["init"]));
+    let listing = stdout(&run(dir.path(), &["outcome", "reports"]));
+    assert_eq!(
+        listing.trim_end(),
+        "id\treported\tkind\tdaycare\tdevice\treferral\tregistration"
+    );
+    let unknown = uuid::Uuid::new_v4().to_string();
+    let message = stderr(&run(dir.path(), &["outcome", "confirm", &unknown]));
+    assert!(message.contains("no pending outcome report"), "{message}");
+    let message = stderr(&run(
+        dir.path(),
+        &[
+            "outcome",
+            "revert",
+            &unknown,
+            "--reason",
+            "the family called",
+        ],
+    ));
+    assert!(message.contains("no outcome or referral"), "{message}");
+    // A revert without its reason for the audit log is refused before anything is read.
+    let message = stderr(&run(dir.path(), &["outcome", "revert", &unknown]));
+    assert!(message.contains("--reason"), "{message}");
+}

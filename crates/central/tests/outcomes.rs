@@ -10,19 +10,22 @@ use common::referral_pool::{
     waiting_families,
 };
 use common::Harness;
+use placeforte_central::operator;
 use placeforte_central::store::Storage;
 use placeforte_protocol::referrals::{ContactDetails, OutcomeRecorded, ReferralStatus};
 use placeforte_protocol::RegistrationId;
 use serde_json::json;
 
 on_both_backends!(
-    an_accepted_child_leaves_every_other_pool_and_places_are_refilled,
+    an_accepted_child_leaves_every_other_pool_once_confirmed_and_places_are_refilled,
     refusals_and_missed_deadlines_follow_the_rules,
     another_daycares_referral_answers_exactly_like_a_missing_one,
     contact_reveal_is_audited_bounded_and_never_on_a_closed_referral,
 );
 
-async fn an_accepted_child_leaves_every_other_pool_and_places_are_refilled<S: Storage>(
+async fn an_accepted_child_leaves_every_other_pool_once_confirmed_and_places_are_refilled<
+    S: Storage,
+>(
     h: Harness<S>,
 ) {
     let pool = pool(&h).await;
@@ -52,10 +55,11 @@ async fn an_accepted_child_leaves_every_other_pool_and_places_are_refilled<S: St
     assert_eq!(status, 200, "{first}");
     let recorded: OutcomeRecorded = serde_json::from_str(&first).unwrap();
     assert_eq!(recorded.status, ReferralStatus::Accepted);
-    assert_eq!(
-        recorded.further_referrals, 1,
-        "B's place gets a new candidate; A's is filled"
+    assert!(
+        recorded.pending_confirmation,
+        "the placement is the daycare's report"
     );
+    assert_eq!(recorded.further_referrals, 0, "A's place is filled");
     assert_eq!(h.event_count().await, events + 1);
 
     // The same key again: the same answer, applied once.
@@ -92,6 +96,18 @@ async fn an_accepted_child_leaves_every_other_pool_and_places_are_refilled<S: St
     assert_eq!(status, 409, "{body}");
     assert_eq!(common::api_error(&body).code, "referral_closed");
 
+    // Once the operator confirms the placement, B's place gets a new candidate.
+    let reports = operator::outcome_reports(&h.store, &h.operator, h.now())
+        .await
+        .unwrap();
+    assert_eq!(reports.len(), 1);
+    assert_eq!(reports[0].kind, "placed");
+    let (closed, further) =
+        operator::confirm_outcome_report(&h.store, &h.operator, h.now(), reports[0].id)
+            .await
+            .unwrap();
+    assert_eq!((closed, further), (1, 1));
+
     // At B, the placed child's referral is closed and a new candidate is referred.
     let b_now = all_referrals(&h, &pool.other_device).await;
     let closed = b_now.iter().find(|i| i.referral_id == at_b_too.id).unwrap();
@@ -125,6 +141,9 @@ async fn refusals_and_missed_deadlines_follow_the_rules<S: Storage>(h: Harness<S
     let pool = pool(&h).await;
     let r = declared_referrals(&h, &pool.device, 1).await;
     assert_eq!(r.len(), 3);
+    // A missed deadline is taken from the answer-by day on.
+    h.clock
+        .advance(r[0].answer_by.and_time(chrono::NaiveTime::MIN).and_utc() - h.now());
     let (status, body) = outcome(
         &h,
         &pool.device,
@@ -173,8 +192,9 @@ async fn refusals_and_missed_deadlines_follow_the_rules<S: Storage>(h: Harness<S
     .await;
     assert_eq!(status, 400, "{body}");
 
-    // Suspended (first missed deadline) and withdrawn (declined) children are not referred;
-    // the child who refused for health reasons keeps waiting and can be referred again.
+    // The missed deadline and the decline end those families' choice of this daycare (their
+    // registrations wait for confirmation); the child who refused for health reasons keeps
+    // this daycare and can be referred again.
     let more = declare_one(&h, &pool.device, 10).await;
     let later: Vec<RegistrationId> = h
         .store
@@ -184,14 +204,18 @@ async fn refusals_and_missed_deadlines_follow_the_rules<S: Storage>(h: Harness<S
         .into_iter()
         .map(|x| x.registration_id)
         .collect();
-    assert!(!later.contains(&r[0].registration_id), "suspended");
-    assert!(!later.contains(&r[1].registration_id), "withdrawn");
+    assert!(
+        !later.contains(&r[0].registration_id),
+        "missed the deadline here"
+    );
+    assert!(!later.contains(&r[1].registration_id), "declined here");
     assert!(
         later.contains(&r[2].registration_id),
         "kept by the exception"
     );
-    // 12 toddlers - suspended - withdrawn - 3 still open at this daycare = 7.
-    assert_eq!(later.len(), 7);
+    // 12 toddlers, plus the late starter (this vacancy starts a week later, after the date
+    // that family wished), - 2 whose choice ended - 3 still open at this daycare = 8.
+    assert_eq!(later.len(), 8);
 }
 
 async fn another_daycares_referral_answers_exactly_like_a_missing_one<S: Storage>(h: Harness<S>) {
@@ -250,6 +274,8 @@ async fn another_daycares_referral_answers_exactly_like_a_missing_one<S: Storage
     // Replaying that daycare's key from the other daycare on its own referral: a separate key.
     let mine = declare_one(&h, &pool.other_device, 1).await;
     let mine = h.store.vacancy_referrals(mine.vacancy_id).await.unwrap();
+    h.clock
+        .advance(mine[0].answer_by.and_time(chrono::NaiveTime::MIN).and_utc() - h.now());
     let (status, body) = outcome(
         &h,
         &pool.other_device,

@@ -130,6 +130,13 @@ pub enum DeskError {
     /// This family's contact details were already revealed the most times allowed.
     #[error("this family's contact details were already revealed the most times allowed")]
     RevealLimitReached,
+    /// A missed deadline was sent before the referral's answer-by day: the family may still
+    /// answer.
+    #[error("the referral's answer-by day has not come; the family may still answer")]
+    DeadlineNotReached,
+    /// An acceptance was sent for a vacancy whose places are all accepted already.
+    #[error("every place of this vacancy is already accepted")]
+    VacancyFilled,
     /// TLS could not be set up.
     #[error("secure connection setup failed: {0}")]
     Tls(String),
@@ -174,6 +181,8 @@ impl DeskError {
             DeskError::RevealQuotaExceeded => "reveal_quota_exceeded",
             DeskError::RevealBudgetExceeded => "reveal_budget_exceeded",
             DeskError::RevealLimitReached => "reveal_limit_reached",
+            DeskError::DeadlineNotReached => "deadline_not_reached",
+            DeskError::VacancyFilled => "vacancy_filled",
             DeskError::Tls(_) => "tls",
         }
     }

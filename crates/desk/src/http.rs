@@ -142,6 +142,8 @@ async fn decode<T: DeserializeOwned>(mut response: reqwest::Response) -> Result<
         "certificate_expired" => DeskError::CertificateExpired,
         "certificate_replaced" => DeskError::CertificateReplaced,
         "too_many_attempts" => DeskError::TooManyAttempts,
+        "deadline_not_reached" => DeskError::DeadlineNotReached,
+        "vacancy_filled" => DeskError::VacancyFilled,
         _ => DeskError::Refused {
             status: status.as_u16(),
             code: refusal.code,

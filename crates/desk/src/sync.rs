@@ -183,6 +183,11 @@ pub async fn flush(device: &EnrolledDevice, cache: &Cache) -> Result<FlushReport
                 cache.mark_conflict(seq, &code).await?;
                 report.conflicts += 1;
             }
+            // Refusals of this answer itself, with a text of their own for the director.
+            Err(err @ (DeskError::DeadlineNotReached | DeskError::VacancyFilled)) => {
+                cache.mark_conflict(seq, err.code()).await?;
+                report.conflicts += 1;
+            }
             Err(err) => return Err(err),
         }
     }

@@ -180,7 +180,11 @@ async fn outcomes_recorded_offline_are_applied_exactly_once_when_back_online() {
         .collect();
     assert_eq!(
         actions,
-        ["referral.outcome", "vacancy.declared", "referral.outcome"]
+        [
+            "referral.outcome_reported",
+            "vacancy.declared",
+            "referral.outcome_reported"
+        ]
     );
     let online = ws.cache.vacancies().await.unwrap().remove(0);
     assert_eq!(online.state, OutboxState::Sent);

@@ -202,3 +202,131 @@ pub fn apply_outcome(
         }
     })
 }
+
+impl OutcomeEffect {
+    /// Stable code of the effect (stored with a daycare's report, shown to the operator).
+    pub fn code(self) -> &'static str {
+        match self {
+            OutcomeEffect::Placed => "placed",
+            OutcomeEffect::WithdrawnByRefusal => "withdrawn_by_refusal",
+            OutcomeEffect::KeptByRefusalException => "kept_by_refusal_exception",
+            OutcomeEffect::SuspendedByMissedDeadline { .. } => "suspended_by_missed_deadline",
+            OutcomeEffect::WithdrawnByMissedDeadline { .. } => "withdrawn_by_missed_deadline",
+        }
+    }
+}
+
+/// What one daycare's word on its own referral decides at once, and what it only reports.
+///
+/// A daycare may end its own referral and the family's choice of it; anything that reaches the
+/// family's other daycares (suspending, withdrawing or placing the registration, which closes
+/// its other referrals) is a report that the family or the operator must confirm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutcomeDecision {
+    /// Whether the family's choice of this daycare ends (it is not referred there again).
+    pub ends_choice: bool,
+    /// The effect on the whole registration the daycare reports, applied only when confirmed
+    /// (then by [`apply_outcome`] on the registration as it stands at that time).
+    pub reported_effect: Option<OutcomeEffect>,
+}
+
+/// Splits `outcome` on a registration in `state` into its own-referral part and the wider
+/// effect it reports, under `rules`. A closed registration takes no outcome, as in
+/// [`apply_outcome`].
+pub fn decide_outcome(
+    state: RegistrationState,
+    outcome: OfferOutcome,
+    rules: &RuleSet,
+) -> Result<OutcomeDecision, OutcomeError> {
+    let (after, effect) = apply_outcome(state, outcome, rules)?;
+    Ok(match effect {
+        OutcomeEffect::KeptByRefusalException => OutcomeDecision {
+            ends_choice: false,
+            reported_effect: None,
+        },
+        wide => OutcomeDecision {
+            ends_choice: true,
+            reported_effect: (after != state).then_some(wide),
+        },
+    })
+}
+
+#[cfg(test)]
+mod decision_tests {
+    use super::*;
+    use crate::rules::QUEBEC_2025;
+
+    fn decide(state: RegistrationState, outcome: OfferOutcome) -> OutcomeDecision {
+        decide_outcome(state, outcome, &QUEBEC_2025).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn accepting_ends_the_choice_and_reports_the_placement() {
+        let decision = decide(RegistrationState::NEW, OfferOutcome::Accepted);
+        assert!(decision.ends_choice);
+        assert_eq!(decision.reported_effect, Some(OutcomeEffect::Placed));
+    }
+
+    #[test]
+    fn no_longer_needed_ends_only_the_choice_and_reports_the_withdrawal() {
+        let decision = decide(
+            RegistrationState::NEW,
+            OfferOutcome::Refused {
+                reason: RefusalReason::NoLongerNeeded,
+            },
+        );
+        assert!(decision.ends_choice);
+        assert_eq!(
+            decision.reported_effect,
+            Some(OutcomeEffect::WithdrawnByRefusal)
+        );
+    }
+
+    #[test]
+    fn a_refusal_the_rules_except_changes_nothing_beyond_the_referral() {
+        let decision = decide(
+            RegistrationState::NEW,
+            OfferOutcome::Refused {
+                reason: RefusalReason::ChildHealth,
+            },
+        );
+        assert_eq!(
+            decision,
+            OutcomeDecision {
+                ends_choice: false,
+                reported_effect: None,
+            }
+        );
+    }
+
+    #[test]
+    fn missed_deadlines_report_the_suspension_then_the_withdrawal() {
+        let first = decide(RegistrationState::NEW, OfferOutcome::NoAnswerByDeadline);
+        assert_eq!(
+            first.reported_effect,
+            Some(OutcomeEffect::SuspendedByMissedDeadline { missed: 1 })
+        );
+        let suspended = RegistrationState {
+            status: RegistrationStatus::Suspended,
+            missed_deadlines: 1,
+        };
+        let second = decide(suspended, OfferOutcome::NoAnswerByDeadline);
+        assert!(second.ends_choice);
+        assert_eq!(
+            second.reported_effect,
+            Some(OutcomeEffect::WithdrawnByMissedDeadline { missed: 2 })
+        );
+    }
+
+    #[test]
+    fn a_closed_registration_takes_no_decision() {
+        let placed = RegistrationState {
+            status: RegistrationStatus::Placed,
+            missed_deadlines: 0,
+        };
+        assert_eq!(
+            decide_outcome(placed, OfferOutcome::Accepted, &QUEBEC_2025),
+            Err(OutcomeError::RegistrationClosed(RegistrationStatus::Placed))
+        );
+    }
+}

@@ -267,6 +267,11 @@ pub struct OutcomeRecorded {
     pub status: ReferralStatus,
     /// Referrals made to fill places this outcome left open, at this daycare or others.
     pub further_referrals: u32,
+    /// Whether the answer reaches beyond this referral (placing, suspending or withdrawing the
+    /// family) and waits for the family's or the operator's confirmation. Absent from older
+    /// services' answers: then `false`.
+    #[serde(default)]
+    pub pending_confirmation: bool,
 }
 
 /// Path of the contact reveal (API listener); `{id}` is a referral id.

@@ -272,7 +272,7 @@ syncProgressEvent: "sync-progress-event"
 
 /** user-defined constants **/
 
-export const ERROR_CODES = ["keychain_unavailable","local_data","invalid_invitation","not_enrolled","server_unreachable","server_not_trusted","enrolment_refused","device_revoked","certificate_expired","certificate_replaced","too_many_attempts","unknown_referral","invalid_input","refused","reveal_needs_network","reveal_quota_exceeded","reveal_budget_exceeded","reveal_limit_reached","unexpected","import_too_large","import_empty","import_missing_columns","import_duplicate_column","import_has_rejected_lines","import_unreadable","plan_without_groups","unknown_plan_child","unknown_plan_group","plan_refused","export_failed","plan_vacancy_refused"] as const;
+export const ERROR_CODES = ["keychain_unavailable","local_data","invalid_invitation","not_enrolled","server_unreachable","server_not_trusted","enrolment_refused","device_revoked","certificate_expired","certificate_replaced","too_many_attempts","unknown_referral","invalid_input","refused","reveal_needs_network","reveal_quota_exceeded","reveal_budget_exceeded","reveal_limit_reached","unexpected","import_too_large","import_empty","import_missing_columns","import_duplicate_column","import_has_rejected_lines","import_unreadable","plan_without_groups","unknown_plan_child","unknown_plan_group","plan_refused","export_failed","plan_vacancy_refused","deadline_not_reached","vacancy_filled"] as const;
 
 /** user-defined types **/
 
@@ -668,7 +668,15 @@ export type ErrorCode =
 /**
  * A reviewed vacancy is not what the plan leaves (more places, another class or day).
  */
-"plan_vacancy_refused"
+"plan_vacancy_refused" | 
+/**
+ * A missed deadline was recorded before the referral's answer-by day.
+ */
+"deadline_not_reached" | 
+/**
+ * Every place of the vacancy is already accepted.
+ */
+"vacancy_filled"
 /**
  * Where the group lists were written.
  */

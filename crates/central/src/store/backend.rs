@@ -6,12 +6,12 @@ use placeforte_protocol::{DaycareId, DeviceId};
 
 use super::db::Db;
 use super::{
-    alerts, audit, contacts, identity, outcomes, seed, sync, vacancies, AccessRecord,
-    AcknowledgeResult, AlertRecord, AuditEvent, CandidateRecord, CertificateStanding,
-    DaycareRecord, DeclarationPlan, DeclarationResult, DeliveryLease, DeviceRecord,
-    EnrolmentCodeRecord, IssuedCertificate, NewAlert, OutcomeRequest, OutcomeResult,
-    ReferralRecord, ReferralSyncRow, RevealRequest, RevealResult, RevokedCertificate, SeedBatch,
-    Storage, StoreError, VacancyRecord,
+    alerts, audit, contacts, identity, outcome_reports, outcomes, seed, sync, vacancies,
+    AccessRecord, AcknowledgeResult, AlertRecord, AuditEvent, CandidateRecord, CertificateStanding,
+    ConfirmResult, DaycareRecord, DeclarationPlan, DeclarationResult, DeliveryLease, DeviceRecord,
+    EnrolmentCodeRecord, IssuedCertificate, NewAlert, OutcomeReportRecord, OutcomeRequest,
+    OutcomeResult, ReferralRecord, ReferralSyncRow, RevealRequest, RevealResult, RevertResult,
+    RevokedCertificate, SeedBatch, Storage, StoreError, VacancyRecord,
 };
 use crate::audit::{AuditEntry, Checkpoint};
 
@@ -209,6 +209,43 @@ impl<S: Backend> Storage for S {
 
     async fn raise_alert(&self, alert: &NewAlert) -> Result<Option<i64>, StoreError> {
         alerts::raise_alert(self.db(), alert).await
+    }
+
+    async fn pending_outcome_reports(&self) -> Result<Vec<OutcomeReportRecord>, StoreError> {
+        outcome_reports::pending_reports(self.db()).await
+    }
+
+    async fn confirm_outcome_report(
+        &self,
+        report: uuid::Uuid,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ConfirmResult, StoreError> {
+        outcome_reports::confirm_report(self.db(), report, actor, now).await
+    }
+
+    async fn revert_outcome(
+        &self,
+        id: uuid::Uuid,
+        actor: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<RevertResult, StoreError> {
+        outcome_reports::revert_outcome(self.db(), id, actor, reason, now).await
+    }
+
+    async fn registration_state(
+        &self,
+        registration: placeforte_protocol::RegistrationId,
+    ) -> Result<Option<placeforte_domain::RegistrationState>, StoreError> {
+        outcome_reports::registration_state_row(self.db(), registration).await
+    }
+
+    async fn registration_choices(
+        &self,
+        registration: placeforte_protocol::RegistrationId,
+    ) -> Result<Vec<(DaycareId, i32)>, StoreError> {
+        outcome_reports::registration_choices(self.db(), registration).await
     }
 
     async fn alerts(&self) -> Result<Vec<AlertRecord>, StoreError> {

@@ -3,8 +3,8 @@
 //! Both implementations run the same SQL text (`$1` placeholders work on both; see `db.rs`)
 //! against their own schema (`migrations/central-sqlite`, `migrations/central-postgres`); only
 //! the column types differ. The statements live in one module per concern (`identity`,
-//! `vacancies`, `outcomes`, `sync`, `contacts`, `audit`, `alerts`, `seed`), and `backend`
-//! implements [`Storage`] once for both stores by calling them. Every check that involves
+//! `vacancies`, `outcomes`, `outcome_reports`, `sync`, `contacts`, `audit`, `alerts`, `seed`),
+//! and `backend` implements [`Storage`] once for both stores by calling them. Every check that involves
 //! time is done in Rust with the injected clock, never with the database's `now()`, so the
 //! two behave alike and tests need no sleeping.
 
@@ -14,6 +14,7 @@ mod backend;
 mod contacts;
 mod db;
 mod identity;
+mod outcome_reports;
 mod outcomes;
 mod postgres;
 mod records;
@@ -33,10 +34,11 @@ use crate::audit::{AuditEntry, Checkpoint};
 pub use postgres::PostgresStore;
 pub use records::{
     AccessRecord, AcknowledgeResult, AlertDelivery, AlertRecord, AuditEvent, CandidateRecord,
-    CertificateStanding, DaycareRecord, DeclarationPlan, DeclarationResult, DeliveryLease,
-    DeviceRecord, EnrolmentCodeRecord, IssuedCertificate, NewAlert, OutcomeRequest, OutcomeResult,
-    ReferralRecord, ReferralSyncRow, RegistrationChoice, RegistrationRecord, RevealRequest,
-    RevealResult, RevokedCertificate, SeedBatch, VacancyRecord,
+    CertificateStanding, ConfirmResult, DaycareRecord, DeclarationPlan, DeclarationResult,
+    DeliveryLease, DeviceRecord, EnrolmentCodeRecord, IssuedCertificate, NewAlert,
+    OutcomeReportRecord, OutcomeRequest, OutcomeResult, ReferralRecord, ReferralSyncRow,
+    RegistrationChoice, RegistrationRecord, RevealRequest, RevealResult, RevertResult,
+    RevokedCertificate, SeedBatch, VacancyRecord,
 };
 pub use sqlite::SqliteStore;
 
@@ -299,10 +301,13 @@ pub trait Storage: Clone + Send + Sync + 'static {
         daycare: DaycareId,
     ) -> impl Future<Output = Result<Vec<(chrono::NaiveDate, chrono::NaiveDate)>, StoreError>> + Send;
 
-    /// In one transaction: applies an outcome to a referral made to the caller's daycare (the
-    /// domain's `apply_outcome`), closes the child's other open referrals when it is placed or
-    /// withdrawn, refers further candidates to every place left open, stores the answer under
-    /// the idempotency key and appends the audit entry. A known key changes nothing.
+    /// In one transaction: applies a daycare's answer to a referral made to it: the referral's
+    /// status and the family's choice of the daycare (the domain's `decide_outcome`), never the
+    /// registration itself; a wider effect is stored as a pending report. Refuses a missed
+    /// deadline before the answer-by day and an acceptance on a filled vacancy. Refers further
+    /// candidates to the places left open, stores the answer under the idempotency key, appends
+    /// the audit entry, and says whether the answer took the daycare over the bulk bound. A
+    /// known key changes nothing.
     fn record_outcome(
         &self,
         request: &OutcomeRequest,
@@ -325,6 +330,46 @@ pub trait Storage: Clone + Send + Sync + 'static {
         places: [u32; 4],
         event: &AuditEvent,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Daycares' reports of wider effects waiting for confirmation, oldest first.
+    fn pending_outcome_reports(
+        &self,
+    ) -> impl Future<Output = Result<Vec<OutcomeReportRecord>, StoreError>> + Send;
+
+    /// In one transaction: applies a pending report's effect as the domain's `apply_outcome`
+    /// says on the registration as it stands (placing, suspending or withdrawing it; closing its
+    /// other open referrals and refilling their places when it is placed or withdrawn), keeps
+    /// what a revert needs, and appends the audit entry by `actor`.
+    fn confirm_outcome_report(
+        &self,
+        report: uuid::Uuid,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<ConfirmResult, StoreError>> + Send;
+
+    /// In one transaction: reverses an outcome (`id` is the outcome's or its referral's, then
+    /// its latest): the referral reopens (closed if the registration is), the family's choice
+    /// of the daycare returns, and a confirmed effect is undone (the registration's state as
+    /// before, the referrals it closed reopened); appends the audit entry by `actor` with
+    /// `reason`. A second revert of the same outcome is refused.
+    fn revert_outcome(
+        &self,
+        id: uuid::Uuid,
+        actor: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<RevertResult, StoreError>> + Send;
+
+    /// A registration's stored offer state (`None`: never changed, waiting with none missed).
+    fn registration_state(
+        &self,
+        registration: placeforte_protocol::RegistrationId,
+    ) -> impl Future<Output = Result<Option<placeforte_domain::RegistrationState>, StoreError>> + Send;
+
+    /// The daycares a registration chose and their preferences, by daycare id.
+    fn registration_choices(
+        &self,
+        registration: placeforte_protocol::RegistrationId,
+    ) -> impl Future<Output = Result<Vec<(DaycareId, i32)>, StoreError>> + Send;
 
     /// How many open referrals this daycare has.
     fn open_referral_count(

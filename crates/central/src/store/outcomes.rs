@@ -1,5 +1,7 @@
 //! Outcomes of referrals: the store's half of [`crate::outcomes`], which decides what each
-//! outcome does while this module reads and writes within the outcome's transaction.
+//! outcome does while this module reads and writes within the outcome's transaction. A
+//! daycare's answer changes its own referral and the family's choice of it; a wider effect is
+//! stored as its report (see `outcome_reports.rs`).
 
 use chrono::{DateTime, Utc};
 use placeforte_domain::RegistrationState;
@@ -12,14 +14,16 @@ use super::vacancies::{
     existing_referrals, insert_referrals, load_candidates, vacancy, within_referral_bound,
 };
 use super::{OutcomeRequest, OutcomeResult, ReferralRecord, StoreError};
-use crate::outcomes::{self, Transition};
-use crate::referrals::{registration_status_code, registration_status_from_code};
+use crate::outcomes::{self, BulkOutcomes, Refusal, Transition};
+use crate::referrals::registration_status_from_code;
 
 pub(super) async fn record_outcome(
     db: Db<'_>,
     request: &OutcomeRequest,
 ) -> Result<OutcomeResult, StoreError> {
     let mut tx = db.begin().await?;
+    // Taken first: answers run one at a time, so the places check and the bulk count below
+    // see every answer committed before this one.
     lock_audit_head(&mut tx).await?;
     let known = query(concat!(
         "SELECT referral_id, response FROM outcome_requests",
@@ -39,7 +43,7 @@ pub(super) async fn record_outcome(
         });
     }
     let referral = query(concat!(
-        "SELECT vacancy_id, registration_id, status FROM referrals",
+        "SELECT vacancy_id, registration_id, status, answer_by FROM referrals",
         " WHERE id = $1 AND daycare_id = $2"
     ))
     .bind(request.referral_id.as_uuid())
@@ -50,7 +54,7 @@ pub(super) async fn record_outcome(
         tx.rollback().await?;
         return Ok(OutcomeResult::NotFound);
     };
-    let vacancy = VacancyId::from_uuid(referral.try_get("vacancy_id")?);
+    let vacancy_id = VacancyId::from_uuid(referral.try_get("vacancy_id")?);
     let registration = RegistrationId::from_uuid(referral.try_get("registration_id")?);
     let status: String = referral.try_get("status")?;
     if status != ReferralStatus::Open.code() {
@@ -58,52 +62,42 @@ pub(super) async fn record_outcome(
         return Ok(OutcomeResult::Closed);
     }
     let state = registration_state(&mut tx, registration).await?;
-    let Some(transition) = Transition::of(state, request) else {
-        tx.rollback().await?;
-        return Ok(OutcomeResult::Closed);
-    };
-    let mut closing = Vec::new();
-    let mut vacancies = vec![vacancy];
-    if transition.closes_other_referrals() {
-        for row in query(concat!(
-            "SELECT id, vacancy_id FROM referrals",
-            " WHERE registration_id = $1 AND status = 'open' AND id <> $2"
-        ))
-        .bind(registration.as_uuid())
-        .bind(request.referral_id.as_uuid())
-        .fetch_all(&mut tx)
-        .await?
-        {
-            closing.push(ReferralId::from_uuid(row.try_get("id")?));
-            let other = VacancyId::from_uuid(row.try_get("vacancy_id")?);
-            if !vacancies.contains(&other) {
-                vacancies.push(other);
-            }
+    let transition = match Transition::of(state, referral.try_get("answer_by")?, request) {
+        Ok(transition) => transition,
+        Err(refusal) => {
+            tx.rollback().await?;
+            return Ok(match refusal {
+                Refusal::RegistrationClosed => OutcomeResult::Closed,
+                Refusal::DeadlineNotReached => OutcomeResult::DeadlineNotReached,
+            });
         }
-    }
-    let mut this_and_closing = closing.clone();
-    this_and_closing.push(request.referral_id);
-    // Further referrals for places left open here and where the child was closed out.
+    };
     let accepted =
         (transition.referral_status == ReferralStatus::Accepted).then_some(request.referral_id);
-    let mut further = Vec::new();
-    for v in vacancies {
-        further.extend(
-            top_up(
-                &mut tx,
-                v,
-                registration,
-                &this_and_closing,
-                accepted,
-                request.now,
-            )
-            .await?,
-        );
+    let vacancy = vacancy(&mut tx, vacancy_id).await?;
+    let existing = existing_referrals(&mut tx, vacancy_id).await?;
+    if accepted.is_some() && outcomes::is_filled(vacancy.places, &existing) {
+        tx.rollback().await?;
+        return Ok(OutcomeResult::VacancyFilled);
     }
+    let further =
+        match outcomes::top_up(vacancy.places, &existing, &[request.referral_id], accepted) {
+            Some(top_up) => {
+                let candidates = load_candidates(&mut tx, vacancy.daycare_id, vacancy.id).await?;
+                outcomes::further_referrals(
+                    &vacancy,
+                    candidates,
+                    top_up,
+                    registration,
+                    request.now,
+                )?
+            }
+            None => Vec::new(),
+        };
     // Top-ups count against each daycare's referral bound like declarations do: refusing
     // families one after another must not read the list either.
     let further = within_referral_bound(&mut tx, further, request.now).await?;
-    let event = outcomes::outcome_event(request, &closing, &further);
+    let event = outcomes::outcome_event(request, &transition, &further);
     let change_seq = insert_event(&mut tx, &event).await?;
     query("UPDATE referrals SET status = $1, change_seq = $2 WHERE id = $3")
         .bind(transition.referral_status.code())
@@ -111,24 +105,50 @@ pub(super) async fn record_outcome(
         .bind(request.referral_id.as_uuid())
         .execute(&mut tx)
         .await?;
-    for id in &closing {
-        query("UPDATE referrals SET status = 'closed', change_seq = $1 WHERE id = $2")
-            .bind(change_seq)
-            .bind(id.as_uuid())
-            .execute(&mut tx)
-            .await?;
-    }
+    let ended_choice = if transition.ends_choice {
+        end_choice(&mut tx, registration, request).await?
+    } else {
+        None
+    };
+    insert_referrals(&mut tx, &further, change_seq).await?;
+    let outcome_id = uuid::Uuid::new_v4();
     query(concat!(
-        "INSERT INTO registration_states (registration_id, status, missed_deadlines)",
-        " VALUES ($1, $2, $3) ON CONFLICT (registration_id) DO UPDATE",
-        " SET status = excluded.status, missed_deadlines = excluded.missed_deadlines"
+        "INSERT INTO referral_outcomes (id, referral_id, daycare_id, device_id, outcome,",
+        " referral_status, ended_choice_preference, recorded_at)",
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
     ))
-    .bind(registration.as_uuid())
-    .bind(registration_status_code(transition.registration.status))
-    .bind(i32::try_from(transition.registration.missed_deadlines).unwrap_or(i32::MAX))
+    .bind(outcome_id)
+    .bind(request.referral_id.as_uuid())
+    .bind(request.daycare_id.as_uuid())
+    .bind(request.device_id.as_uuid())
+    .bind(serde_json::to_string(&request.outcome)?)
+    .bind(transition.referral_status.code())
+    .bind(ended_choice)
+    .bind(request.now)
     .execute(&mut tx)
     .await?;
-    insert_referrals(&mut tx, &further, change_seq).await?;
+    if let Some(effect) = transition.reported_effect {
+        query(concat!(
+            "INSERT INTO outcome_reports (id, outcome_id, kind, referral_id, registration_id,",
+            " daycare_id, device_id, reported_at, status)",
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending')"
+        ))
+        .bind(uuid::Uuid::new_v4())
+        .bind(outcome_id)
+        .bind(effect.code())
+        .bind(request.referral_id.as_uuid())
+        .bind(registration.as_uuid())
+        .bind(request.daycare_id.as_uuid())
+        .bind(request.device_id.as_uuid())
+        .bind(request.now)
+        .execute(&mut tx)
+        .await?;
+    }
+    let bulk = if transition.is_negative() {
+        bulk_outcomes(&mut tx, request).await?
+    } else {
+        None
+    };
     let response = outcomes::outcome_response(request, &transition, &further)?;
     query(concat!(
         "INSERT INTO outcome_requests (daycare_id, idempotency_key, referral_id,",
@@ -142,14 +162,71 @@ pub(super) async fn record_outcome(
     .execute(&mut tx)
     .await?;
     tx.commit().await?;
-    Ok(OutcomeResult::Recorded(response))
+    Ok(OutcomeResult::Recorded { response, bulk })
+}
+
+/// Ends the family's choice of the answering daycare, returning its preference (kept for a
+/// revert); `None` when there was no such choice.
+async fn end_choice(
+    tx: &mut Tx,
+    registration: RegistrationId,
+    request: &OutcomeRequest,
+) -> Result<Option<i32>, StoreError> {
+    let preference = query(
+        "SELECT preference FROM registration_choices WHERE registration_id = $1 AND daycare_id = $2",
+    )
+    .bind(registration.as_uuid())
+    .bind(request.daycare_id.as_uuid())
+    .fetch_optional(&mut *tx)
+    .await?
+    .map(|row| row.try_get::<i32, _>("preference"))
+    .transpose()?;
+    query("DELETE FROM registration_choices WHERE registration_id = $1 AND daycare_id = $2")
+        .bind(registration.as_uuid())
+        .bind(request.daycare_id.as_uuid())
+        .execute(tx)
+        .await?;
+    Ok(preference)
+}
+
+/// The daycare's negative answers in the window, this one included, and whether this one takes
+/// it over the bound.
+async fn bulk_outcomes(
+    tx: &mut Tx,
+    request: &OutcomeRequest,
+) -> Result<Option<BulkOutcomes>, StoreError> {
+    let since = request.now - chrono::Duration::hours(outcomes::BULK_OUTCOME_WINDOW_HOURS);
+    let filed: i64 = query(concat!(
+        "SELECT COUNT(*) FROM referral_outcomes WHERE daycare_id = $1 AND recorded_at > $2",
+        " AND referral_status <> 'accepted' AND reverted_at IS NULL"
+    ))
+    .bind(request.daycare_id.as_uuid())
+    .bind(since)
+    .fetch_scalar(&mut *tx)
+    .await?;
+    let open: i64 =
+        query("SELECT COUNT(*) FROM referrals WHERE daycare_id = $1 AND status = 'open'")
+            .bind(request.daycare_id.as_uuid())
+            .fetch_scalar(tx)
+            .await?;
+    Ok(outcomes::crosses_bulk_bound(filed, open))
 }
 
 /// A registration's state; one never answered has no row yet.
-async fn registration_state(
+pub(super) async fn registration_state(
     tx: &mut Tx,
     registration: RegistrationId,
 ) -> Result<RegistrationState, StoreError> {
+    Ok(stored_registration_state(tx, registration)
+        .await?
+        .unwrap_or(RegistrationState::NEW))
+}
+
+/// A registration's stored state row, `None` when it has none.
+pub(super) async fn stored_registration_state(
+    tx: &mut Tx,
+    registration: RegistrationId,
+) -> Result<Option<RegistrationState>, StoreError> {
     let row = query(
         "SELECT status, missed_deadlines FROM registration_states WHERE registration_id = $1",
     )
@@ -157,29 +234,28 @@ async fn registration_state(
     .fetch_optional(tx)
     .await?;
     let Some(row) = row else {
-        return Ok(RegistrationState::NEW);
+        return Ok(None);
     };
     let code: String = row.try_get("status")?;
     let missed: i32 = row.try_get("missed_deadlines")?;
-    Ok(RegistrationState {
+    Ok(Some(RegistrationState {
         status: registration_status_from_code(&code)
             .ok_or_else(|| StoreError::Corrupt("registration status".to_owned()))?,
         missed_deadlines: u32::try_from(missed).unwrap_or(0),
-    })
+    }))
 }
 
 /// The further referrals [`outcomes::top_up`] asks for `vacancy_id`, skipping `exclude`.
-async fn top_up(
+pub(super) async fn top_up(
     tx: &mut Tx,
     vacancy_id: VacancyId,
     exclude: RegistrationId,
     closing: &[ReferralId],
-    accepted_now: Option<ReferralId>,
     now: DateTime<Utc>,
 ) -> Result<Vec<ReferralRecord>, StoreError> {
     let vacancy = vacancy(tx, vacancy_id).await?;
     let existing = existing_referrals(tx, vacancy_id).await?;
-    let Some(top_up) = outcomes::top_up(vacancy.places, &existing, closing, accepted_now) else {
+    let Some(top_up) = outcomes::top_up(vacancy.places, &existing, closing, None) else {
         return Ok(Vec::new());
     };
     let candidates = load_candidates(tx, vacancy.daycare_id, vacancy.id).await?;

@@ -298,8 +298,14 @@ pub struct OutcomeRequest {
 /// What became of an outcome.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OutcomeResult {
-    /// Applied; the answer (JSON) is stored under its key.
-    Recorded(String),
+    /// Applied; the answer (JSON) is stored under its key. `bulk` is set when this answer took
+    /// the daycare over the bulk bound ([`crate::outcomes::crosses_bulk_bound`]).
+    Recorded {
+        /// The answer (JSON).
+        response: String,
+        /// The counts to alert on, when this answer crossed the bound.
+        bulk: Option<crate::outcomes::BulkOutcomes>,
+    },
     /// The key was already applied to this referral: its stored answer.
     Replayed(String),
     /// The key was already used by this daycare for another referral.
@@ -308,6 +314,65 @@ pub enum OutcomeResult {
     NotFound,
     /// The referral (or its registration) is closed.
     Closed,
+    /// A missed deadline recorded before the referral's answer-by day.
+    DeadlineNotReached,
+    /// An acceptance on a vacancy whose places are all accepted already.
+    VacancyFilled,
+}
+
+/// A daycare's report of a wider effect, waiting for confirmation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutcomeReportRecord {
+    /// The report.
+    pub id: uuid::Uuid,
+    /// The outcome that made it.
+    pub outcome_id: uuid::Uuid,
+    /// The effect reported (the domain's `OutcomeEffect` code).
+    pub kind: String,
+    /// The referral answered.
+    pub referral_id: ReferralId,
+    /// The family's registration.
+    pub registration_id: placeforte_protocol::RegistrationId,
+    /// The daycare that answered.
+    pub daycare_id: DaycareId,
+    /// The device it answered from.
+    pub device_id: DeviceId,
+    /// When.
+    pub reported_at: DateTime<Utc>,
+}
+
+/// What became of a confirmation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfirmResult {
+    /// Applied: the referrals it closed and the further referrals it made.
+    Confirmed {
+        /// Other referrals of the child closed.
+        closed: usize,
+        /// Further referrals made for the places they left open.
+        further: usize,
+    },
+    /// No pending report has this id.
+    NotPending,
+    /// The registration is already placed or withdrawn: nothing applied.
+    RegistrationClosed,
+}
+
+/// What became of a revert.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RevertResult {
+    /// Reversed: the referral's status now, and how many other referrals reopened.
+    Reverted {
+        /// The outcome reverted.
+        outcome_id: uuid::Uuid,
+        /// The referral's status code now (`open`, or `closed` when the registration is).
+        referral_status: String,
+        /// Referrals a confirmed effect had closed, open again.
+        reopened: usize,
+    },
+    /// No outcome has this id, nor any referral.
+    NotFound,
+    /// The outcome (the referral's latest) is already reverted.
+    AlreadyReverted,
 }
 
 /// What became of a declaration.

@@ -12,6 +12,7 @@ mod common;
 mod connections;
 mod enrolment;
 mod harvest;
+mod outcomes;
 
 use std::time::{Duration, Instant};
 

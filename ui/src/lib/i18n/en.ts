@@ -186,6 +186,9 @@ export const en: Messages = {
   "demand.children": "Children",
   "demand.suppressed": "Hatched bars are counts of 1 to 4, shown as “<5” and drawn at 4 at most.",
   "error.reveal_needs_network": "Contact details are shown only online: they are never kept on this computer and every consultation is logged. Reconnect and try again.",
+  "error.deadline_not_reached":
+    "The family still has time to answer: a missed deadline can only be recorded from the answer-by date.",
+  "error.vacancy_filled": "Every place of this vacancy is already accepted: this acceptance was not recorded.",
   "error.reveal_quota_exceeded": "This computer has reached today's limit of contact consultations. Try again tomorrow or contact the operator.",
   "error.reveal_budget_exceeded": "The daycare's computers together have reached their limit of contact consultations for now. Try again tomorrow or contact the operator.",
   "error.reveal_limit_reached": "This family's contact details have already been consulted the maximum number of times.",

@@ -191,6 +191,9 @@ export const fr = {
   "demand.children": "Enfants",
   "demand.suppressed": "Les barres hachurées sont des nombres de 1 à 4, affichés « <5 » et dessinés à 4 au plus.",
   "error.reveal_needs_network": "Les coordonnées ne s’affichent qu’en ligne : elles ne sont jamais conservées sur cet ordinateur et chaque consultation est journalisée. Reconnectez-vous et réessayez.",
+  "error.deadline_not_reached":
+    "La famille a encore le temps de répondre : une absence de réponse ne peut être inscrite qu’à partir de la date limite.",
+  "error.vacancy_filled": "Toutes les places disponibles de cette déclaration sont déjà acceptées : cette acceptation n’a pas été inscrite.",
   "error.reveal_quota_exceeded": "Cet ordinateur a atteint le nombre maximal de consultations de coordonnées pour aujourd’hui. Réessayez demain ou avisez l’exploitant.",
   "error.reveal_budget_exceeded": "Les ordinateurs de la garderie ont atteint ensemble le nombre maximal de consultations de coordonnées pour le moment. Réessayez demain ou avisez l’exploitant.",
   "error.reveal_limit_reached": "Les coordonnées de cette famille ont déjà été consultées le nombre maximal de fois.",
