@@ -56,6 +56,7 @@ struct Metrics {
     deliveries: Counter,
     delivery_failures: Counter,
     handshake_refusals: Counter,
+    connection_refusals: Family<ReasonLabels, Counter>,
     enrolment_refusals: Family<ReasonLabels, Counter>,
 }
 
@@ -93,6 +94,12 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         "TLS handshakes refused or failed",
         handshake_refusals.clone(),
     );
+    let connection_refusals = Family::<ReasonLabels, Counter>::default();
+    registry.register(
+        "connection_refusals",
+        "Connections closed on accept because a cap was reached, by cap",
+        connection_refusals.clone(),
+    );
     let enrolment_refusals = Family::<ReasonLabels, Counter>::default();
     registry.register(
         "enrolment_refusals",
@@ -107,6 +114,7 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         deliveries,
         delivery_failures,
         handshake_refusals,
+        connection_refusals,
         enrolment_refusals,
     }
 });
@@ -146,7 +154,18 @@ pub fn handshake_refused() {
     METRICS.handshake_refusals.inc();
 }
 
-/// Counts a refused enrolment; `reason` is a stable code (`enrolment_refused`, `rate_limited`).
+/// Counts a connection closed on accept; `reason` names the cap (`too_many_open`,
+/// `too_many_handshakes`).
+pub fn connection_refused(reason: &str) {
+    METRICS
+        .connection_refusals
+        .get_or_create(&ReasonLabels {
+            reason: reason.to_owned(),
+        })
+        .inc();
+}
+
+/// Counts a refused enrolment; `reason` is a stable code (`enrolment_refused`, `csr_invalid`, `too_many_attempts`).
 pub fn enrolment_refused(reason: &str) {
     METRICS
         .enrolment_refusals

@@ -177,6 +177,7 @@ async fn refused_enrolment<S: Storage>(
     );
     event.reason = Some(reason.to_owned());
     state.store.record_event(&event).await?;
+    crate::metrics::enrolment_refused(reason);
     Ok(())
 }
 

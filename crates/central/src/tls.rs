@@ -414,10 +414,12 @@ impl TlsListener {
                 // Refused before anything is read or computed: dropping the socket closes it.
                 let Some(slot) = ConnectionSlot::claim(&open, remote.ip(), &limits) else {
                     tracing::info!(%remote, "connection refused: too many open");
+                    crate::metrics::connection_refused("too_many_open");
                     continue;
                 };
                 let Ok(handshaking) = Arc::clone(&handshakes).try_acquire_owned() else {
                     tracing::info!(%remote, "connection refused: too many handshakes");
+                    crate::metrics::connection_refused("too_many_handshakes");
                     continue;
                 };
                 // Small requests and answers: do not wait for Nagle.
@@ -438,9 +440,13 @@ impl TlsListener {
                         }
                         Ok(Err((error, tcp))) => {
                             tracing::info!(%remote, %error, "TLS handshake refused");
+                            crate::metrics::handshake_refused();
                             close_after_alert(tcp).await;
                         }
-                        Err(_) => tracing::info!(%remote, "TLS handshake timed out"),
+                        Err(_) => {
+                            tracing::info!(%remote, "TLS handshake timed out");
+                            crate::metrics::handshake_refused();
+                        }
                     }
                 });
             }

@@ -443,7 +443,8 @@ async fn alerts_left_pending_by_a_stopped_service_are_delivered_after_a_restart<
     assert_eq!(received.count(), 1);
 }
 
-async fn scrape(addr: SocketAddr) -> String {
+/// The metrics listener's text (the connection and enrolment tests read it too).
+pub(crate) async fn scrape(addr: SocketAddr) -> String {
     let response = reqwest::get(format!("http://{addr}/metrics"))
         .await
         .unwrap();
@@ -452,7 +453,7 @@ async fn scrape(addr: SocketAddr) -> String {
 }
 
 /// The value of the sample line starting with `series` (0 when absent).
-fn sample(text: &str, series: &str) -> f64 {
+pub(crate) fn sample(text: &str, series: &str) -> f64 {
     text.lines()
         .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
         .unwrap_or(0.0)

@@ -6,6 +6,7 @@
 //! 127.0.0.0/8 reaches the service) so that the per-address cap applies to them and not to
 //! the workstation on 127.0.0.1, as it would to an attacker on another network.
 
+use crate::alerts::{sample, scrape};
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
@@ -259,6 +260,9 @@ async fn connections_over_the_per_peer_cap_are_closed_at_once<S: Storage>(mut h:
     let device = h.enrolled_device().await;
     h.restart_with(small_caps(4, 100), test_lifetimes()).await;
     let api = h.service.api_addr;
+    let metrics = h.service.metrics_addr.expect("metrics listener");
+    let series = "placeforte_connection_refusals_total{reason=\"too_many_open\"}";
+    let refused_before = sample(&scrape(metrics).await, series);
     let mut held = Vec::new();
     for _ in 0..4 {
         held.push(tcp_from(2, api).await.expect("connect"));
@@ -270,6 +274,8 @@ async fn connections_over_the_per_peer_cap_are_closed_at_once<S: Storage>(mut h:
         closed_at_once(extra).await,
         "a fifth connection from one address was kept"
     );
+    // The operator sees it (other tests of this process count too: at least ours).
+    assert!(sample(&scrape(metrics).await, series) >= refused_before + 1.0);
     // Another address is not affected.
     let mut connection = h.api_connection(&device).await.expect("connect");
     assert_eq!(

@@ -3,6 +3,7 @@
 //! renews again from, the certificate a renewal replaced; someone holding a copy of the CA key
 //! mints a certificate the service never issued.
 
+use crate::alerts::{sample, scrape};
 use chrono::{Duration, Utc};
 use placeforte_central::ca::DeviceCa;
 use placeforte_central::enrolment_limits::PER_PEER_BURST;
@@ -32,6 +33,10 @@ async fn brute_force_of_codes_is_limited_audited_and_alerted<S: Storage>(mut h: 
     let (_, csr) = new_csr();
     let signed = h.ca.device_certificates_signed();
     let events = h.event_count().await;
+    let metrics = h.service.metrics_addr.expect("metrics listener");
+    let refused = "placeforte_enrolment_refusals_total{reason=\"enrolment_refused\"}";
+    let limited = "placeforte_enrolment_refusals_total{reason=\"too_many_attempts\"}";
+    let before = scrape(metrics).await;
     let client = h.anonymous_client();
     let guess = |n: usize| EnrolRequest {
         daycare_id: daycare,
@@ -99,6 +104,11 @@ async fn brute_force_of_codes_is_limited_audited_and_alerted<S: Storage>(mut h: 
             "the peer's address is in the log: {text}"
         );
     }
+    // The operator's metrics count both kinds of refusal (other tests of this process count
+    // too: at least ours).
+    let after = scrape(metrics).await;
+    assert!(sample(&after, refused) >= sample(&before, refused) + f64::from(PER_PEER_BURST));
+    assert!(sample(&after, limited) >= sample(&before, limited) + 1.0);
     // One alert for the burst.
     let alerts = h.store.alerts().await.expect("alerts");
     let bursts: Vec<_> = alerts
