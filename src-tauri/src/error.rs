@@ -91,7 +91,7 @@ pub enum ErrorCode {
 impl ErrorCode {
     /// Every code, in declaration order: exported to the UI (`ERROR_CODES`), whose tests check
     /// that each has a French and an English text.
-    pub const ALL: [ErrorCode; 29] = [
+    pub const ALL: &'static [ErrorCode] = &[
         ErrorCode::KeychainUnavailable,
         ErrorCode::LocalData,
         ErrorCode::InvalidInvitation,
