@@ -158,6 +158,9 @@ async fn prepare<S: Storage>(store: S, dir: &Path, devices: usize) -> SocketAddr
         ConnectionLimits {
             handshake: Duration::from_secs(30),
             idle: Duration::from_secs(120),
+            // hyper's header-read timer also runs while a kept-alive connection waits for its
+            // next request; the devices wait their turn through the first syncs far longer.
+            header_read: Duration::from_secs(120),
             // The load benchmark opens thousands of connections from one address on purpose.
             max_connections: 100_000,
             max_connections_per_peer: 100_000,
