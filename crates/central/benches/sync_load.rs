@@ -165,7 +165,6 @@ async fn prepare<S: Storage>(store: S, dir: &Path, devices: usize) -> SocketAddr
             max_connections: 100_000,
             max_connections_per_peer: 100_000,
             max_handshakes: 100_000,
-            ..ConnectionLimits::default()
         },
     )
     .await

@@ -17,19 +17,15 @@ use chrono::Duration;
 use hmac::{Hmac, Mac};
 use placeforte_central::operator::{self, OperatorError};
 use placeforte_central::secret::Secret;
-use placeforte_central::store::{
-    AlertDelivery, AlertRecord, RegistrationChoice, SeedBatch, Storage,
-};
+use placeforte_central::store::{AlertDelivery, AlertRecord, Storage};
 use placeforte_central::webhook::{WebhookSettings, MAX_BACKOFF, SIGNATURE_HEADER};
 use placeforte_central::{Clock as _, ManualClock};
 use placeforte_protocol::referrals::ReferralPage;
-use placeforte_protocol::RegistrationId;
 use serde_json::json;
 use sha2::Sha256;
 
 use crate::common::referral_pool::{
-    all_referrals, daycare_with_permit, declare_one, pool, registration, reveal, sync,
-    waiting_families,
+    all_referrals, daycare_with_permit, declare_one, pool, reveal, sync, waiting_families,
 };
 use crate::common::{DeviceKeys, Harness};
 use crate::on_both_backends;
@@ -158,48 +154,9 @@ async fn parallel_reveals_raise_one_burst_alert<S: Storage>(h: Harness<S>) {
 
 /// A daycare with a 2-place permit and 20 toddlers waiting for it.
 async fn small_daycare<S: Storage>(h: &Harness<S>) -> DeviceKeys {
-    let daycare = operator::add_daycare(
-        &h.store,
-        &h.operator,
-        h.now(),
-        "Garderie Petite",
-        "Estrie",
-        [0, 2, 0, 0],
-    )
-    .await
-    .unwrap()
-    .id;
-    let code = h.code(daycare).await;
-    let (key, csr) = crate::common::new_csr();
-    let (status, body) = h.enrol(daycare, &code, &csr).await;
-    assert_eq!(status, 200, "{body}");
-    let device = DeviceKeys {
-        key_pem: key.serialize_pem(),
-        certificate: serde_json::from_str(&body).unwrap(),
-    };
-    let today = h.now().date_naive();
-    let mut batch = SeedBatch::default();
-    for n in 0..20 {
-        let r = registration(
-            RegistrationId::random(),
-            today - Duration::days(700 + n as i64),
-            today - Duration::days(10),
-            n,
-        );
-        batch.choices.push(RegistrationChoice {
-            registration_id: r.id,
-            daycare_id: daycare,
-            preference: 1,
-        });
-        batch.registrations.push(r);
-    }
-    let event = placeforte_central::store::AuditEvent::new(
-        h.now(),
-        "operator:test".to_owned(),
-        "synthetic_data.seeded",
-        "test".to_owned(),
-    );
-    h.store.insert_seed(&batch, &event).await.unwrap();
+    let device = daycare_with_permit(h, [0, 2, 0, 0]).await;
+    let daycare = device.certificate.daycare_id;
+    waiting_families(h, daycare, 20, 0).await;
     device
 }
 
