@@ -358,6 +358,11 @@ async fn a_certificate_refused_at_the_handshake_is_reported_and_wipes_nothing() 
     let cached = cache.referrals().await.unwrap();
     assert_eq!(cached.len(), 3);
     cache.close().await;
+    let issued_credentials = data
+        .secrets()
+        .get(SecretName::DeviceCredentials)
+        .unwrap()
+        .expect("the enrolled credentials");
 
     let now = Utc::now();
     let (other_ca, _) = DeviceCa::generate(now).unwrap();
@@ -409,15 +414,10 @@ async fn a_certificate_refused_at_the_handshake_is_reported_and_wipes_nothing() 
         opened.cache.close().await;
     }
 
-    // The genuine credentials back: the same workstation works again.
-    let genuine_again = credentials_from(
-        central.device_ca(),
-        &record,
-        now - Duration::minutes(1),
-        now + Duration::days(7),
-    );
+    // The genuine credentials back (the certificate the service issued: one minted with its CA
+    // key but never issued is refused too): the same workstation works again.
     data.secrets()
-        .set(SecretName::DeviceCredentials, genuine_again.as_bytes())
+        .set(SecretName::DeviceCredentials, &issued_credentials)
         .unwrap();
     let me = EnrolledDevice::load(&data, dir.path())
         .unwrap()
