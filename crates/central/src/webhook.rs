@@ -55,8 +55,9 @@ pub const DELIVERY_BATCH: i64 = 10;
 /// How long one POST may take before it counts as failed.
 pub const REQUEST_TIMEOUT: StdDuration = StdDuration::from_secs(10);
 
-/// Where and how to deliver alerts.
-#[derive(Debug, Clone)]
+/// Where and how to deliver alerts. `Debug` shows the URL's scheme and host only: its path or
+/// query may carry the receiver's own token.
+#[derive(Clone)]
 pub struct WebhookSettings {
     /// The receiver's URL (`https://…`, or `http://` on the operator's own network).
     pub url: String,
@@ -64,6 +65,20 @@ pub struct WebhookSettings {
     pub secret: Secret,
     /// How often the outbox is looked at (real time, not business time).
     pub poll_interval: StdDuration,
+}
+
+impl std::fmt::Debug for WebhookSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let url = reqwest::Url::parse(&self.url)
+            .ok()
+            .and_then(|url| Some(format!("{}://{}/<redacted>", url.scheme(), url.host_str()?)))
+            .unwrap_or_else(|| "<redacted>".to_owned());
+        f.debug_struct("WebhookSettings")
+            .field("url", &url)
+            .field("secret", &self.secret)
+            .field("poll_interval", &self.poll_interval)
+            .finish()
+    }
 }
 
 /// The JSON body of one delivery.
@@ -238,6 +253,20 @@ async fn post(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn debug_shows_neither_the_secret_nor_the_urls_path_and_query() {
+        let settings = super::WebhookSettings {
+            url: "https://alerts.example.net/hooks/t0ken-in-path?key=t0ken-in-query".to_owned(),
+            secret: super::Secret::new("hmac-key-value".to_owned()),
+            poll_interval: super::StdDuration::from_secs(2),
+        };
+        let shown = format!("{settings:?}");
+        assert!(shown.contains("https://alerts.example.net/"), "{shown}");
+        for hidden in ["t0ken-in-path", "t0ken-in-query", "hmac-key-value"] {
+            assert!(!shown.contains(hidden), "{hidden} in {shown}");
+        }
+    }
+
     use super::*;
 
     #[test]
