@@ -46,7 +46,7 @@ start_test_keyring
 
 # The real-window tests drive these binaries; here they must run, not skip.
 echo "==> building the app and the central service for the real-window tests"
-cargo build --locked -p placeforte-app -p placeforte-central --bins
+cargo build --locked -p placeforte-app -p placeforte-central -p placeforte-witness --bins
 export PLACEFORTE_E2E_REQUIRED=1
 
 # The connection attack test (crates/central/tests/attacks/connections.rs) holds 500 hostile

@@ -1,70 +1,57 @@
-//! The tamper-evident audit log: a hash chain of entries with signed checkpoints.
+//! The audit log as a witnessed transparency log.
 //!
-//! Every entry's hash is SHA-256 over a length-prefixed encoding of its sequence number, its
-//! fields and the previous entry's hash ([`entry_hash`]), so editing, deleting, reordering or
-//! inserting a row breaks the chain at that row or the next. The hash alone does not stop
-//! someone with write access from rebuilding the chain after a change, so a checkpoint task
-//! signs the tip with an Ed25519 key that lives in a file the database never sees
-//! ([`CheckpointSigner`]); [`verify`] checks every checkpoint against the public key.
-//! Entries after the last checkpoint are protected by the chain only: [`VerifyReport`] says how
-//! many there are.
+//! Entries are the leaves of an RFC 6962 Merkle tree (`placeforte_translog`): an append, in
+//! the transaction of the work it records, stores the entry, the tree's new stored hashes, and
+//! the new tree head signed with the log key (a C2SP checkpoint note kept in `audit_head`), so
+//! an entry written into the database by hand or cut off its end no longer matches a
+//! signature. At the checkpoint cadence ([`CheckpointPolicy`]) the signed head is kept as a
+//! checkpoint ([`checkpoint_if_due`]) and submitted to independent witnesses over the C2SP
+//! tlog-witness protocol ([`witnessing`]), each of which cosigns it only if it is consistent
+//! with the last head it cosigned. Whoever holds the database and the log key can re-sign a
+//! rewritten tree, but not a witness's cosignature: [`verify`] recomputes the tree from the
+//! entries and checks it against every checkpoint, the signed head, the cadence, and the
+//! witnesses' cosigned heads. [`access_report`] gives a person their file's entries with
+//! inclusion proofs they can check offline.
 //!
-//! The storage layer appends entries in the same transaction as the work they record, and the
-//! service's database role may only INSERT into the audit tables (SQLite triggers; PostgreSQL
-//! triggers and grants, see the migrations).
+//! The former hash chain ([`legacy`]) is verified and sealed into the tree by
+//! [`seal_legacy_chain`]. The service's database role may only INSERT into the audit tables
+//! (SQLite triggers; PostgreSQL triggers and grants, see the migrations).
 
-use std::collections::BTreeMap;
+pub mod access_report;
+pub mod legacy;
+mod verify;
+pub mod witnessing;
+
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use ring::signature::{Ed25519KeyPair, KeyPair as _, UnparsedPublicKey, ED25519};
+use placeforte_translog::checkpoint::{LogSigner, LogVerifier, TreeHead};
+use placeforte_translog::cosignature::WitnessVerifier;
+use placeforte_translog::keys::KeyError;
+use placeforte_translog::leaf::AuditLeaf;
+use placeforte_translog::tree::{self, Frontier, StoredHashes};
 
-use crate::store::{AuditEvent, Storage, StoreError};
+use crate::store::{AuditEvent, Storage, StoreError, TreeCheckpointRecord};
 
-/// Length of an entry hash (SHA-256).
-pub const HASH_LEN: usize = 32;
+pub use verify::{verify, verify_in_pages, Finding, VerifyOptions, VerifyReport, WitnessHead};
 
-/// The previous hash of the first entry.
-pub const GENESIS_HASH: [u8; HASH_LEN] = [0; HASH_LEN];
-
-/// Entries read per round trip while verifying.
-const VERIFY_PAGE: i64 = 10_000;
-
-/// Domain separation: a hash or signature made for something else never passes as ours.
-const ENTRY_CONTEXT: &[u8] = b"placeforte-audit-entry-v1";
-const CHECKPOINT_CONTEXT: &[u8] = b"placeforte-audit-checkpoint-v1";
-
-/// One stored entry, exactly as hashed: every field is the text that went into the hash.
+/// One stored entry: its leaf exactly as hashed, and the stored hashes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEntry {
-    /// Position in the chain, from 1, without gaps.
-    pub seq: i64,
-    /// RFC 3339, microseconds, `Z`.
-    pub occurred_at: String,
-    /// `operator:<login>` or `device:<id>`.
-    pub actor: String,
-    /// The daycare's id, or empty.
-    pub daycare_id: String,
-    /// Dotted action name.
-    pub action: String,
-    /// The id acted on.
-    pub subject: String,
-    /// Referral ids, comma-separated, or empty.
-    pub referral_ids: String,
-    /// Reason code, or empty.
-    pub reason: String,
-    /// The previous entry's hash ([`GENESIS_HASH`] for the first).
+    /// The fields, as the tree hashes them.
+    pub leaf: AuditLeaf,
+    /// The former chain's link (entries of the former chain only; empty since).
     pub prev_hash: Vec<u8>,
-    /// This entry's hash.
+    /// The leaf hash (for entries of the former chain, their chain hash).
     pub entry_hash: Vec<u8>,
 }
 
 impl AuditEntry {
-    /// The entry that chains `event` after `prev` (sequence `prev_seq`, hash `prev_hash`).
-    pub fn chain(event: &AuditEvent, prev_seq: i64, prev_hash: &[u8]) -> AuditEntry {
-        let mut entry = AuditEntry {
-            seq: prev_seq + 1,
+    /// The entry `seq` recording `event`.
+    pub fn for_event(event: &AuditEvent, seq: i64) -> AuditEntry {
+        let leaf = AuditLeaf {
+            seq,
             occurred_at: instant_text(event.occurred_at),
             actor: event.actor.clone(),
             daycare_id: event.daycare_id.map(|d| d.to_string()).unwrap_or_default(),
@@ -77,64 +64,19 @@ impl AuditEntry {
                 .collect::<Vec<_>>()
                 .join(","),
             reason: event.reason.clone().unwrap_or_default(),
-            prev_hash: prev_hash.to_vec(),
-            entry_hash: Vec::new(),
         };
-        entry.entry_hash = entry_hash(&entry).to_vec();
-        entry
+        let entry_hash = leaf.hash().0.to_vec();
+        AuditEntry {
+            leaf,
+            prev_hash: Vec::new(),
+            entry_hash,
+        }
     }
 }
 
 /// The text an instant is stored and hashed as (the same on both backends).
 pub fn instant_text(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Micros, true)
-}
-
-/// SHA-256 over the context, the sequence number, each field with its length, and the previous
-/// hash. Lengths make the encoding unambiguous: no two entries share an input.
-pub fn entry_hash(entry: &AuditEntry) -> [u8; HASH_LEN] {
-    let mut context = ring::digest::Context::new(&ring::digest::SHA256);
-    context.update(ENTRY_CONTEXT);
-    context.update(&entry.seq.to_be_bytes());
-    for field in [
-        entry.occurred_at.as_bytes(),
-        entry.actor.as_bytes(),
-        entry.daycare_id.as_bytes(),
-        entry.action.as_bytes(),
-        entry.subject.as_bytes(),
-        entry.referral_ids.as_bytes(),
-        entry.reason.as_bytes(),
-        entry.prev_hash.as_slice(),
-    ] {
-        context.update(&(field.len() as u64).to_be_bytes());
-        context.update(field);
-    }
-    let digest = context.finish();
-    let mut out = [0u8; HASH_LEN];
-    out.copy_from_slice(digest.as_ref());
-    out
-}
-
-/// A signed statement that the chain's entry `seq` has hash `entry_hash`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Checkpoint {
-    /// The entry signed.
-    pub seq: i64,
-    /// Its hash.
-    pub entry_hash: Vec<u8>,
-    /// When it was signed (RFC 3339 text, as signed).
-    pub signed_at: String,
-    /// Ed25519 signature over [`checkpoint_message`].
-    pub signature: Vec<u8>,
-}
-
-/// What a checkpoint's signature covers.
-pub fn checkpoint_message(seq: i64, entry_hash: &[u8], signed_at: &str) -> Vec<u8> {
-    let mut message = CHECKPOINT_CONTEXT.to_vec();
-    message.extend_from_slice(&seq.to_be_bytes());
-    message.extend_from_slice(entry_hash);
-    message.extend_from_slice(signed_at.as_bytes());
-    message
 }
 
 /// A key file could not be made or read.
@@ -149,8 +91,16 @@ pub enum AuditKeyError {
         source: std::io::Error,
     },
     /// The file does not hold a key of the right kind.
-    #[error("the audit key file {} does not hold an Ed25519 key", .0.display())]
+    #[error("the audit key file {} does not hold the expected key", .0.display())]
     Invalid(PathBuf),
+    /// The file holds a key text that does not parse.
+    #[error("the key file {}: {source}", path.display())]
+    Key {
+        /// Which file.
+        path: PathBuf,
+        /// What is wrong with it.
+        source: KeyError,
+    },
     /// The file exists: keys are never overwritten.
     #[error("{} already exists; init never overwrites keys", .0.display())]
     Exists(PathBuf),
@@ -159,93 +109,77 @@ pub enum AuditKeyError {
     Random,
 }
 
-/// The checkpoint signing key (Ed25519, separate from the TLS CA). `Debug` shows only the public
-/// key.
-pub struct CheckpointSigner {
-    key: Ed25519KeyPair,
-}
-
-impl std::fmt::Debug for CheckpointSigner {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CheckpointSigner")
-            .field("public_key", &hex::encode(self.public_key()))
-            .finish()
-    }
-}
-
-impl CheckpointSigner {
-    /// Makes a new key and writes it (PKCS#8, hex, mode 0600) to `key_path` and its public key
-    /// (hex) to `public_path`. Refuses to replace either file.
-    pub fn generate(key_path: &Path, public_path: &Path) -> Result<(), AuditKeyError> {
-        for path in [key_path, public_path] {
-            if path.exists() {
-                return Err(AuditKeyError::Exists(path.to_path_buf()));
-            }
-        }
-        let rng = ring::rand::SystemRandom::new();
-        let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng).map_err(|_| AuditKeyError::Random)?;
-        let key = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref())
-            .map_err(|_| AuditKeyError::Invalid(key_path.to_path_buf()))?;
-        write_new(key_path, &hex::encode(pkcs8.as_ref()))?;
-        write_new(public_path, &hex::encode(key.public_key().as_ref()))?;
-        Ok(())
-    }
-
-    /// Reads the key written by [`CheckpointSigner::generate`].
-    pub fn load(key_path: &Path) -> Result<CheckpointSigner, AuditKeyError> {
-        let text = read(key_path)?;
-        let bytes =
-            hex::decode(text.trim()).map_err(|_| AuditKeyError::Invalid(key_path.to_path_buf()))?;
-        let key = Ed25519KeyPair::from_pkcs8(&bytes)
-            .map_err(|_| AuditKeyError::Invalid(key_path.to_path_buf()))?;
-        Ok(CheckpointSigner { key })
-    }
-
-    /// A key made in memory (tests and benchmarks).
-    pub fn ephemeral() -> Result<CheckpointSigner, AuditKeyError> {
-        let rng = ring::rand::SystemRandom::new();
-        let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng).map_err(|_| AuditKeyError::Random)?;
-        let key = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).map_err(|_| AuditKeyError::Random)?;
-        Ok(CheckpointSigner { key })
-    }
-
-    /// The public key verifiers need.
-    pub fn public_key(&self) -> &[u8] {
-        self.key.public_key().as_ref()
-    }
-
-    /// Signs entry `seq` with hash `entry_hash` at `now`.
-    pub fn sign(&self, seq: i64, entry_hash: &[u8], now: DateTime<Utc>) -> Checkpoint {
-        let signed_at = instant_text(now);
-        let signature = self
-            .key
-            .sign(&checkpoint_message(seq, entry_hash, &signed_at))
-            .as_ref()
-            .to_vec();
-        Checkpoint {
-            seq,
-            entry_hash: entry_hash.to_vec(),
-            signed_at,
-            signature,
+/// Makes the log key for `origin`: the private key text (mode 0600) at `key_path`, its
+/// verifier key at `verifier_path`. Refuses to replace either file.
+pub fn generate_log_key(
+    origin: &str,
+    key_path: &Path,
+    verifier_path: &Path,
+) -> Result<(), AuditKeyError> {
+    for path in [key_path, verifier_path] {
+        if path.exists() {
+            return Err(AuditKeyError::Exists(path.to_path_buf()));
         }
     }
+    let pair =
+        LogSigner::generate(origin, &random_seed()?).map_err(|source| AuditKeyError::Key {
+            path: key_path.to_path_buf(),
+            source,
+        })?;
+    write_new(key_path, &format!("{}\n", pair.private))?;
+    write_new(verifier_path, &format!("{}\n", pair.verifier))
 }
 
-/// Reads a public key file written by [`CheckpointSigner::generate`].
-pub fn load_public_key(path: &Path) -> Result<Vec<u8>, AuditKeyError> {
-    let text = read(path)?;
-    hex::decode(text.trim())
-        .ok()
-        .filter(|bytes| bytes.len() == 32)
-        .ok_or_else(|| AuditKeyError::Invalid(path.to_path_buf()))
+/// A log key made in memory (tests and benchmarks).
+pub fn ephemeral_log_signer(origin: &str) -> Result<LogSigner, AuditKeyError> {
+    let pair =
+        LogSigner::generate(origin, &random_seed()?).map_err(|source| AuditKeyError::Key {
+            path: PathBuf::new(),
+            source,
+        })?;
+    LogSigner::from_private_key(&pair.private).map_err(|source| AuditKeyError::Key {
+        path: PathBuf::new(),
+        source,
+    })
 }
 
-/// When to sign a checkpoint.
+/// Reads the log key written by [`generate_log_key`].
+pub fn load_log_signer(path: &Path) -> Result<LogSigner, AuditKeyError> {
+    LogSigner::from_private_key(&read(path)?).map_err(|source| AuditKeyError::Key {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Reads the log's verifier key written by [`generate_log_key`].
+pub fn load_log_verifier(path: &Path) -> Result<LogVerifier, AuditKeyError> {
+    LogVerifier::from_verifier_key(&read(path)?).map_err(|source| AuditKeyError::Key {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Reads a witness's verifier key (what `placeforte-witness init` writes to `witness.vkey`).
+pub fn load_witness_verifier(path: &Path) -> Result<WitnessVerifier, AuditKeyError> {
+    WitnessVerifier::from_verifier_key(&read(path)?).map_err(|source| AuditKeyError::Key {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn random_seed() -> Result<[u8; 32], AuditKeyError> {
+    let mut seed = [0_u8; 32];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut seed)
+        .map_err(|_| AuditKeyError::Random)?;
+    Ok(seed)
+}
+
+/// When to keep a checkpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CheckpointPolicy {
     /// After this many entries since the last checkpoint.
     pub every_entries: i64,
-    /// Or this long after the last checkpoint, if anything was appended since.
+    /// Or this long after the first entry the last checkpoint does not cover.
     pub every: chrono::Duration,
 }
 
@@ -258,206 +192,197 @@ impl Default for CheckpointPolicy {
     }
 }
 
-/// Signs the tip of the chain if `policy` says it is time (or `force` and anything is unsigned).
-/// Returns the checkpoint written, if any.
+impl CheckpointPolicy {
+    /// The most entries [`verify`] accepts between two checkpoints, or after the last one:
+    /// twice the policy, because the checkpoint task looks every few seconds and a burst of
+    /// appends can pass the count before it does.
+    pub fn max_entries_between(&self) -> i64 {
+        self.every_entries.saturating_mul(2)
+    }
+
+    /// The longest [`verify`] accepts between the first entry a checkpoint does not cover and
+    /// the checkpoint that covers it (or now, for the tail): twice the policy, for the same
+    /// reason.
+    pub fn max_delay(&self) -> chrono::Duration {
+        self.every * 2
+    }
+}
+
+/// Something about the stored log is not what the log key signed, or a witness said no.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The stored log contradicts what the log key signed: written outside the service.
+    #[error("the audit log was written outside the service: {0}")]
+    Tampered(String),
+}
+
+/// Keeps the signed head as a checkpoint if `policy` says it is time (or `force` and anything
+/// is not yet covered). Before keeping it, checks that the head is signed by `log`, matches the
+/// stored tree, and extends the last checkpoint (consistency proof from the stored hashes): a
+/// tree rewritten in the database is refused here, not checkpointed. Returns the head kept.
 pub async fn checkpoint_if_due<S: Storage>(
     store: &S,
-    signer: &CheckpointSigner,
+    log: &LogSigner,
     policy: CheckpointPolicy,
     now: DateTime<Utc>,
     force: bool,
-) -> Result<Option<Checkpoint>, StoreError> {
-    let Some((tip_seq, tip_hash)) = store.audit_tip().await? else {
+) -> Result<Option<TreeHead>, AuditError> {
+    let state = store.audit_head_state().await?;
+    let size = state.tree_size;
+    let last = store.last_audit_tree_checkpoint().await?;
+    let last_size = last.as_ref().map_or(0, |c| c.size);
+    if last_size > size {
+        return Err(AuditError::Tampered(format!(
+            "checkpoint {last_size} is beyond the tree's {size} entries"
+        )));
+    }
+    if size == last_size {
         return Ok(None);
-    };
-    let last = store.last_audit_checkpoint().await?;
-    let due = match &last {
-        None => true,
-        Some(last) if last.seq >= tip_seq => false,
-        Some(last) => {
-            let signed_at = DateTime::parse_from_rfc3339(&last.signed_at)
-                .map(|t| t.with_timezone(&Utc))
-                .map_err(|_| StoreError::Corrupt("checkpoint time".to_owned()))?;
-            force || tip_seq - last.seq >= policy.every_entries || now - signed_at >= policy.every
-        }
+    }
+    let due = force || size - last_size >= policy.every_entries || {
+        let first = store.audit_entries(last_size, 1).await?;
+        let first_at = first
+            .first()
+            .map(|e| parse_instant(&e.leaf.occurred_at))
+            .transpose()?;
+        first_at.is_some_and(|at| now - at >= policy.every)
     };
     if !due {
         return Ok(None);
     }
-    let checkpoint = signer.sign(tip_seq, &tip_hash, now);
-    store.add_audit_checkpoint(&checkpoint).await?;
-    Ok(Some(checkpoint))
-}
-
-/// What is wrong with the first bad entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Problem {
-    /// The entry is not there (deleted, or the rows were renumbered).
-    Missing,
-    /// The entry's fields do not hash to its stored hash (edited).
-    Altered,
-    /// The entry does not chain onto the one before (reordered, or a row inserted before it).
-    BrokenLink,
-    /// A checkpoint signed another hash for this entry.
-    CheckpointMismatch,
-    /// A checkpoint's signature does not verify with the public key.
-    BadSignature,
-}
-
-impl std::fmt::Display for Problem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Problem::Missing => "missing (deleted or renumbered)",
-            Problem::Altered => "altered (its fields do not match its hash)",
-            Problem::BrokenLink => "does not chain onto the previous entry (reordered or inserted)",
-            Problem::CheckpointMismatch => "differs from what a signed checkpoint recorded",
-            Problem::BadSignature => "its checkpoint's signature does not verify",
+    let head = checked_head(store, log.verifier(), &state.signed_head, size).await?;
+    if let Some(last) = &last {
+        let last_head = log
+            .verifier()
+            .open(&last.note)
+            .map_err(|e| AuditError::Tampered(format!("checkpoint {}: {e}", last.size)))?
+            .head;
+        let proof = consistency_proof(store, head.size, last_head.size).await?;
+        tree::check_consistency(&proof, head, last_head).map_err(|_| {
+            AuditError::Tampered(format!(
+                "the tree of {} entries does not extend checkpoint {}",
+                head.size, last_head.size
+            ))
+        })?;
+    }
+    store
+        .add_audit_tree_checkpoint(&TreeCheckpointRecord {
+            size,
+            signed_at: instant_text(now),
+            note: state.signed_head,
         })
-    }
+        .await?;
+    Ok(Some(head))
 }
 
-/// The first bad entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BadEntry {
-    /// Its sequence number.
-    pub seq: i64,
-    /// What is wrong.
-    pub problem: Problem,
-}
-
-/// The outcome of [`verify`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VerifyReport {
-    /// Entries read.
-    pub entries: i64,
-    /// Checkpoints checked.
-    pub checkpoints: usize,
-    /// Entries after the last checkpoint (protected by the chain only).
-    pub unsigned_tail: i64,
-    /// The first bad entry, if any.
-    pub first_bad: Option<BadEntry>,
-}
-
-/// Checks the whole chain and every checkpoint; stops at the first bad entry.
-pub async fn verify<S: Storage>(store: &S, public_key: &[u8]) -> Result<VerifyReport, StoreError> {
-    verify_in_pages(store, public_key, VERIFY_PAGE).await
-}
-
-/// [`verify`], reading `page` entries per round trip (tests use tiny pages so that tampering
-/// lands on page boundaries too).
-///
-/// The next page is read while the current one is hashed, so reading and hashing overlap.
-pub async fn verify_in_pages<S: Storage>(
+/// The tree head `note` states, after checking it is signed by `log`, is of `size` entries,
+/// and matches the stored tree's frontier.
+async fn checked_head<S: Storage>(
     store: &S,
-    public_key: &[u8],
-    page_size: i64,
-) -> Result<VerifyReport, StoreError> {
-    let page_size = page_size.max(1);
-    let checkpoints: BTreeMap<i64, Checkpoint> = store
-        .audit_checkpoints()
-        .await?
-        .into_iter()
-        .map(|c| (c.seq, c))
-        .collect();
-    let mut chain = ChainCheck {
-        key: UnparsedPublicKey::new(&ED25519, public_key),
-        checkpoints: &checkpoints,
-        prev_seq: 0,
-        prev_hash: GENESIS_HASH.to_vec(),
-        entries: 0,
-        checked_checkpoints: 0,
-    };
-    let mut page = store.audit_entries(0, page_size).await?;
-    while let Some(last) = page.last().map(|entry| entry.seq) {
-        let full = i64::try_from(page.len()).unwrap_or(i64::MAX) >= page_size;
-        let read_next = async {
-            if full {
-                store.audit_entries(last, page_size).await
-            } else {
-                Ok(Vec::new())
-            }
-        };
-        let check_this = async { chain.check_page(page) };
-        let (next, verdict) = tokio::join!(read_next, check_this);
-        if let Err(bad) = verdict {
-            return Ok(chain.report(Some(bad)));
-        }
-        page = next?;
+    log: &LogVerifier,
+    note: &str,
+    size: i64,
+) -> Result<TreeHead, AuditError> {
+    let head = log
+        .open(note)
+        .map_err(|e| AuditError::Tampered(format!("the signed head: {e}")))?
+        .head;
+    let size_u = u64::try_from(size).unwrap_or_default();
+    let hashes = store
+        .audit_tree_hashes(&tree::frontier_indexes(size_u))
+        .await?;
+    let stored = Frontier::from_hashes(size_u, &hashes)
+        .map_err(|e| AuditError::Tampered(format!("the stored tree: {e}")))?
+        .head();
+    if head != stored {
+        return Err(AuditError::Tampered(format!(
+            "the signed head ({} entries) differs from the stored tree ({size} entries)",
+            head.size
+        )));
     }
-    // A checkpoint beyond the end means the tail was cut off.
-    if checkpoints.keys().any(|&seq| seq > chain.prev_seq) {
-        let seq = chain.prev_seq + 1;
-        return Ok(chain.report(Some(BadEntry {
-            seq,
-            problem: Problem::Missing,
-        })));
-    }
-    Ok(chain.report(None))
+    Ok(head)
 }
 
-/// The verifier's walk along the chain.
-struct ChainCheck<'a> {
-    key: UnparsedPublicKey<&'a [u8]>,
-    checkpoints: &'a BTreeMap<i64, Checkpoint>,
-    prev_seq: i64,
-    prev_hash: Vec<u8>,
-    entries: i64,
-    checked_checkpoints: usize,
+/// The consistency proof from `old_size` to `new_size`, from the stored hashes.
+pub(crate) async fn consistency_proof<S: Storage>(
+    store: &S,
+    new_size: u64,
+    old_size: u64,
+) -> Result<Vec<placeforte_translog::Hash>, AuditError> {
+    let hashes: StoredHashes = store
+        .audit_tree_hashes(&tree::consistency_proof_indexes(new_size, old_size))
+        .await?;
+    tree::consistency_proof(new_size, old_size, &hashes)
+        .map_err(|e| AuditError::Tampered(format!("the stored tree: {e}")))
 }
 
-impl ChainCheck<'_> {
-    /// Checks a page of consecutive entries; the first bad one stops the walk.
-    fn check_page(&mut self, page: Vec<AuditEntry>) -> Result<(), BadEntry> {
-        for entry in page {
-            self.check(entry)?;
-        }
-        Ok(())
+/// Verifies the former hash chain with its checkpoint key (`legacy_public_key`) and seals it
+/// into the tree: stores the tree's hashes over those entries, signs the head with `log` and
+/// keeps it as the first checkpoint. Refuses, changing nothing, if the chain does not verify.
+/// Returns the number of entries sealed (0 when there is no former chain or it is sealed).
+pub async fn seal_legacy_chain<S: Storage>(
+    store: &S,
+    legacy_public_key: &[u8],
+    log: &LogSigner,
+    now: DateTime<Utc>,
+) -> Result<i64, SealError> {
+    let state = store.audit_head_state().await?;
+    if state.legacy_entries == 0 || state.tree_size >= state.legacy_entries {
+        return Ok(0);
     }
+    let report = legacy::verify_chain(store, legacy_public_key).await?;
+    if let Some(bad) = report.first_bad {
+        return Err(SealError::ChainBroken(bad));
+    }
+    if report.entries != state.legacy_entries {
+        return Err(SealError::ChainBroken(legacy::BadEntry {
+            seq: report.entries + 1,
+            problem: legacy::Problem::Missing,
+        }));
+    }
+    let mut frontier = Frontier::empty();
+    let mut hashes = Vec::new();
+    let mut after = 0;
+    while after < state.legacy_entries {
+        let page = store
+            .audit_entries(after, (state.legacy_entries - after).min(10_000))
+            .await?;
+        let Some(last) = page.last() else { break };
+        after = last.leaf.seq;
+        for entry in &page {
+            hashes.extend(frontier.append(entry.leaf.hash()));
+        }
+    }
+    let note = log
+        .sign(frontier.head())
+        .map_err(|e| SealError::Signing(e.to_string()))?;
+    store
+        .seal_legacy_audit_chain(state.legacy_entries, &hashes, &note, &instant_text(now))
+        .await?;
+    Ok(state.legacy_entries)
+}
 
-    fn check(&mut self, entry: AuditEntry) -> Result<(), BadEntry> {
-        let bad = |seq, problem| Err(BadEntry { seq, problem });
-        if entry.seq != self.prev_seq + 1 {
-            return bad(self.prev_seq + 1, Problem::Missing);
-        }
-        if entry.prev_hash != self.prev_hash {
-            return bad(entry.seq, Problem::BrokenLink);
-        }
-        if entry_hash(&entry).as_slice() != entry.entry_hash.as_slice() {
-            return bad(entry.seq, Problem::Altered);
-        }
-        if let Some(checkpoint) = self.checkpoints.get(&entry.seq) {
-            if checkpoint.entry_hash != entry.entry_hash {
-                return bad(entry.seq, Problem::CheckpointMismatch);
-            }
-            let message = checkpoint_message(
-                checkpoint.seq,
-                &checkpoint.entry_hash,
-                &checkpoint.signed_at,
-            );
-            if self.key.verify(&message, &checkpoint.signature).is_err() {
-                return bad(entry.seq, Problem::BadSignature);
-            }
-            self.checked_checkpoints += 1;
-        }
-        self.entries += 1;
-        self.prev_seq = entry.seq;
-        self.prev_hash = entry.entry_hash;
-        Ok(())
-    }
+/// Why the former chain could not be sealed.
+#[derive(Debug, thiserror::Error)]
+pub enum SealError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The chain does not verify: it is not sealed, so that no edit is laundered into the tree.
+    #[error("the former audit chain FAILED verification at entry {}: {}; nothing was sealed", .0.seq, .0.problem)]
+    ChainBroken(legacy::BadEntry),
+    /// Signing the head failed.
+    #[error("signing the tree head failed: {0}")]
+    Signing(String),
+}
 
-    fn report(&self, first_bad: Option<BadEntry>) -> VerifyReport {
-        let last_signed = self.checkpoints.keys().next_back().copied().unwrap_or(0);
-        VerifyReport {
-            entries: self.entries,
-            checkpoints: self.checked_checkpoints,
-            unsigned_tail: if first_bad.is_some() {
-                0
-            } else {
-                self.prev_seq - last_signed
-            },
-            first_bad,
-        }
-    }
+pub(crate) fn parse_instant(text: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| StoreError::Corrupt(format!("audit time {text:?}")))
 }
 
 fn read(path: &Path) -> Result<String, AuditKeyError> {
@@ -488,63 +413,42 @@ fn write_new(path: &Path, contents: &str) -> Result<(), AuditKeyError> {
 mod tests {
     use super::*;
 
-    fn event(action: &str) -> AuditEvent {
-        AuditEvent::new(
-            DateTime::from_timestamp(1_750_000_000, 123_456_789).unwrap_or_default(),
-            "operator:test".to_owned(),
-            action,
-            "daycare:x".to_owned(),
-        )
-    }
-
     #[test]
-    fn every_field_and_the_link_change_the_hash() {
-        let first = AuditEntry::chain(&event("a"), 0, &GENESIS_HASH);
-        let second = AuditEntry::chain(&event("a"), 1, &first.entry_hash);
-        assert_ne!(
-            first.entry_hash, second.entry_hash,
-            "seq and link are hashed"
-        );
-        let mut edited = first.clone();
-        edited.reason = "x".to_owned();
-        assert_ne!(entry_hash(&edited).to_vec(), first.entry_hash);
-        // Moving a byte between two fields changes the hash (length prefixes).
-        let mut shifted = first.clone();
-        shifted.actor.push('a');
-        shifted.action = String::new();
-        assert_ne!(entry_hash(&shifted).to_vec(), first.entry_hash);
-        assert_eq!(first.occurred_at, "2025-06-15T15:06:40.123456Z");
-    }
-
-    #[test]
-    fn checkpoints_verify_only_with_their_key() {
-        let signer = CheckpointSigner::ephemeral().expect("key");
-        let other = CheckpointSigner::ephemeral().expect("key");
-        let checkpoint = signer.sign(7, &[1; 32], Utc::now());
-        let message = checkpoint_message(7, &[1; 32], &checkpoint.signed_at);
-        assert!(UnparsedPublicKey::new(&ED25519, signer.public_key())
-            .verify(&message, &checkpoint.signature)
-            .is_ok());
-        assert!(UnparsedPublicKey::new(&ED25519, other.public_key())
-            .verify(&message, &checkpoint.signature)
-            .is_err());
-        assert!(!format!("{signer:?}").is_empty());
-    }
-
-    #[test]
-    fn key_files_round_trip_and_are_never_overwritten() {
+    fn log_key_files_round_trip_and_are_never_overwritten() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let key = dir.path().join("audit.key");
-        let public = dir.path().join("audit.pub");
-        CheckpointSigner::generate(&key, &public).expect("generate");
-        let signer = CheckpointSigner::load(&key).expect("load");
-        assert_eq!(
-            load_public_key(&public).expect("public"),
-            signer.public_key()
-        );
+        let key = dir.path().join("log.key");
+        let vkey = dir.path().join("log.vkey");
+        generate_log_key("placeforte.test/audit", &key, &vkey).expect("generate");
+        let signer = load_log_signer(&key).expect("signer");
+        let verifier = load_log_verifier(&vkey).expect("verifier");
+        assert_eq!(signer.verifier_key(), verifier.verifier_key());
+        assert_eq!(verifier.origin(), "placeforte.test/audit");
         assert!(matches!(
-            CheckpointSigner::generate(&key, &public),
+            generate_log_key("placeforte.test/audit", &key, &vkey),
             Err(AuditKeyError::Exists(_))
         ));
+        assert!(matches!(
+            load_log_signer(&vkey),
+            Err(AuditKeyError::Key { .. })
+        ));
+        assert!(matches!(
+            load_witness_verifier(&vkey),
+            Err(AuditKeyError::Key { .. })
+        ));
+    }
+
+    #[test]
+    fn an_entry_is_its_leaf_hash() {
+        let event = AuditEvent::new(
+            DateTime::from_timestamp(1_750_000_000, 123_456_789).unwrap_or_default(),
+            "operator:test".to_owned(),
+            "a",
+            "daycare:x".to_owned(),
+        );
+        let entry = AuditEntry::for_event(&event, 4);
+        assert_eq!(entry.leaf.seq, 4);
+        assert_eq!(entry.entry_hash, entry.leaf.hash().0.to_vec());
+        assert_eq!(entry.leaf.occurred_at, "2025-06-15T15:06:40.123456Z");
+        assert!(entry.prev_hash.is_empty());
     }
 }

@@ -10,8 +10,13 @@
 //! | `ca_key`                          | `PLACEFORTE_CA_KEY`                  | `<data_dir>/device-ca.key`      |
 //! | `server_certificate`              | `PLACEFORTE_SERVER_CERTIFICATE`      | `<data_dir>/server.pem`         |
 //! | `server_key`                      | `PLACEFORTE_SERVER_KEY`              | `<data_dir>/server.key`         |
-//! | `audit_signing_key`               | `PLACEFORTE_AUDIT_SIGNING_KEY`       | `<data_dir>/audit-signing.key`  |
-//! | `audit_public_key`                | `PLACEFORTE_AUDIT_PUBLIC_KEY`        | `<data_dir>/audit-signing.pub`  |
+//! | `audit_log_key`                   | `PLACEFORTE_AUDIT_LOG_KEY`           | `<data_dir>/audit-log.key`      |
+//! | `audit_log_verifier_key`          | `PLACEFORTE_AUDIT_LOG_VERIFIER_KEY`  | `<data_dir>/audit-log.vkey`     |
+//! | `audit_log_origin` (for `init`)   | `PLACEFORTE_AUDIT_LOG_ORIGIN`        | `placeforte.invalid/audit`      |
+//! | `audit_witnesses` (list of `{url, verifier_key}`) | `PLACEFORTE_AUDIT_WITNESS_URL` + `PLACEFORTE_AUDIT_WITNESS_KEY` (one) | none |
+//! | `audit_max_cosigned_age_minutes`  | `PLACEFORTE_AUDIT_MAX_COSIGNED_AGE_MINUTES` | `60`                     |
+//! | `audit_signing_key` (former chain) | `PLACEFORTE_AUDIT_SIGNING_KEY`      | `<data_dir>/audit-signing.key`  |
+//! | `audit_public_key` (former chain) | `PLACEFORTE_AUDIT_PUBLIC_KEY`        | `<data_dir>/audit-signing.pub`  |
 //! | `audit_checkpoint_every_entries`  | `PLACEFORTE_AUDIT_CHECKPOINT_EVERY_ENTRIES` | `1000`                   |
 //! | `audit_checkpoint_every_minutes`  | `PLACEFORTE_AUDIT_CHECKPOINT_EVERY_MINUTES` | `5`                      |
 //! | `reveals_per_device_per_day`      | `PLACEFORTE_REVEALS_PER_DEVICE_PER_DAY` | `60`                         |
@@ -31,6 +36,11 @@
 //! | `alert_webhook_secret_file`       | `PLACEFORTE_ALERT_WEBHOOK_SECRET_FILE` | none                          |
 //! | `alert_webhook_secret_env`        | `PLACEFORTE_ALERT_WEBHOOK_SECRET_ENV` | none                           |
 //! | `alert_webhook_poll_seconds`      | `PLACEFORTE_ALERT_WEBHOOK_POLL_SECONDS` | `2`                          |
+//!
+//! The audit log key signs the tree head at every append and the checkpoints; witnesses (their
+//! submission URL and the verifier key file `placeforte-witness init` wrote) cosign them, and
+//! `audit verify` requires a cosignature of each no older than `audit_max_cosigned_age_minutes`.
+//! The former chain's key is read only by `audit migrate-chain`.
 //!
 //! `metrics_listen` is plain HTTP (`GET /metrics`, Prometheus text format): bind it to
 //! 127.0.0.1 or the operator's network, never a public address. A webhook needs its HMAC
@@ -102,6 +112,11 @@ struct ConfigFile {
     server_key: Option<PathBuf>,
     audit_signing_key: Option<PathBuf>,
     audit_public_key: Option<PathBuf>,
+    audit_log_key: Option<PathBuf>,
+    audit_log_verifier_key: Option<PathBuf>,
+    audit_log_origin: Option<String>,
+    audit_witnesses: Option<Vec<WitnessFileEntry>>,
+    audit_max_cosigned_age_minutes: Option<u32>,
     audit_checkpoint_every_entries: Option<u32>,
     reveals_per_device_per_day: Option<u32>,
     audit_checkpoint_every_minutes: Option<u32>,
@@ -123,6 +138,23 @@ struct ConfigFile {
     alert_webhook_poll_seconds: Option<u64>,
 }
 
+/// A witness as the file lists it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WitnessFileEntry {
+    url: String,
+    verifier_key: PathBuf,
+}
+
+/// A witness the service submits checkpoints to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WitnessSetting {
+    /// Its submission prefix (`http(s)://host:port`).
+    pub url: String,
+    /// The file holding its verifier key.
+    pub verifier_key: PathBuf,
+}
+
 /// The effective configuration. `Debug` hides the database URL (it may hold a password).
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -142,10 +174,20 @@ pub struct Config {
     pub server_certificate: PathBuf,
     /// The service's TLS private key, PEM (0600).
     pub server_key: PathBuf,
-    /// The audit checkpoint signing key (Ed25519, 0600; not the CA's key).
+    /// The former chain's checkpoint key (read by nothing since the tree; kept for reference).
     pub audit_signing_key: PathBuf,
-    /// Its public key, which `audit verify` checks checkpoints with (keep a copy elsewhere).
+    /// Its public key, which `audit migrate-chain` verifies the former chain with.
     pub audit_public_key: PathBuf,
+    /// The audit log key (signed-note private key text, 0600; not the CA's key).
+    pub audit_log_key: PathBuf,
+    /// Its verifier key, which `audit verify` checks the tree with (keep a copy elsewhere).
+    pub audit_log_verifier_key: PathBuf,
+    /// The log's origin line, for the key `init` makes.
+    pub audit_log_origin: String,
+    /// The witnesses.
+    pub audit_witnesses: Vec<WitnessSetting>,
+    /// How old each witness's newest cosignature may be for `audit verify`.
+    pub audit_max_cosigned_age: chrono::Duration,
     /// When `serve` signs an audit checkpoint.
     pub audit_checkpoints: CheckpointPolicy,
     /// Names `init` puts in the server certificate.
@@ -308,6 +350,52 @@ impl Config {
                 "audit checkpoints need at least 1 entry and 1 minute between them".to_owned(),
             ));
         }
+        let audit_log_origin = var("PLACEFORTE_AUDIT_LOG_ORIGIN")
+            .or(parsed.audit_log_origin)
+            .unwrap_or_else(|| "placeforte.invalid/audit".to_owned());
+        if !placeforte_translog::keys::is_valid_name(&audit_log_origin) {
+            return Err(ConfigError::Invalid(
+                "audit_log_origin must be a name without spaces or '+' (a schema-less URL)"
+                    .to_owned(),
+            ));
+        }
+        let audit_witnesses = match (
+            var("PLACEFORTE_AUDIT_WITNESS_URL"),
+            path_var("PLACEFORTE_AUDIT_WITNESS_KEY"),
+        ) {
+            (Some(url), Some(verifier_key)) => vec![WitnessSetting { url, verifier_key }],
+            (None, None) => parsed
+                .audit_witnesses
+                .unwrap_or_default()
+                .into_iter()
+                .map(|w| WitnessSetting {
+                    url: w.url,
+                    verifier_key: w.verifier_key,
+                })
+                .collect(),
+            _ => {
+                return Err(ConfigError::Invalid(
+                    "PLACEFORTE_AUDIT_WITNESS_URL and PLACEFORTE_AUDIT_WITNESS_KEY go together"
+                        .to_owned(),
+                ))
+            }
+        };
+        if let Some(bad) = audit_witnesses
+            .iter()
+            .find(|w| !(w.url.starts_with("https://") || w.url.starts_with("http://")))
+        {
+            return Err(ConfigError::Invalid(format!(
+                "witness URL {:?} must be http:// or https://",
+                bad.url
+            )));
+        }
+        let max_cosigned_age = parsed_var::<u32>(
+            "PLACEFORTE_AUDIT_MAX_COSIGNED_AGE_MINUTES",
+            var("PLACEFORTE_AUDIT_MAX_COSIGNED_AGE_MINUTES"),
+        )?
+        .or(parsed.audit_max_cosigned_age_minutes)
+        .unwrap_or(60)
+        .max(1);
         let api_listen = parsed_var("PLACEFORTE_API_LISTEN", var("PLACEFORTE_API_LISTEN"))?
             .or(parsed.api_listen)
             .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8443)));
@@ -371,6 +459,15 @@ impl Config {
             audit_public_key: path_var("PLACEFORTE_AUDIT_PUBLIC_KEY")
                 .or(parsed.audit_public_key)
                 .unwrap_or_else(|| in_data("audit-signing.pub")),
+            audit_log_key: path_var("PLACEFORTE_AUDIT_LOG_KEY")
+                .or(parsed.audit_log_key)
+                .unwrap_or_else(|| in_data("audit-log.key")),
+            audit_log_verifier_key: path_var("PLACEFORTE_AUDIT_LOG_VERIFIER_KEY")
+                .or(parsed.audit_log_verifier_key)
+                .unwrap_or_else(|| in_data("audit-log.vkey")),
+            audit_log_origin,
+            audit_witnesses,
+            audit_max_cosigned_age: chrono::Duration::minutes(i64::from(max_cosigned_age)),
             audit_checkpoints: CheckpointPolicy {
                 every_entries: i64::from(checkpoint_entries),
                 every: chrono::Duration::minutes(i64::from(checkpoint_minutes)),

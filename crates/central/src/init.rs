@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
-use crate::audit::{AuditKeyError, CheckpointSigner};
+use crate::audit::{generate_log_key, AuditKeyError};
 use crate::ca::{CaError, DeviceCa};
 use crate::config::Config;
 
@@ -38,16 +38,16 @@ pub struct InitReport {
     pub written: Vec<PathBuf>,
 }
 
-/// Creates the data directory, the device CA, the server certificate and the audit checkpoint
-/// key (keys 0600).
+/// Creates the data directory, the device CA, the server certificate and the audit log key
+/// (keys 0600).
 pub fn initialize(config: &Config, now: DateTime<Utc>) -> Result<InitReport, InitError> {
     let targets = [
         &config.ca_certificate,
         &config.ca_key,
         &config.server_certificate,
         &config.server_key,
-        &config.audit_signing_key,
-        &config.audit_public_key,
+        &config.audit_log_key,
+        &config.audit_log_verifier_key,
     ];
     if let Some(existing) = targets.iter().find(|path| path.exists()) {
         return Err(InitError::Exists((*existing).clone()));
@@ -66,8 +66,12 @@ pub fn initialize(config: &Config, now: DateTime<Utc>) -> Result<InitReport, Ini
     write_new(&config.ca_certificate, &ca_files.certificate_pem)?;
     write_new(&config.server_key, server.key_pem.expose())?;
     write_new(&config.server_certificate, &server.certificate_pem)?;
-    // Its own key, not the CA's: whoever can issue device certificates cannot sign checkpoints.
-    CheckpointSigner::generate(&config.audit_signing_key, &config.audit_public_key)?;
+    // Its own key, not the CA's: whoever can issue device certificates cannot sign the log.
+    generate_log_key(
+        &config.audit_log_origin,
+        &config.audit_log_key,
+        &config.audit_log_verifier_key,
+    )?;
     Ok(InitReport {
         written: targets.iter().map(|p| (*p).clone()).collect(),
     })

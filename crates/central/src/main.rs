@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand};
-use placeforte_central::audit::{self, CheckpointPolicy, CheckpointSigner};
+use placeforte_central::audit::{self, CheckpointPolicy};
 use placeforte_central::ca::{self, DeviceCa};
 use placeforte_central::config::Config;
 use placeforte_central::operator::{self, Operator};
@@ -141,6 +141,10 @@ enum AdminCommand {
     AccessReport {
         /// The registration's id.
         registration: RegistrationId,
+        /// Also write the report with an inclusion proof for every line to this file (JSON),
+        /// for the family to check with `audit verify-report`.
+        #[arg(long, value_name = "FILE")]
+        proofs: Option<PathBuf>,
     },
 }
 
@@ -178,10 +182,32 @@ enum OutcomeCommand {
 
 #[derive(Debug, Subcommand)]
 enum AuditCommand {
-    /// Check the hash chain and every signed checkpoint; names the first bad entry.
-    Verify,
-    /// Sign the chain's tip now (serve does it on its own every N entries or minutes).
+    /// Recompute the tree and check it against every checkpoint, the signed head, the cadence
+    /// and each configured witness's cosignatures (fetched from the witness too); lists every
+    /// finding and fails if there is one.
+    Verify {
+        /// Do not ask the witnesses for their latest heads (check the stored cosignatures only).
+        #[arg(long)]
+        offline: bool,
+    },
+    /// Keep a checkpoint of the tree now and submit it to the witnesses (serve does both on its
+    /// own at the cadence).
     Checkpoint,
+    /// Verify the former hash chain with its checkpoint key and seal it into the tree (once,
+    /// after upgrading a database that holds such a chain).
+    MigrateChain,
+    /// Check an access report offline: every line's inclusion proof against its checkpoint,
+    /// the log's signature and a trusted witness's cosignature. Needs no database.
+    VerifyReport {
+        /// The report (JSON, from `admin access-report --proofs`).
+        report: PathBuf,
+        /// The log's verifier key file.
+        #[arg(long)]
+        log_key: PathBuf,
+        /// A trusted witness's verifier key file (repeat for several; one must have cosigned).
+        #[arg(long = "witness-key", required = true)]
+        witness_keys: Vec<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -221,6 +247,14 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
+    if let Command::Audit(AuditCommand::VerifyReport {
+        report,
+        log_key,
+        witness_keys,
+    }) = &cli.command
+    {
+        return verify_report(report, log_key, witness_keys);
+    }
     let config = Config::load(cli.config.as_deref()).map_err(|e| e.to_string())?;
     if let Command::Init = cli.command {
         let report = init::initialize(&config, Utc::now()).map_err(|e| e.to_string())?;
@@ -239,7 +273,12 @@ async fn run(cli: Cli) -> Result<(), String> {
         } => Schema::RequireCurrent,
         _ => Schema::Migrate,
     };
-    let store = open(&config, schema).await?;
+    let mut store = open(&config, schema).await?;
+    // The log key signs every append; without it, commands that only read still work.
+    if config.audit_log_key.exists() {
+        let log = audit::load_log_signer(&config.audit_log_key).map_err(|e| e.to_string())?;
+        store = store.with_log_signer(Arc::new(log));
+    }
     if let Command::Migrate { grant_service_role } = &cli.command {
         println!("database migrated");
         if let Some(role) = grant_service_role {
@@ -457,7 +496,10 @@ async fn command<S: Storage>(store: S, config: &Config, command: Command) -> Res
                 }),
             )
         }
-        Command::Admin(AdminCommand::AccessReport { registration }) => {
+        Command::Admin(AdminCommand::AccessReport {
+            registration,
+            proofs,
+        }) => {
             store
                 .record_event(&AuditEvent::new(
                     now,
@@ -479,21 +521,56 @@ async fn command<S: Storage>(store: S, config: &Config, command: Command) -> Res
                         line.occurred_at, line.daycare_name, line.action, line.reason
                     )
                 }),
-            )
-        }
-        Command::Audit(AuditCommand::Verify) => audit_verify(&store, config, &operator).await,
-        Command::Audit(AuditCommand::Checkpoint) => {
-            let signer =
-                CheckpointSigner::load(&config.audit_signing_key).map_err(|e| e.to_string())?;
-            match audit::checkpoint_if_due(&store, &signer, config.audit_checkpoints, now, true)
-                .await
-                .map_err(|e| e.to_string())?
-            {
-                Some(checkpoint) => println!("signed entry {}", checkpoint.seq),
-                None => println!("nothing to sign: the tip is already signed"),
+            )?;
+            if let Some(path) = proofs {
+                write_access_report(&store, config, registration, &path).await?;
             }
             Ok(())
         }
+        Command::Audit(AuditCommand::Verify { offline }) => {
+            audit_verify(&store, config, &operator, offline).await
+        }
+        Command::Audit(AuditCommand::Checkpoint) => {
+            let log = audit::load_log_signer(&config.audit_log_key).map_err(|e| e.to_string())?;
+            match audit::checkpoint_if_due(&store, &log, config.audit_checkpoints, now, true)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                Some(head) => println!("kept checkpoint of {} entries", head.size),
+                None => println!("nothing to keep: the latest checkpoint covers every entry"),
+            }
+            let http = reqwest::Client::new();
+            for witness in witness_endpoints(config)? {
+                match audit::witnessing::submit_latest(&store, &http, &witness, now).await {
+                    Ok(outcome) => println!("{}: {outcome:?}", witness.verifier.name()),
+                    Err(error) => eprintln!("{}: {error}", witness.verifier.name()),
+                }
+            }
+            Ok(())
+        }
+        Command::Audit(AuditCommand::MigrateChain) => {
+            let state = store.audit_head_state().await.map_err(|e| e.to_string())?;
+            if state.legacy_entries <= state.tree_size {
+                println!("no former chain to seal");
+                return Ok(());
+            }
+            let log = audit::load_log_signer(&config.audit_log_key).map_err(|e| e.to_string())?;
+            let legacy = audit::legacy::load_public_key(&config.audit_public_key)
+                .map_err(|e| format!("{e} (the former chain's public key)"))?;
+            let sealed = audit::seal_legacy_chain(&store, &legacy, &log, now)
+                .await
+                .map_err(|e| e.to_string())?;
+            if sealed == 0 {
+                println!("no former chain to seal");
+            } else {
+                println!("the former chain verified; {sealed} entries sealed into the tree");
+                operator::record_listing(&store, &operator, now, "audit_chain_sealed")
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+            Ok(())
+        }
+        Command::Audit(AuditCommand::VerifyReport { .. }) => Ok(()),
         Command::Seed {
             registrations,
             daycares,
@@ -531,30 +608,148 @@ async fn command<S: Storage>(store: S, config: &Config, command: Command) -> Res
     }
 }
 
-/// Verifies the audit log; a bad entry is an error (non-zero exit) naming it.
+/// The configured witnesses, with their verifier keys read.
+fn witness_endpoints(config: &Config) -> Result<Vec<audit::witnessing::WitnessEndpoint>, String> {
+    config
+        .audit_witnesses
+        .iter()
+        .map(|w| {
+            Ok(audit::witnessing::WitnessEndpoint {
+                url: w.url.clone(),
+                verifier: audit::load_witness_verifier(&w.verifier_key)
+                    .map_err(|e| e.to_string())?,
+            })
+        })
+        .collect()
+}
+
+/// Verifies the audit log; any finding is an error (non-zero exit) listing them all.
 async fn audit_verify<S: Storage>(
     store: &S,
     config: &Config,
     operator: &Operator,
+    offline: bool,
 ) -> Result<(), String> {
-    let public_key = audit::load_public_key(&config.audit_public_key).map_err(|e| e.to_string())?;
-    let report = audit::verify(store, &public_key)
+    let log =
+        audit::load_log_verifier(&config.audit_log_verifier_key).map_err(|e| e.to_string())?;
+    let endpoints = witness_endpoints(config)?;
+    let witnesses: Vec<_> = endpoints.iter().map(|w| w.verifier.clone()).collect();
+    let mut heads = Vec::new();
+    if !offline {
+        let http = reqwest::Client::new();
+        for endpoint in &endpoints {
+            match audit::witnessing::fetch_witness_head(&http, endpoint, log.origin()).await {
+                Ok(Some(note)) => heads.push(audit::WitnessHead {
+                    witness: endpoint.verifier.name().to_owned(),
+                    note,
+                }),
+                Ok(None) => {}
+                Err(error) => eprintln!("warning: {error}"),
+            }
+        }
+    }
+    let options = audit::VerifyOptions {
+        log: &log,
+        policy: config.audit_checkpoints,
+        witnesses: &witnesses,
+        max_cosigned_age: config.audit_max_cosigned_age,
+        witness_heads: &heads,
+        now: Utc::now(),
+    };
+    let report = audit::verify(store, &options)
         .await
         .map_err(|e| e.to_string())?;
-    if let Some(bad) = report.first_bad {
+    if !report.intact() {
+        let findings: Vec<String> = report.findings.iter().map(|f| format!("  - {f}")).collect();
         return Err(format!(
-            "audit log FAILED verification at entry {}: {} ({} entries before it are intact)",
-            bad.seq, bad.problem, report.entries
+            "audit log FAILED verification ({} entries read):\n{}",
+            report.entries,
+            findings.join("\n")
         ));
     }
     println!(
-        "audit log intact: {} entries, {} signed checkpoints, {} entries after the last checkpoint",
-        report.entries, report.checkpoints, report.unsigned_tail
+        "audit log intact: {} entries, {} checkpoints, {} cosignatures from {} witnesses, {} entries after the last checkpoint",
+        report.entries,
+        report.checkpoints,
+        report.cosignatures,
+        witnesses.len(),
+        report.unsigned_tail
     );
     // Recorded after the check, so the verification itself is in the log it verified.
     operator::record_listing(store, operator, Utc::now(), "audit_log")
         .await
         .map_err(|e| e.to_string())
+}
+
+/// Writes the access report with proofs to `path` (refusing to replace a file).
+async fn write_access_report<S: Storage>(
+    store: &S,
+    config: &Config,
+    registration: RegistrationId,
+    path: &std::path::Path,
+) -> Result<(), String> {
+    let log =
+        audit::load_log_verifier(&config.audit_log_verifier_key).map_err(|e| e.to_string())?;
+    let witnesses: Vec<_> = witness_endpoints(config)?
+        .into_iter()
+        .map(|w| w.verifier)
+        .collect();
+    let report =
+        audit::access_report::access_report(store, registration, &log, &witnesses, Utc::now())
+            .await
+            .map_err(|e| e.to_string())?;
+    let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    std::io::Write::write_all(&mut file, json.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    println!(
+        "wrote {}: {} lines with proofs, {} not yet covered by a cosigned checkpoint",
+        path.display(),
+        report.entries.len(),
+        report.pending.len()
+    );
+    Ok(())
+}
+
+/// `audit verify-report`: offline, with only the keys.
+fn verify_report(
+    report: &std::path::Path,
+    log_key: &std::path::Path,
+    witness_keys: &[PathBuf],
+) -> Result<(), String> {
+    let text = std::fs::read_to_string(report)
+        .map_err(|e| format!("cannot read {}: {e}", report.display()))?;
+    let parsed: placeforte_translog::report::AccessReport = serde_json::from_str(&text)
+        .map_err(|e| format!("{} is not an access report: {e}", report.display()))?;
+    let log = audit::load_log_verifier(log_key).map_err(|e| e.to_string())?;
+    let witnesses = witness_keys
+        .iter()
+        .map(|path| audit::load_witness_verifier(path).map_err(|e| e.to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let verified = placeforte_translog::report::verify_report(&parsed, &log, &witnesses)
+        .map_err(|e| format!("the report does NOT verify: {e}"))?;
+    let cosigners: Vec<String> = verified
+        .cosigned_by
+        .iter()
+        .map(|(name, at)| {
+            let when = chrono::DateTime::from_timestamp(i64::try_from(*at).unwrap_or(0), 0)
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_default();
+            format!("{name} at {when}")
+        })
+        .collect();
+    println!(
+        "the report verifies: {} lines proven in the log of {} entries cosigned by {}; {} newer lines listed without proof",
+        verified.proven,
+        verified.head.size,
+        cosigners.join(", "),
+        verified.pending
+    );
+    Ok(())
 }
 
 async fn serve<S: Storage>(
@@ -565,9 +760,21 @@ async fn serve<S: Storage>(
     let ca = DeviceCa::load(&config.ca_certificate, &config.ca_key).map_err(|e| e.to_string())?;
     let identity = ServerIdentity::load(&config.server_certificate, &config.server_key)
         .map_err(|e| e.to_string())?;
-    let signer = CheckpointSigner::load(&config.audit_signing_key)
+    let log = audit::load_log_signer(&config.audit_log_key)
         .map_err(|e| format!("{e} (placeforte-central init creates it)"))?;
-    spawn_checkpoints(store.clone(), signer, config.audit_checkpoints);
+    let state = store.audit_head_state().await.map_err(|e| e.to_string())?;
+    if state.legacy_entries > state.tree_size {
+        return Err(placeforte_central::store::StoreError::LegacyChainNotSealed(
+            state.legacy_entries,
+        )
+        .to_string());
+    }
+    spawn_checkpoints(
+        store.clone(),
+        log,
+        witness_endpoints(config)?,
+        config.audit_checkpoints,
+    );
     let state = AppState {
         store,
         ca: Arc::new(ca),
@@ -595,18 +802,35 @@ async fn serve<S: Storage>(
     running.wait().await.map_err(|e| e.to_string())
 }
 
-/// Signs the audit chain's tip whenever the policy says so; checked every few seconds.
-fn spawn_checkpoints<S: Storage>(store: S, signer: CheckpointSigner, policy: CheckpointPolicy) {
+/// Keeps a checkpoint whenever the policy says so and submits it to the witnesses; looks every
+/// second. A log found written outside the service is never checkpointed (an error each time).
+fn spawn_checkpoints<S: Storage>(
+    store: S,
+    log: placeforte_translog::checkpoint::LogSigner,
+    witnesses: Vec<audit::witnessing::WitnessEndpoint>,
+    policy: CheckpointPolicy,
+) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+        let http = reqwest::Client::new();
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
         loop {
             tick.tick().await;
-            match audit::checkpoint_if_due(&store, &signer, policy, Utc::now(), false).await {
-                Ok(Some(checkpoint)) => {
-                    tracing::info!(seq = checkpoint.seq, "audit checkpoint signed")
-                }
+            match audit::checkpoint_if_due(&store, &log, policy, Utc::now(), false).await {
+                Ok(Some(head)) => tracing::info!(size = head.size, "audit checkpoint kept"),
                 Ok(None) => {}
-                Err(error) => tracing::error!(%error, "audit checkpoint failed"),
+                Err(error) => {
+                    tracing::error!(%error, "audit checkpoint refused");
+                    continue;
+                }
+            }
+            for witness in &witnesses {
+                match audit::witnessing::submit_latest(&store, &http, witness, Utc::now()).await {
+                    Ok(audit::witnessing::WitnessOutcome::Cosigned(size)) => {
+                        tracing::info!(witness = witness.verifier.name(), size, "cosigned")
+                    }
+                    Ok(_) => {}
+                    Err(error) => tracing::error!(%error, "witness submission failed"),
+                }
             }
         }
     });

@@ -249,8 +249,10 @@ async fn another_daycares_referral_answers_exactly_like_a_missing_one<S: Storage
     // Nothing applied; each attempt audited; the honeytoken and the repetition alerted.
     let entries = h.store.audit_entries(events, 10).await.unwrap();
     assert_eq!(entries.len(), 5);
-    assert!(entries.iter().all(|e| e.action == "referral.not_found"));
-    assert_eq!(entries[4].subject, "malformed");
+    assert!(entries
+        .iter()
+        .all(|e| e.leaf.action == "referral.not_found"));
+    assert_eq!(entries[4].leaf.subject, "malformed");
     let alerts = h.store.alerts().await.unwrap();
     let kinds: Vec<&str> = alerts.iter().map(|a| a.kind.as_str()).collect();
     assert_eq!(kinds, ["foreign_ids_repeated", "honeytoken_touched"]);
@@ -303,11 +305,11 @@ async fn contact_reveal_is_audited_bounded_and_never_on_a_closed_referral<S: Sto
     assert_eq!(details.parent_phone, "555-0100");
     assert_eq!(details.child_family_name, "Synthétique");
     let entry = h.store.audit_entries(events, 1).await.unwrap().remove(0);
-    assert_eq!(entry.action, "contact.revealed");
-    assert_eq!(entry.reason, "offer_call");
-    assert_eq!(entry.referral_ids, first);
-    assert_eq!(entry.daycare_id, pool.daycare.to_string());
-    assert!(entry.actor.starts_with("device:"));
+    assert_eq!(entry.leaf.action, "contact.revealed");
+    assert_eq!(entry.leaf.reason, "offer_call");
+    assert_eq!(entry.leaf.referral_ids, first);
+    assert_eq!(entry.leaf.daycare_id, pool.daycare.to_string());
+    assert!(entry.leaf.actor.starts_with("device:"));
 
     // Refused before anything is read or written.
     let events = h.event_count().await;
@@ -394,7 +396,7 @@ async fn contact_reveal_is_audited_bounded_and_never_on_a_closed_referral<S: Sto
     assert_eq!(status, 429, "{body}");
     assert_eq!(common::api_error(&body).code, "quota_exceeded");
     let entry = h.store.audit_entries(events, 1).await.unwrap().remove(0);
-    assert_eq!(entry.action, "contact.refused_over_quota");
+    assert_eq!(entry.leaf.action, "contact.refused_over_quota");
     let alerts = h.store.alerts().await.unwrap();
     assert_eq!(alerts[0].kind, "reveal_quota_exceeded");
     let bursts: Vec<_> = alerts

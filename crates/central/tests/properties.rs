@@ -218,9 +218,10 @@ async fn audited(
         .await
         .unwrap()
         .into_iter()
-        .filter(|e| e.actor == actor && e.action == action)
+        .filter(|e| e.leaf.actor == actor && e.leaf.action == action)
         .map(|e| {
-            e.referral_ids
+            e.leaf
+                .referral_ids
                 .split(',')
                 .filter(|id| !id.is_empty())
                 .map(str::to_owned)
@@ -311,7 +312,7 @@ async fn run(steps: Vec<Step>) {
         let id = r.id.to_string();
         assert!(
             log.iter()
-                .any(|e| e.referral_ids.split(',').any(|x| x == id)),
+                .any(|e| e.leaf.referral_ids.split(',').any(|x| x == id)),
             "referral {id} is in the audit log"
         );
     }

@@ -104,11 +104,12 @@ async fn delta_sync_pages_through_the_daycares_referrals_with_the_cache_fields_o
     // Three pages of personal data, three audit entries naming exactly what was sent.
     let entries = h.store.audit_entries(events, 10).await.unwrap();
     assert_eq!(entries.len(), 3);
-    assert!(entries.iter().all(|e| e.action == "referrals.synced"));
+    assert!(entries.iter().all(|e| e.leaf.action == "referrals.synced"));
     let audited: Vec<String> = entries
         .iter()
         .flat_map(|e| {
-            e.referral_ids
+            e.leaf
+                .referral_ids
                 .split(',')
                 .map(str::to_owned)
                 .collect::<Vec<_>>()
@@ -252,7 +253,7 @@ async fn reading_the_referrals_again_and_again_raises_one_alert_and_a_first_sync
     let log = h.store.audit_entries(events, 1_000).await.unwrap();
     assert_eq!(
         log.iter()
-            .filter(|e| e.action == "referrals.synced")
+            .filter(|e| e.leaf.action == "referrals.synced")
             .count(),
         usize::try_from(crossing + 1).unwrap(),
         "every page audited, the alerting one too"

@@ -59,11 +59,14 @@ async fn a_vacancy_refers_eligible_candidates_in_the_regulated_order_with_reason
     // One audit entry names the vacancy, the daycare and every referral; no personal data.
     assert_eq!(h.event_count().await, events + 1);
     let entry = h.store.audit_entries(events, 10).await.unwrap().remove(0);
-    assert_eq!(entry.action, "vacancy.declared");
-    assert_eq!(entry.daycare_id, pool.daycare.to_string());
-    assert_eq!(entry.subject, format!("vacancy:{}", declared.vacancy_id));
+    assert_eq!(entry.leaf.action, "vacancy.declared");
+    assert_eq!(entry.leaf.daycare_id, pool.daycare.to_string());
+    assert_eq!(
+        entry.leaf.subject,
+        format!("vacancy:{}", declared.vacancy_id)
+    );
     let ids: Vec<String> = referrals.iter().map(|r| r.id.to_string()).collect();
-    assert_eq!(entry.referral_ids, ids.join(","));
+    assert_eq!(entry.leaf.referral_ids, ids.join(","));
     assert!(!format!("{entry:?}").contains("Synthétique"));
 }
 

@@ -118,7 +118,11 @@ impl Central {
     pub async fn start_with(lifetimes: Lifetimes) -> Central {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite:{}", dir.path().join("central.db").display());
-        let store = SqliteStore::open(&url).await.unwrap();
+        let log = placeforte_central::audit::ephemeral_log_signer("placeforte.test/audit").unwrap();
+        let store = SqliteStore::open(&url)
+            .await
+            .unwrap()
+            .with_log_signer(Arc::new(log));
         let clock = ManualClock::new(Utc::now());
         let (ca, ca_files) = DeviceCa::generate(Utc::now()).unwrap();
         let server = ca

@@ -144,6 +144,57 @@ impl Frontier {
     }
 }
 
+/// The root of a growing tree, with nothing stored: what a verifier replaying the whole log
+/// needs. A stack of perfect subtrees, merged as they complete (one node hash per entry on
+/// average); the root folds them right to left, as RFC 6962 splits a tree.
+#[derive(Debug, Clone, Default)]
+pub struct RootBuilder {
+    size: u64,
+    /// (height, hash) of each perfect subtree, largest first.
+    stack: Vec<(u32, Hash)>,
+}
+
+impl RootBuilder {
+    /// Number of leaves pushed.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Adds the next leaf hash.
+    pub fn push(&mut self, leaf: Hash) {
+        let mut node = (0_u32, leaf);
+        while let Some(&(height, left)) = self.stack.last() {
+            if height != node.0 {
+                break;
+            }
+            self.stack.pop();
+            node = (height + 1, tlog_tiles::node_hash(left, node.1));
+        }
+        self.stack.push(node);
+        self.size += 1;
+    }
+
+    /// The root hash of the leaves pushed so far.
+    pub fn root(&self) -> Hash {
+        let mut nodes = self.stack.iter().rev();
+        let Some(&(_, mut root)) = nodes.next() else {
+            return tlog_tiles::EMPTY_HASH;
+        };
+        for &(_, left) in nodes {
+            root = tlog_tiles::node_hash(left, root);
+        }
+        root
+    }
+
+    /// The tree head.
+    pub fn head(&self) -> TreeHead {
+        TreeHead {
+            size: self.size,
+            root: self.root(),
+        }
+    }
+}
+
 /// The indexes an inclusion proof of entry `index` (from 0) in a tree of `size` needs.
 pub fn inclusion_proof_indexes(size: u64, index: u64) -> Vec<u64> {
     recorded(|r| tlog_tiles::prove_record(size, index, r))
@@ -263,6 +314,9 @@ mod tests {
             assert_eq!(frontier.root(), reference_root(&leaves), "size {n}");
             let reopened = Frontier::from_hashes(n, &all).expect("frontier");
             assert_eq!(reopened, frontier);
+            let mut builder = RootBuilder::default();
+            leaves.iter().for_each(|leaf| builder.push(*leaf));
+            assert_eq!(builder.head(), frontier.head(), "size {n}");
         }
         assert_eq!(
             Frontier::from_hashes(3, &StoredHashes::new()),

@@ -7,13 +7,14 @@ use placeforte_protocol::{DaycareId, DeviceId};
 use super::db::Db;
 use super::{
     alerts, audit, contacts, identity, outcome_reports, outcomes, seed, sync, vacancies,
-    AccessRecord, AcknowledgeResult, AlertRecord, AuditEvent, CandidateRecord, CertificateStanding,
-    ConfirmResult, DaycareRecord, DeclarationPlan, DeclarationResult, DeliveryLease, DeviceRecord,
-    EnrolmentCodeRecord, IssuedCertificate, NewAlert, OutcomeReportRecord, OutcomeRequest,
-    OutcomeResult, ReferralRecord, ReferralSyncRow, RevealRequest, RevealResult, RevertResult,
-    RevokedCertificate, SeedBatch, Storage, StoreError, VacancyRecord,
+    AccessRecord, AcknowledgeResult, AlertRecord, AuditEvent, AuditHeadState, CandidateRecord,
+    CertificateStanding, ConfirmResult, CosignatureRecord, DaycareRecord, DeclarationPlan,
+    DeclarationResult, DeliveryLease, DeviceRecord, EnrolmentCodeRecord, IssuedCertificate,
+    NewAlert, OutcomeReportRecord, OutcomeRequest, OutcomeResult, ReferralRecord, ReferralSyncRow,
+    RevealRequest, RevealResult, RevertResult, RevokedCertificate, SeedBatch, Storage, StoreError,
+    TreeCheckpointRecord, VacancyRecord,
 };
-use crate::audit::{AuditEntry, Checkpoint};
+use crate::audit::AuditEntry;
 
 /// A store on one of the two backends: [`super::SqliteStore`] or [`super::PostgresStore`].
 pub(crate) trait Backend: Clone + Send + Sync + 'static {
@@ -105,8 +106,8 @@ impl<S: Backend> Storage for S {
         audit::entry_count(self.db()).await
     }
 
-    async fn audit_tip(&self) -> Result<Option<(i64, Vec<u8>)>, StoreError> {
-        audit::tip(self.db()).await
+    async fn audit_head_state(&self) -> Result<AuditHeadState, StoreError> {
+        audit::head_state(self.db()).await
     }
 
     async fn audit_entries(
@@ -117,16 +118,53 @@ impl<S: Backend> Storage for S {
         audit::entries(self.db(), after_seq, limit).await
     }
 
-    async fn audit_checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError> {
-        audit::checkpoints(self.db()).await
+    async fn audit_tree_hashes(
+        &self,
+        indexes: &[u64],
+    ) -> Result<placeforte_translog::tree::StoredHashes, StoreError> {
+        audit::tree_hashes(self.db(), indexes).await
     }
 
-    async fn last_audit_checkpoint(&self) -> Result<Option<Checkpoint>, StoreError> {
-        audit::last_checkpoint(self.db()).await
+    async fn audit_tree_checkpoints(&self) -> Result<Vec<TreeCheckpointRecord>, StoreError> {
+        audit::tree_checkpoints(self.db()).await
     }
 
-    async fn add_audit_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), StoreError> {
-        audit::add_checkpoint(self.db(), checkpoint).await
+    async fn last_audit_tree_checkpoint(&self) -> Result<Option<TreeCheckpointRecord>, StoreError> {
+        audit::last_tree_checkpoint(self.db()).await
+    }
+
+    async fn add_audit_tree_checkpoint(
+        &self,
+        checkpoint: &TreeCheckpointRecord,
+    ) -> Result<(), StoreError> {
+        audit::add_tree_checkpoint(self.db(), checkpoint).await
+    }
+
+    async fn audit_cosignatures(&self) -> Result<Vec<CosignatureRecord>, StoreError> {
+        audit::cosignatures(self.db()).await
+    }
+
+    async fn add_audit_cosignature(
+        &self,
+        cosignature: &CosignatureRecord,
+    ) -> Result<(), StoreError> {
+        audit::add_cosignature(self.db(), cosignature).await
+    }
+
+    async fn legacy_audit_checkpoints(
+        &self,
+    ) -> Result<Vec<crate::audit::legacy::Checkpoint>, StoreError> {
+        audit::legacy_checkpoints(self.db()).await
+    }
+
+    async fn seal_legacy_audit_chain(
+        &self,
+        entries: i64,
+        hashes: &[(u64, placeforte_translog::Hash)],
+        signed_head: &str,
+        signed_at: &str,
+    ) -> Result<(), StoreError> {
+        audit::seal_legacy_chain(self.db(), entries, hashes, signed_head, signed_at).await
     }
 
     async fn insert_seed(&self, batch: &SeedBatch, event: &AuditEvent) -> Result<(), StoreError> {
@@ -310,6 +348,13 @@ impl<S: Backend> Storage for S {
         daycare: placeforte_protocol::DaycareId,
     ) -> Result<i64, StoreError> {
         vacancies::daycare_referral_count(self.db(), daycare).await
+    }
+
+    async fn access_entries(
+        &self,
+        registration: placeforte_protocol::RegistrationId,
+    ) -> Result<Vec<(AuditEntry, String)>, StoreError> {
+        audit::access_entries(self.db(), registration).await
     }
 
     async fn access_report(

@@ -8,6 +8,9 @@
 //! numbers, text and bytes. A [`Row`] decodes a column into any type both backends decode.
 
 use std::borrow::Cow;
+use std::sync::Arc;
+
+use placeforte_translog::checkpoint::LogSigner;
 
 use sqlx::error::BoxDynError;
 use sqlx::postgres::{PgArguments, PgConnection, PgRow};
@@ -19,39 +22,57 @@ use sqlx::{
 
 /// A backend's pool, borrowed from its store.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum Db<'a> {
+pub(crate) enum Pool<'a> {
     Sqlite(&'a SqlitePool),
     Postgres(&'a PgPool),
 }
 
+/// A store's pool and the audit log key its appends sign the tree head with.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Db<'a> {
+    pub(crate) pool: Pool<'a>,
+    pub(crate) log: Option<&'a Arc<LogSigner>>,
+}
+
 impl Db<'_> {
     pub(crate) async fn begin(self) -> Result<Tx, sqlx::Error> {
-        Ok(match self {
-            Db::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
-            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        let connection = match self.pool {
+            Pool::Sqlite(pool) => TxConnection::Sqlite(pool.begin().await?),
+            Pool::Postgres(pool) => TxConnection::Postgres(pool.begin().await?),
+        };
+        Ok(Tx {
+            connection,
+            log: self.log.cloned(),
         })
     }
 }
 
 /// An open transaction on either backend; dropped without [`Tx::commit`], it rolls back.
 #[derive(Debug)]
-pub(crate) enum Tx {
+pub(crate) struct Tx {
+    connection: TxConnection,
+    /// The audit log key, for the entries appended in this transaction.
+    pub(crate) log: Option<Arc<LogSigner>>,
+}
+
+#[derive(Debug)]
+enum TxConnection {
     Sqlite(Transaction<'static, Sqlite>),
     Postgres(Transaction<'static, Postgres>),
 }
 
 impl Tx {
     pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
-        match self {
-            Tx::Sqlite(tx) => tx.commit().await,
-            Tx::Postgres(tx) => tx.commit().await,
+        match self.connection {
+            TxConnection::Sqlite(tx) => tx.commit().await,
+            TxConnection::Postgres(tx) => tx.commit().await,
         }
     }
 
     pub(crate) async fn rollback(self) -> Result<(), sqlx::Error> {
-        match self {
-            Tx::Sqlite(tx) => tx.rollback().await,
-            Tx::Postgres(tx) => tx.rollback().await,
+        match self.connection {
+            TxConnection::Sqlite(tx) => tx.rollback().await,
+            TxConnection::Postgres(tx) => tx.rollback().await,
         }
     }
 }
@@ -67,18 +88,18 @@ pub(crate) enum Exec<'a> {
 
 impl<'a> From<Db<'a>> for Exec<'a> {
     fn from(db: Db<'a>) -> Exec<'a> {
-        match db {
-            Db::Sqlite(pool) => Exec::SqlitePool(pool),
-            Db::Postgres(pool) => Exec::PostgresPool(pool),
+        match db.pool {
+            Pool::Sqlite(pool) => Exec::SqlitePool(pool),
+            Pool::Postgres(pool) => Exec::PostgresPool(pool),
         }
     }
 }
 
 impl<'a> From<&'a mut Tx> for Exec<'a> {
     fn from(tx: &'a mut Tx) -> Exec<'a> {
-        match tx {
-            Tx::Sqlite(tx) => Exec::SqliteConnection(tx),
-            Tx::Postgres(tx) => Exec::PostgresConnection(tx),
+        match &mut tx.connection {
+            TxConnection::Sqlite(tx) => Exec::SqliteConnection(tx),
+            TxConnection::Postgres(tx) => Exec::PostgresConnection(tx),
         }
     }
 }

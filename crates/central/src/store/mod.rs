@@ -29,16 +29,16 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use placeforte_protocol::{DaycareId, DeviceId};
 
-use crate::audit::{AuditEntry, Checkpoint};
+use crate::audit::AuditEntry;
 
 pub use postgres::PostgresStore;
 pub use records::{
-    AccessRecord, AcknowledgeResult, AlertDelivery, AlertRecord, AuditEvent, CandidateRecord,
-    CertificateStanding, ConfirmResult, DaycareRecord, DeclarationPlan, DeclarationResult,
-    DeliveryLease, DeviceRecord, EnrolmentCodeRecord, IssuedCertificate, NewAlert,
-    OutcomeReportRecord, OutcomeRequest, OutcomeResult, ReferralRecord, ReferralSyncRow,
-    RegistrationChoice, RegistrationRecord, RevealRequest, RevealResult, RevertResult,
-    RevokedCertificate, SeedBatch, VacancyRecord,
+    AccessRecord, AcknowledgeResult, AlertDelivery, AlertRecord, AuditEvent, AuditHeadState,
+    CandidateRecord, CertificateStanding, ConfirmResult, CosignatureRecord, DaycareRecord,
+    DeclarationPlan, DeclarationResult, DeliveryLease, DeviceRecord, EnrolmentCodeRecord,
+    IssuedCertificate, NewAlert, OutcomeReportRecord, OutcomeRequest, OutcomeResult,
+    ReferralRecord, ReferralSyncRow, RegistrationChoice, RegistrationRecord, RevealRequest,
+    RevealResult, RevertResult, RevokedCertificate, SeedBatch, TreeCheckpointRecord, VacancyRecord,
 };
 pub use sqlite::SqliteStore;
 
@@ -66,6 +66,17 @@ pub enum StoreError {
     /// The database URL names no supported backend.
     #[error("unsupported database URL (expected sqlite:… or postgres://…)")]
     UnsupportedUrl,
+    /// An audited write on a store opened without the audit log key.
+    #[error("the audit log key is not loaded; audited writes need it")]
+    NoLogKey,
+    /// The audit log holds entries of the former hash chain that the tree does not cover yet.
+    #[error("the audit log's former hash chain ({0} entries) is not sealed into the tree yet; run `placeforte-central audit migrate-chain`")]
+    LegacyChainNotSealed(i64),
+    /// The database's tree head is not the one the log key signed: someone wrote to the audit
+    /// tables outside the service. Nothing more is appended until the operator investigates
+    /// (`placeforte-central audit verify`).
+    #[error("the audit log's signed head does not match its tree ({0}); the audit tables were written outside the service")]
+    AuditHeadTampered(String),
     /// Opened with [`Schema::RequireCurrent`] and a migration is missing or differs.
     #[error("the database schema is not current (migration {0}); run `placeforte-central migrate` as the schema owner")]
     SchemaNotCurrent(i64),
@@ -215,29 +226,63 @@ pub trait Storage: Clone + Send + Sync + 'static {
     /// Number of audit log entries.
     fn audit_entry_count(&self) -> impl Future<Output = Result<i64, StoreError>> + Send;
 
-    /// The last entry of the audit chain: its sequence number and hash.
-    fn audit_tip(&self) -> impl Future<Output = Result<Option<(i64, Vec<u8>)>, StoreError>> + Send;
+    /// The tree's size, its signed head and the former chain's length.
+    fn audit_head_state(&self) -> impl Future<Output = Result<AuditHeadState, StoreError>> + Send;
 
-    /// Up to `limit` audit entries after `after_seq`, in chain order.
+    /// Up to `limit` audit entries after `after_seq`, in order.
     fn audit_entries(
         &self,
         after_seq: i64,
         limit: i64,
     ) -> impl Future<Output = Result<Vec<AuditEntry>, StoreError>> + Send;
 
-    /// Every signed checkpoint, in chain order.
-    fn audit_checkpoints(&self)
-        -> impl Future<Output = Result<Vec<Checkpoint>, StoreError>> + Send;
-
-    /// The latest signed checkpoint.
-    fn last_audit_checkpoint(
+    /// The stored tree hashes at these indexes (those present).
+    fn audit_tree_hashes(
         &self,
-    ) -> impl Future<Output = Result<Option<Checkpoint>, StoreError>> + Send;
+        indexes: &[u64],
+    ) -> impl Future<Output = Result<placeforte_translog::tree::StoredHashes, StoreError>> + Send;
 
-    /// Stores a signed checkpoint.
-    fn add_audit_checkpoint(
+    /// Every kept checkpoint, by size.
+    fn audit_tree_checkpoints(
         &self,
-        checkpoint: &Checkpoint,
+    ) -> impl Future<Output = Result<Vec<TreeCheckpointRecord>, StoreError>> + Send;
+
+    /// The latest kept checkpoint.
+    fn last_audit_tree_checkpoint(
+        &self,
+    ) -> impl Future<Output = Result<Option<TreeCheckpointRecord>, StoreError>> + Send;
+
+    /// Keeps a checkpoint (nothing if one of this size is kept already).
+    fn add_audit_tree_checkpoint(
+        &self,
+        checkpoint: &TreeCheckpointRecord,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Every cosigned checkpoint, by witness and size.
+    fn audit_cosignatures(
+        &self,
+    ) -> impl Future<Output = Result<Vec<CosignatureRecord>, StoreError>> + Send;
+
+    /// Keeps a cosigned checkpoint.
+    fn add_audit_cosignature(
+        &self,
+        cosignature: &CosignatureRecord,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The former chain's checkpoints, in chain order.
+    fn legacy_audit_checkpoints(
+        &self,
+    ) -> impl Future<Output = Result<Vec<crate::audit::legacy::Checkpoint>, StoreError>> + Send;
+
+    /// Seals the former chain's `entries` entries into the tree in one transaction: stores
+    /// `hashes`, sets the head to `signed_head` and keeps it as the first checkpoint. Refused
+    /// unless the tree is empty and the former chain has exactly `entries` entries.
+    fn seal_legacy_audit_chain(
+        &self,
+        entries: i64,
+        hashes: &[(u64, placeforte_translog::Hash)],
+        signed_head: &str,
+        signed_at: &str,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Writes a whole synthetic data set in one transaction.
@@ -457,6 +502,13 @@ pub trait Storage: Clone + Send + Sync + 'static {
         daycare: placeforte_protocol::DaycareId,
     ) -> impl Future<Output = Result<i64, StoreError>> + Send;
 
+    /// Every audit entry that names one of this registration's referrals, oldest first, with
+    /// the daycare's name (for the access report with proofs).
+    fn access_entries(
+        &self,
+        registration: placeforte_protocol::RegistrationId,
+    ) -> impl Future<Output = Result<Vec<(AuditEntry, String)>, StoreError>> + Send;
+
     /// Every audited read or write of this registration's referrals, by daycare, oldest first.
     fn access_report(
         &self,
@@ -492,6 +544,17 @@ pub enum AnyStore {
 }
 
 impl AnyStore {
+    /// This store, appending with the audit log key `log` (see [`SqliteStore::with_log_signer`]).
+    pub fn with_log_signer(
+        self,
+        log: std::sync::Arc<placeforte_translog::checkpoint::LogSigner>,
+    ) -> AnyStore {
+        match self {
+            AnyStore::Sqlite(store) => AnyStore::Sqlite(store.with_log_signer(log)),
+            AnyStore::Postgres(store) => AnyStore::Postgres(store.with_log_signer(log)),
+        }
+    }
+
     /// Opens the database at `url`, migrating it or checking it is current.
     pub async fn open(url: &str, schema: Schema) -> Result<AnyStore, StoreError> {
         if url.starts_with("sqlite:") {

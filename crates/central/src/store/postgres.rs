@@ -1,19 +1,25 @@
 //! PostgreSQL: the production backend (`DATABASE_URL=postgres://…`).
 
 use std::str::FromStr;
+use std::sync::Arc;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Row as _};
 
+use placeforte_translog::checkpoint::LogSigner;
+
 use super::backend::Backend;
-use super::db::Db;
+use super::db::{Db, Pool};
 use super::{Schema, StoreError};
 use crate::audit::AuditEntry;
+use placeforte_translog::leaf::AuditLeaf;
 
 /// The central store on PostgreSQL.
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
+    /// The audit log key every append signs the tree head with ([`PostgresStore::with_log_signer`]).
+    log: Option<Arc<LogSigner>>,
 }
 
 impl PostgresStore {
@@ -41,7 +47,7 @@ impl PostgresStore {
         schema
             .prepare(&sqlx::migrate!("../../migrations/central-postgres"), &pool)
             .await?;
-        Ok(PostgresStore { pool })
+        Ok(PostgresStore { pool, log: None })
     }
 
     /// Lets `role` (which must exist) read and write every table but only append to the audit
@@ -53,6 +59,14 @@ impl PostgresStore {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    /// This store, appending with the audit log key `log`. Without one, every audited write
+    /// fails ([`StoreError::NoLogKey`]): an append that no one signs would be
+    /// indistinguishable from one written into the database by hand.
+    pub fn with_log_signer(mut self, log: Arc<LogSigner>) -> PostgresStore {
+        self.log = Some(log);
+        self
     }
 
     /// The connection pool, for operator tooling and tests that inspect the tables directly.
@@ -68,7 +82,10 @@ impl PostgresStore {
 
 impl Backend for PostgresStore {
     fn db(&self) -> Db<'_> {
-        Db::Postgres(&self.pool)
+        Db {
+            pool: Pool::Postgres(&self.pool),
+            log: self.log.as_ref(),
+        }
     }
 }
 
@@ -91,14 +108,16 @@ pub(super) async fn audit_page(
     rows.iter()
         .map(|row| {
             Ok(AuditEntry {
-                seq: row.try_get(0)?,
-                occurred_at: row.try_get(1)?,
-                actor: row.try_get(2)?,
-                daycare_id: row.try_get(3)?,
-                action: row.try_get(4)?,
-                subject: row.try_get(5)?,
-                referral_ids: row.try_get(6)?,
-                reason: row.try_get(7)?,
+                leaf: AuditLeaf {
+                    seq: row.try_get(0)?,
+                    occurred_at: row.try_get(1)?,
+                    actor: row.try_get(2)?,
+                    daycare_id: row.try_get(3)?,
+                    action: row.try_get(4)?,
+                    subject: row.try_get(5)?,
+                    referral_ids: row.try_get(6)?,
+                    reason: row.try_get(7)?,
+                },
                 prev_hash: row.try_get(8)?,
                 entry_hash: row.try_get(9)?,
             })

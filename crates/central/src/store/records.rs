@@ -531,3 +531,38 @@ pub struct AccessRecord {
     /// Why, when a reason was given.
     pub reason: String,
 }
+
+/// The audit tree's head row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditHeadState {
+    /// Entries in the tree.
+    pub tree_size: i64,
+    /// The checkpoint note the log key signed at the last append (empty before the first).
+    pub signed_head: String,
+    /// Entries of the former hash chain (sealed into the tree once `tree_size` reaches it).
+    pub legacy_entries: i64,
+}
+
+/// A kept checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreeCheckpointRecord {
+    /// Its tree size.
+    pub size: i64,
+    /// When it was kept (informational: the cadence is checked on the entries' own times).
+    pub signed_at: String,
+    /// The signed note.
+    pub note: String,
+}
+
+/// A checkpoint a witness cosigned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CosignatureRecord {
+    /// The witness's verifier key.
+    pub witness: String,
+    /// The checkpoint's tree size.
+    pub size: i64,
+    /// The cosignature's time (RFC 3339).
+    pub cosigned_at: String,
+    /// The checkpoint note with the log's signature and the witness's cosignature.
+    pub note: String,
+}

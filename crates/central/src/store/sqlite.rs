@@ -1,20 +1,26 @@
 //! SQLite: the default backend, one file created on first start, WAL on.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
+use placeforte_translog::checkpoint::LogSigner;
+
 use super::backend::Backend;
-use super::db::Db;
+use super::db::{Db, Pool};
 use super::{Schema, StoreError};
 use crate::audit::AuditEntry;
+use placeforte_translog::leaf::AuditLeaf;
 
 /// The central store on SQLite.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// The audit log key every append signs the tree head with ([`SqliteStore::with_log_signer`]).
+    log: Option<Arc<LogSigner>>,
 }
 
 impl SqliteStore {
@@ -42,7 +48,15 @@ impl SqliteStore {
         schema
             .prepare(&sqlx::migrate!("../../migrations/central-sqlite"), &pool)
             .await?;
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore { pool, log: None })
+    }
+
+    /// This store, appending with the audit log key `log`. Without one, every audited write
+    /// fails ([`StoreError::NoLogKey`]): an append that no one signs would be
+    /// indistinguishable from one written into the database by hand.
+    pub fn with_log_signer(mut self, log: Arc<LogSigner>) -> SqliteStore {
+        self.log = Some(log);
+        self
     }
 
     /// The connection pool, for operator tooling and tests that inspect the tables directly.
@@ -58,7 +72,10 @@ impl SqliteStore {
 
 impl Backend for SqliteStore {
     fn db(&self) -> Db<'_> {
-        Db::Sqlite(&self.pool)
+        Db {
+            pool: Pool::Sqlite(&self.pool),
+            log: self.log.as_ref(),
+        }
     }
 }
 
@@ -120,20 +137,22 @@ pub(super) async fn audit_page(
                 hash,
             )| {
                 Ok(AuditEntry {
-                    seq,
-                    occurred_at,
-                    actor,
-                    daycare_id,
-                    action,
-                    subject,
-                    referral_ids,
-                    reason,
+                    leaf: AuditLeaf {
+                        seq,
+                        occurred_at,
+                        actor,
+                        daycare_id,
+                        action,
+                        subject,
+                        referral_ids,
+                        reason,
+                    },
                     prev_hash: unhex(prev)?,
                     entry_hash: unhex(hash)?,
                 })
             },
         )
         .collect::<Result<Vec<_>, StoreError>>()?;
-    entries.sort_unstable_by_key(|entry| entry.seq);
+    entries.sort_unstable_by_key(|entry| entry.leaf.seq);
     Ok(entries)
 }

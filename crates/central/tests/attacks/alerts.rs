@@ -460,8 +460,8 @@ async fn an_alert_is_acknowledged_once_with_a_note_and_audited<S: Storage>(h: Ha
         .await
         .unwrap();
     let entry = h.store.audit_entries(events, 1).await.unwrap().remove(0);
-    assert_eq!(entry.action, "alert.acknowledged");
-    assert_eq!(entry.subject, format!("alert:{}", alert.id));
+    assert_eq!(entry.leaf.action, "alert.acknowledged");
+    assert_eq!(entry.leaf.subject, format!("alert:{}", alert.id));
     let again =
         operator::acknowledge_alert(&h.store, &h.operator, h.now(), alert.id, "again").await;
     assert!(matches!(

@@ -81,19 +81,22 @@ async fn brute_force_of_codes_is_limited_audited_and_alerted<S: Storage>(mut h: 
     let entries = h.store.audit_entries(events, 1000).await.expect("entries");
     let refusals: Vec<_> = entries
         .iter()
-        .filter(|e| e.action == "device.enrolment_refused")
+        .filter(|e| e.leaf.action == "device.enrolment_refused")
         .collect();
     assert_eq!(refusals.len(), burst + 1, "{entries:#?}");
     assert_eq!(
         refusals
             .iter()
-            .filter(|e| e.reason == "enrolment_refused")
+            .filter(|e| e.leaf.reason == "enrolment_refused")
             .count(),
         burst
     );
-    assert_eq!(refusals[burst].reason, "too_many_attempts");
+    assert_eq!(refusals[burst].leaf.reason, "too_many_attempts");
     for entry in &entries {
-        assert!(entry.subject.contains(&daycare.to_string()), "{entry:?}");
+        assert!(
+            entry.leaf.subject.contains(&daycare.to_string()),
+            "{entry:?}"
+        );
         let text = format!("{entry:?}");
         assert!(
             !text.contains("AAAAA-BBBBB"),
@@ -233,8 +236,8 @@ async fn a_replaced_certificate_is_refused_and_cannot_renew_again<S: Storage>(h:
     assert!(
         entries
             .iter()
-            .any(|e| e.action == "device.certificate_replaced"
-                && e.subject == format!("certificate:{old_serial}")),
+            .any(|e| e.leaf.action == "device.certificate_replaced"
+                && e.leaf.subject == format!("certificate:{old_serial}")),
         "the replacement is not audited"
     );
 }

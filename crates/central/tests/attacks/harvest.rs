@@ -126,7 +126,7 @@ async fn refused_over_permit<S: Storage>(
         "{what}"
     );
     let entries = h.store.audit_entries(events, 10).await.unwrap();
-    let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
+    let actions: Vec<&str> = entries.iter().map(|e| e.leaf.action.as_str()).collect();
     assert_eq!(actions, ["vacancy.refused_over_permit"], "{what}");
 }
 
@@ -321,7 +321,10 @@ async fn one_referral_is_revealed_at_most_three_times<S: Storage>(h: Harness<S>)
     assert_eq!(api_error(&body).code, "reveal_limit_reached");
     let entries = h.store.audit_entries(events, 10).await.unwrap();
     assert_eq!(entries.len(), 1);
-    assert_eq!(entries[0].action, "contact.refused_over_referral_limit");
+    assert_eq!(
+        entries[0].leaf.action,
+        "contact.refused_over_referral_limit"
+    );
     // Another family of the same daycare can still be called.
     let other = made[1].id.to_string();
     let (status, body) = reveal(&h, &second, &other, json!({"reason": "offer_call"})).await;
@@ -336,9 +339,9 @@ async fn reveal_as<S: Storage>(h: &Harness<S>, device: &DeviceKeys, id: &str) ->
 async fn refused_with<S: Storage>(h: &Harness<S>, answer: (u16, String), action: &str) {
     assert_eq!(answer.0, 429, "{}", answer.1);
     assert_eq!(api_error(&answer.1).code, "reveal_budget_exceeded");
-    let last = h.store.audit_tip().await.unwrap().unwrap().0;
+    let last = h.store.audit_head_state().await.unwrap().tree_size;
     let entries = h.store.audit_entries(last - 1, 1).await.unwrap();
-    assert_eq!(entries[0].action, action);
+    assert_eq!(entries[0].leaf.action, action);
 }
 
 /// A daycare with 12 open referrals may reveal 6 a day and 12 a week, summed over all its
@@ -434,8 +437,8 @@ async fn set_permit_refuses_what_the_rules_refuse_and_is_enforced<S: Storage>(h:
     assert_eq!(daycare.places, [10, 2, 15, 0]);
     let entries = h.store.audit_entries(events, 10).await.unwrap();
     assert_eq!(entries.len(), 1);
-    assert_eq!(entries[0].action, "daycare.permit_set");
-    assert_eq!(entries[0].actor, "operator:test-operator");
+    assert_eq!(entries[0].leaf.action, "daycare.permit_set");
+    assert_eq!(entries[0].leaf.actor, "operator:test-operator");
     let today = h.now().date_naive();
     assert_over_permit(
         declare(&h, &pool.device, toddlers(today, 3)).await,

@@ -351,10 +351,13 @@ async fn a_revert_restores_the_family_exactly_and_is_audited<S: Storage>(h: Harn
         before
     );
     let entry = h.store.audit_entries(events, 1).await.unwrap().remove(0);
-    assert_eq!(entry.action, "referral.outcome_reverted");
-    assert_eq!(entry.actor, "operator:test-operator");
-    assert_eq!(entry.reason, "the family called: they still need a place");
-    assert!(entry.referral_ids.contains(&child.id.to_string()));
+    assert_eq!(entry.leaf.action, "referral.outcome_reverted");
+    assert_eq!(entry.leaf.actor, "operator:test-operator");
+    assert_eq!(
+        entry.leaf.reason,
+        "the family called: they still need a place"
+    );
+    assert!(entry.leaf.referral_ids.contains(&child.id.to_string()));
     // A second revert of the same outcome is refused and changes nothing.
     let events = h.event_count().await;
     assert!(matches!(

@@ -23,6 +23,7 @@ use placeforte_central::{
 };
 use placeforte_protocol::device::{DeviceCertificate, EnrolRequest};
 use placeforte_protocol::{ApiError, DaycareId};
+use placeforte_translog::checkpoint::LogSigner;
 use raw_http::{client_config, RawConnection};
 use rcgen::{CertificateParams, KeyPair};
 use sqlx::postgres::PgConnectOptions;
@@ -82,6 +83,8 @@ pub struct Harness<S> {
     pub service: RunningService,
     pub state: AppState<S>,
     pub operator: Operator,
+    /// The audit log key the store appends with.
+    pub log: Arc<LogSigner>,
     limits: ConnectionLimits,
     server: GeneratedKeyAndCertificate,
     _dir: tempfile::TempDir,
@@ -115,8 +118,12 @@ impl Harness<SqliteStore> {
     pub async fn sqlite() -> Harness<SqliteStore> {
         let dir = tempfile::tempdir().expect("tempdir");
         let url = format!("sqlite:{}", dir.path().join("central.db").display());
-        let store = SqliteStore::open(&url).await.expect("SQLite store");
-        Harness::start(store, dir).await
+        let log = test_log_signer();
+        let store = SqliteStore::open(&url)
+            .await
+            .expect("SQLite store")
+            .with_log_signer(Arc::clone(&log));
+        Harness::start(store, log, dir).await
     }
 }
 
@@ -138,11 +145,20 @@ impl Harness<PostgresStore> {
         let options = PgConnectOptions::from_str(&url)
             .expect("URL")
             .options([("search_path", schema.as_str())]);
+        let log = test_log_signer();
         let store = PostgresStore::connect_with(options)
             .await
-            .expect("PostgreSQL store");
-        Some(Harness::start(store, tempfile::tempdir().expect("tempdir")).await)
+            .expect("PostgreSQL store")
+            .with_log_signer(Arc::clone(&log));
+        Some(Harness::start(store, log, tempfile::tempdir().expect("tempdir")).await)
     }
+}
+
+/// A fresh audit log key for a test's store.
+pub fn test_log_signer() -> Arc<LogSigner> {
+    Arc::new(
+        placeforte_central::audit::ephemeral_log_signer("placeforte.test/audit").expect("log key"),
+    )
 }
 
 pub fn new_csr() -> (KeyPair, String) {
@@ -168,7 +184,7 @@ pub fn pem_encode(label: &str, der: &[u8]) -> String {
 }
 
 impl<S: Storage> Harness<S> {
-    async fn start(store: S, dir: tempfile::TempDir) -> Harness<S> {
+    async fn start(store: S, log: Arc<LogSigner>, dir: tempfile::TempDir) -> Harness<S> {
         let clock = ManualClock::new(Utc::now());
         let (ca, ca_files) = DeviceCa::generate(Utc::now()).expect("CA");
         let server = ca
@@ -191,6 +207,7 @@ impl<S: Storage> Harness<S> {
             state,
             limits: test_connection_limits(),
             operator: Operator("test-operator".to_owned()),
+            log,
             server,
             _dir: dir,
         }
