@@ -311,6 +311,10 @@ async fn device_lifecycle_through_the_cli_and_a_running_service() {
 #[test]
 fn seed_is_deterministic_and_refuses_a_second_run() {
     let dir = tempfile::tempdir().expect("tempdir");
+    // Seeding is audited: it needs the log key `init` makes.
+    let refused = stderr(&run(dir.path(), &["seed", "--registrations", "10"]));
+    assert!(refused.contains("audit log key is not loaded"), "{refused}");
+    stdout(&run(dir.path(), &["init"]));
     let args = [
         "seed",
         "--registrations",

@@ -109,7 +109,8 @@ async fn the_service_runs_under_a_role_that_cannot_change_the_schema() {
     // ... but starts in check-only mode and does the service's work, audited.
     let store = PostgresStore::connect_with_schema(service, Schema::RequireCurrent)
         .await
-        .unwrap();
+        .unwrap()
+        .with_log_signer(common::test_log_signer());
     let before = store.audit_entry_count().await.unwrap();
     store
         .record_event(&AuditEvent::new(
