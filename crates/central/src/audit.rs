@@ -319,6 +319,61 @@ pub(crate) async fn consistency_proof<S: Storage>(
         .map_err(|e| AuditError::Tampered(format!("the stored tree: {e}")))
 }
 
+/// Hands the log over from the key `old` to the key `new` (same origin). With `old`: appends
+/// an entry naming the new key and keeps a checkpoint of it (the old key vouches for the new),
+/// then appends the entry that completes the hand-over; that head is re-signed with `new` and
+/// kept as a checkpoint, so every later append and checkpoint is signed by `new`. Run with the
+/// service stopped (its appends would find a head it no longer signed); docs/keys.md has the
+/// whole procedure. Returns the tree size from which `new` signs.
+pub async fn rotate_log_key<S: Storage>(
+    store: &S,
+    old: &LogSigner,
+    new: &LogSigner,
+    now: DateTime<Utc>,
+) -> Result<u64, AuditError> {
+    if old.origin() != new.origin() {
+        return Err(AuditError::Tampered(format!(
+            "the new key is for {} and the log is {}: a witness tracks one origin",
+            new.origin(),
+            old.origin()
+        )));
+    }
+    let event = |action: &str| {
+        AuditEvent::new(
+            now,
+            "operator:key-rotation".to_owned(),
+            action,
+            format!("key:{}", new.verifier_key()),
+        )
+    };
+    store.record_event(&event("audit.log_key_rotated")).await?;
+    checkpoint_if_due(store, old, CheckpointPolicy::default(), now, true).await?;
+    store
+        .record_event(&event("audit.log_key_handed_over"))
+        .await?;
+    let state = store.audit_head_state().await?;
+    let head = checked_head(store, old.verifier(), &state.signed_head, state.tree_size).await?;
+    let note = new
+        .sign(head)
+        .map_err(|e| AuditError::Tampered(format!("signing with the new key: {e}")))?;
+    if !store
+        .replace_audit_head_signature(&state.signed_head, &note)
+        .await?
+    {
+        return Err(AuditError::Tampered(
+            "the head changed during the rotation: is the service still running?".to_owned(),
+        ));
+    }
+    store
+        .add_audit_tree_checkpoint(&TreeCheckpointRecord {
+            size: state.tree_size,
+            signed_at: instant_text(now),
+            note,
+        })
+        .await?;
+    Ok(head.size)
+}
+
 /// Verifies the former hash chain with its checkpoint key (`legacy_public_key`) and seals it
 /// into the tree: stores the tree's hashes over those entries, signs the head with `log` and
 /// keeps it as the first checkpoint. Refuses, changing nothing, if the chain does not verify.

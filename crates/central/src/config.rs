@@ -12,6 +12,7 @@
 //! | `server_key`                      | `PLACEFORTE_SERVER_KEY`              | `<data_dir>/server.key`         |
 //! | `audit_log_key`                   | `PLACEFORTE_AUDIT_LOG_KEY`           | `<data_dir>/audit-log.key`      |
 //! | `audit_log_verifier_key`          | `PLACEFORTE_AUDIT_LOG_VERIFIER_KEY`  | `<data_dir>/audit-log.vkey`     |
+//! | `audit_log_previous_verifier_keys` (list) | `PLACEFORTE_AUDIT_LOG_PREVIOUS_VERIFIER_KEYS` (commas) | none |
 //! | `audit_log_origin` (for `init`)   | `PLACEFORTE_AUDIT_LOG_ORIGIN`        | `placeforte.invalid/audit`      |
 //! | `audit_witnesses` (list of `{url, verifier_key}`) | `PLACEFORTE_AUDIT_WITNESS_URL` + `PLACEFORTE_AUDIT_WITNESS_KEY` (one) | none |
 //! | `audit_max_cosigned_age_minutes`  | `PLACEFORTE_AUDIT_MAX_COSIGNED_AGE_MINUTES` | `60`                     |
@@ -115,6 +116,7 @@ struct ConfigFile {
     audit_log_key: Option<PathBuf>,
     audit_log_verifier_key: Option<PathBuf>,
     audit_log_origin: Option<String>,
+    audit_log_previous_verifier_keys: Option<Vec<PathBuf>>,
     audit_witnesses: Option<Vec<WitnessFileEntry>>,
     audit_max_cosigned_age_minutes: Option<u32>,
     audit_checkpoint_every_entries: Option<u32>,
@@ -182,6 +184,8 @@ pub struct Config {
     pub audit_log_key: PathBuf,
     /// Its verifier key, which `audit verify` checks the tree with (keep a copy elsewhere).
     pub audit_log_verifier_key: PathBuf,
+    /// The log's former verifier keys, after a key rotation (docs/keys.md).
+    pub audit_log_previous_verifier_keys: Vec<PathBuf>,
     /// The log's origin line, for the key `init` makes.
     pub audit_log_origin: String,
     /// The witnesses.
@@ -466,6 +470,16 @@ impl Config {
                 .or(parsed.audit_log_verifier_key)
                 .unwrap_or_else(|| in_data("audit-log.vkey")),
             audit_log_origin,
+            audit_log_previous_verifier_keys: var("PLACEFORTE_AUDIT_LOG_PREVIOUS_VERIFIER_KEYS")
+                .map(|v| {
+                    v.split(',')
+                        .map(str::trim)
+                        .filter(|p| !p.is_empty())
+                        .map(PathBuf::from)
+                        .collect()
+                })
+                .or(parsed.audit_log_previous_verifier_keys)
+                .unwrap_or_default(),
             audit_witnesses,
             audit_max_cosigned_age: chrono::Duration::minutes(i64::from(max_cosigned_age)),
             audit_checkpoints: CheckpointPolicy {

@@ -196,14 +196,25 @@ enum AuditCommand {
     /// Verify the former hash chain with its checkpoint key and seal it into the tree (once,
     /// after upgrading a database that holds such a chain).
     MigrateChain,
+    /// Hand the log over to a new key (same origin), with the service stopped: writes the new
+    /// key files, logs the hand-over, checkpoints it with the current key and re-signs the head
+    /// with the new one. Then configure the new key (docs/keys.md).
+    RotateLogKey {
+        /// Where to write the new private key (0600; must not exist).
+        #[arg(long)]
+        new_key: PathBuf,
+        /// Where to write its verifier key (must not exist).
+        #[arg(long)]
+        new_verifier_key: PathBuf,
+    },
     /// Check an access report offline: every line's inclusion proof against its checkpoint,
     /// the log's signature and a trusted witness's cosignature. Needs no database.
     VerifyReport {
         /// The report (JSON, from `admin access-report --proofs`).
         report: PathBuf,
-        /// The log's verifier key file.
-        #[arg(long)]
-        log_key: PathBuf,
+        /// The log's verifier key file (repeat for its former keys after a rotation).
+        #[arg(long = "log-key", required = true)]
+        log_keys: Vec<PathBuf>,
         /// A trusted witness's verifier key file (repeat for several; one must have cosigned).
         #[arg(long = "witness-key", required = true)]
         witness_keys: Vec<PathBuf>,
@@ -249,11 +260,11 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<(), String> {
     if let Command::Audit(AuditCommand::VerifyReport {
         report,
-        log_key,
+        log_keys,
         witness_keys,
     }) = &cli.command
     {
-        return verify_report(report, log_key, witness_keys);
+        return verify_report(report, log_keys, witness_keys);
     }
     let config = Config::load(cli.config.as_deref()).map_err(|e| e.to_string())?;
     if let Command::Init = cli.command {
@@ -570,6 +581,25 @@ async fn command<S: Storage>(store: S, config: &Config, command: Command) -> Res
             }
             Ok(())
         }
+        Command::Audit(AuditCommand::RotateLogKey {
+            new_key,
+            new_verifier_key,
+        }) => {
+            let old = audit::load_log_signer(&config.audit_log_key).map_err(|e| e.to_string())?;
+            audit::generate_log_key(old.origin(), &new_key, &new_verifier_key)
+                .map_err(|e| e.to_string())?;
+            let new = audit::load_log_signer(&new_key).map_err(|e| e.to_string())?;
+            let size = audit::rotate_log_key(&store, &old, &new, now)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "the log is handed over to the new key at {size} entries; now set audit_log_key = {}, audit_log_verifier_key = {}, add {} to audit_log_previous_verifier_keys, give every witness the new verifier key, and start the service (docs/keys.md)",
+                new_key.display(),
+                new_verifier_key.display(),
+                config.audit_log_verifier_key.display()
+            );
+            Ok(())
+        }
         Command::Audit(AuditCommand::VerifyReport { .. }) => Ok(()),
         Command::Seed {
             registrations,
@@ -632,6 +662,11 @@ async fn audit_verify<S: Storage>(
 ) -> Result<(), String> {
     let log =
         audit::load_log_verifier(&config.audit_log_verifier_key).map_err(|e| e.to_string())?;
+    let previous = config
+        .audit_log_previous_verifier_keys
+        .iter()
+        .map(|path| audit::load_log_verifier(path).map_err(|e| e.to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
     let endpoints = witness_endpoints(config)?;
     let witnesses: Vec<_> = endpoints.iter().map(|w| w.verifier.clone()).collect();
     let mut heads = Vec::new();
@@ -650,6 +685,7 @@ async fn audit_verify<S: Storage>(
     }
     let options = audit::VerifyOptions {
         log: &log,
+        previous_logs: &previous,
         policy: config.audit_checkpoints,
         witnesses: &witnesses,
         max_cosigned_age: config.audit_max_cosigned_age,
@@ -718,20 +754,32 @@ async fn write_access_report<S: Storage>(
 /// `audit verify-report`: offline, with only the keys.
 fn verify_report(
     report: &std::path::Path,
-    log_key: &std::path::Path,
+    log_keys: &[PathBuf],
     witness_keys: &[PathBuf],
 ) -> Result<(), String> {
     let text = std::fs::read_to_string(report)
         .map_err(|e| format!("cannot read {}: {e}", report.display()))?;
     let parsed: placeforte_translog::report::AccessReport = serde_json::from_str(&text)
         .map_err(|e| format!("{} is not an access report: {e}", report.display()))?;
-    let log = audit::load_log_verifier(log_key).map_err(|e| e.to_string())?;
+    let logs = log_keys
+        .iter()
+        .map(|path| audit::load_log_verifier(path).map_err(|e| e.to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
     let witnesses = witness_keys
         .iter()
         .map(|path| audit::load_witness_verifier(path).map_err(|e| e.to_string()))
         .collect::<Result<Vec<_>, _>>()?;
-    let verified = placeforte_translog::report::verify_report(&parsed, &log, &witnesses)
-        .map_err(|e| format!("the report does NOT verify: {e}"))?;
+    // The report's checkpoint is signed by one of the log's keys; the first that opens it
+    // decides (any other failure is the report's).
+    let mut outcome = Err("no log key given".to_owned());
+    for log in &logs {
+        outcome = placeforte_translog::report::verify_report(&parsed, log, &witnesses)
+            .map_err(|e| e.to_string());
+        if !matches!(&outcome, Err(e) if e.contains("not signed by the log key")) {
+            break;
+        }
+    }
+    let verified = outcome.map_err(|e| format!("the report does NOT verify: {e}"))?;
     let cosigners: Vec<String> = verified
         .cosigned_by
         .iter()

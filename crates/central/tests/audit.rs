@@ -37,6 +37,7 @@ on_both_backends!(
     a_forged_checkpoint_is_named,
     the_tail_may_not_outgrow_the_cadence,
     the_former_chain_is_verified_before_it_is_sealed,
+    the_log_key_is_rotated_and_the_log_still_verifies,
 );
 
 /// Direct access to the database, as an attacker with the database's credentials would have.
@@ -50,6 +51,8 @@ trait Direct: Storage {
     fn accept_appends_sql(&self) -> &'static str;
     /// A literal for `bytes` in this backend's SQL.
     fn blob(&self, bytes: &[u8]) -> String;
+    /// This store appending with another log key.
+    fn with_log(&self, log: std::sync::Arc<LogSigner>) -> Self;
     /// Inserts a row as given, hashes and all.
     fn insert_raw(&self, entry: &AuditEntry) -> impl Future<Output = ()> + Send;
     /// Inserts a checkpoint of the former chain.
@@ -110,6 +113,10 @@ macro_rules! insert_legacy_checkpoint_body {
 }
 
 impl Direct for SqliteStore {
+    fn with_log(&self, log: std::sync::Arc<LogSigner>) -> Self {
+        self.clone().with_log_signer(log)
+    }
+
     fn refuse_appends_sql(&self) -> &'static str {
         "CREATE TRIGGER refuse_appends BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'disk full'); END"
     }
@@ -164,6 +171,10 @@ impl Direct for SqliteStore {
 }
 
 impl Direct for PostgresStore {
+    fn with_log(&self, log: std::sync::Arc<LogSigner>) -> Self {
+        self.clone().with_log_signer(log)
+    }
+
     fn refuse_appends_sql(&self) -> &'static str {
         "CREATE TRIGGER refuse_appends BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_append_only()"
     }
@@ -294,6 +305,7 @@ async fn verify_policy<S: Storage>(
     let log: LogVerifier = h.log.verifier().clone();
     let options = VerifyOptions {
         log: &log,
+        previous_logs: &[],
         policy,
         witnesses,
         max_cosigned_age: Duration::hours(1),
@@ -952,6 +964,73 @@ async fn the_former_chain_is_verified_before_it_is_sealed<S: Storage + Direct>(h
     let found = findings(&h).await;
     assert!(
         found.contains(&Finding::CheckpointMismatch { size: 5 }),
+        "{found:?}"
+    );
+}
+
+/// The rotation of the log key: the old key vouches for the new in the tree, the old key can
+/// append no more, the new one appends and checkpoints, and `audit verify` accepts the old
+/// checkpoints only when given the old key as a former one.
+async fn the_log_key_is_rotated_and_the_log_still_verifies<S: Storage + Direct>(h: Harness<S>) {
+    ten_entries(&h).await;
+    let new = std::sync::Arc::new(audit::ephemeral_log_signer("placeforte.test/audit").unwrap());
+    let other_origin = audit::ephemeral_log_signer("elsewhere.test/audit").unwrap();
+    assert!(
+        audit::rotate_log_key(&h.store, &h.log, &other_origin, h.now())
+            .await
+            .is_err()
+    );
+    let from = audit::rotate_log_key(&h.store, &h.log, &new, h.now())
+        .await
+        .unwrap();
+    assert_eq!(from, 12);
+    let entries = h.store.audit_entries(10, 2).await.unwrap();
+    assert_eq!(entries[0].leaf.action, "audit.log_key_rotated");
+    assert_eq!(
+        entries[0].leaf.subject,
+        format!("key:{}", new.verifier_key())
+    );
+    // The old key appends no more; the new one does, and keeps checkpoints.
+    assert!(
+        operator::record_listing(&h.store, &h.operator, h.now(), "daycares")
+            .await
+            .is_err()
+    );
+    let store = h.store.with_log(std::sync::Arc::clone(&new));
+    for _ in 0..3 {
+        operator::record_listing(&store, &h.operator, h.now(), "daycares")
+            .await
+            .unwrap();
+    }
+    let kept = audit::checkpoint_if_due(&store, &new, CheckpointPolicy::default(), h.now(), true)
+        .await
+        .unwrap();
+    assert_eq!(kept.map(|head| head.size), Some(15));
+    let verify = |previous: Vec<LogVerifier>| {
+        let store = store.clone();
+        let new = std::sync::Arc::clone(&new);
+        let now = h.now();
+        async move {
+            let options = VerifyOptions {
+                log: new.verifier(),
+                previous_logs: &previous,
+                policy: CheckpointPolicy::default(),
+                witnesses: &[],
+                max_cosigned_age: Duration::hours(1),
+                witness_heads: &[],
+                now,
+            };
+            audit::verify(&store, &options).await.unwrap().findings
+        }
+    };
+    assert_eq!(verify(vec![h.log.verifier().clone()]).await, []);
+    let found = verify(Vec::new()).await;
+    assert!(
+        found.contains(&Finding::CheckpointBadSignature { size: 3 }),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&Finding::CheckpointBadSignature { size: 11 }),
         "{found:?}"
     );
 }

@@ -189,6 +189,7 @@ async fn verify<S: Storage>(h: &Harness<S>, witness: Option<&Witness>) -> Vec<Fi
     }
     let options = VerifyOptions {
         log: &log,
+        previous_logs: &[],
         policy: CheckpointPolicy::default(),
         witnesses: &witnesses,
         max_cosigned_age: Duration::hours(1),

@@ -26,6 +26,9 @@ const VERIFY_PAGE: i64 = 10_000;
 pub struct VerifyOptions<'a> {
     /// The log's verifier key.
     pub log: &'a LogVerifier,
+    /// The log's former keys (after a rotation, docs/keys.md): checkpoints, cosigned
+    /// checkpoints and the head may be signed by these too.
+    pub previous_logs: &'a [LogVerifier],
     /// The cadence checkpoints must have kept.
     pub policy: CheckpointPolicy,
     /// Trusted witnesses: their cosignatures are checked, and each must have cosigned a
@@ -177,8 +180,8 @@ pub async fn verify_in_pages<S: Storage>(
     let checkpoints = store.audit_tree_checkpoints().await?;
     let mut checkpoint_sizes = Vec::new();
     for checkpoint in &checkpoints {
-        match options.log.open(&checkpoint.note) {
-            Ok(opened) if opened.head.size == u64::try_from(checkpoint.size).unwrap_or(0) => {
+        match open_any(options, &checkpoint.note) {
+            Some(opened) if opened.head.size == u64::try_from(checkpoint.size).unwrap_or(0) => {
                 checkpoint_sizes.push(checkpoint.size);
                 claims.push(Claim {
                     size: checkpoint.size,
@@ -194,7 +197,7 @@ pub async fn verify_in_pages<S: Storage>(
     }
     // The head, signed at the last append.
     let state = store.audit_head_state().await?;
-    let head = options.log.open(&state.signed_head).ok().map(|c| c.head);
+    let head = open_any(options, &state.signed_head).map(|c| c.head);
     match head {
         Some(head) => claims.push(Claim {
             size: i64::try_from(head.size).unwrap_or(i64::MAX),
@@ -225,7 +228,7 @@ pub async fn verify_in_pages<S: Storage>(
                     .map(|(_, note)| (None, note)),
             );
         for (stored_size, note) in mine {
-            match cosigned_head(options.log, witness, note) {
+            match cosigned_head(options, witness, note) {
                 Some((head, at)) => {
                     report.cosignatures += 1;
                     let entry = newest_cosigned
@@ -392,15 +395,25 @@ fn cadence_gap(
 /// The cosigned tree head in `note` and its cosignature's time, if the log signed it and
 /// `witness` cosigned it.
 fn cosigned_head(
-    log: &LogVerifier,
+    options: &VerifyOptions<'_>,
     witness: &WitnessVerifier,
     note: &str,
 ) -> Option<(TreeHead, DateTime<Utc>)> {
-    let opened = log.open(note).ok()?;
+    let opened = open_any(options, note)?;
     let signatures = note.get(opened.body.len() + 1..)?;
     let cosignature = witness.verify(&opened.body, signatures).ok()?;
     let at = DateTime::from_timestamp(i64::try_from(cosignature.timestamp).ok()?, 0)?;
     Some((opened.head, at))
+}
+
+/// `note` opened with the log's key or one of its former keys.
+fn open_any(
+    options: &VerifyOptions<'_>,
+    note: &str,
+) -> Option<placeforte_translog::checkpoint::SignedCheckpoint> {
+    std::iter::once(options.log)
+        .chain(options.previous_logs)
+        .find_map(|log| log.open(note).ok())
 }
 
 /// The verifier's walk along the entries.

@@ -250,6 +250,19 @@ pub(super) async fn add_cosignature(
     Ok(())
 }
 
+pub(super) async fn replace_head_signature(
+    db: Db<'_>,
+    current: &str,
+    replacement: &str,
+) -> Result<bool, StoreError> {
+    let changed = query("UPDATE audit_head SET signed_head = $1 WHERE id = 1 AND signed_head = $2")
+        .bind(replacement)
+        .bind(current)
+        .execute(db)
+        .await?;
+    Ok(changed == 1)
+}
+
 pub(super) async fn legacy_checkpoints(db: Db<'_>) -> Result<Vec<Checkpoint>, StoreError> {
     let rows =
         query("SELECT seq, entry_hash, signed_at, signature FROM audit_checkpoints ORDER BY seq")

@@ -151,6 +151,14 @@ impl<S: Backend> Storage for S {
         audit::add_cosignature(self.db(), cosignature).await
     }
 
+    async fn replace_audit_head_signature(
+        &self,
+        current: &str,
+        replacement: &str,
+    ) -> Result<bool, StoreError> {
+        audit::replace_head_signature(self.db(), current, replacement).await
+    }
+
     async fn legacy_audit_checkpoints(
         &self,
     ) -> Result<Vec<crate::audit::legacy::Checkpoint>, StoreError> {

@@ -269,6 +269,14 @@ pub trait Storage: Clone + Send + Sync + 'static {
         cosignature: &CosignatureRecord,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// Replaces the signed head `current` by `replacement` (the same tree head signed by the
+    /// log's next key); `false`, changing nothing, if the head is no longer `current`.
+    fn replace_audit_head_signature(
+        &self,
+        current: &str,
+        replacement: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
     /// The former chain's checkpoints, in chain order.
     fn legacy_audit_checkpoints(
         &self,
