@@ -94,3 +94,46 @@ fn write_new(path: &Path, contents: &str) -> Result<(), InitError> {
     file.write_all(contents.as_bytes()).map_err(write_error)?;
     file.sync_all().map_err(write_error)
 }
+
+/// What `ca rotate` did: each file moved aside, and the new CA's fingerprint.
+#[derive(Debug)]
+pub struct CaRotation {
+    /// (retired copy, new file), for the CA certificate and key and the server's.
+    pub moved: Vec<(PathBuf, PathBuf)>,
+    /// SHA-256 of the new CA certificate (DER), as enrolment invitations pin it.
+    pub fingerprint: [u8; 32],
+}
+
+/// Replaces the device CA and the server certificate it issued: the current files are moved
+/// to `<file>.retired-<time>` (kept, never deleted), a new CA and server certificate are
+/// written in their place. Every certificate the old CA issued stops verifying: workstations
+/// enrol again (docs/keys.md). The new keys are made before anything is moved, so a failure
+/// leaves the old files in place.
+pub fn rotate_ca(config: &Config, now: DateTime<Utc>) -> Result<CaRotation, InitError> {
+    let (ca, ca_files) = DeviceCa::generate(now)?;
+    let server = ca.issue_server_certificate(&config.server_names, now)?;
+    let stamp = now.format("%Y%m%dT%H%M%SZ");
+    let files = [
+        (&config.ca_key, ca_files.key_pem.expose().to_owned()),
+        (&config.ca_certificate, ca_files.certificate_pem.clone()),
+        (&config.server_key, server.key_pem.expose().to_owned()),
+        (&config.server_certificate, server.certificate_pem.clone()),
+    ];
+    let mut moved = Vec::new();
+    for (path, _) in &files {
+        let retired = PathBuf::from(format!("{}.retired-{stamp}", path.display()));
+        if retired.exists() {
+            return Err(InitError::Exists(retired));
+        }
+        std::fs::rename(path, &retired).map_err(|source| InitError::Write {
+            path: (*path).clone(),
+            source,
+        })?;
+        moved.push((retired, (*path).clone()));
+    }
+    for (path, contents) in &files {
+        write_new(path, contents)?;
+    }
+    let fingerprint = crate::ca::certificate_fingerprint(&config.ca_certificate)?;
+    Ok(CaRotation { moved, fingerprint })
+}

@@ -62,6 +62,9 @@ enum Command {
     /// Manage enrolled devices.
     #[command(subcommand)]
     Device(DeviceCommand),
+    /// The device CA.
+    #[command(subcommand)]
+    Ca(CaCommand),
     /// Daycares' answers: reports of wider effects to confirm, and reverts.
     #[command(subcommand)]
     Outcome(OutcomeCommand),
@@ -219,6 +222,14 @@ enum AuditCommand {
         #[arg(long = "witness-key", required = true)]
         witness_keys: Vec<PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum CaCommand {
+    /// Replace the device CA and the server certificate, with the service stopped: the old
+    /// files are kept as `*.retired-<time>`, every device is revoked and must enrol again with
+    /// a new code (docs/keys.md).
+    Rotate,
 }
 
 #[derive(Debug, Subcommand)]
@@ -414,6 +425,35 @@ async fn command<S: Storage>(store: S, config: &Config, command: Command) -> Res
                     )
                 }),
             )
+        }
+        Command::Ca(CaCommand::Rotate) => {
+            let rotation = init::rotate_ca(config, now).map_err(|e| e.to_string())?;
+            for (retired, new) in &rotation.moved {
+                println!("moved {} to {}", new.display(), retired.display());
+            }
+            let fingerprint = hex::encode(rotation.fingerprint);
+            store
+                .record_event(&AuditEvent::new(
+                    now,
+                    format!("operator:{}", operator.0),
+                    "device_ca.rotated",
+                    format!("ca:{fingerprint}"),
+                ))
+                .await
+                .map_err(|e| e.to_string())?;
+            let mut revoked = 0;
+            for device in store.devices().await.map_err(|e| e.to_string())? {
+                if device.revoked_at.is_none() {
+                    operator::revoke_device(&store, &operator, now, device.id)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    revoked += 1;
+                }
+            }
+            println!(
+                "new device CA (SHA-256 {fingerprint}); {revoked} devices revoked: issue each daycare a new enrolment code (enrolment-code issue), then start the service"
+            );
+            Ok(())
         }
         Command::Device(DeviceCommand::Revoke { device }) => {
             operator::revoke_device(&store, &operator, now, device)

@@ -440,3 +440,64 @@ fn outcome_reports_confirmations_and_reverts_are_operator_commands() {
     let message = stderr(&run(dir.path(), &["outcome", "revert", &unknown]));
     assert!(message.contains("--reason"), "{message}");
 }
+
+/// `ca rotate`: the old CA and server files are kept aside, new ones take their place, new
+/// invitations pin the new CA, and the rotation is in the audit log.
+#[test]
+fn the_device_ca_is_rotated_with_the_old_files_kept() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path();
+    stdout(&run(path, &["init"]));
+    let old = placeforte_central::ca::certificate_fingerprint(&path.join("device-ca.pem"))
+        .expect("fingerprint");
+    let old_key = std::fs::read(path.join("device-ca.key")).expect("key");
+    let daycare = stdout(&run(
+        path,
+        &[
+            "daycare", "add", "--name", "CPE Un", "--region", "Estrie", "--places", "5,5,5,0",
+        ],
+    ))
+    .trim()
+    .to_owned();
+    let out = stdout(&run(path, &["ca", "rotate"]));
+    assert!(out.contains("0 devices revoked"), "{out}");
+    let new = placeforte_central::ca::certificate_fingerprint(&path.join("device-ca.pem"))
+        .expect("fingerprint");
+    assert_ne!(old, new);
+    assert!(out.contains(&hex::encode(new)), "{out}");
+    // The old files are kept, byte for byte, beside the new ones.
+    let retired: Vec<String> = std::fs::read_dir(path)
+        .expect("dir")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|name| name.contains(".retired-"))
+        .collect();
+    assert_eq!(retired.len(), 4, "{retired:?}");
+    let old_key_file = retired
+        .iter()
+        .find(|name| name.starts_with("device-ca.key."))
+        .expect("retired key");
+    assert_eq!(
+        std::fs::read(path.join(old_key_file)).expect("read"),
+        old_key
+    );
+    // A new invitation pins the new CA.
+    let issued = stdout(
+        &central(path, &["enrolment-code", "issue", &daycare])
+            .env(
+                "PLACEFORTE_PUBLIC_ENROLMENT_ADDRESS",
+                "placeforte.example:8444",
+            )
+            .env("PLACEFORTE_PUBLIC_API_ADDRESS", "placeforte.example:8443")
+            .output()
+            .expect("issue"),
+    );
+    let invitation: EnrolmentInvite = issued
+        .lines()
+        .find_map(|line| line.strip_prefix("invitation:"))
+        .expect("invitation line")
+        .trim()
+        .parse()
+        .expect("a valid invitation");
+    assert_eq!(invitation.ca_sha256, new);
+    assert!(stdout(&run(path, &["audit", "verify"])).contains("audit log intact"));
+}
