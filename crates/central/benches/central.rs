@@ -134,7 +134,11 @@ async fn start_servers(dir: &Path) -> (SocketAddr, SocketAddr) {
     let now = Utc::now();
     let store = SqliteStore::open(&format!("sqlite:{}", dir.join("bench.db").display()))
         .await
-        .expect("store");
+        .expect("store")
+        .with_log_signer(std::sync::Arc::new(
+            placeforte_central::audit::ephemeral_log_signer("placeforte.bench/audit")
+                .expect("log key"),
+        ));
     let (ca, ca_files) = DeviceCa::generate(now).expect("CA");
     let server = ca
         .issue_server_certificate(&["127.0.0.1".to_owned()], now)
@@ -305,6 +309,16 @@ fn seed_benchmarks() {
 }
 
 fn time_seed(data_dir: &Path, database_url: &str) -> f64 {
+    // Seeding is audited: the CLI needs the log key `init` would make.
+    let key = data_dir.join("audit-log.key");
+    if !key.exists() {
+        placeforte_central::audit::generate_log_key(
+            "placeforte.bench/audit",
+            &key,
+            &data_dir.join("audit-log.vkey"),
+        )
+        .expect("log key");
+    }
     let started = Instant::now();
     let output = Command::new(env!("CARGO_BIN_EXE_placeforte-central"))
         .args([

@@ -67,7 +67,10 @@ fn main() {
         .expect("runtime");
     let dir = tempfile::tempdir().expect("tempdir");
     let url = format!("sqlite:{}", dir.path().join("load.db").display());
-    let store = runtime.block_on(SqliteStore::open(&url)).expect("SQLite");
+    let store = runtime
+        .block_on(SqliteStore::open(&url))
+        .expect("SQLite")
+        .with_log_signer(bench_log_key());
     let addr = runtime.block_on(prepare(store, dir.path(), devices));
     run_client("SQLite", addr, dir.path());
 
@@ -98,6 +101,15 @@ async fn fresh_postgres(url: &str) -> PostgresStore {
     PostgresStore::connect_with(options)
         .await
         .expect("PostgreSQL store")
+        .with_log_signer(bench_log_key())
+}
+
+/// The audit log key the bench's stores append with.
+fn bench_log_key() -> std::sync::Arc<placeforte_translog::checkpoint::LogSigner> {
+    std::sync::Arc::new(
+        placeforte_central::audit::ephemeral_log_signer("placeforte.bench/audit")
+            .expect("log key"),
+    )
 }
 
 /// Seeds the store, enrols the devices, writes their files into `dir` for the client and
