@@ -107,8 +107,7 @@ async fn fresh_postgres(url: &str) -> PostgresStore {
 /// The audit log key the bench's stores append with.
 fn bench_log_key() -> std::sync::Arc<placeforte_translog::checkpoint::LogSigner> {
     std::sync::Arc::new(
-        placeforte_central::audit::ephemeral_log_signer("placeforte.bench/audit")
-            .expect("log key"),
+        placeforte_central::audit::ephemeral_log_signer("placeforte.bench/audit").expect("log key"),
     )
 }
 

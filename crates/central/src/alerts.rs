@@ -42,6 +42,8 @@ pub enum AlertSubject {
     Peer(IpAddr),
     /// Every unauthenticated peer together (a distributed burst).
     AllPeers,
+    /// The audit log itself (a witness refused it, or it was written outside the service).
+    AuditLog,
 }
 
 impl AlertSubject {
@@ -52,15 +54,17 @@ impl AlertSubject {
             AlertSubject::Daycare(daycare) => format!("daycare:{daycare}"),
             AlertSubject::Peer(address) => format!("peer:{address}"),
             AlertSubject::AllPeers => "peers:all".to_owned(),
+            AlertSubject::AuditLog => "audit_log".to_owned(),
         }
     }
 
     fn device(&self) -> String {
         match self {
             AlertSubject::Device { device, .. } => device.to_string(),
-            AlertSubject::Daycare(_) | AlertSubject::Peer(_) | AlertSubject::AllPeers => {
-                String::new()
-            }
+            AlertSubject::Daycare(_)
+            | AlertSubject::Peer(_)
+            | AlertSubject::AllPeers
+            | AlertSubject::AuditLog => String::new(),
         }
     }
 
@@ -69,7 +73,9 @@ impl AlertSubject {
             AlertSubject::Device { daycare, .. } | AlertSubject::Daycare(daycare) => {
                 daycare.to_string()
             }
-            AlertSubject::Peer(_) | AlertSubject::AllPeers => String::new(),
+            AlertSubject::Peer(_) | AlertSubject::AllPeers | AlertSubject::AuditLog => {
+                String::new()
+            }
         }
     }
 }

@@ -192,6 +192,11 @@ enum AuditCommand {
         /// Do not ask the witnesses for their latest heads (check the stored cosignatures only).
         #[arg(long)]
         offline: bool,
+        /// Also trust this witness verifier key (obtained from the witness's operator), beside
+        /// the configured witnesses; repeatable. Its stored cosignatures are checked and one
+        /// must be recent.
+        #[arg(long = "witness-key")]
+        witness_keys: Vec<PathBuf>,
     },
     /// Keep a checkpoint of the tree now and submit it to the witnesses (serve does both on its
     /// own at the cadence).
@@ -578,9 +583,10 @@ async fn command<S: Storage>(store: S, config: &Config, command: Command) -> Res
             }
             Ok(())
         }
-        Command::Audit(AuditCommand::Verify { offline }) => {
-            audit_verify(&store, config, &operator, offline).await
-        }
+        Command::Audit(AuditCommand::Verify {
+            offline,
+            witness_keys,
+        }) => audit_verify(&store, config, &operator, offline, &witness_keys).await,
         Command::Audit(AuditCommand::Checkpoint) => {
             let log = audit::load_log_signer(&config.audit_log_key).map_err(|e| e.to_string())?;
             match audit::checkpoint_if_due(&store, &log, config.audit_checkpoints, now, true)
@@ -699,6 +705,7 @@ async fn audit_verify<S: Storage>(
     config: &Config,
     operator: &Operator,
     offline: bool,
+    extra_witnesses: &[PathBuf],
 ) -> Result<(), String> {
     let log =
         audit::load_log_verifier(&config.audit_log_verifier_key).map_err(|e| e.to_string())?;
@@ -708,7 +715,16 @@ async fn audit_verify<S: Storage>(
         .map(|path| audit::load_log_verifier(path).map_err(|e| e.to_string()))
         .collect::<Result<Vec<_>, _>>()?;
     let endpoints = witness_endpoints(config)?;
-    let witnesses: Vec<_> = endpoints.iter().map(|w| w.verifier.clone()).collect();
+    let mut witnesses: Vec<_> = endpoints.iter().map(|w| w.verifier.clone()).collect();
+    for path in extra_witnesses {
+        let verifier = audit::load_witness_verifier(path).map_err(|e| e.to_string())?;
+        if !witnesses
+            .iter()
+            .any(|w| w.verifier_key() == verifier.verifier_key())
+        {
+            witnesses.push(verifier);
+        }
+    }
     let mut heads = Vec::new();
     if !offline {
         let http = reqwest::Client::new();
@@ -911,8 +927,10 @@ fn spawn_checkpoints<S: Storage>(
                     continue;
                 }
             }
-            for witness in &witnesses {
-                match audit::witnessing::submit_latest(&store, &http, witness, Utc::now()).await {
+            let outcomes =
+                audit::witnessing::submit_to_all(&store, &http, &witnesses, Utc::now()).await;
+            for (witness, outcome) in witnesses.iter().zip(outcomes) {
+                match outcome {
                     Ok(audit::witnessing::WitnessOutcome::Cosigned(size)) => {
                         tracing::info!(witness = witness.verifier.name(), size, "cosigned")
                     }

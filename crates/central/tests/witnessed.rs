@@ -403,6 +403,27 @@ async fn a_rewrite_resigned_with_the_stolen_log_key_is_caught_and_refused_by_the
     );
     let refusals = witness.refusals().await;
     assert!(!refusals.is_empty(), "the witness keeps the evidence");
+    // The service's checkpoint task raises an alert for a person (once an hour).
+    for _ in 0..2 {
+        let outcomes = audit::witnessing::submit_to_all(
+            &h.store,
+            &reqwest::Client::new(),
+            &[witness.endpoint()],
+            h.now(),
+        )
+        .await;
+        assert!(outcomes[0].is_err());
+    }
+    let alerts: Vec<_> = h
+        .store
+        .alerts()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.kind == audit::witnessing::WITNESS_REFUSED_ALERT)
+        .collect();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    let refusals = witness.refusals().await;
     // ... and the refusal and the witness's head survive its restart.
     witness.restart();
     assert_eq!(witness.refusals().await, refusals);

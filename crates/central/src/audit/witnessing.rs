@@ -75,6 +75,41 @@ pub enum WitnessError {
     BadCosignature(String),
 }
 
+/// The alert a witness's refusal raises: a fork, a rollback, a cut log or a bad cosignature is
+/// someone rewriting the log (or a broken witness); either way a person must look.
+pub const WITNESS_REFUSED_ALERT: &str = "audit_witness_refused";
+
+/// Submits the latest checkpoint to every witness; a refusal (not an unreachable witness,
+/// which `audit verify` reports once its cosignatures grow old) raises
+/// [`WITNESS_REFUSED_ALERT`], once an hour at most.
+pub async fn submit_to_all<S: Storage>(
+    store: &S,
+    http: &reqwest::Client,
+    witnesses: &[WitnessEndpoint],
+    now: DateTime<Utc>,
+) -> Vec<Result<WitnessOutcome, WitnessError>> {
+    let mut outcomes = Vec::new();
+    for witness in witnesses {
+        let outcome = submit_latest(store, http, witness, now).await;
+        match &outcome {
+            Err(WitnessError::Unreachable { .. }) | Ok(_) => {}
+            Err(error) => {
+                crate::alerts::raise(
+                    store,
+                    WITNESS_REFUSED_ALERT,
+                    crate::alerts::AlertSubject::AuditLog,
+                    crate::alerts::AlertWindow::Aligned(chrono::Duration::hours(1)),
+                    error.to_string(),
+                    now,
+                )
+                .await;
+            }
+        }
+        outcomes.push(outcome);
+    }
+    outcomes
+}
+
 /// Submits the latest checkpoint to `witness` if it has not cosigned it yet, and keeps the
 /// cosigned checkpoint.
 pub async fn submit_latest<S: Storage>(
