@@ -194,8 +194,8 @@ fn a_reveal_shows_the_contact_online_and_the_service_audits_it() {
     assert_eq!(contact["parent_family_name"], "Synthétique");
     let entries = block_on(central.store.audit_entries(before, 10)).unwrap();
     assert_eq!(entries.len(), 1);
-    assert_eq!(entries[0].action, "contact.revealed");
-    assert!(entries[0].reason.contains("other"), "{:?}", entries[0]);
+    assert_eq!(entries[0].leaf.action, "contact.revealed");
+    assert!(entries[0].leaf.reason.contains("other"), "{:?}", entries[0]);
     assert_eq!(app.invoke("status", json!({})).unwrap()["online"], true);
 }
 

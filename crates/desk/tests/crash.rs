@@ -171,7 +171,7 @@ async fn kill_9_during_sync_and_flush_loses_nothing_and_sends_nothing_twice() {
         .await
         .unwrap()
         .iter()
-        .filter(|e| e.action == "vacancy.declared")
+        .filter(|e| e.leaf.action == "vacancy.declared")
         .count();
     assert_eq!(declared, 4, "every declaration applied once");
 

@@ -79,9 +79,13 @@ async fn a_reveal_is_shown_online_audited_and_written_nowhere() {
     // The service's audit log has the reveal, with the reason.
     let entries = central.store.audit_entries(events, 10).await.unwrap();
     assert_eq!(entries.len(), 1);
-    assert_eq!(entries[0].action, "contact.revealed");
-    assert_eq!(entries[0].subject, format!("referral:{referral}"));
-    assert!(entries[0].reason.contains("offer_call"), "{:?}", entries[0]);
+    assert_eq!(entries[0].leaf.action, "contact.revealed");
+    assert_eq!(entries[0].leaf.subject, format!("referral:{referral}"));
+    assert!(
+        entries[0].leaf.reason.contains("offer_call"),
+        "{:?}",
+        entries[0]
+    );
 
     // The support tool shows them too (and writes them nowhere either).
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_placeforte-desk"))
@@ -179,7 +183,7 @@ async fn reveals_over_the_daily_quota_get_their_own_error_and_a_refused_reveal_i
     assert_eq!(err.code(), "reveal_quota_exceeded");
     let entries = central.store.audit_entries(events, 10).await.unwrap();
     assert_eq!(entries.len(), 1);
-    assert_eq!(entries[0].action, "contact.refused_over_quota");
+    assert_eq!(entries[0].leaf.action, "contact.refused_over_quota");
 
     // Other refusals stay what they are: `other` without a note is invalid, not a quota
     // (refused here, before it is sent, by the check the service makes).

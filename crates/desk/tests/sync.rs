@@ -176,7 +176,7 @@ async fn outcomes_recorded_offline_are_applied_exactly_once_when_back_online() {
         .await
         .unwrap()
         .into_iter()
-        .map(|e| e.action)
+        .map(|e| e.leaf.action)
         .collect();
     assert_eq!(
         actions,
