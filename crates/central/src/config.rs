@@ -610,6 +610,60 @@ mod tests {
     }
 
     #[test]
+    fn witnesses_come_from_the_file_or_the_environment_and_bad_ones_are_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("central.toml");
+        std::fs::write(
+            &file,
+            concat!(
+                "audit_max_cosigned_age_minutes = 30\n",
+                "audit_log_previous_verifier_keys = [\"/k/old.vkey\"]\n",
+                "audit_witnesses = [{ url = \"https://w1.example\", verifier_key = \"/k/w1.vkey\" },",
+                " { url = \"http://w2.example:8080\", verifier_key = \"/k/w2.vkey\" }]\n"
+            ),
+        )
+        .expect("write");
+        let config = Config::load_with(Some(&file), |_| None).expect("config");
+        assert_eq!(config.audit_witnesses.len(), 2);
+        assert_eq!(config.audit_witnesses[1].url, "http://w2.example:8080");
+        assert_eq!(config.audit_max_cosigned_age, chrono::Duration::minutes(30));
+        assert_eq!(
+            config.audit_log_previous_verifier_keys,
+            [PathBuf::from("/k/old.vkey")]
+        );
+        let env = |name: &str| match name {
+            "PLACEFORTE_AUDIT_WITNESS_URL" => Some("https://w3.example".to_owned()),
+            "PLACEFORTE_AUDIT_WITNESS_KEY" => Some("/k/w3.vkey".to_owned()),
+            _ => None,
+        };
+        let config = Config::load_with(Some(&file), env).expect("config");
+        assert_eq!(
+            config.audit_witnesses,
+            [WitnessSetting {
+                url: "https://w3.example".to_owned(),
+                verifier_key: PathBuf::from("/k/w3.vkey")
+            }]
+        );
+        let err = Config::load_with(None, |name| {
+            (name == "PLACEFORTE_AUDIT_WITNESS_URL").then(|| "https://w3.example".to_owned())
+        })
+        .expect_err("a URL without its key");
+        assert!(err.to_string().contains("go together"), "{err}");
+        std::fs::write(
+            &file,
+            "audit_witnesses = [{ url = \"ftp://w1\", verifier_key = \"/k\" }]\n",
+        )
+        .expect("write");
+        let err = Config::load_with(Some(&file), |_| None).expect_err("bad URL");
+        assert!(err.to_string().contains("http:// or https://"), "{err}");
+        let err = Config::load_with(None, |name| {
+            (name == "PLACEFORTE_AUDIT_LOG_ORIGIN").then(|| "bad origin".to_owned())
+        })
+        .expect_err("bad origin");
+        assert!(err.to_string().contains("audit_log_origin"), "{err}");
+    }
+
+    #[test]
     fn unknown_keys_and_bad_values_are_refused_in_plain_words() {
         let dir = tempfile::tempdir().expect("tempdir");
         let file = dir.path().join("central.toml");
