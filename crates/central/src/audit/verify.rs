@@ -269,8 +269,20 @@ pub async fn verify_in_pages<S: Storage>(
                 Ok(Vec::new())
             }
         };
-        let check_this = async { walk.page(page) };
-        let (next, ()) = tokio::join!(read_next, check_this);
+        // The hashing runs on a blocking thread while this task reads the next page. Run in
+        // this task, it would not overlap the read: the read's first await (the pool's check
+        // of its connection) returns before the query is sent, and PostgreSQL's rows are
+        // decoded here, so the read would go on only once the page was hashed.
+        let check_this = tokio::task::spawn_blocking(move || {
+            walk.page(page);
+            walk
+        });
+        let (next, checked) = tokio::join!(read_next, check_this);
+        walk = match checked {
+            Ok(walk) => walk,
+            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+            Err(error) => return Err(StoreError::Corrupt(format!("the verifier's walk: {error}"))),
+        };
         page = next?;
     }
     let entries = i64::try_from(walk.builder.size()).unwrap_or(i64::MAX);
