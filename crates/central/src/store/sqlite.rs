@@ -94,14 +94,6 @@ type EncodedEntry = (
     String,
 );
 
-/// Up to `limit` audit entries after `after_seq`, in chain order.
-///
-/// sqlx's SQLite driver hands each row from its worker thread to the caller separately, which
-/// cost more than the hashing when `audit verify` reads a million entries (8.3 s where
-/// PostgreSQL took 2.7 s). So SQLite encodes the whole page as one JSON array, a single value
-/// to hand over and parse. The encoding is lossless (text as text, blobs as hex), and the
-/// verifier still checks every sequence number, so nothing about order is taken on trust:
-/// the entries are sorted here by `seq` whatever order the aggregate produced.
 /// SQLite's `hex()` text back to bytes. Not `hex::decode`: it makes a call per byte through
 /// an iterator of `Result`s, and took a fifth of `audit verify`'s main thread in a profile.
 fn unhex(text: &str) -> Result<Vec<u8>, StoreError> {
@@ -128,6 +120,14 @@ fn unhex(text: &str) -> Result<Vec<u8>, StoreError> {
     Ok(bytes)
 }
 
+/// Up to `limit` audit entries after `after_seq`, in chain order.
+///
+/// sqlx's SQLite driver hands each row from its worker thread to the caller separately, which
+/// cost more than the hashing when `audit verify` reads a million entries (8.3 s where
+/// PostgreSQL took 2.7 s). So SQLite encodes the whole page as one JSON array, a single value
+/// to hand over and parse. The encoding is lossless (text as text, blobs as hex), and the
+/// verifier still checks every sequence number, so nothing about order is taken on trust:
+/// the entries are sorted here by `seq` whatever order the aggregate produced.
 pub(super) async fn audit_page(
     pool: &SqlitePool,
     after_seq: i64,
