@@ -2,6 +2,8 @@
 //! `#[path]`, by the fuzz target (`fuzz/fuzz_targets/witness_request.rs`) and the regression
 //! test replaying the committed corpus (`tests/fuzz_regressions.rs`).
 
+use std::sync::OnceLock;
+
 use placeforte_translog::checkpoint::{checkpoint_body, LogSigner, LogVerifier};
 use placeforte_translog::cosignature::{WitnessSigner, WitnessVerifier};
 use placeforte_translog::report::{verify_report, AccessReport};
@@ -22,16 +24,22 @@ pub(crate) fn witness_signer() -> WitnessSigner {
     WitnessSigner::from_private_key(&pair.private).expect("witness signer")
 }
 
-fn witness_verifier() -> WitnessVerifier {
-    WitnessVerifier::from_verifier_key(witness_signer().verifier_key()).expect("witness vkey")
+/// The seeds' log and witness verifiers, made once: deriving the keys per input would be most
+/// of the fuzzer's time.
+fn verifiers() -> &'static (LogVerifier, WitnessVerifier) {
+    static VERIFIERS: OnceLock<(LogVerifier, WitnessVerifier)> = OnceLock::new();
+    VERIFIERS.get_or_init(|| {
+        let witness = WitnessVerifier::from_verifier_key(witness_signer().verifier_key())
+            .expect("witness vkey");
+        (log_signer().verifier().clone(), witness)
+    })
 }
 
 /// Reads `data` (as UTF-8, lossily) as an add-checkpoint body, a checkpoint note, a verifier
 /// key and an access report: never a panic; what is accepted is self-consistent.
 pub(crate) fn check_witness_request(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
-    let log = log_signer();
-    let log = log.verifier();
+    let (log, witness) = verifiers();
     if let Ok(request) = AddCheckpoint::parse(&text) {
         assert!(request.proof.len() <= MAX_PROOF_LINES);
         // What was accepted writes back to a body that reads as the same request.
@@ -53,7 +61,7 @@ pub(crate) fn check_witness_request(data: &[u8]) {
             serde_json::from_str::<AccessReport>(&json).expect("reads back"),
             report
         );
-        if let Ok(verified) = verify_report(&report, log, &[witness_verifier()]) {
+        if let Ok(verified) = verify_report(&report, log, std::slice::from_ref(witness)) {
             assert_eq!(verified.proven, report.entries.len());
             assert_eq!(verified.pending, report.pending.len());
             let opened = log
