@@ -55,6 +55,7 @@ regressions() {
         import_preview) echo crates/desk/tests/fuzz-regressions/import ;;
         invite_parse) echo crates/protocol/tests/fuzz-regressions/invite ;;
         wire_json) echo crates/protocol/tests/fuzz-regressions/wire_json ;;
+        witness_request) echo crates/translog/tests/fuzz-regressions/witness_request ;;
     esac
 }
 
@@ -70,7 +71,7 @@ cargo $toolchain fuzz build --sanitizer none --fuzz-dir fuzz
 # (the panic, the stack and the input in base64), are printed.
 mkdir -p fuzz/target/logs
 failed=""
-for target in import_preview invite_parse wire_json; do
+for target in import_preview invite_parse wire_json witness_request; do
     mkdir -p "fuzz/corpus/$target"
     log="fuzz/target/logs/$target.log"
     echo "==> fuzzing $target for ${seconds}s (log: $log)"

@@ -94,6 +94,32 @@ type EncodedEntry = (
     String,
 );
 
+/// SQLite's `hex()` text back to bytes. Not `hex::decode`: it makes a call per byte through
+/// an iterator of `Result`s, and took a fifth of `audit verify`'s main thread in a profile.
+fn unhex(text: &str) -> Result<Vec<u8>, StoreError> {
+    fn nibble(c: u8) -> Option<u8> {
+        match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'A'..=b'F' => Some(c - b'A' + 10),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            _ => None,
+        }
+    }
+    let bad = || StoreError::Corrupt(format!("audit hash: not hex ({} characters)", text.len()));
+    let digits = text.as_bytes();
+    if digits.len() % 2 != 0 {
+        return Err(bad());
+    }
+    let mut bytes = Vec::with_capacity(digits.len() / 2);
+    for pair in digits.chunks_exact(2) {
+        match (nibble(pair[0]), nibble(pair[1])) {
+            (Some(high), Some(low)) => bytes.push(high << 4 | low),
+            _ => return Err(bad()),
+        }
+    }
+    Ok(bytes)
+}
+
 /// Up to `limit` audit entries after `after_seq`, in chain order.
 ///
 /// sqlx's SQLite driver hands each row from its worker thread to the caller separately, which
@@ -118,9 +144,7 @@ pub(super) async fn audit_page(
     .await?;
     let encoded: Vec<EncodedEntry> = serde_json::from_str(page.as_deref().unwrap_or("[]"))
         .map_err(|err| StoreError::Corrupt(format!("audit page: {err}")))?;
-    let unhex = |text: String| {
-        hex::decode(text).map_err(|err| StoreError::Corrupt(format!("audit hash: {err}")))
-    };
+    let unhex = |text: String| unhex(&text);
     let mut entries = encoded
         .into_iter()
         .map(
@@ -155,4 +179,18 @@ pub(super) async fn audit_page(
         .collect::<Result<Vec<_>, StoreError>>()?;
     entries.sort_unstable_by_key(|entry| entry.leaf.seq);
     Ok(entries)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unhex;
+
+    #[test]
+    fn unhex_reads_sqlite_hex_and_refuses_anything_else() {
+        assert_eq!(unhex("00FFa17B").unwrap(), vec![0, 255, 0xa1, 0x7b]);
+        assert_eq!(unhex("").unwrap(), Vec::<u8>::new());
+        assert!(unhex("0").is_err());
+        assert!(unhex("0g").is_err());
+        assert!(unhex("é0").is_err());
+    }
 }
