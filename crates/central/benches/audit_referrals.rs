@@ -489,6 +489,7 @@ async fn large_log<B: Backend>(store: B, entries: i64, dir: &std::path::Path) {
     );
     let now = at + chrono::Duration::milliseconds(entries) + chrono::Duration::seconds(1);
     let options = VerifyOptions {
+        previous_logs: &[],
         log: log.verifier(),
         policy: CheckpointPolicy::default(),
         witnesses: &[],
