@@ -825,17 +825,8 @@ fn verify_report(
         .iter()
         .map(|path| audit::load_witness_verifier(path).map_err(|e| e.to_string()))
         .collect::<Result<Vec<_>, _>>()?;
-    // The report's checkpoint is signed by one of the log's keys; the first that opens it
-    // decides (any other failure is the report's).
-    let mut outcome = Err("no log key given".to_owned());
-    for log in &logs {
-        outcome = placeforte_translog::report::verify_report(&parsed, log, &witnesses)
-            .map_err(|e| e.to_string());
-        if !matches!(&outcome, Err(e) if e.contains("not signed by the log key")) {
-            break;
-        }
-    }
-    let verified = outcome.map_err(|e| format!("the report does NOT verify: {e}"))?;
+    let verified = placeforte_translog::report::verify_report(&parsed, &logs, &witnesses)
+        .map_err(|e| format!("the report does NOT verify: {e}"))?;
     let cosigners: Vec<String> = verified
         .cosigned_by
         .iter()

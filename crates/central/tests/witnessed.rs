@@ -14,15 +14,15 @@ use std::process::{Child, ChildStdout, Command, Stdio};
 
 use chrono::Duration;
 use common::referral_pool::{declared_referrals, pool, reveal};
+use common::tamper::{rebuild_and_resign, Tamper};
 use common::Harness;
 use placeforte_central::audit::witnessing::{
     fetch_witness_head, submit_latest, WitnessEndpoint, WitnessError, WitnessOutcome,
 };
 use placeforte_central::audit::{self, CheckpointPolicy, Finding, VerifyOptions, WitnessHead};
 use placeforte_central::operator;
-use placeforte_central::store::{PostgresStore, SqliteStore, Storage};
+use placeforte_central::store::Storage;
 use placeforte_translog::cosignature::WitnessVerifier;
-use placeforte_translog::tree::Frontier;
 use serde_json::json;
 
 on_both_backends!(
@@ -30,6 +30,7 @@ on_both_backends!(
     a_rewrite_resigned_with_the_stolen_log_key_is_caught_and_refused_by_the_witness,
     a_cut_log_is_caught_by_the_witness,
     an_access_report_verifies_offline_and_a_tampered_one_does_not,
+    a_witness_answer_without_its_valid_cosignature_is_refused_and_kept_out,
 );
 
 /// The witness binary, built beside the test binaries (`scripts/test.sh` builds it).
@@ -199,103 +200,9 @@ async fn verify<S: Storage>(h: &Harness<S>, witness: Option<&Witness>) -> Vec<Fi
     audit::verify(&h.store, &options).await.unwrap().findings
 }
 
-/// Direct SQL on the store's own database, as its holder can.
-trait Direct: Storage {
-    fn exec(&self, sql: &str) -> impl std::future::Future<Output = ()> + Send;
-    fn blob(&self, bytes: &[u8]) -> String;
-    /// Lifts the append-only triggers.
-    fn lift_triggers(&self) -> impl std::future::Future<Output = ()> + Send;
-}
-
-const AUDIT_TABLES: [&str; 5] = [
-    "audit_log",
-    "audit_checkpoints",
-    "audit_tree_hashes",
-    "audit_tree_checkpoints",
-    "audit_cosignatures",
-];
-
-impl Direct for SqliteStore {
-    async fn exec(&self, sql: &str) {
-        sqlx::raw_sql(sql).execute(self.pool()).await.unwrap();
-    }
-    fn blob(&self, bytes: &[u8]) -> String {
-        format!("X'{}'", hex::encode(bytes))
-    }
-    async fn lift_triggers(&self) {
-        for table in AUDIT_TABLES {
-            for what in ["update", "delete"] {
-                self.exec(&format!("DROP TRIGGER {table}_no_{what}")).await;
-            }
-        }
-    }
-}
-
-impl Direct for PostgresStore {
-    async fn exec(&self, sql: &str) {
-        sqlx::raw_sql(sql).execute(self.pool()).await.unwrap();
-    }
-    fn blob(&self, bytes: &[u8]) -> String {
-        format!("'\\x{}'::bytea", hex::encode(bytes))
-    }
-    async fn lift_triggers(&self) {
-        for table in AUDIT_TABLES {
-            self.exec(&format!("ALTER TABLE {table} DISABLE TRIGGER USER"))
-                .await;
-        }
-    }
-}
-
-/// The attacker with the database and the log key: recompute every leaf and tree hash after
-/// an edit, re-sign the head and every checkpoint at its size, drop the cosignatures.
-async fn rebuild_and_resign<S: Storage + Direct>(h: &Harness<S>) {
-    let entries = h.store.audit_entries(0, 10_000).await.unwrap();
-    let sizes: Vec<i64> = h
-        .store
-        .audit_tree_checkpoints()
-        .await
-        .unwrap()
-        .iter()
-        .map(|c| c.size)
-        .collect();
-    h.store.exec("DELETE FROM audit_tree_hashes").await;
-    h.store.exec("DELETE FROM audit_tree_checkpoints").await;
-    h.store.exec("DELETE FROM audit_cosignatures").await;
-    let mut frontier = Frontier::empty();
-    for entry in &entries {
-        let leaf = entry.leaf.hash();
-        h.store
-            .exec(&format!(
-                "UPDATE audit_log SET entry_hash = {} WHERE seq = {}",
-                h.store.blob(&leaf.0),
-                entry.leaf.seq
-            ))
-            .await;
-        for (index, hash) in frontier.append(leaf) {
-            h.store
-                .exec(&format!(
-                    "INSERT INTO audit_tree_hashes (idx, hash) VALUES ({index}, {})",
-                    h.store.blob(&hash.0)
-                ))
-                .await;
-        }
-        if sizes.contains(&entry.leaf.seq) {
-            let note = h.log.sign(frontier.head()).unwrap();
-            h.store
-                .exec(&format!(
-                    "INSERT INTO audit_tree_checkpoints (size, signed_at, note) VALUES ({}, 'x', '{note}')",
-                    entry.leaf.seq
-                ))
-                .await;
-        }
-    }
-    let head = h.log.sign(frontier.head()).unwrap();
-    h.store
-        .exec(&format!(
-            "UPDATE audit_head SET tree_size = {}, signed_head = '{head}' WHERE id = 1",
-            frontier.size()
-        ))
-        .await;
+/// SQL on the store's own database, as its holder can.
+async fn exec<S: Tamper>(h: &Harness<S>, sql: &str) {
+    h.store.exec(sql).await.unwrap();
 }
 
 async fn checkpoints_are_cosigned_by_the_witness_with_consistency_proofs<S: Storage>(
@@ -349,7 +256,7 @@ async fn checkpoints_are_cosigned_by_the_witness_with_consistency_proofs<S: Stor
 }
 
 async fn a_rewrite_resigned_with_the_stolen_log_key_is_caught_and_refused_by_the_witness<
-    S: Storage + Direct,
+    S: Tamper,
 >(
     h: Harness<S>,
 ) {
@@ -363,10 +270,13 @@ async fn a_rewrite_resigned_with_the_stolen_log_key_is_caught_and_refused_by_the
     // Entry 5 re-attributed and its reason changed; the tree, the head and every checkpoint
     // recomputed and re-signed with the log key; the stored cosignatures deleted.
     h.store.lift_triggers().await;
-    h.store
-        .exec("UPDATE audit_log SET actor = 'device:someone-else', reason = 'follow_up' WHERE seq = 5")
-        .await;
-    rebuild_and_resign(&h).await;
+    exec(
+        &h,
+        "UPDATE audit_log SET actor = 'device:someone-else', reason = 'follow_up' WHERE seq = 5",
+    )
+    .await;
+    rebuild_and_resign(&h, &h.log).await;
+    exec(&h, "DELETE FROM audit_cosignatures").await;
     assert_eq!(verify(&h, None).await, [], "the log key alone is fooled");
     // The witness's own head (fetched over HTTP) is not.
     let found = verify(&h, Some(&witness)).await;
@@ -444,7 +354,7 @@ async fn a_rewrite_resigned_with_the_stolen_log_key_is_caught_and_refused_by_the
         }));
 }
 
-async fn a_cut_log_is_caught_by_the_witness<S: Storage + Direct>(h: Harness<S>) {
+async fn a_cut_log_is_caught_by_the_witness<S: Tamper>(h: Harness<S>) {
     let witness = Witness::start(h.log.verifier_key());
     entries_up_to(&h, 6).await;
     witnessed_checkpoint(&h, &witness).await;
@@ -454,25 +364,25 @@ async fn a_cut_log_is_caught_by_the_witness<S: Storage + Direct>(h: Harness<S>) 
     // Entries 7 to 10 removed with everything that covers them: their tree hashes, the
     // checkpoint and the cosignature at 10, the head rolled back to the one saved at 6.
     h.store.lift_triggers().await;
-    h.store.exec("DELETE FROM audit_log WHERE seq > 6").await;
-    h.store
-        .exec(&format!(
+    exec(&h, "DELETE FROM audit_log WHERE seq > 6").await;
+    exec(
+        &h,
+        &format!(
             "DELETE FROM audit_tree_hashes WHERE idx >= {}",
             tlog_tiles::stored_hash_index(0, 6)
-        ))
-        .await;
-    h.store
-        .exec("DELETE FROM audit_tree_checkpoints WHERE size > 6")
-        .await;
-    h.store
-        .exec("DELETE FROM audit_cosignatures WHERE size > 6")
-        .await;
-    h.store
-        .exec(&format!(
+        ),
+    )
+    .await;
+    exec(&h, "DELETE FROM audit_tree_checkpoints WHERE size > 6").await;
+    exec(&h, "DELETE FROM audit_cosignatures WHERE size > 6").await;
+    exec(
+        &h,
+        &format!(
             "UPDATE audit_head SET tree_size = 6, signed_head = '{}' WHERE id = 1",
             saved.signed_head
-        ))
-        .await;
+        ),
+    )
+    .await;
     assert_eq!(
         verify(&h, None).await,
         [],
@@ -621,4 +531,62 @@ async fn an_access_report_verifies_offline_and_a_tampered_one_does_not<S: Storag
         .output()
         .unwrap();
     assert!(!refused.status.success());
+}
+
+/// A server posing as the configured witness that answers 200 with a cosignature by another
+/// key, or with no cosignature at all: the service keeps nothing and says why.
+async fn a_witness_answer_without_its_valid_cosignature_is_refused_and_kept_out<S: Storage>(
+    h: Harness<S>,
+) {
+    use placeforte_translog::cosignature::WitnessSigner;
+    let real = WitnessSigner::generate("witness.test/w1", &[1; 32]).unwrap();
+    let impostor = WitnessSigner::from_private_key(
+        &WitnessSigner::generate("witness.test/w1", &[2; 32])
+            .unwrap()
+            .private,
+    )
+    .unwrap();
+    let answers: Vec<String> = vec![String::new(), "not a signature line\n".to_owned()];
+    let answers = std::sync::Arc::new(std::sync::Mutex::new(answers));
+    let impostor = std::sync::Arc::new(impostor);
+    let router = axum::Router::new().route(
+        "/add-checkpoint",
+        axum::routing::post({
+            let answers = std::sync::Arc::clone(&answers);
+            move |body: String| {
+                let answers = std::sync::Arc::clone(&answers);
+                let impostor = std::sync::Arc::clone(&impostor);
+                async move {
+                    let request =
+                        placeforte_translog::witness_protocol::AddCheckpoint::parse(&body).unwrap();
+                    let (note_body, _) =
+                        placeforte_translog::checkpoint::split_note(&request.checkpoint).unwrap();
+                    match answers.lock().unwrap().pop() {
+                        Some(answer) if !answer.is_empty() => answer,
+                        // A well-formed cosignature, by a key the service does not trust.
+                        _ => impostor.cosign(note_body, 1_780_000_000).unwrap(),
+                    }
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let endpoint = WitnessEndpoint {
+        url: format!("http://{addr}"),
+        verifier: WitnessVerifier::from_verifier_key(&real.verifier).unwrap(),
+    };
+    entries_up_to(&h, 3).await;
+    audit::checkpoint_if_due(&h.store, &h.log, CheckpointPolicy::default(), h.now(), true)
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        let error = submit_latest(&h.store, &reqwest::Client::new(), &endpoint, h.now())
+            .await
+            .expect_err("no valid cosignature");
+        assert!(matches!(error, WitnessError::BadCosignature(_)), "{error}");
+    }
+    assert!(answers.lock().unwrap().is_empty(), "every answer was tried");
+    assert!(h.store.audit_cosignatures().await.unwrap().is_empty());
 }

@@ -90,6 +90,13 @@ impl LogSigner {
     }
 }
 
+/// A signed note's two parts: its text (ending with its newline) and its signature lines
+/// (each `— name base64\n`), split at the blank line between them; `None` without one.
+pub fn split_note(note: &str) -> Option<(&str, &str)> {
+    let end = note.find("\n\n")?;
+    Some((&note[..=end], &note[end + 2..]))
+}
+
 /// The text of a checkpoint: origin, size, base64 root, each on its own line.
 pub fn checkpoint_body(origin: &str, head: TreeHead) -> String {
     format!("{origin}\n{}\n{}\n", head.size, head.root)
@@ -212,6 +219,14 @@ mod tests {
             log.verifier().open("not a note"),
             Err(CheckpointError::Malformed)
         );
+        let (body, signatures) = split_note(&note).expect("parts");
+        assert_eq!(body, opened.body);
+        assert!(
+            signatures.starts_with("— placeforte.example/audit "),
+            "{signatures}"
+        );
+        assert_eq!(format!("{body}\n{signatures}"), note);
+        assert_eq!(split_note("no blank line\n"), None);
         assert!(!format!("{log:?}").contains("PRIVATE"));
     }
 }

@@ -244,7 +244,7 @@ mod tests {
 
         let verifier = WitnessVerifier::from_verifier_key(w1.verifier_key()).expect("vkey");
         // Beside the log's own signature line, as a cosigned checkpoint carries it.
-        let log_line = &note[body.len() + 1..];
+        let (_, log_line) = crate::checkpoint::split_note(&note).expect("parts");
         let lines = format!("{log_line}{line}");
         let checked = verifier.verify(&body, &lines).expect("verifies");
         assert_eq!(checked.timestamp, 1_679_315_147);

@@ -9,7 +9,7 @@
 use base64::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::checkpoint::{CheckpointError, LogVerifier, TreeHead};
+use crate::checkpoint::{split_note, CheckpointError, LogVerifier, TreeHead};
 use crate::cosignature::WitnessVerifier;
 use crate::leaf::AuditLeaf;
 use crate::tree::{check_inclusion, TreeError};
@@ -93,10 +93,11 @@ pub struct VerifiedReport {
     pub pending: usize,
 }
 
-/// Checks `report` with the log's verifier key and the trusted witnesses' keys.
+/// Checks `report` with the log's verifier keys (its current one, and its former ones after a
+/// rotation: the report's checkpoint may be signed by any) and the trusted witnesses' keys.
 pub fn verify_report(
     report: &AccessReport,
-    log: &LogVerifier,
+    logs: &[LogVerifier],
     witnesses: &[WitnessVerifier],
 ) -> Result<VerifiedReport, ReportError> {
     if report.format != REPORT_FORMAT {
@@ -105,11 +106,8 @@ pub fn verify_report(
             report.format
         )));
     }
-    let opened = log.open(&report.checkpoint)?;
-    let signatures = report
-        .checkpoint
-        .get(opened.body.len() + 1..)
-        .ok_or(ReportError::NotCosigned)?;
+    let opened = open_with_any(logs, &report.checkpoint)?;
+    let (_, signatures) = split_note(&report.checkpoint).ok_or(ReportError::NotCosigned)?;
     let cosigned_by: Vec<(String, u64)> = witnesses
         .iter()
         .filter_map(|w| {
@@ -138,6 +136,21 @@ pub fn verify_report(
         proven: report.entries.len(),
         pending: report.pending.len(),
     })
+}
+
+/// The checkpoint opened with the first of `logs` that signed it (or the last one's refusal).
+fn open_with_any(
+    logs: &[LogVerifier],
+    note: &str,
+) -> Result<crate::checkpoint::SignedCheckpoint, ReportError> {
+    let mut refusal = CheckpointError::NotSigned;
+    for log in logs {
+        match log.open(note) {
+            Ok(opened) => return Ok(opened),
+            Err(error) => refusal = error,
+        }
+    }
+    Err(ReportError::Checkpoint(refusal))
 }
 
 /// Proof hashes as the report writes them.
@@ -245,7 +258,8 @@ mod tests {
     fn a_report_verifies_offline_and_every_tampering_is_caught() {
         let f = fixture();
         let trusted = std::slice::from_ref(&f.witness);
-        let verified = verify_report(&f.report, &f.log, trusted).expect("verifies");
+        let verified =
+            verify_report(&f.report, std::slice::from_ref(&f.log), trusted).expect("verifies");
         assert_eq!(verified.head.size, 20);
         assert_eq!(verified.proven, 3);
         assert_eq!(verified.pending, 1);
@@ -256,40 +270,57 @@ mod tests {
         // Through JSON, as it is handed over.
         let json = serde_json::to_string(&f.report).expect("json");
         let parsed: AccessReport = serde_json::from_str(&json).expect("parse");
-        assert!(verify_report(&parsed, &f.log, trusted).is_ok());
+        assert!(verify_report(&parsed, std::slice::from_ref(&f.log), trusted).is_ok());
 
         // An untrusted witness only: refused.
         assert_eq!(
-            verify_report(&f.report, &f.log, std::slice::from_ref(&f.other_witness)),
+            verify_report(
+                &f.report,
+                std::slice::from_ref(&f.log),
+                std::slice::from_ref(&f.other_witness)
+            ),
             Err(ReportError::NotCosigned)
         );
         // An edited line (another reason), a moved line, a tampered proof: refused.
         let mut edited = f.report.clone();
         edited.entries[0].leaf.reason = "other".to_owned();
         assert!(matches!(
-            verify_report(&edited, &f.log, trusted),
+            verify_report(&edited, std::slice::from_ref(&f.log), trusted),
             Err(ReportError::NotIncluded { seq: 3, .. })
         ));
         let mut moved = f.report.clone();
         moved.entries[1].leaf.seq = 9;
-        assert!(verify_report(&moved, &f.log, trusted).is_err());
+        assert!(verify_report(&moved, std::slice::from_ref(&f.log), trusted).is_err());
         let mut tampered = f.report.clone();
         tampered.entries[2].proof[0] = BASE64_STANDARD.encode([0_u8; 32]);
         assert!(matches!(
-            verify_report(&tampered, &f.log, trusted),
+            verify_report(&tampered, std::slice::from_ref(&f.log), trusted),
             Err(ReportError::NotIncluded { seq: 20, .. })
         ));
         // A checkpoint re-signed by another log key: refused.
         let mut resigned = f.report.clone();
         resigned.checkpoint = resigned.checkpoint.replacen("\n20\n", "\n21\n", 1);
         assert!(matches!(
-            verify_report(&resigned, &f.log, trusted),
+            verify_report(&resigned, std::slice::from_ref(&f.log), trusted),
             Err(ReportError::Checkpoint(_))
+        ));
+        // With the log's former key beside another, it still verifies; with another only, not.
+        let other_log = LogSigner::from_private_key(
+            &LogSigner::generate("placeforte.example/audit", &[7; 32])
+                .expect("pair")
+                .private,
+        )
+        .expect("log");
+        let both = [other_log.verifier().clone(), f.log.clone()];
+        assert!(verify_report(&f.report, &both, trusted).is_ok());
+        assert!(matches!(
+            verify_report(&f.report, &both[..1], trusted),
+            Err(ReportError::Checkpoint(CheckpointError::NotSigned))
         ));
         let mut wrong = f.report.clone();
         wrong.format = "other".to_owned();
         assert!(matches!(
-            verify_report(&wrong, &f.log, trusted),
+            verify_report(&wrong, std::slice::from_ref(&f.log), trusted),
             Err(ReportError::Malformed(_))
         ));
     }

@@ -46,6 +46,7 @@ fn the_seeds_are_accepted_so_the_fuzzer_starts_past_the_signatures() {
         witness_signer().verifier_key(),
     )
     .unwrap();
-    let verified = verify_report(&report, log.verifier(), &[witness]).unwrap();
+    let verified =
+        verify_report(&report, std::slice::from_ref(log.verifier()), &[witness]).unwrap();
     assert_eq!(verified.proven, 1);
 }

@@ -26,13 +26,14 @@ pub async fn access_report<S: Storage>(
     now: DateTime<Utc>,
 ) -> Result<AccessReport, AuditError> {
     let lines = store.access_entries(registration).await?;
-    let trusted: Vec<&str> = witnesses.iter().map(|w| w.verifier_key()).collect();
-    let newest = store
-        .audit_cosignatures()
-        .await?
-        .into_iter()
-        .filter(|c| trusted.contains(&c.witness.as_str()))
-        .max_by_key(|c| c.size);
+    let mut newest: Option<crate::store::CosignatureRecord> = None;
+    for witness in witnesses {
+        if let Some(latest) = store.last_audit_cosignature(witness.verifier_key()).await? {
+            if newest.as_ref().is_none_or(|n| latest.size > n.size) {
+                newest = Some(latest);
+            }
+        }
+    }
     let (checkpoint, head) = match &newest {
         Some(cosigned) => {
             let head = log

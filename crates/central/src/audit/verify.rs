@@ -256,15 +256,15 @@ pub async fn verify_in_pages<S: Storage>(
         wanted,
         roots: BTreeMap::new(),
         times: BTreeMap::new(),
-        cuts: checkpoint_sizes.iter().map(|s| s + 1).collect(),
-        missing: None,
+        cuts: std::iter::once(1)
+            .chain(checkpoint_sizes.iter().map(|s| s + 1))
+            .collect(),
+        stopped: false,
         findings: Vec::new(),
     };
-    walk.times.insert(0, None);
     let mut page = store.audit_entries(0, page_size).await?;
     while let Some(last) = page.last().map(|entry| entry.leaf.seq) {
-        let more =
-            i64::try_from(page.len()).unwrap_or(i64::MAX) >= page_size && walk.missing.is_none();
+        let more = i64::try_from(page.len()).unwrap_or(i64::MAX) >= page_size && !walk.stopped;
         let read_next = async {
             if more {
                 store.audit_entries(last, page_size).await
@@ -412,7 +412,7 @@ fn cosigned_head(
     note: &str,
 ) -> Option<(TreeHead, DateTime<Utc>)> {
     let opened = open_any(options, note)?;
-    let signatures = note.get(opened.body.len() + 1..)?;
+    let (_, signatures) = placeforte_translog::checkpoint::split_note(note)?;
     let cosignature = witness.verify(&opened.body, signatures).ok()?;
     let at = DateTime::from_timestamp(i64::try_from(cosignature.timestamp).ok()?, 0)?;
     Some((opened.head, at))
@@ -437,17 +437,18 @@ struct Walk {
     /// Entry times the cadence needs: the first entry after each checkpoint, and each
     /// checkpoint's last entry (`None` when unparseable).
     times: BTreeMap<i64, Option<DateTime<Utc>>>,
-    /// Sequence numbers whose time is needed (the entry after each checkpoint).
+    /// Sequence numbers whose time is needed: the first entry, and the one after each
+    /// checkpoint.
     cuts: BTreeSet<i64>,
     /// Set at the first gap: the walk stops there.
-    missing: Option<i64>,
+    stopped: bool,
     findings: Vec<Finding>,
 }
 
 impl Walk {
     fn page(&mut self, page: Vec<AuditEntry>) {
         for entry in page {
-            if self.missing.is_some() {
+            if self.stopped {
                 return;
             }
             self.entry(entry);
@@ -458,7 +459,7 @@ impl Walk {
         let expected = i64::try_from(self.builder.size()).unwrap_or(i64::MAX) + 1;
         let seq = entry.leaf.seq;
         if seq != expected {
-            self.missing = Some(expected);
+            self.stopped = true;
             self.findings.push(Finding::EntryMissing { seq: expected });
             return;
         }
@@ -471,7 +472,7 @@ impl Walk {
         if self.wanted.contains(&seq) {
             self.roots.insert(seq, self.builder.root());
         }
-        if self.cuts.contains(&seq) || self.wanted.contains(&seq) || seq == 1 {
+        if self.cuts.contains(&seq) || self.wanted.contains(&seq) {
             self.times
                 .insert(seq, parse_instant(&entry.leaf.occurred_at).ok());
         }

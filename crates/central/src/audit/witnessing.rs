@@ -7,6 +7,7 @@
 //! means the log lost its end (an alert, never a retry).
 
 use chrono::{DateTime, Utc};
+use placeforte_translog::checkpoint::split_note;
 use placeforte_translog::cosignature::WitnessVerifier;
 use placeforte_translog::witness_protocol::{parse_conflict_body, AddCheckpoint};
 
@@ -127,14 +128,10 @@ pub async fn submit_latest<S: Storage>(
     };
     let name = witness.verifier.name().to_owned();
     let cosigned = store
-        .audit_cosignatures()
+        .last_audit_cosignature(witness.verifier.verifier_key())
         .await
         .map_err(AuditError::from)?
-        .into_iter()
-        .filter(|c| c.witness == witness.verifier.verifier_key())
-        .map(|c| c.size)
-        .max()
-        .unwrap_or(0);
+        .map_or(0, |c| c.size);
     if cosigned >= latest.size {
         return Ok(WitnessOutcome::UpToDate);
     }
@@ -163,7 +160,8 @@ pub async fn submit_latest<S: Storage>(
         let text = response.text().await.unwrap_or_default();
         match status {
             200 => {
-                let note_body = checkpoint_body(&latest.note);
+                let (note_body, _) = split_note(&latest.note)
+                    .ok_or_else(|| AuditError::Tampered("the checkpoint note".to_owned()))?;
                 let cosignature = witness
                     .verifier
                     .verify(note_body, &text)
@@ -193,9 +191,9 @@ pub async fn submit_latest<S: Storage>(
                     })
                 }
                 Ok(theirs) if theirs != old => old = theirs,
-                _ => break_refused(&name, latest.size, status, &text)?,
+                _ => return Err(refused(&name, latest.size, status, &text)),
             },
-            _ => break_refused(&name, latest.size, status, &text)?,
+            _ => return Err(refused(&name, latest.size, status, &text)),
         }
     }
     Err(WitnessError::Refused {
@@ -206,18 +204,13 @@ pub async fn submit_latest<S: Storage>(
     })
 }
 
-fn break_refused(name: &str, size: i64, status: u16, text: &str) -> Result<(), WitnessError> {
-    Err(WitnessError::Refused {
+fn refused(name: &str, size: i64, status: u16, text: &str) -> WitnessError {
+    WitnessError::Refused {
         witness: name.to_owned(),
         size,
         status,
         body: text.chars().take(200).collect(),
-    })
-}
-
-/// The note's body: everything up to the blank line before the signatures, with its newline.
-fn checkpoint_body(note: &str) -> &str {
-    note.find("\n\n").map_or(note, |end| &note[..=end])
+    }
 }
 
 /// Fetches the latest checkpoint `witness` cosigned for `origin` (this project's extension to

@@ -221,16 +221,31 @@ pub(super) async fn cosignatures(db: Db<'_>) -> Result<Vec<CosignatureRecord>, S
     )
     .fetch_all(db)
     .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(CosignatureRecord {
-                witness: row.try_get(0)?,
-                size: row.try_get(1)?,
-                cosigned_at: row.try_get(2)?,
-                note: row.try_get(3)?,
-            })
-        })
-        .collect()
+    rows.iter().map(cosignature_from_row).collect()
+}
+
+pub(super) async fn last_cosignature(
+    db: Db<'_>,
+    witness: &str,
+) -> Result<Option<CosignatureRecord>, StoreError> {
+    // The primary key (witness, size) serves this: one index step, however many are kept.
+    let row = query(concat!(
+        "SELECT witness, size, cosigned_at, note FROM audit_cosignatures",
+        " WHERE witness = $1 ORDER BY size DESC LIMIT 1"
+    ))
+    .bind(witness)
+    .fetch_optional(db)
+    .await?;
+    row.as_ref().map(cosignature_from_row).transpose()
+}
+
+fn cosignature_from_row(row: &Row) -> Result<CosignatureRecord, StoreError> {
+    Ok(CosignatureRecord {
+        witness: row.try_get(0)?,
+        size: row.try_get(1)?,
+        cosigned_at: row.try_get(2)?,
+        note: row.try_get(3)?,
+    })
 }
 
 pub(super) async fn add_cosignature(
@@ -347,42 +362,16 @@ pub(super) async fn access_report(
     db: Db<'_>,
     registration: RegistrationId,
 ) -> Result<Vec<AccessRecord>, StoreError> {
-    let referrals = query("SELECT id FROM referrals WHERE registration_id = $1")
-        .bind(registration.as_uuid())
-        .fetch_all(db)
-        .await?;
-    let mut out = Vec::new();
-    let mut seen = HashSet::new();
-    for referral in referrals {
-        let referral: uuid::Uuid = referral.try_get(0)?;
-        // Entries list referral ids comma-separated; ids are fixed-length UUIDs, so a
-        // substring match is exact.
-        let rows = query(concat!(
-            "SELECT a.seq, a.occurred_at, a.action, a.reason, d.name FROM audit_log a",
-            " JOIN referrals f ON f.id = $1 JOIN daycares d ON d.id = f.daycare_id",
-            " WHERE a.referral_ids LIKE $2 ORDER BY a.seq"
-        ))
-        .bind(referral)
-        .bind(format!("%{}%", referral.hyphenated()))
-        .fetch_all(db)
-        .await?;
-        for row in rows {
-            let seq: i64 = row.try_get("seq")?;
-            if seen.insert(seq) {
-                out.push((
-                    seq,
-                    AccessRecord {
-                        occurred_at: row.try_get("occurred_at")?,
-                        daycare_name: row.try_get("name")?,
-                        action: row.try_get("action")?,
-                        reason: row.try_get("reason")?,
-                    },
-                ));
-            }
-        }
-    }
-    out.sort_by_key(|(seq, _)| *seq);
-    Ok(out.into_iter().map(|(_, r)| r).collect())
+    Ok(access_entries(db, registration)
+        .await?
+        .into_iter()
+        .map(|(entry, daycare_name)| AccessRecord {
+            occurred_at: entry.leaf.occurred_at,
+            daycare_name,
+            action: entry.leaf.action,
+            reason: entry.leaf.reason,
+        })
+        .collect())
 }
 
 pub(super) async fn access_entries(

@@ -144,6 +144,13 @@ impl<S: Backend> Storage for S {
         audit::cosignatures(self.db()).await
     }
 
+    async fn last_audit_cosignature(
+        &self,
+        witness: &str,
+    ) -> Result<Option<CosignatureRecord>, StoreError> {
+        audit::last_cosignature(self.db(), witness).await
+    }
+
     async fn add_audit_cosignature(
         &self,
         cosignature: &CosignatureRecord,

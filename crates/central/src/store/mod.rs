@@ -263,6 +263,12 @@ pub trait Storage: Clone + Send + Sync + 'static {
         &self,
     ) -> impl Future<Output = Result<Vec<CosignatureRecord>, StoreError>> + Send;
 
+    /// The largest checkpoint this witness (its verifier key) cosigned.
+    fn last_audit_cosignature(
+        &self,
+        witness: &str,
+    ) -> impl Future<Output = Result<Option<CosignatureRecord>, StoreError>> + Send;
+
     /// Keeps a cosigned checkpoint.
     fn add_audit_cosignature(
         &self,

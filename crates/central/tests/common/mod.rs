@@ -3,6 +3,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod referral_pool;
+pub mod tamper;
 
 pub use placeforte_testkit::raw_http;
 

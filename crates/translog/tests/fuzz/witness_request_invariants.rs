@@ -61,7 +61,11 @@ pub(crate) fn check_witness_request(data: &[u8]) {
             serde_json::from_str::<AccessReport>(&json).expect("reads back"),
             report
         );
-        if let Ok(verified) = verify_report(&report, log, std::slice::from_ref(witness)) {
+        if let Ok(verified) = verify_report(
+            &report,
+            std::slice::from_ref(log),
+            std::slice::from_ref(witness),
+        ) {
             assert_eq!(verified.proven, report.entries.len());
             assert_eq!(verified.pending, report.pending.len());
             let opened = log
