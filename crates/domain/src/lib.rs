@@ -51,6 +51,7 @@ mod timeline;
 pub mod vacancies;
 
 pub use age::{age_class, subsidized_place_eligible, AgeClass, BirthDate};
+pub use calendar::{end_of_quebec_day, quebec_today};
 pub use candidate::{Candidate, CandidateInput, Category, CategoryFacts, PriorityBasis};
 pub use capacity::{Capacity, Permit};
 pub use composer::{
