@@ -228,6 +228,18 @@ impl<S: Storage> Harness<S> {
         self.restart_on(limits, None).await;
     }
 
+    /// Restarts the service with device certificates that outlast an offer's deadline (the
+    /// end of the seventh day in Québec, past a 7-day certificate), for the tests that move the
+    /// clock there; devices must be enrolled after this.
+    pub async fn with_certificates_outlasting_offers(&mut self) {
+        let limits = self.limits;
+        let lifetimes = Lifetimes {
+            device_certificate: chrono::Duration::days(30),
+            ..test_lifetimes()
+        };
+        self.restart_with(limits, lifetimes).await;
+    }
+
     async fn restart_on(&mut self, limits: ConnectionLimits, webhook: Option<WebhookSettings>) {
         self.limits = limits;
         let service = run(&self.state, &self.server, limits, webhook).await;
