@@ -97,7 +97,7 @@ pub struct Harness<S> {
 #[derive(Debug, Clone)]
 enum Database {
     Sqlite(String),
-    Postgres(PgConnectOptions),
+    Postgres(Box<PgConnectOptions>),
 }
 
 /// A store type a second service instance can open on the harness's database.
@@ -123,7 +123,7 @@ impl OpensAgain for PostgresStore {
         let Database::Postgres(options) = &h.database else {
             panic!("a PostgreSQL harness on another database")
         };
-        PostgresStore::connect_with(options.clone())
+        PostgresStore::connect_with((**options).clone())
             .await
             .expect("second PostgreSQL store")
             .with_log_signer(Arc::clone(&h.log))
@@ -194,7 +194,7 @@ impl Harness<PostgresStore> {
             Harness::start(
                 store,
                 log,
-                Database::Postgres(options),
+                Database::Postgres(Box::new(options)),
                 tempfile::tempdir().expect("tempdir"),
             )
             .await,
