@@ -406,7 +406,7 @@ pub(crate) async fn declare_vacancy<S: Storage>(
             let response = serde_json::to_string(&VacancyDeclared {
                 vacancy_id: vacancy.id,
                 referrals: u32::try_from(made.len()).unwrap_or(u32::MAX),
-                answer_by: referrals::answer_by(now.date_naive(), rules),
+                answer_by: referrals::answer_by(placeforte_domain::quebec_today(now), rules),
             })?;
             Ok(DeclarationPlan {
                 referrals: made,

@@ -9,7 +9,9 @@
 mod common;
 
 use chrono::{DateTime, Duration, Utc};
-use common::referral_pool::{all_referrals, declared_referrals, outcome, pool, reveal, Pool};
+use common::referral_pool::{
+    all_referrals, declare, declared_referrals, outcome, pool, reveal, toddlers, Pool,
+};
 use common::{Harness, OpensAgain};
 use placeforte_central::audit::AuditEntry;
 use placeforte_central::expiry::{self, CLOCK_ACTOR, EXPIRY_ACTION};
@@ -32,6 +34,8 @@ on_both_backends!(
     a_late_answer_is_refused_with_offer_expired_and_changes_nothing,
     syncs_and_reveals_see_the_clock_before_any_sweep,
     only_a_suspended_request_is_reactivated_by_the_operator,
+    the_sweeper_task_expires_offers_by_its_clock_and_stops_when_told,
+    an_offer_made_in_the_quebec_evening_is_answered_by_a_quebec_date,
 );
 
 /// The pool, with certificates that outlast an offer (enrolled after the restart), and one
@@ -547,4 +551,46 @@ async fn only_a_suspended_request_is_reactivated_by_the_operator<S: Storage>(mut
         ))
     ));
     assert_eq!(h.event_count().await, events);
+}
+
+async fn the_sweeper_task_expires_offers_by_its_clock_and_stops_when_told<S: Storage>(
+    mut h: Harness<S>,
+) {
+    let (_pool, referrals) = one_place(&mut h).await;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(expiry::run(
+        h.store.clone(),
+        std::sync::Arc::new(h.clock.clone()),
+        std::time::Duration::from_millis(5),
+        stopped,
+    ));
+    // The task reads the service's clock: nothing is due until it shows the deadline.
+    h.clock.set(deadline(&referrals));
+    let mut waited = 0;
+    while state(&h, referrals[0].registration_id).await != suspended(1) {
+        assert!(waited < 2_000, "the sweeper never expired the offer");
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        waited += 1;
+    }
+    stop.send(true).unwrap();
+    task.await.unwrap();
+}
+
+async fn an_offer_made_in_the_quebec_evening_is_answered_by_a_quebec_date<S: Storage>(
+    mut h: Harness<S>,
+) {
+    // 03:00 UTC is 22:00 or 23:00 the day before in Québec: the UTC date is a day ahead.
+    let evening = h.now().date_naive().and_hms_opt(3, 0, 0).unwrap().and_utc();
+    h.clock.set(evening);
+    h.with_certificates_outlasting_offers().await;
+    let pool = pool(&h).await;
+    let quebec_day = evening.date_naive() - Duration::days(1);
+    assert_eq!(placeforte_domain::quebec_today(evening), quebec_day);
+    let (status, body) = declare(&h, &pool.device, toddlers(quebec_day, 1)).await;
+    assert_eq!(status, 201, "{body}");
+    let declared: placeforte_protocol::referrals::VacancyDeclared =
+        serde_json::from_str(&body).unwrap();
+    assert_eq!(declared.answer_by, quebec_day + Duration::days(7));
+    let referrals = vacancy_referrals(&h, declared.vacancy_id).await;
+    assert!(referrals.iter().all(|r| r.answer_by == declared.answer_by));
 }
