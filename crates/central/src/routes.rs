@@ -391,6 +391,9 @@ pub(crate) async fn declare_vacancy<S: Storage>(
         }
         return Ok(created(body));
     }
+    // Families whose offers elsewhere are past their deadline are suspended before this
+    // declaration ranks who waits, sweep or no sweep.
+    crate::expiry::sweep(&state.store, now).await?;
     let vacancy = referrals::vacancy_from_request(request, &identity, now, rules)?;
     // Set by the plan when the daycare's referral bound cut the referrals short.
     let mut bounded = None;

@@ -36,6 +36,7 @@ on_both_backends!(
     only_a_suspended_request_is_reactivated_by_the_operator,
     the_sweeper_task_expires_offers_by_its_clock_and_stops_when_told,
     an_offer_made_in_the_quebec_evening_is_answered_by_a_quebec_date,
+    a_declaration_after_a_deadline_refers_none_of_the_families_who_missed_it,
 );
 
 /// The pool, with certificates that outlast an offer (enrolled after the restart), and one
@@ -593,4 +594,19 @@ async fn an_offer_made_in_the_quebec_evening_is_answered_by_a_quebec_date<S: Sto
     assert_eq!(declared.answer_by, quebec_day + Duration::days(7));
     let referrals = vacancy_referrals(&h, declared.vacancy_id).await;
     assert!(referrals.iter().all(|r| r.answer_by == declared.answer_by));
+}
+
+async fn a_declaration_after_a_deadline_refers_none_of_the_families_who_missed_it<S: Storage>(
+    mut h: Harness<S>,
+) {
+    let (pool, referrals) = one_place(&mut h).await;
+    h.clock.set(deadline(&referrals));
+    // No sweep ran: the declaration applies the clock before it ranks who waits.
+    let at_other = declared_referrals(&h, &pool.other_device, 2).await;
+    for missed in &referrals {
+        assert!(at_other
+            .iter()
+            .all(|r| r.registration_id != missed.registration_id));
+        assert_eq!(state(&h, missed.registration_id).await, suspended(1));
+    }
 }
