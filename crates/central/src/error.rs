@@ -72,10 +72,16 @@ pub enum ApiFailure {
     /// or another declaration.
     #[error("the idempotency key was already used for another request")]
     IdempotencyKeyReused,
-    /// 422 `deadline_not_reached`: a missed deadline recorded before the referral's answer-by
-    /// day.
-    #[error("the referral's answer-by day has not come; the family may still answer")]
+    /// 422 `deadline_not_reached`: a missed deadline recorded before the offer expired (the end
+    /// of its answer-by day in Québec).
+    #[error("the offer has not expired yet; the family may still answer")]
     DeadlineNotReached,
+    /// 409 `offer_expired`: the answer reached the service at or after the offer's deadline
+    /// (the end of its answer-by day in Québec); the service's clock expired the offer.
+    #[error(
+        "the offer expired at the end of its answer-by day; the family's time to answer is up"
+    )]
+    OfferExpired,
     /// 409 `vacancy_filled`: the vacancy already has as many accepted referrals as places.
     #[error("every place of this vacancy is already accepted")]
     VacancyFilled,
@@ -132,6 +138,7 @@ impl ApiFailure {
                 (StatusCode::UNPROCESSABLE_ENTITY, "deadline_not_reached")
             }
             ApiFailure::VacancyFilled => (StatusCode::CONFLICT, "vacancy_filled"),
+            ApiFailure::OfferExpired => (StatusCode::CONFLICT, "offer_expired"),
             ApiFailure::QuotaExceeded => (StatusCode::TOO_MANY_REQUESTS, "quota_exceeded"),
             ApiFailure::RevealBudgetExceeded => {
                 (StatusCode::TOO_MANY_REQUESTS, "reveal_budget_exceeded")

@@ -29,6 +29,7 @@ pub mod demand;
 pub mod enrolment_code;
 pub mod enrolment_limits;
 pub mod error;
+pub mod expiry;
 pub mod identity;
 mod idle;
 pub mod init;

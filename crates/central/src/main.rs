@@ -52,6 +52,10 @@ enum Command {
         /// that cannot run DDL (run `migrate` first as the schema owner).
         #[arg(long, env = "PLACEFORTE_REQUIRE_CURRENT_SCHEMA")]
         require_current_schema: bool,
+        /// Seconds between sweeps of the offer clock (offers past their deadline expired;
+        /// answers, syncs and reveals also expire what is due themselves).
+        #[arg(long, env = "PLACEFORTE_OFFER_EXPIRY_EVERY_SECONDS", default_value_t = placeforte_central::expiry::DEFAULT_SWEEP_EVERY.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+        offer_expiry_every_seconds: u64,
     },
     /// Manage daycares.
     #[command(subcommand)]
@@ -139,6 +143,15 @@ enum AdminCommand {
         /// `ack <alert-id> --note "…"`; without it, the list.
         #[command(subcommand)]
         action: Option<AlertsCommand>,
+    },
+    /// Put a suspended registration back on the list (waiting, its missed deadlines kept, so
+    /// the next miss withdraws it), audited; refused for any registration not suspended.
+    Reactivate {
+        /// The registration's id.
+        registration: RegistrationId,
+        /// Why (the family's request, for the audit log).
+        #[arg(long)]
+        reason: String,
     },
     /// Every daycare that saw or revealed this registration: when, what and why.
     AccessReport {
@@ -344,7 +357,14 @@ async fn command<S: Storage>(store: S, config: &Config, command: Command) -> Res
     let now = Utc::now();
     match command {
         Command::Init | Command::Migrate { .. } => Ok(()),
-        Command::Serve { metrics, .. } => serve(store, config, metrics).await,
+        Command::Serve {
+            metrics,
+            offer_expiry_every_seconds,
+            ..
+        } => {
+            let sweep_every = std::time::Duration::from_secs(offer_expiry_every_seconds);
+            serve(store, config, metrics, sweep_every).await
+        }
         Command::Daycare(DaycareCommand::Add {
             name,
             region,
@@ -505,6 +525,17 @@ async fn command<S: Storage>(store: S, config: &Config, command: Command) -> Res
             println!(
                 "reverted outcome {outcome}: the referral is {status}, {reopened} other referrals reopened"
             );
+            Ok(())
+        }
+        Command::Admin(AdminCommand::Reactivate {
+            registration,
+            reason,
+        }) => {
+            let missed =
+                operator::reactivate_registration(&store, &operator, now, registration, &reason)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            println!("reactivated {registration}: waiting again, {missed} missed deadline(s) kept");
             Ok(())
         }
         Command::Admin(AdminCommand::Alerts {
@@ -851,6 +882,7 @@ async fn serve<S: Storage>(
     store: S,
     config: &Config,
     metrics: Option<std::net::SocketAddr>,
+    sweep_every: std::time::Duration,
 ) -> Result<(), String> {
     let ca = DeviceCa::load(&config.ca_certificate, &config.ca_key).map_err(|e| e.to_string())?;
     let identity = ServerIdentity::load(&config.server_certificate, &config.server_key)
@@ -870,6 +902,7 @@ async fn serve<S: Storage>(
         witness_endpoints(config)?,
         config.audit_checkpoints,
     );
+    let sweeper_store = store.clone();
     let state = AppState {
         store,
         ca: Arc::new(ca),
@@ -888,6 +921,13 @@ async fn serve<S: Storage>(
         "listening: API (client certificate required) on {}, enrolment on {}",
         running.api_addr, running.enrolment_addr
     );
+    // The offer clock: several instances may sweep at once, each offer expires once.
+    tokio::spawn(placeforte_central::expiry::run(
+        sweeper_store,
+        Arc::new(SystemClock),
+        sweep_every,
+        running.stopper().subscribe(),
+    ));
     let stop = running.stopper();
     tokio::spawn(async move {
         shutdown_signal().await;

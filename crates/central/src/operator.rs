@@ -3,13 +3,13 @@
 
 use chrono::{DateTime, Utc};
 use placeforte_domain::{quebec_rules_on, AgeClass, Permit};
-use placeforte_protocol::{DaycareId, DeviceId};
+use placeforte_protocol::{DaycareId, DeviceId, RegistrationId};
 
 use crate::enrolment_code;
 use crate::secret::Secret;
 use crate::store::{
     AcknowledgeResult, AuditEvent, ConfirmResult, DaycareRecord, EnrolmentCodeRecord,
-    OutcomeReportRecord, RevertResult, Storage, StoreError,
+    OutcomeReportRecord, ReactivationResult, RevertResult, Storage, StoreError,
 };
 
 /// An operator action failed.
@@ -51,9 +51,15 @@ pub enum OperatorError {
     /// The outcome is already reverted.
     #[error("the outcome {0} is already reverted")]
     AlreadyReverted(uuid::Uuid),
-    /// A revert needs a reason for the audit log.
-    #[error("a revert needs a --reason")]
+    /// A revert or a reactivation needs a reason for the audit log.
+    #[error("this action needs a --reason for the audit log")]
     MissingReason,
+    /// No registration has this id.
+    #[error("no registration has the id {0}")]
+    UnknownRegistration(RegistrationId),
+    /// The rules refuse to reactivate this registration (it is not suspended).
+    #[error("registration {0} cannot be reactivated: {1}")]
+    NotReactivable(RegistrationId, placeforte_domain::ReactivationError),
 }
 
 /// Who is acting: `operator:<login>`.
@@ -273,5 +279,37 @@ pub async fn revert_outcome<S: Storage>(
         } => Ok((outcome_id, referral_status, reopened)),
         RevertResult::NotFound => Err(OperatorError::UnknownOutcome(id)),
         RevertResult::AlreadyReverted => Err(OperatorError::AlreadyReverted(id)),
+    }
+}
+
+/// Puts a suspended registration back on the list, as the rules allow (the domain's
+/// `reactivate`: waiting again, its missed deadlines kept, so the next miss withdraws it),
+/// audited with `reason`. Returns its missed deadlines. Until families act for themselves (a
+/// later issue), the operator does it at the family's request.
+pub async fn reactivate_registration<S: Storage>(
+    store: &S,
+    operator: &Operator,
+    now: DateTime<Utc>,
+    registration: RegistrationId,
+    reason: &str,
+) -> Result<u32, OperatorError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(OperatorError::MissingReason);
+    }
+    let mut event = operator.event(
+        now,
+        "registration.reactivated",
+        format!("registration:{registration}"),
+    );
+    event.reason = Some(reason.to_owned());
+    match store.reactivate_registration(registration, &event).await? {
+        ReactivationResult::Reactivated { missed_deadlines } => Ok(missed_deadlines),
+        ReactivationResult::Refused(refusal) => {
+            Err(OperatorError::NotReactivable(registration, refusal))
+        }
+        ReactivationResult::UnknownRegistration => {
+            Err(OperatorError::UnknownRegistration(registration))
+        }
     }
 }

@@ -7,8 +7,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use placeforte_domain::{
-    apply_outcome, decide_outcome, quebec_rules_on, OfferOutcome, OutcomeEffect, RegistrationState,
-    RegistrationStatus,
+    apply_outcome, decide_outcome, quebec_rules_on, quebec_today, OfferOutcome, OutcomeEffect,
+    RegistrationState, RegistrationStatus,
 };
 use placeforte_protocol::referrals::{OutcomeRecorded, ReferralStatus};
 use placeforte_protocol::{ReferralId, RegistrationId};
@@ -45,7 +45,8 @@ pub struct Transition {
 pub enum Refusal {
     /// The registration is placed or withdrawn.
     RegistrationClosed,
-    /// A missed deadline recorded before the referral's answer-by day.
+    /// A missed deadline recorded before the offer expired (the end of its answer-by day in
+    /// Québec).
     DeadlineNotReached,
 }
 
@@ -57,10 +58,14 @@ impl Transition {
         answer_by: NaiveDate,
         request: &OutcomeRequest,
     ) -> Result<Transition, Refusal> {
-        let today = request.now.date_naive();
-        if request.outcome == OfferOutcome::NoAnswerByDeadline && today < answer_by {
+        // The store expires an offer whose deadline passed before it gets here; a daycare
+        // saying "no answer" earlier speaks before the family's time is up.
+        if request.outcome == OfferOutcome::NoAnswerByDeadline
+            && !crate::expiry::is_expired(answer_by, request.now)
+        {
             return Err(Refusal::DeadlineNotReached);
         }
+        let today = quebec_today(request.now);
         let decision = decide_outcome(state, request.outcome, quebec_rules_on(today))
             .map_err(|_| Refusal::RegistrationClosed)?;
         Ok(Transition {

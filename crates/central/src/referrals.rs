@@ -105,7 +105,9 @@ pub fn plan_referrals(
             return Ok(Vec::new());
         }
     };
-    let answer_by = answer_by(today, rules);
+    // The family's deadline is a Québec date: from the evening there, UTC is already
+    // tomorrow, and the deadline would be a day late.
+    let answer_by = answer_by(placeforte_domain::quebec_today(now), rules);
     let limit =
         usize::try_from(vacancy.places.saturating_mul(REFERRALS_PER_PLACE)).unwrap_or(usize::MAX);
     ranked
@@ -127,7 +129,8 @@ pub fn plan_referrals(
         .collect()
 }
 
-/// The day a family referred on `today` must answer by.
+/// The day a family referred on `today` (a Québec date) must answer by: the offer expires at the
+/// end of that day in Québec ([`crate::expiry::is_expired`]).
 pub fn answer_by(today: NaiveDate, rules: &RuleSet) -> NaiveDate {
     today + chrono::Duration::days(i64::from(rules.offers.answer_within_days.value))
 }

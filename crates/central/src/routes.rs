@@ -31,7 +31,7 @@ use crate::referrals;
 use crate::reveal_budgets::RevealLimit;
 use crate::state::AppState;
 use crate::store::{
-    AuditEvent, DeclarationPlan, DeclarationResult, DeviceRecord, IssuedCertificate,
+    AuditEvent, DeclarationPlan, DeclarationResult, DeviceRecord, ExpiryScope, IssuedCertificate,
     OutcomeRequest, OutcomeResult, RevealRequest, RevealResult, Storage, StoreError,
 };
 use crate::tls::TlsPeer;
@@ -391,6 +391,9 @@ pub(crate) async fn declare_vacancy<S: Storage>(
         }
         return Ok(created(body));
     }
+    // Families whose offers elsewhere are past their deadline are suspended before this
+    // declaration ranks who waits, sweep or no sweep.
+    crate::expiry::sweep(&state.store, now).await?;
     let vacancy = referrals::vacancy_from_request(request, &identity, now, rules)?;
     // Set by the plan when the daycare's referral bound cut the referrals short.
     let mut bounded = None;
@@ -406,7 +409,7 @@ pub(crate) async fn declare_vacancy<S: Storage>(
             let response = serde_json::to_string(&VacancyDeclared {
                 vacancy_id: vacancy.id,
                 referrals: u32::try_from(made.len()).unwrap_or(u32::MAX),
-                answer_by: referrals::answer_by(now.date_naive(), rules),
+                answer_by: referrals::answer_by(placeforte_domain::quebec_today(now), rules),
             })?;
             Ok(DeclarationPlan {
                 referrals: made,
@@ -509,6 +512,11 @@ pub(crate) async fn sync_referrals<S: Storage>(
         Some(text) => referrals::Cursor::parse(text).ok_or(ApiFailure::InvalidCursor)?,
     };
     let now = state.clock.now();
+    // The offers whose time is up are expired before they are read, sweep or no sweep.
+    state
+        .store
+        .expire_offers(now, ExpiryScope::Daycare(identity.certificate.daycare_id))
+        .await?;
     let (rows, remaining) = state
         .store
         .sync_referrals(
@@ -567,8 +575,8 @@ pub(crate) async fn demand<S: Storage>(
         (status = 400, description = "`malformed_body`.", body = ApiError),
         (status = 401, description = UNAUTHENTICATED, body = ApiError),
         (status = 404, description = NOT_REFERRED, body = ApiError),
-        (status = 409, description = "`referral_closed`, `idempotency_key_reused` or `vacancy_filled` (every place already accepted).", body = ApiError),
-        (status = 422, description = "`deadline_not_reached`: a missed deadline before the answer-by day.", body = ApiError),
+        (status = 409, description = "`referral_closed`, `idempotency_key_reused`, `vacancy_filled` (every place already accepted) or `offer_expired` (the answer reached the service at or after the end of the answer-by day in Québec: the service's clock expired the offer; a `no_answer_by_deadline` then is answered 200 with status `no_answer`, nothing applied twice).", body = ApiError),
+        (status = 422, description = "`deadline_not_reached`: a missed deadline before the offer expired (the end of the answer-by day in Québec).", body = ApiError),
     ))]
 pub(crate) async fn record_outcome<S: Storage>(
     identity: DeviceIdentity,
@@ -617,6 +625,7 @@ pub(crate) async fn record_outcome<S: Storage>(
         OutcomeResult::Closed => Err(ApiFailure::ReferralClosed),
         OutcomeResult::DeadlineNotReached => Err(ApiFailure::DeadlineNotReached),
         OutcomeResult::VacancyFilled => Err(ApiFailure::VacancyFilled),
+        OutcomeResult::OfferExpired => Err(ApiFailure::OfferExpired),
     }
 }
 
@@ -641,6 +650,12 @@ pub(crate) async fn reveal_contact<S: Storage>(
         return foreign(&state, &identity, &id).await;
     };
     let note = placeforte_protocol::checks::reveal_note(request.reason, request.note)?;
+    let now = state.clock.now();
+    // An offer past its deadline is closed to reveals even before the sweep reaches it.
+    state
+        .store
+        .expire_offers(now, ExpiryScope::Daycare(identity.certificate.daycare_id))
+        .await?;
     let result = state
         .store
         .reveal_contact(&RevealRequest {
@@ -650,7 +665,7 @@ pub(crate) async fn reveal_contact<S: Storage>(
             reason: request.reason.code().to_owned(),
             note,
             daily_quota: state.lifetimes.reveals_per_device_per_day,
-            now: state.clock.now(),
+            now,
         })
         .await?;
     match result {

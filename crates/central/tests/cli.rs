@@ -501,3 +501,58 @@ fn the_device_ca_is_rotated_with_the_old_files_kept() {
     assert_eq!(invitation.ca_sha256, new);
     assert!(stdout(&run(path, &["audit", "verify"])).contains("audit log intact"));
 }
+
+/// `admin reactivate`: a suspended registration waits again with its missed deadline kept;
+/// any other (waiting, unknown) and a missing reason are refused in plain words.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_reactivate_puts_a_suspended_registration_back_and_refuses_the_others() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    stdout(&run(dir.path(), &["init"]));
+    stdout(&run(
+        dir.path(),
+        &["seed", "--registrations", "20", "--daycares", "2"],
+    ));
+    // A registration the clock suspended, as the expiry leaves it.
+    let url = format!("sqlite:{}", dir.path().join("central.db").display());
+    let pool = sqlx::SqlitePool::connect(&url).await.expect("database");
+    let registration: uuid::Uuid = sqlx::query_scalar(
+        "SELECT id FROM registrations WHERE id NOT IN (SELECT registration_id FROM honeytoken_registrations) LIMIT 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("a registration");
+    sqlx::query(
+        "INSERT INTO registration_states (registration_id, status, missed_deadlines) VALUES ($1, 'suspended', 1)",
+    )
+    .bind(registration)
+    .execute(&pool)
+    .await
+    .expect("suspend");
+    pool.close().await;
+    let id = registration.to_string();
+
+    let message = stderr(&run(dir.path(), &["admin", "reactivate", &id]));
+    assert!(message.contains("--reason"), "{message}");
+    let out = stdout(&run(
+        dir.path(),
+        &["admin", "reactivate", &id, "--reason", "the family called"],
+    ));
+    assert!(
+        out.contains(&format!(
+            "reactivated {id}: waiting again, 1 missed deadline(s) kept"
+        )),
+        "{out}"
+    );
+    let message = stderr(&run(
+        dir.path(),
+        &["admin", "reactivate", &id, "--reason", "again"],
+    ));
+    assert!(message.contains("cannot be reactivated"), "{message}");
+    assert!(message.contains("not suspended (Waiting)"), "{message}");
+    let unknown = uuid::Uuid::new_v4().to_string();
+    let message = stderr(&run(
+        dir.path(),
+        &["admin", "reactivate", &unknown, "--reason", "x"],
+    ));
+    assert!(message.contains("no registration has the id"), "{message}");
+}

@@ -12,6 +12,7 @@ use common::referral_pool::{
 use common::Harness;
 use placeforte_central::operator;
 use placeforte_central::store::Storage;
+use placeforte_domain::{end_of_quebec_day, RegistrationStatus};
 use placeforte_protocol::referrals::{ContactDetails, OutcomeRecorded, ReferralStatus};
 use placeforte_protocol::RegistrationId;
 use serde_json::json;
@@ -137,13 +138,15 @@ async fn an_accepted_child_leaves_every_other_pool_once_confirmed_and_places_are
         .all(|r| r.registration_id != both.registration_id));
 }
 
-async fn refusals_and_missed_deadlines_follow_the_rules<S: Storage>(h: Harness<S>) {
+async fn refusals_and_missed_deadlines_follow_the_rules<S: Storage>(mut h: Harness<S>) {
+    h.with_certificates_outlasting_offers().await;
     let pool = pool(&h).await;
     let r = declared_referrals(&h, &pool.device, 1).await;
     assert_eq!(r.len(), 3);
-    // A missed deadline is taken from the answer-by day on.
-    h.clock
-        .advance(r[0].answer_by.and_time(chrono::NaiveTime::MIN).and_utc() - h.now());
+    // On the answer-by day itself the family may still answer: a daycare's "no answer" is
+    // refused until the day ends in Québec.
+    let last_second = end_of_quebec_day(r[0].answer_by) - Duration::seconds(1);
+    h.clock.set(last_second);
     let (status, body) = outcome(
         &h,
         &pool.device,
@@ -152,12 +155,8 @@ async fn refusals_and_missed_deadlines_follow_the_rules<S: Storage>(h: Harness<S
         json!({"kind": "no_answer_by_deadline"}),
     )
     .await;
-    assert_eq!(status, 200, "{body}");
-    let recorded: OutcomeRecorded = serde_json::from_str(&body).unwrap();
-    assert_eq!(
-        (recorded.status, recorded.further_referrals),
-        (ReferralStatus::NoAnswer, 1)
-    );
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(common::api_error(&body).code, "deadline_not_reached");
     let (status, body) = outcome(
         &h,
         &pool.device,
@@ -181,6 +180,37 @@ async fn refusals_and_missed_deadlines_follow_the_rules<S: Storage>(h: Harness<S
     )
     .await;
     assert_eq!(status, 200, "{body}");
+    // From the deadline on, the service's clock has expired the offer (this answer's
+    // transaction does it when no sweep has); the daycare's own "no answer" agrees with it and
+    // is acknowledged, nothing applied twice.
+    h.clock.set(last_second + Duration::seconds(1));
+    let (status, body) = outcome(
+        &h,
+        &pool.device,
+        &r[0].id.to_string(),
+        uuid::Uuid::new_v4(),
+        json!({"kind": "no_answer_by_deadline"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let recorded: OutcomeRecorded = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (
+            recorded.status,
+            recorded.further_referrals,
+            recorded.pending_confirmation
+        ),
+        (ReferralStatus::NoAnswer, 0, false)
+    );
+    assert_eq!(
+        h.store
+            .registration_state(r[0].registration_id)
+            .await
+            .unwrap()
+            .map(|s| (s.status, s.missed_deadlines)),
+        Some((RegistrationStatus::Suspended, 1)),
+        "the clock applied the miss once"
+    );
     // Unknown reasons and kinds are refused before anything happens.
     let (status, body) = outcome(
         &h,
@@ -206,7 +236,7 @@ async fn refusals_and_missed_deadlines_follow_the_rules<S: Storage>(h: Harness<S
         .collect();
     assert!(
         !later.contains(&r[0].registration_id),
-        "missed the deadline here"
+        "missed the deadline here (suspended)"
     );
     assert!(!later.contains(&r[1].registration_id), "declined here");
     assert!(
@@ -214,11 +244,15 @@ async fn refusals_and_missed_deadlines_follow_the_rules<S: Storage>(h: Harness<S
         "kept by the exception"
     );
     // 12 toddlers, plus the late starter (this vacancy starts a week later, after the date
-    // that family wished), - 2 whose choice ended - 3 still open at this daycare = 8.
+    // that family wished), - 2 whose choice ended - 3 still open at this daycare (two
+    // top-ups after the refusals, one after the expiry) = 8.
     assert_eq!(later.len(), 8);
 }
 
-async fn another_daycares_referral_answers_exactly_like_a_missing_one<S: Storage>(h: Harness<S>) {
+async fn another_daycares_referral_answers_exactly_like_a_missing_one<S: Storage>(
+    mut h: Harness<S>,
+) {
+    h.with_certificates_outlasting_offers().await;
     let pool = pool(&h).await;
     let theirs = declared_referrals(&h, &pool.device, 1).await;
     let key = uuid::Uuid::new_v4();
@@ -276,8 +310,7 @@ async fn another_daycares_referral_answers_exactly_like_a_missing_one<S: Storage
     // Replaying that daycare's key from the other daycare on its own referral: a separate key.
     let mine = declare_one(&h, &pool.other_device, 1).await;
     let mine = h.store.vacancy_referrals(mine.vacancy_id).await.unwrap();
-    h.clock
-        .advance(mine[0].answer_by.and_time(chrono::NaiveTime::MIN).and_utc() - h.now());
+    h.clock.set(end_of_quebec_day(mine[0].answer_by));
     let (status, body) = outcome(
         &h,
         &pool.other_device,

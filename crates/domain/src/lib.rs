@@ -63,8 +63,8 @@ pub use error::DomainError;
 pub use groups::{school_year_end, AgeClassSet, Group, Installation, PlanError, PlannedChild};
 pub use occupancy::{occupancy_series, OccupancySeries, OccupancyStep, SeriesSubject};
 pub use offer::{
-    apply_outcome, decide_outcome, OfferOutcome, OutcomeDecision, OutcomeEffect, OutcomeError,
-    RefusalReason, RegistrationState, RegistrationStatus,
+    apply_outcome, decide_outcome, reactivate, OfferOutcome, OutcomeDecision, OutcomeEffect,
+    OutcomeError, ReactivationError, RefusalReason, RegistrationState, RegistrationStatus,
 };
 pub use ratio::{educators_for_counts, educators_needed, ClassCounts, EducatorsNeeded};
 pub use referral_order::{rank_candidates, RankReason, RankedCandidate, Standing};

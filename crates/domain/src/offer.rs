@@ -203,6 +203,57 @@ pub fn apply_outcome(
     })
 }
 
+/// Why a registration cannot be reactivated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ReactivationError {
+    /// Only a suspended request is reactivated; this one is waiting, placed or withdrawn.
+    #[error("the registration is not suspended ({0:?}); only a suspended request is reactivated")]
+    NotSuspended(RegistrationStatus),
+    /// Its missed deadlines already reach the rule set's withdrawal count.
+    #[error("the registration missed {missed} deadlines; under these rules it is withdrawn, not reactivated")]
+    WithdrawalDue {
+        /// Missed deadlines so far.
+        missed: u32,
+    },
+}
+
+impl ReactivationError {
+    /// Stable machine code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ReactivationError::NotSuspended(_) => "registration_not_suspended",
+            ReactivationError::WithdrawalDue { .. } => "withdrawal_due",
+        }
+    }
+}
+
+/// A suspended request put back on the list, under `rules`: it waits again and can be
+/// referred, and keeps its count of missed deadlines, so the next miss (the count reaching
+/// `missed_deadlines_to_withdraw`) withdraws it. The rules suspend a request on a first missed
+/// time limit precisely so the family can come back; a withdrawn request never does.
+///
+/// A suspended state whose count already reaches the withdrawal count (not one
+/// [`apply_outcome`] makes, but a rule set may lower the count) is refused: under these rules
+/// that request is due to be withdrawn, not put back.
+pub fn reactivate(
+    state: RegistrationState,
+    rules: &RuleSet,
+) -> Result<RegistrationState, ReactivationError> {
+    if state.status != RegistrationStatus::Suspended {
+        return Err(ReactivationError::NotSuspended(state.status));
+    }
+    let withdraws_at = rules.offers.missed_deadlines_to_withdraw.value;
+    if state.missed_deadlines >= withdraws_at {
+        return Err(ReactivationError::WithdrawalDue {
+            missed: state.missed_deadlines,
+        });
+    }
+    Ok(RegistrationState {
+        status: RegistrationStatus::Waiting,
+        ..state
+    })
+}
+
 impl OutcomeEffect {
     /// Stable code of the effect (stored with a daycare's report, shown to the operator).
     pub fn code(self) -> &'static str {

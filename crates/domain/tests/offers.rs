@@ -5,8 +5,9 @@ mod common;
 
 use common::{born, d};
 use placeforte_domain::{
-    apply_outcome, referable_to_vacancy, AgeClass, Ineligibility, OfferOutcome, OutcomeEffect,
-    OutcomeError, RefusalReason, RegistrationState, RegistrationStatus, QUEBEC_2025,
+    apply_outcome, reactivate, referable_to_vacancy, AgeClass, Ineligibility, OfferOutcome,
+    OutcomeEffect, OutcomeError, ReactivationError, RefusalReason, RegistrationState,
+    RegistrationStatus, QUEBEC_2025,
 };
 use proptest::prelude::*;
 
@@ -182,6 +183,48 @@ fn a_first_missed_deadline_suspends_and_a_second_withdraws() {
             state(RegistrationStatus::Withdrawn, 2),
             OutcomeEffect::WithdrawnByMissedDeadline { missed: 2 }
         ))
+    );
+}
+
+#[test]
+fn a_suspended_request_is_reactivated_with_its_missed_count_so_the_next_miss_withdraws() {
+    let (suspended, _) = apply_outcome(
+        RegistrationState::NEW,
+        OfferOutcome::NoAnswerByDeadline,
+        RULES,
+    )
+    .unwrap();
+    let reactivated = reactivate(suspended, RULES).unwrap();
+    assert_eq!(reactivated, state(RegistrationStatus::Waiting, 1));
+    assert!(reactivated.is_referable());
+    let (after, effect) =
+        apply_outcome(reactivated, OfferOutcome::NoAnswerByDeadline, RULES).unwrap();
+    assert_eq!(after, state(RegistrationStatus::Withdrawn, 2));
+    assert_eq!(
+        effect,
+        OutcomeEffect::WithdrawnByMissedDeadline { missed: 2 }
+    );
+}
+
+#[test]
+fn only_a_suspended_request_is_reactivated() {
+    for status in [
+        RegistrationStatus::Waiting,
+        RegistrationStatus::Placed,
+        RegistrationStatus::Withdrawn,
+    ] {
+        let refused = reactivate(state(status, 1), RULES);
+        assert_eq!(refused, Err(ReactivationError::NotSuspended(status)));
+        assert_eq!(
+            refused.map_err(|e| e.code()),
+            Err("registration_not_suspended")
+        );
+    }
+    // A suspension already at the withdrawal count (a rule set that lowered it) is due to be
+    // withdrawn, not put back.
+    assert_eq!(
+        reactivate(state(RegistrationStatus::Suspended, 2), RULES),
+        Err(ReactivationError::WithdrawalDue { missed: 2 })
     );
 }
 

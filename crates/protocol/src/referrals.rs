@@ -47,7 +47,8 @@ pub struct VacancyDeclared {
     pub vacancy_id: VacancyId,
     /// Referrals made now (fewer than asked for when fewer candidates qualify).
     pub referrals: u32,
-    /// The day by which the referred families must answer.
+    /// The day by which the referred families must answer (a Québec date): the offers expire
+    /// at the end of that day in Québec, and the service's clock applies the missed deadline.
     pub answer_by: Date,
 }
 
@@ -138,7 +139,10 @@ pub struct ReferralSyncItem {
     pub vacancy_id: VacancyId,
     /// Where it stands.
     pub status: ReferralStatus,
-    /// The day the family must answer by.
+    /// The day the family must answer by (a Québec date). The offer expires at the end of that
+    /// day in Québec (`placeforte_domain::end_of_quebec_day`); an answer reaching the service
+    /// from then on is refused with `offer_expired` (409), and the service's clock makes the
+    /// referral `no_answer` itself.
     pub answer_by: Date,
     /// Given name and family initial ("Léa T."), for the screen.
     pub label: String,
@@ -222,7 +226,9 @@ pub struct RecordOutcome {
     pub idempotency_key: uuid::Uuid,
     /// The outcome: `{"kind":"accepted"}`, `{"kind":"refused","reason":"…"}` or
     /// `{"kind":"no_answer_by_deadline"}`. The service reads it as [`Outcome`], which refuses
-    /// unknown fields; the JSON is the same.
+    /// unknown fields; the JSON is the same. `no_answer_by_deadline` is refused before the
+    /// offer expires (`deadline_not_reached`); from then on the service's clock has applied it
+    /// and the daycare's word is only acknowledged.
     #[cfg_attr(feature = "openapi", schema(value_type = Outcome))]
     pub outcome: OfferOutcome,
 }

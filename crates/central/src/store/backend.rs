@@ -6,13 +6,13 @@ use placeforte_protocol::{DaycareId, DeviceId};
 
 use super::db::Db;
 use super::{
-    alerts, audit, contacts, identity, outcome_reports, outcomes, seed, sync, vacancies,
+    alerts, audit, contacts, expiry, identity, outcome_reports, outcomes, seed, sync, vacancies,
     AccessRecord, AcknowledgeResult, AlertRecord, AuditEvent, AuditHeadState, CandidateRecord,
     CertificateStanding, ConfirmResult, CosignatureRecord, DaycareRecord, DeclarationPlan,
-    DeclarationResult, DeliveryLease, DeviceRecord, EnrolmentCodeRecord, IssuedCertificate,
-    NewAlert, OutcomeReportRecord, OutcomeRequest, OutcomeResult, ReferralRecord, ReferralSyncRow,
-    RevealRequest, RevealResult, RevertResult, RevokedCertificate, SeedBatch, Storage, StoreError,
-    TreeCheckpointRecord, VacancyRecord,
+    DeclarationResult, DeliveryLease, DeviceRecord, EnrolmentCodeRecord, ExpiredOffer, ExpiryScope,
+    IssuedCertificate, NewAlert, OutcomeReportRecord, OutcomeRequest, OutcomeResult,
+    ReactivationResult, ReferralRecord, ReferralSyncRow, RevealRequest, RevealResult, RevertResult,
+    RevokedCertificate, SeedBatch, Storage, StoreError, TreeCheckpointRecord, VacancyRecord,
 };
 use crate::audit::AuditEntry;
 
@@ -285,6 +285,22 @@ impl<S: Backend> Storage for S {
         now: DateTime<Utc>,
     ) -> Result<RevertResult, StoreError> {
         outcome_reports::revert_outcome(self.db(), id, actor, reason, now).await
+    }
+
+    async fn expire_offers(
+        &self,
+        now: DateTime<Utc>,
+        scope: ExpiryScope,
+    ) -> Result<Vec<ExpiredOffer>, StoreError> {
+        expiry::expire_offers(self.db(), now, scope).await
+    }
+
+    async fn reactivate_registration(
+        &self,
+        registration: placeforte_protocol::RegistrationId,
+        event: &AuditEvent,
+    ) -> Result<ReactivationResult, StoreError> {
+        expiry::reactivate_registration(self.db(), registration, event).await
     }
 
     async fn registration_state(

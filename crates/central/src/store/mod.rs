@@ -13,6 +13,7 @@ mod audit;
 mod backend;
 mod contacts;
 mod db;
+mod expiry;
 mod identity;
 mod outcome_reports;
 mod outcomes;
@@ -36,9 +37,10 @@ pub use records::{
     AccessRecord, AcknowledgeResult, AlertDelivery, AlertRecord, AuditEvent, AuditHeadState,
     CandidateRecord, CertificateStanding, ConfirmResult, CosignatureRecord, DaycareRecord,
     DeclarationPlan, DeclarationResult, DeliveryLease, DeviceRecord, EnrolmentCodeRecord,
-    IssuedCertificate, NewAlert, OutcomeReportRecord, OutcomeRequest, OutcomeResult,
-    ReferralRecord, ReferralSyncRow, RegistrationChoice, RegistrationRecord, RevealRequest,
-    RevealResult, RevertResult, RevokedCertificate, SeedBatch, TreeCheckpointRecord, VacancyRecord,
+    ExpiredOffer, ExpiryScope, IssuedCertificate, NewAlert, OutcomeReportRecord, OutcomeRequest,
+    OutcomeResult, ReactivationResult, ReferralRecord, ReferralSyncRow, RegistrationChoice,
+    RegistrationRecord, RevealRequest, RevealResult, RevertResult, RevokedCertificate, SeedBatch,
+    TreeCheckpointRecord, VacancyRecord,
 };
 pub use sqlite::SqliteStore;
 
@@ -417,6 +419,27 @@ pub trait Storage: Clone + Send + Sync + 'static {
         reason: &str,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<RevertResult, StoreError>> + Send;
+
+    /// The offer clock: in one transaction, under the audit head's lock, expires the open
+    /// referrals of `scope` whose answer-by day ended before `now` in Québec (a batch of
+    /// [`crate::expiry::SWEEP_BATCH`] at most): each becomes `no_answer`, its registration takes
+    /// the missed-deadline rule (suspended, or withdrawn with its other referrals closed), the
+    /// family's choice of that daycare ends, the places go to the next families in the
+    /// regulated order, and one audit entry by the service's clock names them. Expiring
+    /// nothing takes no lock. Several instances may call it at once: each offer expires once.
+    fn expire_offers(
+        &self,
+        now: DateTime<Utc>,
+        scope: ExpiryScope,
+    ) -> impl Future<Output = Result<Vec<ExpiredOffer>, StoreError>> + Send;
+
+    /// In one transaction: puts a suspended registration back on the list (the domain's
+    /// `reactivate`: waiting, missed deadlines kept) and appends `event`; refuses any other.
+    fn reactivate_registration(
+        &self,
+        registration: placeforte_protocol::RegistrationId,
+        event: &AuditEvent,
+    ) -> impl Future<Output = Result<ReactivationResult, StoreError>> + Send;
 
     /// A registration's stored offer state (`None`: never changed, waiting with none missed).
     fn registration_state(

@@ -232,7 +232,7 @@ pub(super) async fn revert_outcome(
     })
 }
 
-async fn close_referrals(
+pub(super) async fn close_referrals(
     tx: &mut Tx,
     referrals: &[ReferralId],
     change_seq: i64,
@@ -249,7 +249,7 @@ async fn close_referrals(
 
 /// Writes a registration's state; `None` removes its row (never answered: waiting, none
 /// missed), as it was before any confirmed effect.
-async fn write_registration_state(
+pub(super) async fn write_registration_state(
     tx: &mut Tx,
     registration: RegistrationId,
     state: Option<RegistrationState>,

@@ -3,17 +3,19 @@
 //! daycare's answer changes its own referral and the family's choice of it; a wider effect is
 //! stored as its report (see `outcome_reports.rs`).
 
-use chrono::{DateTime, Utc};
-use placeforte_domain::RegistrationState;
+use chrono::{DateTime, NaiveDate, Utc};
+use placeforte_domain::{OfferOutcome, RegistrationState};
 use placeforte_protocol::referrals::ReferralStatus;
 use placeforte_protocol::{ReferralId, RegistrationId, VacancyId};
 
 use super::audit::{insert_event, lock_audit_head};
 use super::db::{query, Db, Tx};
+use super::expiry::{expire_referral, was_expired, DueReferral};
 use super::vacancies::{
     existing_referrals, insert_referrals, load_candidates, vacancy, within_referral_bound,
 };
 use super::{OutcomeRequest, OutcomeResult, ReferralRecord, StoreError};
+use crate::expiry;
 use crate::outcomes::{self, BulkOutcomes, Refusal, Transition};
 use crate::referrals::registration_status_from_code;
 
@@ -57,12 +59,31 @@ pub(super) async fn record_outcome(
     let vacancy_id = VacancyId::from_uuid(referral.try_get("vacancy_id")?);
     let registration = RegistrationId::from_uuid(referral.try_get("registration_id")?);
     let status: String = referral.try_get("status")?;
+    let answer_by: NaiveDate = referral.try_get("answer_by")?;
+    if status == ReferralStatus::Open.code() && expiry::is_expired(answer_by, request.now) {
+        // The service's clock is the authority: the answer's own transaction expires the
+        // offer (no sweep has yet), so it expires once whichever of the two comes first.
+        let due = DueReferral {
+            id: request.referral_id,
+            vacancy: vacancy_id,
+            daycare: request.daycare_id,
+            registration,
+            answer_by,
+        };
+        expire_referral(&mut tx, due, request.now).await?;
+        return after_expiry(tx, request).await;
+    }
+    if status == ReferralStatus::NoAnswer.code()
+        && was_expired(&mut tx, request.referral_id).await?
+    {
+        return after_expiry(tx, request).await;
+    }
     if status != ReferralStatus::Open.code() {
         tx.rollback().await?;
         return Ok(OutcomeResult::Closed);
     }
     let state = registration_state(&mut tx, registration).await?;
-    let transition = match Transition::of(state, referral.try_get("answer_by")?, request) {
+    let transition = match Transition::of(state, answer_by, request) {
         Ok(transition) => transition,
         Err(refusal) => {
             tx.rollback().await?;
@@ -163,6 +184,34 @@ pub(super) async fn record_outcome(
     .await?;
     tx.commit().await?;
     Ok(OutcomeResult::Recorded { response, bulk })
+}
+
+/// The answer to `request` on an offer the clock expired (committing an expiry made in `tx`):
+/// a daycare's own `no_answer_by_deadline` (queued offline, say) agrees with the clock and is
+/// acknowledged under its key, nothing applied twice; any other answer is refused.
+async fn after_expiry(mut tx: Tx, request: &OutcomeRequest) -> Result<OutcomeResult, StoreError> {
+    if request.outcome != OfferOutcome::NoAnswerByDeadline {
+        tx.commit().await?;
+        return Ok(OutcomeResult::OfferExpired);
+    }
+    insert_event(&mut tx, &expiry::late_no_answer_event(request)).await?;
+    let response = expiry::late_no_answer_response(request)?;
+    query(concat!(
+        "INSERT INTO outcome_requests (daycare_id, idempotency_key, referral_id,",
+        " response, recorded_at) VALUES ($1, $2, $3, $4, $5)"
+    ))
+    .bind(request.daycare_id.as_uuid())
+    .bind(request.idempotency_key)
+    .bind(request.referral_id.as_uuid())
+    .bind(response.as_str())
+    .bind(request.now)
+    .execute(&mut tx)
+    .await?;
+    tx.commit().await?;
+    Ok(OutcomeResult::Recorded {
+        response,
+        bulk: None,
+    })
 }
 
 /// Ends the family's choice of the answering daycare, returning its preference (kept for a

@@ -318,6 +318,48 @@ pub enum OutcomeResult {
     DeadlineNotReached,
     /// An acceptance on a vacancy whose places are all accepted already.
     VacancyFilled,
+    /// An answer at or after the offer's deadline: the service's clock expired it (in this
+    /// answer's transaction when no sweep had yet).
+    OfferExpired,
+}
+
+/// Which open offers a sweep of the offer clock looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpiryScope {
+    /// Every daycare's (the periodic sweep), a batch at a time.
+    All,
+    /// One daycare's, before its sync or reveal reads them.
+    Daycare(DaycareId),
+}
+
+/// An offer the service's clock expired.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpiredOffer {
+    /// The referral, now `no_answer`.
+    pub referral_id: ReferralId,
+    /// Its registration.
+    pub registration_id: RegistrationId,
+    /// What the missed deadline did (the domain's `OutcomeEffect` code, `none` when the
+    /// registration was already closed).
+    pub effect: &'static str,
+    /// Other referrals of the registration a withdrawal closed.
+    pub closed: usize,
+    /// Further referrals made to fill the places.
+    pub further: usize,
+}
+
+/// What became of an operator's reactivation of a registration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReactivationResult {
+    /// Waiting again, with its missed deadlines kept.
+    Reactivated {
+        /// Missed deadlines so far.
+        missed_deadlines: u32,
+    },
+    /// The rules refuse it (not suspended).
+    Refused(placeforte_domain::ReactivationError),
+    /// No registration has this id.
+    UnknownRegistration,
 }
 
 /// A daycare's report of a wider effect, waiting for confirmation.

@@ -1,10 +1,12 @@
 //! Finding 1 of the insider review, "Erasing families": a compromised workstation's answers to
 //! its own referrals must not take families off other daycares' lists, fill a vacancy beyond
-//! its places, or answer for a family before its deadline; and filing negative answers in bulk
-//! is alerted on.
+//! its places, or answer for a family before its deadline (from the deadline on, the service's
+//! own clock applies the miss, not the workstation); and filing negative answers in bulk is
+//! alerted on.
 
-use chrono::{Duration, NaiveTime};
+use chrono::Duration;
 use placeforte_central::store::{ReferralRecord, Storage};
+use placeforte_domain::end_of_quebec_day;
 use placeforte_protocol::referrals::{OutcomeRecorded, ReferralStatus};
 use placeforte_protocol::VacancyId;
 use serde_json::json;
@@ -65,13 +67,6 @@ async fn standing<S: Storage>(
     (state, choices, referrals)
 }
 
-/// Moves the manual clock to the start of `referral`'s answer-by day, when a missed deadline
-/// may be recorded (still within the device certificate's week).
-fn past_deadline<S: Storage>(h: &Harness<S>, referral: &ReferralRecord) {
-    let after = referral.answer_by.and_time(NaiveTime::MIN).and_utc();
-    h.clock.advance(after - h.now());
-}
-
 /// The referrals of one vacancy at each daycare, and the children referred to both.
 async fn both_daycares<S: Storage>(
     h: &Harness<S>,
@@ -102,7 +97,8 @@ async fn seen_status<S: Storage>(
         .unwrap()
 }
 
-async fn no_answer_before_the_deadline_is_refused<S: Storage>(h: Harness<S>) {
+async fn no_answer_before_the_deadline_is_refused<S: Storage>(mut h: Harness<S>) {
+    h.with_certificates_outlasting_offers().await;
     let pool = pool(&h).await;
     let referrals = declared_referrals(&h, &pool.device, 1).await;
     let target = &referrals[0];
@@ -123,8 +119,24 @@ async fn no_answer_before_the_deadline_is_refused<S: Storage>(h: Harness<S>) {
         seen_status(&h, &pool.device, target).await,
         ReferralStatus::Open
     );
-    // On the answer-by day, the same answer is taken.
-    past_deadline(&h, target);
+    // Nor on the answer-by day itself, up to its last second in Québec: the family may still
+    // answer. (The sync above was audited.)
+    let events = h.event_count().await;
+    let deadline = end_of_quebec_day(target.answer_by);
+    h.clock.set(deadline - Duration::seconds(1));
+    let (status, body) = outcome(
+        &h,
+        &pool.device,
+        &target.id.to_string(),
+        uuid::Uuid::new_v4(),
+        json!({"kind": "no_answer_by_deadline"}),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(h.event_count().await, events, "nothing recorded");
+    // From the deadline, the service's clock decides, not the workstation: the miss is applied
+    // once, by the clock, and the workstation's word only agrees with it.
+    h.clock.set(deadline);
     let (status, body) = outcome(
         &h,
         &pool.device,
@@ -134,14 +146,36 @@ async fn no_answer_before_the_deadline_is_refused<S: Storage>(h: Harness<S>) {
     )
     .await;
     assert_eq!(status, 200, "{body}");
+    let recorded: OutcomeRecorded = serde_json::from_str(&body).unwrap();
+    assert!(!recorded.pending_confirmation, "nothing left to report");
+    let actors: Vec<String> = h
+        .store
+        .audit_entries(events, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.leaf.action == "referral.offer_expired")
+        .map(|e| e.leaf.actor)
+        .collect();
+    assert_eq!(
+        actors,
+        ["service:clock"],
+        "the offer expired once, by the clock"
+    );
+    assert!(operator::outcome_reports(&h.store, &h.operator, h.now())
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 async fn a_daycares_negative_word_leaves_the_family_on_other_lists<S: Storage>(h: Harness<S>) {
     let pool = pool(&h).await;
     let (shared, at_b) = both_daycares(&h, &pool).await;
-    past_deadline(&h, &shared[0]);
     for (referral, answer) in [
-        (&shared[0], json!({"kind": "no_answer_by_deadline"})),
+        (
+            &shared[0],
+            json!({"kind": "refused", "reason": "accepted_elsewhere"}),
+        ),
         (
             &shared[1],
             json!({"kind": "refused", "reason": "no_longer_needed"}),
@@ -265,14 +299,13 @@ async fn negative_answers_in_bulk_raise_an_alert<S: Storage>(h: Harness<S>) {
     let pool = pool(&h).await;
     let referrals = declared_referrals(&h, &pool.device, 4).await;
     assert_eq!(referrals.len(), 12);
-    past_deadline(&h, &referrals[0]);
     for (n, referral) in referrals.iter().enumerate() {
         let (status, body) = outcome(
             &h,
             &pool.device,
             &referral.id.to_string(),
             uuid::Uuid::new_v4(),
-            json!({"kind": "no_answer_by_deadline"}),
+            json!({"kind": "refused", "reason": "schedule_or_distance"}),
         )
         .await;
         assert_eq!(status, 200, "{body}");
@@ -366,13 +399,12 @@ async fn a_revert_restores_the_family_exactly_and_is_audited<S: Storage>(h: Harn
     ));
     assert_eq!(h.event_count().await, events);
     // The unconfirmed answer of another family is reverted too, with nothing to undo beyond it.
-    past_deadline(&h, &shared[1]);
     let (status, body) = outcome(
         &h,
         &pool.device,
         &shared[1].id.to_string(),
         uuid::Uuid::new_v4(),
-        json!({"kind": "no_answer_by_deadline"}),
+        json!({"kind": "refused", "reason": "accepted_elsewhere"}),
     )
     .await;
     assert_eq!(status, 200, "{body}");

@@ -88,7 +88,46 @@ pub struct Harness<S> {
     pub log: Arc<LogSigner>,
     limits: ConnectionLimits,
     server: GeneratedKeyAndCertificate,
+    /// Where the store's database is, to open a second store on it (another instance).
+    database: Database,
     _dir: tempfile::TempDir,
+}
+
+/// The database a harness's store is on.
+#[derive(Debug, Clone)]
+enum Database {
+    Sqlite(String),
+    Postgres(Box<PgConnectOptions>),
+}
+
+/// A store type a second service instance can open on the harness's database.
+pub trait OpensAgain: Storage + Sized {
+    /// Another store (its own pool, the same audit log key) on `h`'s database.
+    fn open_again(h: &Harness<Self>) -> impl std::future::Future<Output = Self> + Send;
+}
+
+impl OpensAgain for SqliteStore {
+    async fn open_again(h: &Harness<SqliteStore>) -> SqliteStore {
+        let Database::Sqlite(url) = &h.database else {
+            panic!("a SQLite harness on another database")
+        };
+        SqliteStore::open(url)
+            .await
+            .expect("second SQLite store")
+            .with_log_signer(Arc::clone(&h.log))
+    }
+}
+
+impl OpensAgain for PostgresStore {
+    async fn open_again(h: &Harness<PostgresStore>) -> PostgresStore {
+        let Database::Postgres(options) = &h.database else {
+            panic!("a PostgreSQL harness on another database")
+        };
+        PostgresStore::connect_with((**options).clone())
+            .await
+            .expect("second PostgreSQL store")
+            .with_log_signer(Arc::clone(&h.log))
+    }
 }
 
 /// The harness's connection limits: short timeouts so that the tests that wait for them are
@@ -124,7 +163,7 @@ impl Harness<SqliteStore> {
             .await
             .expect("SQLite store")
             .with_log_signer(Arc::clone(&log));
-        Harness::start(store, log, dir).await
+        Harness::start(store, log, Database::Sqlite(url), dir).await
     }
 }
 
@@ -147,11 +186,19 @@ impl Harness<PostgresStore> {
             .expect("URL")
             .options([("search_path", schema.as_str())]);
         let log = test_log_signer();
-        let store = PostgresStore::connect_with(options)
+        let store = PostgresStore::connect_with(options.clone())
             .await
             .expect("PostgreSQL store")
             .with_log_signer(Arc::clone(&log));
-        Some(Harness::start(store, log, tempfile::tempdir().expect("tempdir")).await)
+        Some(
+            Harness::start(
+                store,
+                log,
+                Database::Postgres(Box::new(options)),
+                tempfile::tempdir().expect("tempdir"),
+            )
+            .await,
+        )
     }
 }
 
@@ -185,7 +232,12 @@ pub fn pem_encode(label: &str, der: &[u8]) -> String {
 }
 
 impl<S: Storage> Harness<S> {
-    async fn start(store: S, log: Arc<LogSigner>, dir: tempfile::TempDir) -> Harness<S> {
+    async fn start(
+        store: S,
+        log: Arc<LogSigner>,
+        database: Database,
+        dir: tempfile::TempDir,
+    ) -> Harness<S> {
         let clock = ManualClock::new(Utc::now());
         let (ca, ca_files) = DeviceCa::generate(Utc::now()).expect("CA");
         let server = ca
@@ -210,6 +262,7 @@ impl<S: Storage> Harness<S> {
             operator: Operator("test-operator".to_owned()),
             log,
             server,
+            database,
             _dir: dir,
         }
     }
@@ -226,6 +279,18 @@ impl<S: Storage> Harness<S> {
     pub async fn restart_with(&mut self, limits: ConnectionLimits, lifetimes: Lifetimes) {
         self.state.lifetimes = lifetimes;
         self.restart_on(limits, None).await;
+    }
+
+    /// Restarts the service with device certificates that outlast an offer's deadline (the
+    /// end of the seventh day in Québec, past a 7-day certificate), for the tests that move the
+    /// clock there; devices must be enrolled after this.
+    pub async fn with_certificates_outlasting_offers(&mut self) {
+        let limits = self.limits;
+        let lifetimes = Lifetimes {
+            device_certificate: chrono::Duration::days(30),
+            ..test_lifetimes()
+        };
+        self.restart_with(limits, lifetimes).await;
     }
 
     async fn restart_on(&mut self, limits: ConnectionLimits, webhook: Option<WebhookSettings>) {
