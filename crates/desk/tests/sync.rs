@@ -191,7 +191,7 @@ async fn outcomes_recorded_offline_are_applied_exactly_once_when_back_online() {
     let vacancy_id = online.vacancy_id.expect("the service's id is kept");
     assert_eq!(
         online.answer_by,
-        Some(central.clock.now().date_naive() + Duration::days(7))
+        Some(placeforte_domain::quebec_today(central.clock.now()) + Duration::days(7))
     );
     assert!(online.referrals.is_some());
     assert_eq!(
