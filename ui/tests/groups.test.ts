@@ -253,7 +253,7 @@ describe("if I accept this child", () => {
   it("lays out each group without and with the child, marking what changes and what is full", () => {
     expect(horizonRows(horizon(3, false))).toEqual([
       { name: "Lutins", capacity: 8, educators: 1, without: 8, with: 8, educatorsWith: 1, changed: false, full: true },
-      { name: "Castors", capacity: 8, educators: 1, without: 0, with: 1, educatorsWith: 1, changed: true, full: true },
+      { name: "Castors", capacity: 8, educators: 1, without: 0, with: 1, educatorsWith: 1, changed: true, full: false },
     ]);
     expect(horizonTitle(horizon(3, false), fr, iso)).toBe("3 prochains mois (du 2026-09-01 au 2026-11-30)");
     expect(horizonTitle(horizon(12, true), en, iso)).toBe("Next 12 months (2026-09-01 to 2027-08-31) — the planned year ends sooner");

@@ -203,7 +203,7 @@ export interface HorizonRow {
   educatorsWith: number;
   /** The child changes this group's figures. */
   changed: boolean;
-  /** With the child, the group is at its places or needs every educator planned. */
+  /** With the child, every place of the group is taken. */
   full: boolean;
 }
 
@@ -216,7 +216,7 @@ export function horizonRows(h: HorizonView): HorizonRow[] {
     with: g.with.children,
     educatorsWith: g.with.educators_needed,
     changed: g.with.children !== g.without.children || g.with.educators_needed !== g.without.educators_needed,
-    full: g.with.children >= g.capacity || g.with.educators_needed >= g.educators,
+    full: g.with.children >= g.capacity,
   }));
 }
 
