@@ -137,6 +137,7 @@ describe("drag validation messages", () => {
         reason: "no_room",
         classes: [],
         blocked: [{ group: "Lutins", on: "2026-09-01", rule: "group_capacity" }],
+        breaches: [],
       },
       fr,
       iso,
@@ -202,6 +203,37 @@ describe("a refused move names the child and the threshold", () => {
   });
 });
 
+describe("a refused pin", () => {
+  it("says what the pinned group would break, naming the child", () => {
+    const lines = leftOutReason(
+      {
+        key: "e:5",
+        label: "Bébé R.",
+        birth_date: "2026-03-01",
+        priority: 1,
+        reason: "pinned_group_cannot_take_it",
+        classes: [],
+        blocked: [{ group: "Lutins", on: "2026-09-01", rule: "group_capacity" }],
+        breaches: [
+          {
+            code: "group_capacity",
+            group: "Lutins",
+            class: null,
+            from: "2026-09-01",
+            to: "2027-08-31",
+            found: 9,
+            allowed: 8,
+            causes: [{ key: "e:5", label: "Bébé R.", code: "moved", on: "2026-09-01", class: null }],
+          },
+        ],
+      },
+      en,
+      iso,
+    );
+    expect(lines.at(-1)).toBe("Lutins: 9 children for 8 places, from 2026-09-01 to 2027-08-31 — caused by: Bébé R. (the child moved)");
+  });
+});
+
 describe("if I accept this child", () => {
   const horizon = (months: number, clipped: boolean): HorizonView => ({
     months,
@@ -240,6 +272,7 @@ describe("if I accept this child", () => {
         reason: "no_room",
         classes: [],
         blocked: [{ group: "Poussins", on: "2026-10-01", rule: "permit" }],
+        breaches: [],
       },
     };
     expect(previewVerdict(refused, fr, iso)).toEqual([

@@ -429,3 +429,50 @@ async fn a_refused_move_names_the_child_moved_and_the_threshold() {
         .iter()
         .all(|b| b.causes.first().map(|c| c.key) == Some(baby)));
 }
+
+#[tokio::test]
+async fn a_refused_pin_names_the_child_and_the_threshold() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = cache(&dir, Some(setup(5))).await;
+    let plan = PlanInputs::load(&cache, start())
+        .await
+        .unwrap()
+        .compose()
+        .unwrap();
+    let baby = plan
+        .composition
+        .placed
+        .iter()
+        .find(|p| p.group == 0)
+        .map(|p| *p.child.key())
+        .unwrap();
+    // Pinned to full "Lutins", the baby is left out, and the plan says what the pin breaks.
+    cache.set_pin(&baby, Some("Lutins")).await.unwrap();
+    let view = PlanInputs::load(&cache, start())
+        .await
+        .unwrap()
+        .compose()
+        .unwrap()
+        .view();
+    let left = view.left_out.iter().find(|l| l.key == baby).unwrap();
+    assert_eq!(left.reason, LeftOutCode::PinnedGroupCannotTakeIt);
+    let capacity = left
+        .breaches
+        .iter()
+        .find(|b| b.code == BreachCode::GroupCapacity)
+        .expect("capacity");
+    assert_eq!(
+        (capacity.group.as_deref(), capacity.found, capacity.allowed),
+        (Some("Lutins"), 9, 8)
+    );
+    assert_eq!(
+        (capacity.causes[0].code, capacity.causes[0].label.as_str()),
+        (CauseCode::Moved, "Bébé R.")
+    );
+    // A child left out for want of room has no pin to judge.
+    assert!(view
+        .left_out
+        .iter()
+        .filter(|l| l.reason != LeftOutCode::PinnedGroupCannotTakeIt)
+        .all(|l| l.breaches.is_empty()));
+}

@@ -1061,7 +1061,12 @@ classes: AgeClass[];
 /**
  * For each group that could hold it, the first day and the rule.
  */
-blocked: BlockedView[] }
+blocked: BlockedView[]; 
+/**
+ * For a child pinned to a group that cannot take it (a refused pin): what that group
+ * would break with it, with the figures and the children who cause it.
+ */
+breaches: BreachView[] }
 /**
  * The outcome a daycare records for an offer.
  */

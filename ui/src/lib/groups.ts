@@ -146,7 +146,11 @@ function blockedText(b: BlockedView, t: Translate, date: (iso: string) => string
 /** Why a child is left out, in words: the reason, then each group's blocking rule. */
 export function leftOutReason(child: LeftOutView, t: Translate, date: (iso: string) => string): string[] {
   const classes = child.classes.map((c) => t(`age.${c}`)).join(", ");
-  return [t(`leftOut.${child.reason}`, { classes }), ...child.blocked.map((b) => blockedText(b, t, date))];
+  return [
+    t(`leftOut.${child.reason}`, { classes }),
+    ...child.blocked.map((b) => blockedText(b, t, date)),
+    ...child.breaches.map((b) => breachMessage(b, t, date)),
+  ];
 }
 
 /** One child who brings a breach about, in words. */

@@ -111,6 +111,9 @@ pub struct LeftOutView {
     pub classes: Vec<AgeClass>,
     /// For each group that could hold it, the first day and the rule.
     pub blocked: Vec<BlockedView>,
+    /// For a child pinned to a group that cannot take it (a refused pin): what that group
+    /// would break with it, with the figures and the children who cause it.
+    pub breaches: Vec<BreachView>,
 }
 
 /// One group column.
@@ -307,14 +310,23 @@ impl Plan {
                         all.iter().map(blocked).collect(),
                     ),
                 };
+                let key = left.child.key();
+                let breaches = match &left.reason {
+                    // The simulator's word on the pin, as for a move it judges.
+                    LeftOutReason::PinnedGroupCannotTakeIt { blocked: b } => {
+                        self.check_move_view(key, b.group).unwrap_or_default()
+                    }
+                    _ => Vec::new(),
+                };
                 LeftOutView {
-                    key: *left.child.key(),
+                    key: *key,
                     label: label(&left.child),
                     birth_date: left.child.birth().date(),
                     priority: left.priority,
                     reason,
                     classes,
                     blocked: blocks,
+                    breaches,
                 }
             })
             .collect();
