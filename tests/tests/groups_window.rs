@@ -5,7 +5,8 @@
 //! group would break is shown first, and such a drop refused), and the lists
 //! exported to a file whose rows are checked; and "if I accept this child": a referred child's
 //! effect on the saved groups shown before the acceptance is recorded, then the child placed by
-//! the next composition. Screenshots: `target/e2e-screenshots/`.
+//! the next composition, and a sibling wish set from the groups screen. Screenshots:
+//! `target/e2e-screenshots/`.
 #![allow(clippy::unwrap_used)]
 
 use chrono::{Datelike, NaiveDate, Utc};
@@ -400,5 +401,24 @@ async fn a_director_sees_what_accepting_a_child_does_to_the_groups_then_composes
     );
     show(&app, "plan-columns").await;
     app.screenshot("accepted-composed").await;
+
+    // A sibling wish from the groups screen: the new child with a returning one, together.
+    // "Lutins" is full, so the composer cannot meet it, and says so.
+    let child = referred[0].as_str().unwrap();
+    let sibling = app
+        .script(
+            "arguments[0](document.querySelector('[data-testid=column-0] li.child').dataset.key)",
+        )
+        .await;
+    app.select("sibling-a", child).await;
+    app.select("sibling-b", sibling.as_str().unwrap()).await;
+    app.select("sibling-choice", "together").await;
+    app.click("sibling-save").await;
+    let wishes = app.wait_text("sibling-wishes", |t| !t.is_empty()).await;
+    assert!(wishes.contains("ensemble"), "{wishes}");
+    assert!(wishes.contains("non respecté"), "{wishes}");
+    show(&app, "siblings").await;
+    app.screenshot("sibling-wish").await;
+    app.assert_accessible("sibling-wish").await;
     app.close().await;
 }
