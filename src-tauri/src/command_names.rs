@@ -20,6 +20,8 @@ pub const NAMES: &[&str] = &[
     "compose_groups",
     "check_move",
     "pin_child",
+    "set_sibling_wish",
+    "acceptance_preview",
     "export_groups",
     "declare_plan_vacancies",
     "vacancies",

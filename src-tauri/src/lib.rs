@@ -51,6 +51,8 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             planning::compose_groups,
             planning::check_move,
             planning::pin_child,
+            planning::set_sibling_wish,
+            planning::acceptance_preview,
             planning::export_groups,
             planning::declare_plan_vacancies,
             commands::vacancies,

@@ -7,16 +7,19 @@ use std::path::PathBuf;
 use chrono::{NaiveDate, Utc};
 use placeforte_desk::import::{preview, preview_reader, ImportError, ImportPreview};
 use placeforte_desk::planning::{
-    BreachView, GroupListFormat, GroupSetup, Language, Plan, PlanChildKey, PlanInputs, PlanView,
+    acceptance_preview as preview_acceptance, AcceptancePreview, BreachView, GroupListFormat,
+    GroupSetup, Language, Plan, PlanChildKey, PlanInputs, PlanView,
 };
 use placeforte_desk::{sync, Cache, DeskError};
 use placeforte_domain::quebec_rules_on;
+use placeforte_protocol::ReferralId;
 use tauri::State;
 
 use crate::desk::Desk;
 use crate::error::{AppError, ErrorCode};
 use crate::planning_view::{
     ExportView, ImportFile, ImportPreviewView, PlanDeclaredView, ReviewedPlanVacancy, SetupSaved,
+    SiblingChoice,
 };
 
 fn day(text: &str) -> Result<NaiveDate, AppError> {
@@ -148,6 +151,56 @@ pub async fn pin_child(
     };
     cache.set_pin(&child, group.as_deref()).await?;
     Ok(plan(&cache, &start).await?.view())
+}
+
+/// The director's wish for two children of the plan (together, apart, or none with `null`),
+/// kept in the cache; the plan composed again with it.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_sibling_wish(
+    desk: State<'_, Desk>,
+    start: String,
+    a: String,
+    b: String,
+    wish: Option<SiblingChoice>,
+) -> Result<PlanView, AppError> {
+    let (a, b) = (child_key(&a)?, child_key(&b)?);
+    if a == b {
+        return Err(AppError::new(
+            ErrorCode::InvalidInput,
+            "a sibling wish names two different children",
+        ));
+    }
+    let cache = desk.cache().await?;
+    let inputs = PlanInputs::load(&cache, day(&start)?).await?;
+    if !inputs.has_child(&a) || !inputs.has_child(&b) {
+        return Err(DeskError::UnknownPlanChild.into());
+    }
+    cache
+        .set_sibling_wish(&a, &b, wish.map(SiblingChoice::together))
+        .await?;
+    Ok(plan(&cache, &start).await?.view())
+}
+
+/// "If I accept this child": the saved groups over the next 3, 6 and 12 months with and
+/// without the referred child, where the composer would put it or the rule each group would
+/// break; nothing is recorded.
+#[tauri::command]
+#[specta::specta]
+pub async fn acceptance_preview(
+    desk: State<'_, Desk>,
+    start: String,
+    referral_id: String,
+) -> Result<AcceptancePreview, AppError> {
+    let unknown = |why: &str| AppError::new(ErrorCode::UnknownReferral, why);
+    let referral: ReferralId = referral_id
+        .parse()
+        .map_err(|_| unknown("not a referral id"))?;
+    let start = day(&start)?;
+    match preview_acceptance(&desk.cache().await?, referral, start).await {
+        Err(DeskError::UnknownPlanChild) => Err(unknown("no such referral in the cache")),
+        answer => Ok(answer?),
+    }
 }
 
 /// Writes the group lists as CSV to `path`, or to the user's documents folder, and says

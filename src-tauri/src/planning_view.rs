@@ -167,6 +167,23 @@ impl ReviewedPlanVacancy {
     }
 }
 
+/// The director's wish for two siblings, as the groups screen sends it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum SiblingChoice {
+    /// In one group.
+    Together,
+    /// In different groups.
+    Apart,
+}
+
+impl SiblingChoice {
+    /// Whether the composer should put them together.
+    pub fn together(self) -> bool {
+        self == SiblingChoice::Together
+    }
+}
+
 /// Where the group lists were written.
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct ExportView {

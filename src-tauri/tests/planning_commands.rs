@@ -371,3 +371,197 @@ fn the_places_left_go_to_the_outbox_offline_and_never_more_than_the_plan_leaves(
     let queued = tauri::async_runtime::block_on(cache.pending_outbox()).unwrap();
     assert_eq!(queued.len(), 1);
 }
+
+/// A toddler referred to the daycare, synced into the cache, its family not yet answered.
+fn referred_toddler(app: &TestApp) -> String {
+    use placeforte_protocol::referrals::{
+        RankExplanation, RankStanding, ReferralPage, ReferralStatus, ReferralSyncItem,
+    };
+    let item = ReferralSyncItem {
+        referral_id: placeforte_protocol::ReferralId::random(),
+        vacancy_id: placeforte_protocol::VacancyId::random(),
+        status: ReferralStatus::Open,
+        answer_by: Utc::now().date_naive() + chrono::Days::new(5),
+        label: "Léo T.".into(),
+        birth_date: NaiveDate::from_ymd_opt(start().year() - 2, 10, 1).unwrap(),
+        desired_entry_date: start(),
+        category: 4,
+        priority: false,
+        sibling_referral_id: None,
+        rank_reason: RankExplanation {
+            rank: 1,
+            category_order_rank: 1,
+            days_since_desired_entry: 10,
+            standing: RankStanding::WithinPlaces,
+            rule_set: "qc-2025".into(),
+        },
+    };
+    let page = ReferralPage {
+        referrals: vec![item.clone()],
+        cursor: "c1".into(),
+        more: false,
+        remaining: 0,
+    };
+    let cache = tauri::async_runtime::block_on(app.desk().cache()).unwrap();
+    tauri::async_runtime::block_on(cache.apply_referral_page(&page)).unwrap();
+    item.referral_id.to_string()
+}
+
+#[test]
+fn if_i_accept_this_child_shows_its_group_over_3_6_and_12_months_then_the_acceptance_composes_it() {
+    let app = app();
+    let start = start().to_string();
+    let referral = referred_toddler(&app);
+    // Before any group is saved: a clear refusal the screen words.
+    let err = app
+        .invoke(
+            "acceptance_preview",
+            json!({ "start": start, "referralId": referral }),
+        )
+        .unwrap_err();
+    assert_eq!(err["code"], "plan_without_groups");
+    planned(&app);
+
+    let preview = app
+        .invoke(
+            "acceptance_preview",
+            json!({ "start": start, "referralId": referral }),
+        )
+        .unwrap();
+    assert_eq!(preview["key"], format!("r:{referral}"));
+    assert_eq!(preview["label"], "Léo T.");
+    // "Lutins" is full with its eight returning toddlers.
+    assert_eq!(preview["group"], "Castors");
+    assert_eq!(preview["left_out"], Value::Null);
+    let horizons = preview["horizons"].as_array().unwrap();
+    let months: Vec<&Value> = horizons.iter().map(|h| &h["months"]).collect();
+    assert_eq!(months, [&json!(3), &json!(6), &json!(12)]);
+    for horizon in horizons {
+        let castors = horizon["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["name"] == "Castors")
+            .unwrap();
+        assert_eq!(castors["without"]["children"], 0);
+        assert_eq!(castors["with"]["children"], 1);
+        assert_eq!(castors["capacity"], 8);
+    }
+    // The preview records nothing.
+    let plan = app
+        .invoke("compose_groups", json!({ "start": start }))
+        .unwrap();
+    assert_eq!(plan["groups"][2]["children"], json!([]));
+
+    for bad in [
+        "not-a-referral",
+        &placeforte_protocol::ReferralId::random().to_string(),
+    ] {
+        let err = app
+            .invoke(
+                "acceptance_preview",
+                json!({ "start": start, "referralId": bad }),
+            )
+            .unwrap_err();
+        assert_eq!(err["code"], "unknown_referral", "{bad}");
+    }
+
+    // The director confirms: the acceptance waits in the outbox (offline) and the next
+    // composition places the child where the preview said.
+    app.invoke(
+        "record_outcome",
+        json!({ "referralId": referral, "outcome": { "kind": "accepted" } }),
+    )
+    .unwrap();
+    let plan = app
+        .invoke("compose_groups", json!({ "start": start }))
+        .unwrap();
+    let castors = plan["groups"][2]["children"].as_array().unwrap();
+    assert_eq!(castors.len(), 1);
+    assert_eq!(castors[0]["key"], format!("r:{referral}"));
+    assert_eq!(castors[0]["referral"], true);
+}
+
+#[test]
+fn sibling_wishes_are_set_from_the_plan_and_refused_for_one_child_or_children_it_lacks() {
+    let app = app();
+    let plan = planned(&app);
+    let start = start().to_string();
+    let a = plan["groups"][1]["children"][0]["key"].as_str().unwrap();
+    let b = plan["groups"][1]["children"][1]["key"].as_str().unwrap();
+
+    let plan = app
+        .invoke(
+            "set_sibling_wish",
+            json!({ "start": start, "a": a, "b": b, "wish": "together" }),
+        )
+        .unwrap();
+    let wishes = plan["siblings"].as_array().unwrap();
+    assert_eq!(wishes.len(), 1);
+    assert_eq!(wishes[0]["together"], true);
+    assert_eq!(wishes[0]["met"], true);
+    // Apart: both stay in their current group (the composer keeps current groups first),
+    // so the wish is shown as not met.
+    let plan = app
+        .invoke(
+            "set_sibling_wish",
+            json!({ "start": start, "a": b, "b": a, "wish": "apart" }),
+        )
+        .unwrap();
+    assert_eq!(plan["siblings"].as_array().unwrap().len(), 1);
+    assert_eq!(plan["siblings"][0]["together"], false);
+    assert_eq!(plan["siblings"][0]["met"], false);
+    let plan = app
+        .invoke(
+            "set_sibling_wish",
+            json!({ "start": start, "a": a, "b": b, "wish": null }),
+        )
+        .unwrap();
+    assert_eq!(plan["siblings"], json!([]));
+
+    for (x, y, wish, code) in [
+        (a, a, json!("together"), "invalid_input"),
+        (a, "e:999", json!("together"), "unknown_plan_child"),
+        ("r:nope", b, json!("apart"), "unknown_plan_child"),
+    ] {
+        let err = app
+            .invoke(
+                "set_sibling_wish",
+                json!({ "start": start, "a": x, "b": y, "wish": wish }),
+            )
+            .unwrap_err();
+        assert_eq!(err["code"], code, "{x} {y}");
+    }
+    // A wish that is neither is refused before anything is stored.
+    assert!(app
+        .invoke(
+            "set_sibling_wish",
+            json!({ "start": start, "a": a, "b": b, "wish": "maybe" }),
+        )
+        .is_err());
+    let cache = tauri::async_runtime::block_on(app.desk().cache()).unwrap();
+    assert!(tauri::async_runtime::block_on(cache.sibling_wishes())
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn a_refused_move_names_the_child_and_the_threshold() {
+    let app = app();
+    let plan = planned(&app);
+    let start = start().to_string();
+    let toddler = &plan["groups"][1]["children"][0];
+    // A ninth toddler in "Castors" is fine; into the babies' group it breaks the classes.
+    let breaches = app
+        .invoke(
+            "check_move",
+            json!({ "start": start, "child": toddler["key"], "group": "Poussins" }),
+        )
+        .unwrap();
+    let cause = &breaches[0]["causes"][0];
+    assert_eq!(cause["code"], "moved");
+    assert_eq!(cause["key"], toddler["key"]);
+    assert_eq!(cause["label"], toddler["label"]);
+    assert_eq!(breaches[0]["found"], 1);
+    assert_eq!(breaches[0]["allowed"], 0);
+}

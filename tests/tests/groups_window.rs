@@ -3,7 +3,10 @@
 //! saved, a good one is imported, groups the permit refuses are explained, the children are
 //! composed, one is moved through its "move to" list and another dragged (the rule another
 //! group would break is shown first, and such a drop refused), and the lists
-//! exported to a file whose rows are checked. Screenshots: `target/e2e-screenshots/`.
+//! exported to a file whose rows are checked; and "if I accept this child": a referred child's
+//! effect on the saved groups shown before the acceptance is recorded, then the child placed by
+//! the next composition, and a sibling wish set from the groups screen. Screenshots:
+//! `target/e2e-screenshots/`.
 #![allow(clippy::unwrap_used)]
 
 use chrono::{Datelike, NaiveDate, Utc};
@@ -300,5 +303,122 @@ async fn a_director_imports_composes_moves_a_child_and_exports_the_lists() {
     show(&app, "chart-0").await;
     app.screenshot("chart").await;
     app.assert_accessible("chart").await;
+    app.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_director_sees_what_accepting_a_child_does_to_the_groups_then_composes_with_it() {
+    if !window_tests_can_run() {
+        return;
+    }
+    let central = Central::start_seeded();
+    let invitation = central.invitation(&central.a_daycare());
+    let data = tempfile::tempdir().unwrap();
+    let display = Display::open();
+    let mut app = AppWindow::launch(
+        &display,
+        data.path(),
+        &format!("{}.accept", keychain_service()),
+        "groups-accept",
+    )
+    .await;
+    app.enrol(&invitation).await;
+    app.declare_vacancies(&["from_18_months_to_4_years"], 1)
+        .await;
+    app.sync().await;
+
+    // Before any group is saved, the accept flow says so in words.
+    app.click("nav-referrals").await;
+    app.click("referral-row").await;
+    let title = app.wait_text("referral-title", |t| !t.is_empty()).await;
+    app.click("outcome-accepted").await;
+    let none = app.wait_text("preview-no-groups", |t| !t.is_empty()).await;
+    assert!(none.contains("Aucun groupe n’est enregistré"), "{none}");
+
+    // The enrolled children and next year's groups: "Lutins" full with its eight returning
+    // toddlers, "Arc-en-ciel" (toddlers and four-year-olds) empty.
+    app.click("nav-groups").await;
+    let good = data.path().join("inscrits.csv");
+    std::fs::write(&good, enrolled_csv()).unwrap();
+    app.fill("import-path", &good.display().to_string()).await;
+    app.click("import-read").await;
+    app.wait_text("import-summary", |t| t.contains("0 lignes refusées"))
+        .await;
+    app.click("import-save").await;
+    app.wait("import-saved").await;
+    app.fill("permit-under_18_months", "0").await;
+    app.fill("permit-from_18_months_to_4_years", "16").await;
+    app.fill("permit-four_years", "8").await;
+    app.click("group-add").await;
+    app.fill("group-0-name", "Lutins").await;
+    app.fill("group-0-capacity", "8").await;
+    app.click("group-add").await;
+    app.fill("group-1-name", "Arc-en-ciel").await;
+    app.fill("group-1-capacity", "8").await;
+    app.click("group-1-four_years").await;
+    app.click("setup-save").await;
+    app.wait("setup-saved").await;
+
+    // Back to the referral: the preview names the group and shows it without and with the
+    // child over the next 3, 6 and 12 months; nothing is recorded yet.
+    app.click("nav-referrals").await;
+    app.click("referral-row").await;
+    app.wait_text("referral-title", |t| t == title).await;
+    app.click("outcome-accepted").await;
+    let verdict = app.wait_text("preview-verdict", |t| !t.is_empty()).await;
+    assert!(
+        verdict.contains("irait dans le groupe Arc-en-ciel"),
+        "{verdict}"
+    );
+    for months in [3, 6, 12] {
+        app.wait(&format!("preview-horizon-{months}")).await;
+    }
+    let row = app.text("preview-row-3-Arc-en-ciel").await;
+    assert!(row.contains("0 / 8") && row.contains("1 / 8"), "{row}");
+    let lutins = app.text("preview-row-12-Lutins").await;
+    assert!(lutins.contains("8 / 8"), "{lutins}");
+    show(&app, "acceptance-preview").await;
+    app.screenshot("accept-preview").await;
+    app.assert_accessible("accept-preview").await;
+
+    // The director confirms; the next composition places the child where the preview said.
+    app.click("record-outcome").await;
+    app.wait("recorded").await;
+    app.click("nav-groups").await;
+    app.fill("plan-start", &start().to_string()).await;
+    app.click("plan-compose").await;
+    app.wait("plan-columns").await;
+    let referred = app
+        .script(
+            "arguments[0]([...document.querySelectorAll('[data-testid=column-1] li.child')].map(li => li.dataset.key))",
+        )
+        .await;
+    let referred = referred.as_array().unwrap();
+    assert_eq!(referred.len(), 1, "{referred:?}");
+    assert!(
+        referred[0].as_str().unwrap().starts_with("r:"),
+        "{referred:?}"
+    );
+    show(&app, "plan-columns").await;
+    app.screenshot("accepted-composed").await;
+
+    // A sibling wish from the groups screen: the new child with a returning one, together.
+    // "Lutins" is full, so the composer cannot meet it, and says so.
+    let child = referred[0].as_str().unwrap();
+    let sibling = app
+        .script(
+            "arguments[0](document.querySelector('[data-testid=column-0] li.child').dataset.key)",
+        )
+        .await;
+    app.select("sibling-a", child).await;
+    app.select("sibling-b", sibling.as_str().unwrap()).await;
+    app.select("sibling-choice", "together").await;
+    app.click("sibling-save").await;
+    let wishes = app.wait_text("sibling-wishes", |t| !t.is_empty()).await;
+    assert!(wishes.contains("ensemble"), "{wishes}");
+    assert!(wishes.contains("non respecté"), "{wishes}");
+    show(&app, "siblings").await;
+    app.screenshot("sibling-wish").await;
+    app.assert_accessible("sibling-wish").await;
     app.close().await;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { BreachView, PlanGroupView, PlacedView, SeriesView } from "../src/lib/bindings";
+import type { AcceptancePreview, BreachView, HorizonView, PlanGroupView, PlanView, PlacedView, SeriesView } from "../src/lib/bindings";
 import { translate, type MessageKey, type Params } from "../src/lib/i18n";
 import {
   canSave,
@@ -7,8 +7,13 @@ import {
   columnLayout,
   daysBetween,
   leftOutReason,
+  horizonRows,
+  horizonTitle,
   moveMessages,
   moveTargets,
+  planChildren,
+  previewVerdict,
+  siblingWishText,
   niceMax,
   rejectedLineMessage,
   setupProblemMessage,
@@ -102,9 +107,9 @@ describe("group columns", () => {
 
 describe("drag validation messages", () => {
   const breaches: BreachView[] = [
-    { code: "group_age_class", group: "Poussins", class: "from_18_months_to_4_years", from: "2026-09-01", to: "2027-08-31", found: 1, allowed: 0 },
-    { code: "group_ratio", group: "Poussins", class: null, from: "2027-01-05", to: "2027-08-31", found: 2, allowed: 1 },
-    { code: "permit", group: null, class: "under_18_months", from: "2027-02-01", to: "2027-03-01", found: 6, allowed: 5 },
+    { code: "group_age_class", group: "Poussins", class: "from_18_months_to_4_years", from: "2026-09-01", to: "2027-08-31", found: 1, allowed: 0, causes: [] },
+    { code: "group_ratio", group: "Poussins", class: null, from: "2027-01-05", to: "2027-08-31", found: 2, allowed: 1, causes: [] },
+    { code: "permit", group: null, class: "under_18_months", from: "2027-02-01", to: "2027-03-01", found: 6, allowed: 5, causes: [] },
   ];
 
   it("names the group, the rule, the figures and the days, in French and English", () => {
@@ -132,6 +137,7 @@ describe("drag validation messages", () => {
         reason: "no_room",
         classes: [],
         blocked: [{ group: "Lutins", on: "2026-09-01", rule: "group_capacity" }],
+        breaches: [],
       },
       fr,
       iso,
@@ -170,5 +176,132 @@ describe("editor and import messages", () => {
     expect(
       canSave({ ...preview, children: [...preview.children], ignored_columns: [], rejected: [{ line: 2, code: "missing_name", expected: null, found: null }] }),
     ).toBe(false);
+  });
+});
+
+describe("a refused move names the child and the threshold", () => {
+  it("words the child moved first, then the others whose day it is, in French and English", () => {
+    const breach: BreachView = {
+      code: "group_ratio",
+      group: "Poussins",
+      class: null,
+      from: "2027-01-05",
+      to: "2027-08-31",
+      found: 2,
+      allowed: 1,
+      causes: [
+        { key: "e:3", label: "Léa R.", code: "moved", on: "2027-01-05", class: null },
+        { key: "e:4", label: "Noah C.", code: "changes_class", on: "2027-01-05", class: "from_18_months_to_4_years" },
+      ],
+    };
+    expect(moveMessages([breach], fr, iso)).toEqual([
+      "Poussins : 2 éducatrices requises pour 1 prévues, du 2027-01-05 au 2027-08-31 — en cause : Léa R. (l’enfant déplacé), Noah C., qui passe à « 18 mois à 4 ans » le 2027-01-05",
+    ]);
+    expect(moveMessages([breach], en, iso)).toEqual([
+      'Poussins: 2 educators needed for 1 planned, from 2027-01-05 to 2027-08-31 — caused by: Léa R. (the child moved), Noah C., who moves up to "18 months to 4 years" on 2027-01-05',
+    ]);
+  });
+});
+
+describe("a refused pin", () => {
+  it("says what the pinned group would break, naming the child", () => {
+    const lines = leftOutReason(
+      {
+        key: "e:5",
+        label: "Bébé R.",
+        birth_date: "2026-03-01",
+        priority: 1,
+        reason: "pinned_group_cannot_take_it",
+        classes: [],
+        blocked: [{ group: "Lutins", on: "2026-09-01", rule: "group_capacity" }],
+        breaches: [
+          {
+            code: "group_capacity",
+            group: "Lutins",
+            class: null,
+            from: "2026-09-01",
+            to: "2027-08-31",
+            found: 9,
+            allowed: 8,
+            causes: [{ key: "e:5", label: "Bébé R.", code: "moved", on: "2026-09-01", class: null }],
+          },
+        ],
+      },
+      en,
+      iso,
+    );
+    expect(lines.at(-1)).toBe("Lutins: 9 children for 8 places, from 2026-09-01 to 2027-08-31 — caused by: Bébé R. (the child moved)");
+  });
+});
+
+describe("if I accept this child", () => {
+  const horizon = (months: number, clipped: boolean): HorizonView => ({
+    months,
+    from: "2026-09-01",
+    to: clipped ? "2027-08-31" : "2026-11-30",
+    clipped,
+    groups: [
+      { name: "Lutins", capacity: 8, educators: 1, without: { children: 8, educators_needed: 1 }, with: { children: 8, educators_needed: 1 } },
+      { name: "Castors", capacity: 8, educators: 1, without: { children: 0, educators_needed: 0 }, with: { children: 1, educators_needed: 1 } },
+    ],
+    classes: [{ class: "from_18_months_to_4_years", places: 16, without: 8, with: 9 }],
+    breaches: [],
+  });
+  const placed: AcceptancePreview = {
+    key: "r:1",
+    label: "Léo T.",
+    arrival: "2026-09-01",
+    group: "Castors",
+    left_out: null,
+    displaced: [],
+    horizons: [horizon(3, false)],
+  };
+
+  it("says which group the child would go into, or why no group can take it", () => {
+    expect(previewVerdict(placed, fr, iso)).toEqual(["Léo T. irait dans le groupe Castors dès le 2026-09-01."]);
+    expect(previewVerdict(placed, en, iso)).toEqual(["Léo T. would go into group Castors from 2026-09-01."]);
+    const refused: AcceptancePreview = {
+      ...placed,
+      group: null,
+      displaced: ["Zoé R."],
+      left_out: {
+        key: "r:1",
+        label: "Léo T.",
+        birth_date: "2024-10-01",
+        priority: 9,
+        reason: "no_room",
+        classes: [],
+        blocked: [{ group: "Poussins", on: "2026-10-01", rule: "permit" }],
+        breaches: [],
+      },
+    };
+    expect(previewVerdict(refused, fr, iso)).toEqual([
+      "Aucun groupe ne peut accueillir Léo T. :",
+      "Aucun groupe n’a de place pour lui toute l’année.",
+      "Poussins : places du permis épuisées le 2026-10-01",
+      "Avec cet enfant, ces enfants n’auraient plus de place : Zoé R.",
+    ]);
+  });
+
+  it("lays out each group without and with the child, marking what changes and what is full", () => {
+    expect(horizonRows(horizon(3, false))).toEqual([
+      { name: "Lutins", capacity: 8, educators: 1, without: 8, with: 8, educatorsWith: 1, changed: false, full: true },
+      { name: "Castors", capacity: 8, educators: 1, without: 0, with: 1, educatorsWith: 1, changed: true, full: false },
+    ]);
+    expect(horizonTitle(horizon(3, false), fr, iso)).toBe("3 prochains mois (du 2026-09-01 au 2026-11-30)");
+    expect(horizonTitle(horizon(12, true), en, iso)).toBe("Next 12 months (2026-09-01 to 2027-08-31) — the planned year ends sooner");
+  });
+});
+
+describe("sibling wishes", () => {
+  it("offers every child of the plan by label and words each wish", () => {
+    const plan = {
+      groups: [{ name: "Lutins", classes: [], capacity: 8, educators: 1, children: [{ key: "e:2", label: "Zoé R." }, { key: "e:1", label: "Alice R." }] }],
+      left_out: [{ key: "r:9", label: "Bruno R." }],
+    } as unknown as PlanView;
+    expect(planChildren(plan).map((c) => c.label)).toEqual(["Alice R.", "Bruno R.", "Zoé R."]);
+    const wish = { a: "e:1", a_label: "Alice R.", b: "r:9", b_label: "Bruno R.", together: false, met: true };
+    expect(siblingWishText(wish, fr)).toBe("Alice R. et Bruno R. : séparés");
+    expect(siblingWishText({ ...wish, together: true }, en)).toBe("Alice R. and Bruno R.: together");
   });
 });

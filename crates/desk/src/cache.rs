@@ -178,8 +178,13 @@ impl Cache {
         sqlx::query("DELETE FROM enrolled_child")
             .execute(&mut *tx)
             .await?;
-        // Row ids start again after the delete: a pin to an old row would name a new child.
+        // Row ids start again after the delete: a pin or a sibling wish naming an old row would
+        // name a new child.
         sqlx::query("DELETE FROM planning_pin WHERE child_key LIKE ?")
+            .bind(PlanChildKey::ENTERED_LIKE)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM planning_sibling WHERE child_a LIKE ?1 OR child_b LIKE ?1")
             .bind(PlanChildKey::ENTERED_LIKE)
             .execute(&mut *tx)
             .await?;

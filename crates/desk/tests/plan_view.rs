@@ -114,6 +114,7 @@ fn year() -> Year {
         labels,
         start: start(),
         declared: Vec::new(),
+        siblings: Vec::new(),
     }
     .compose()
     .unwrap();

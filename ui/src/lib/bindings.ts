@@ -200,6 +200,31 @@ async pinChild(start: string, child: string, group: string | null) : Promise<Res
 }
 },
 /**
+ * The director's wish for two children of the plan (together, apart, or none with `null`),
+ * kept in the cache; the plan composed again with it.
+ */
+async setSiblingWish(start: string, a: string, b: string, wish: SiblingChoice | null) : Promise<Result<PlanView, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_sibling_wish", { start, a, b, wish }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * "If I accept this child": the saved groups over the next 3, 6 and 12 months with and
+ * without the referred child, where the composer would put it or the rule each group would
+ * break; nothing is recorded.
+ */
+async acceptancePreview(start: string, referralId: string) : Promise<Result<AcceptancePreview, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("acceptance_preview", { start, referralId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Writes the group lists as CSV to `path`, or to the user's documents folder, and says
  * where.
  */
@@ -276,6 +301,38 @@ export const ERROR_CODES = ["keychain_unavailable","local_data","invalid_invitat
 
 /** user-defined types **/
 
+/**
+ * What accepting the child would do to the saved groups.
+ */
+export type AcceptancePreview = { 
+/**
+ * The child's plan key.
+ */
+key: string; 
+/**
+ * Given name and family initial.
+ */
+label: string; 
+/**
+ * Its first day in the plan.
+ */
+arrival: string; 
+/**
+ * The group the composer would put it in.
+ */
+group: string | null; 
+/**
+ * Why the composer would leave it out, with the day and rule each group would break.
+ */
+left_out: LeftOutView | null; 
+/**
+ * Children placed without it and left out with it, by label.
+ */
+displaced: string[]; 
+/**
+ * The next 3, 6 and 12 months.
+ */
+horizons: HorizonView[] }
 /**
  * The regulation's age classes, youngest first. The order is the order a child moves through.
  */
@@ -400,6 +457,31 @@ export type BlockingCode =
  */
 "permit"
 /**
+ * A child who brings a breach about.
+ */
+export type BreachCauseView = { 
+/**
+ * The plan key.
+ */
+key: string; 
+/**
+ * Given name and family initial.
+ */
+label: string; 
+/**
+ * What it does.
+ */
+code: CauseCode; 
+/**
+ * The day.
+ */
+on: string; 
+/**
+ * The class it enters (arrival or birthday) or leaves (departure); for the child moved,
+ * only when it arrives or changes class on the breach's first day.
+ */
+class: AgeClass | null }
+/**
  * A rule the year would break: the domain's [`BreachKind`], its figures beside it.
  */
 export type BreachCode = 
@@ -458,7 +540,53 @@ found: number;
 /**
  * Places or educators planned.
  */
-allowed: number }
+allowed: number; 
+/**
+ * The children who bring it about, by label: for a move, the child moved first, then
+ * the others whose arrival, departure or birthday on its first day touches the group or
+ * class (none when the breach is there from the year's first day).
+ */
+causes: BreachCauseView[] }
+/**
+ * What one child does to bring a breach about.
+ */
+export type CauseCode = 
+/**
+ * The child the director is moving into the group.
+ */
+"moved" | 
+/**
+ * It arrives that day.
+ */
+"arrives" | 
+/**
+ * It leaves that day (a departure only breaks a rule of the installation's ratio).
+ */
+"leaves" | 
+/**
+ * It crosses an age threshold that day.
+ */
+"changes_class"
+/**
+ * One age class of the permit in a window, with and without the child.
+ */
+export type ClassLoadView = { 
+/**
+ * The class.
+ */
+class: AgeClass; 
+/**
+ * The permit's places for it.
+ */
+places: number; 
+/**
+ * Most children of the class present on one day, without the child.
+ */
+without: number; 
+/**
+ * The same with the child.
+ */
+with: number }
 /**
  * A family's contact details, for the screen's memory only: without the priority basis, which
  * the screen does not show.
@@ -716,6 +844,30 @@ export type GroupListFormat =
  */
 "comma"
 /**
+ * One group in a window, with and without the child.
+ */
+export type GroupLoadView = { 
+/**
+ * The group's name.
+ */
+name: string; 
+/**
+ * Its places.
+ */
+capacity: number; 
+/**
+ * Educators planned.
+ */
+educators: number; 
+/**
+ * Without the child.
+ */
+without: PeakView; 
+/**
+ * With the child.
+ */
+with: PeakView }
+/**
  * The permit's places per age class (youngest first) and next year's groups.
  */
 export type GroupSetup = { 
@@ -747,6 +899,38 @@ capacity: number;
  * Educators planned.
  */
 educators: number }
+/**
+ * The saved groups over one window.
+ */
+export type HorizonView = { 
+/**
+ * Its length in months.
+ */
+months: number; 
+/**
+ * First day.
+ */
+from: string; 
+/**
+ * Last day (the planned year's last day at the latest).
+ */
+to: string; 
+/**
+ * Whether the window was cut at the planned year's end.
+ */
+clipped: boolean; 
+/**
+ * Every group, in the installation's order.
+ */
+groups: GroupLoadView[]; 
+/**
+ * Every class the permit or the children use.
+ */
+classes: ClassLoadView[]; 
+/**
+ * Rules broken in the window with the child that are not broken without it.
+ */
+breaches: BreachView[] }
 /**
  * A file to import: its bytes (read by the window from a file input) or a path on this
  * computer. Either way the desktop core reads and judges it.
@@ -877,7 +1061,12 @@ classes: AgeClass[];
 /**
  * For each group that could hold it, the first day and the rule.
  */
-blocked: BlockedView[] }
+blocked: BlockedView[]; 
+/**
+ * For a child pinned to a group that cannot take it (a refused pin): what that group
+ * would break with it, with the figures and the children who cause it.
+ */
+breaches: BreachView[] }
 /**
  * The outcome a daycare records for an offer.
  */
@@ -945,6 +1134,18 @@ recorded_at: string;
  * Where it stands.
  */
 state: OutboxState }
+/**
+ * The most a group or a class holds in a window.
+ */
+export type PeakView = { 
+/**
+ * Most children present on one day.
+ */
+children: number; 
+/**
+ * Most educators needed on one day (0 for a class).
+ */
+educators_needed: number }
 /**
  * Why a child is in its group.
  */
@@ -1109,7 +1310,11 @@ series: SeriesView[];
 /**
  * The places left to declare.
  */
-vacancies: PlanVacancyView[] }
+vacancies: PlanVacancyView[]; 
+/**
+ * The director's sibling wishes the composer weighed.
+ */
+siblings: SiblingWishView[] }
 /**
  * One referral of one registration to one daycare's vacancy.
  */
@@ -1425,6 +1630,46 @@ saved: boolean;
  * Every problem (empty when saved).
  */
 problems: SetupProblem[] }
+/**
+ * The director's wish for two siblings, as the groups screen sends it.
+ */
+export type SiblingChoice = 
+/**
+ * In one group.
+ */
+"together" | 
+/**
+ * In different groups.
+ */
+"apart"
+/**
+ * A sibling wish of the director, and whether the composition meets it.
+ */
+export type SiblingWishView = { 
+/**
+ * One child (the first of the pair in text order).
+ */
+a: string; 
+/**
+ * Its label.
+ */
+a_label: string; 
+/**
+ * The other child.
+ */
+b: string; 
+/**
+ * Its label.
+ */
+b_label: string; 
+/**
+ * Together in one group, or in different groups.
+ */
+together: boolean; 
+/**
+ * Whether the composition does so (both placed, in one group or not as wished).
+ */
+met: boolean }
 /**
  * Where a candidate stands relative to the places when ranked. The referral keeps it, the
  * wire carries it as is (the protocol's `RankStanding`, refusing unknown fields) and the

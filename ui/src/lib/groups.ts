@@ -2,15 +2,20 @@
 // messages that put the domain's codes into words. The rules themselves stay in Rust: this only
 // draws and words what the commands answer.
 import type {
+  AcceptancePreview,
   BlockedView,
+  BreachCauseView,
   BreachView,
+  HorizonView,
   ImportPreviewView,
   LeftOutView,
   PlanGroupView,
+  PlanView,
   PlacedView,
   RejectedLineView,
   SeriesView,
   SetupProblem,
+  SiblingWishView,
   StepView,
 } from "./bindings";
 import type { MessageKey, Params } from "./i18n";
@@ -141,21 +146,93 @@ function blockedText(b: BlockedView, t: Translate, date: (iso: string) => string
 /** Why a child is left out, in words: the reason, then each group's blocking rule. */
 export function leftOutReason(child: LeftOutView, t: Translate, date: (iso: string) => string): string[] {
   const classes = child.classes.map((c) => t(`age.${c}`)).join(", ");
-  return [t(`leftOut.${child.reason}`, { classes }), ...child.blocked.map((b) => blockedText(b, t, date))];
+  return [
+    t(`leftOut.${child.reason}`, { classes }),
+    ...child.blocked.map((b) => blockedText(b, t, date)),
+    ...child.breaches.map((b) => breachMessage(b, t, date)),
+  ];
+}
+
+/** One child who brings a breach about, in words. */
+export function causeText(cause: BreachCauseView, t: Translate, date: (iso: string) => string): string {
+  return t(`cause.${cause.code}`, {
+    label: cause.label,
+    date: date(cause.on),
+    class: cause.class ? t(`age.${cause.class}`) : "",
+  });
+}
+
+/** A breach in words: the rule, the figures, the days, then the children who cause it. */
+export function breachMessage(b: BreachView, t: Translate, date: (iso: string) => string): string {
+  const rule = t(`breach.${b.code}`, {
+    group: b.group ?? "",
+    class: b.class ? t(`age.${b.class}`) : "",
+    from: date(b.from),
+    to: date(b.to),
+    found: b.found,
+    allowed: b.allowed,
+  });
+  if (b.causes.length === 0) return rule;
+  return t("breach.withCauses", { rule, causes: b.causes.map((c) => causeText(c, t, date)).join(", ") });
 }
 
 /** What a move would break, in words; an empty list means the group can take the child. */
 export function moveMessages(breaches: BreachView[], t: Translate, date: (iso: string) => string): string[] {
-  return breaches.map((b) =>
-    t(`breach.${b.code}`, {
-      group: b.group ?? "",
-      class: b.class ? t(`age.${b.class}`) : "",
-      from: date(b.from),
-      to: date(b.to),
-      found: b.found,
-      allowed: b.allowed,
-    }),
-  );
+  return breaches.map((b) => breachMessage(b, t, date));
+}
+
+/** "If I accept this child" in words: where the composer would put it, or why it has no place. */
+export function previewVerdict(preview: AcceptancePreview, t: Translate, date: (iso: string) => string): string[] {
+  const lines =
+    preview.group !== null
+      ? [t("preview.placed", { label: preview.label, group: preview.group, date: date(preview.arrival) })]
+      : [t("preview.leftOut", { label: preview.label }), ...(preview.left_out ? leftOutReason(preview.left_out, t, date) : [])];
+  if (preview.displaced.length > 0) lines.push(t("preview.displaced", { children: preview.displaced.join(", ") }));
+  return lines;
+}
+
+/** A window's heading: its months and days, cut at the planned year's end when it reaches past. */
+export function horizonTitle(h: HorizonView, t: Translate, date: (iso: string) => string): string {
+  const title = t("preview.horizon", { months: h.months, from: date(h.from), to: date(h.to) });
+  return h.clipped ? `${title} ${t("preview.clipped")}` : title;
+}
+
+/** One group's line of a window: children and educators at the busiest, without and with. */
+export interface HorizonRow {
+  name: string;
+  capacity: number;
+  educators: number;
+  without: number;
+  with: number;
+  educatorsWith: number;
+  /** The child changes this group's figures. */
+  changed: boolean;
+  /** With the child, every place of the group is taken. */
+  full: boolean;
+}
+
+export function horizonRows(h: HorizonView): HorizonRow[] {
+  return h.groups.map((g) => ({
+    name: g.name,
+    capacity: g.capacity,
+    educators: g.educators,
+    without: g.without.children,
+    with: g.with.children,
+    educatorsWith: g.with.educators_needed,
+    changed: g.with.children !== g.without.children || g.with.educators_needed !== g.without.educators_needed,
+    full: g.with.children >= g.capacity,
+  }));
+}
+
+/** Every child of the plan, placed or left out, by label: the sibling form's choices. */
+export function planChildren(plan: PlanView): { key: string; label: string }[] {
+  const all = [...plan.groups.flatMap((g) => g.children), ...plan.left_out].map((c) => ({ key: c.key, label: c.label }));
+  return all.sort((a, b) => a.label.localeCompare(b.label) || a.key.localeCompare(b.key));
+}
+
+/** A sibling wish in words. */
+export function siblingWishText(w: SiblingWishView, t: Translate): string {
+  return t(w.together ? "siblings.together" : "siblings.apart", { a: w.a_label, b: w.b_label });
 }
 
 /** A problem of the groups editor in words, naming its group. */

@@ -1,7 +1,8 @@
-//! What June group formation keeps between sessions: the permit, next year's groups and the
-//! director's pins. No personal data (see `migrations/cache/0005_planning_groups.sql`).
+//! What June group formation keeps between sessions: the permit, next year's groups, the
+//! director's pins and sibling wishes. No personal data (see
+//! `migrations/cache/0005_planning_groups.sql` and `0006_planning_siblings.sql`).
 
-use placeforte_domain::AgeClass;
+use placeforte_domain::{AgeClass, SiblingWish};
 
 use super::Cache;
 use crate::error::DeskError;
@@ -124,5 +125,66 @@ impl Cache {
         rows.into_iter()
             .map(|(key, group)| Ok((key.parse().map_err(|_| DeskError::CacheUnreadable)?, group)))
             .collect()
+    }
+
+    /// Sets the wish for two children (`Some(true)` together, `Some(false)` apart) or drops it
+    /// (`None`). One wish per pair, whichever order the keys come in.
+    pub async fn set_sibling_wish(
+        &self,
+        a: &PlanChildKey,
+        b: &PlanChildKey,
+        together: Option<bool>,
+    ) -> Result<(), DeskError> {
+        let (a, b) = ordered(a, b);
+        match together {
+            Some(together) => {
+                sqlx::query(
+                    "INSERT INTO planning_sibling (child_a, child_b, together) VALUES (?, ?, ?) \
+                     ON CONFLICT (child_a, child_b) DO UPDATE SET together = excluded.together",
+                )
+                .bind(a)
+                .bind(b)
+                .bind(together)
+                .execute(&self.pool)
+                .await?;
+            }
+            None => {
+                sqlx::query("DELETE FROM planning_sibling WHERE child_a = ? AND child_b = ?")
+                    .bind(a)
+                    .bind(b)
+                    .execute(&self.pool)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every sibling wish, its keys in text order.
+    pub async fn sibling_wishes(&self) -> Result<Vec<SiblingWish<PlanChildKey>>, DeskError> {
+        let rows: Vec<(String, String, bool)> = sqlx::query_as(
+            "SELECT child_a, child_b, together FROM planning_sibling ORDER BY child_a, child_b",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let key = |text: String| text.parse().map_err(|_| DeskError::CacheUnreadable);
+        rows.into_iter()
+            .map(|(a, b, together)| {
+                Ok(SiblingWish {
+                    a: key(a)?,
+                    b: key(b)?,
+                    together,
+                })
+            })
+            .collect()
+    }
+}
+
+/// The pair's keys as text, in text order (the table's `CHECK`).
+fn ordered(a: &PlanChildKey, b: &PlanChildKey) -> (String, String) {
+    let (a, b) = (a.to_string(), b.to_string());
+    if a <= b {
+        (a, b)
+    } else {
+        (b, a)
     }
 }

@@ -5,16 +5,18 @@
 //! Children are keyed by where they come from in the cache ([`PlanChildKey`]). The key is all
 //! the screen sends back.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use placeforte_domain::OfferOutcome;
 use placeforte_domain::{
     compose, quebec_rules_on, school_year_end, simulate, vacancies, Breach, Composition, Entrant,
-    EntrantKind, Installation, PlannedChild, Simulation, Vacancy,
+    EntrantKind, Installation, PlannedChild, SiblingWish, Simulation, Vacancy,
 };
-use placeforte_protocol::referrals::ReferralStatus;
+use placeforte_protocol::referrals::{ReferralStatus, ReferralSyncItem};
+use placeforte_protocol::ReferralId;
 
-use crate::cache::{LocalVacancy, OutboxState};
+use crate::cache::{LocalVacancy, OutboxState, Outgoing};
 use crate::error::PlanRefusal;
 use crate::planning::{
     declare_reviewed_vacancies, export_group_lists, GroupListFormat, Language, PlanChildKey,
@@ -40,6 +42,50 @@ pub fn group_named(installation: &Installation, name: &str) -> Option<usize> {
     })
 }
 
+/// The referrals whose family accepted: acknowledged by the service, or recorded here and
+/// still in the outbox (offline in June, the director composes with the child she just
+/// accepted; an acceptance the service refuses leaves the outbox and the plan with it).
+async fn accepted_referrals(cache: &Cache) -> Result<Vec<ReferralSyncItem>, DeskError> {
+    let pending: BTreeSet<ReferralId> = cache
+        .pending_outbox()
+        .await?
+        .into_iter()
+        .filter_map(|entry| match entry {
+            Outgoing::Outcome(entry) if entry.outcome == OfferOutcome::Accepted => {
+                Some(entry.referral_id)
+            }
+            _ => None,
+        })
+        .collect();
+    Ok(cache
+        .referrals()
+        .await?
+        .into_iter()
+        .filter(|r| r.status == ReferralStatus::Accepted || pending.contains(&r.referral_id))
+        .collect())
+}
+
+/// A referral as the composer takes it: it arrives on the year's first day or on the family's
+/// desired entry date if later, ranked by its referral rank.
+pub fn referral_entrant(
+    referral: &ReferralSyncItem,
+    start: NaiveDate,
+    pinned: Option<usize>,
+) -> Result<Entrant<PlanChildKey>, DeskError> {
+    let key = PlanChildKey::Referred(referral.referral_id);
+    let birth = placeforte_domain::BirthDate::new(referral.birth_date, NaiveDate::MAX)
+        .map_err(|_| DeskError::CacheUnreadable)?;
+    let arrival = start.max(referral.desired_entry_date).max(birth.date());
+    let planned = PlannedChild::new(key, birth, arrival, None).map_err(DeskError::from)?;
+    Ok(Entrant {
+        child: planned,
+        kind: EntrantKind::Referral {
+            rank: referral.rank_reason.rank,
+        },
+        pinned,
+    })
+}
+
 /// What the composer works on, read from the cache.
 #[derive(Debug, Clone)]
 pub struct PlanInputs {
@@ -54,6 +100,8 @@ pub struct PlanInputs {
     /// Places declared here and not yet taken by a family that accepted (pending, or sent
     /// and still open), by class and start day: the plan does not offer them again.
     pub declared: Vec<Vacancy>,
+    /// The director's sibling wishes between children of the plan.
+    pub siblings: Vec<SiblingWish<PlanChildKey>>,
 }
 
 /// The inputs and the composer's answer for them.
@@ -106,7 +154,7 @@ impl PlanInputs {
             });
             labels.insert(key, child.label);
         }
-        let referrals = cache.referrals().await?;
+        let referrals = accepted_referrals(cache).await?;
         let declared = cache
             .vacancies()
             .await?
@@ -116,9 +164,7 @@ impl PlanInputs {
                 // An accepted family is composed as a child: its place is no longer free.
                 let accepted = referrals
                     .iter()
-                    .filter(|r| {
-                        Some(r.vacancy_id) == v.vacancy_id && r.status == ReferralStatus::Accepted
-                    })
+                    .filter(|r| Some(r.vacancy_id) == v.vacancy_id)
                     .count();
                 Vacancy {
                     class: v.declaration.age_class,
@@ -131,36 +177,37 @@ impl PlanInputs {
             })
             .collect();
         for referral in referrals {
-            if referral.status != ReferralStatus::Accepted {
-                continue;
-            }
             let key = PlanChildKey::Referred(referral.referral_id);
-            let birth = placeforte_domain::BirthDate::new(referral.birth_date, NaiveDate::MAX)
-                .map_err(|_| DeskError::CacheUnreadable)?;
-            let arrival = start.max(referral.desired_entry_date).max(birth.date());
-            let planned = PlannedChild::new(key, birth, arrival, None).map_err(DeskError::from)?;
-            entrants.push(Entrant {
-                child: planned,
-                kind: EntrantKind::Referral {
-                    rank: referral.rank_reason.rank,
-                },
-                pinned: pins.get(&key).copied(),
-            });
+            entrants.push(referral_entrant(&referral, start, pins.get(&key).copied())?);
             labels.insert(key, referral.label);
         }
+        // A wish naming a child no longer in the plan (a referral closed since) is kept for
+        // when it comes back, but not composed.
+        let siblings = cache
+            .sibling_wishes()
+            .await?
+            .into_iter()
+            .filter(|w| labels.contains_key(&w.a) && labels.contains_key(&w.b))
+            .collect();
         Ok(PlanInputs {
             installation,
             entrants,
             labels,
             start,
             declared,
+            siblings,
         })
     }
 
     /// Composes and simulates the year.
     pub fn compose(self) -> Result<Plan, DeskError> {
-        let composition = compose(&self.installation, &self.entrants, &[], self.start)
-            .map_err(DeskError::from)?;
+        let composition = compose(
+            &self.installation,
+            &self.entrants,
+            &self.siblings,
+            self.start,
+        )
+        .map_err(DeskError::from)?;
         let simulation = simulate(&self.installation, &composition.placements(), self.start)
             .map_err(DeskError::from)?;
         Ok(Plan {

@@ -5,12 +5,12 @@
 
 use chrono::NaiveDate;
 use placeforte_domain::{
-    age_class, occupancy_series, AgeClass, Blocked, BlockingRule, Breach, BreachKind, Installation,
-    LeftOutReason, Optimality, PlacedReason, PlannedChild, SeriesSubject,
+    age_class, occupancy_series, AgeClass, Blocked, BlockingRule, Installation, LeftOutReason,
+    Optimality, PlacedReason, PlannedChild, SeriesSubject,
 };
 use serde::Serialize;
 
-use crate::planning::{Plan, PlanChildKey};
+use crate::planning::{BreachView, Plan, PlanChildKey};
 
 fn count(n: impl TryInto<u32>) -> u32 {
     n.try_into().unwrap_or(u32::MAX)
@@ -111,6 +111,9 @@ pub struct LeftOutView {
     pub classes: Vec<AgeClass>,
     /// For each group that could hold it, the first day and the rule.
     pub blocked: Vec<BlockedView>,
+    /// For a child pinned to a group that cannot take it (a refused pin): what that group
+    /// would break with it, with the figures and the children who cause it.
+    pub breaches: Vec<BreachView>,
 }
 
 /// One group column.
@@ -127,45 +130,6 @@ pub struct PlanGroupView {
     pub educators: u32,
     /// Its children, by label.
     pub children: Vec<PlacedView>,
-}
-
-/// A rule the year would break: the domain's [`BreachKind`], its figures beside it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-pub enum BreachCode {
-    /// A group needs more educators than planned.
-    GroupRatio,
-    /// A group has more children than places.
-    GroupCapacity,
-    /// A group has a child of a class it may not hold.
-    GroupAgeClass,
-    /// More children of a class than the permit allows.
-    Permit,
-    /// More children than the installation cap.
-    InstallationCap,
-    /// The installation needs more educators than planned.
-    InstallationRatio,
-}
-
-/// A breach and its figures.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-pub struct BreachView {
-    /// Which rule the move would break.
-    pub code: BreachCode,
-    /// The group's name, for a group rule.
-    pub group: Option<String>,
-    /// The class, for a class rule.
-    pub class: Option<AgeClass>,
-    /// First day.
-    pub from: NaiveDate,
-    /// Last day.
-    pub to: NaiveDate,
-    /// Children or educators needed.
-    pub found: u32,
-    /// Places or educators planned.
-    pub allowed: u32,
 }
 
 /// What a series charts.
@@ -223,6 +187,24 @@ pub struct PlanVacancyView {
     pub places: u32,
 }
 
+/// A sibling wish of the director, and whether the composition meets it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct SiblingWishView {
+    /// One child (the first of the pair in text order).
+    pub a: PlanChildKey,
+    /// Its label.
+    pub a_label: String,
+    /// The other child.
+    pub b: PlanChildKey,
+    /// Its label.
+    pub b_label: String,
+    /// Together in one group, or in different groups.
+    pub together: bool,
+    /// Whether the composition does so (both placed, in one group or not as wished).
+    pub met: bool,
+}
+
 /// The composer's answer, as the screen draws it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -243,6 +225,8 @@ pub struct PlanView {
     pub series: Vec<SeriesView>,
     /// The places left to declare.
     pub vacancies: Vec<PlanVacancyView>,
+    /// The director's sibling wishes the composer weighed.
+    pub siblings: Vec<SiblingWishView>,
 }
 
 fn group_name(installation: &Installation, group: usize) -> Option<String> {
@@ -250,79 +234,6 @@ fn group_name(installation: &Installation, group: usize) -> Option<String> {
         .groups()
         .get(group)
         .map(|g| g.name().to_owned())
-}
-
-impl BreachView {
-    /// A breach with its group named.
-    pub fn new(breach: &Breach<PlanChildKey>, installation: &Installation) -> BreachView {
-        let name = |g: usize| group_name(installation, g);
-        let (code, group, class, found, allowed) = match breach.kind {
-            BreachKind::GroupRatio {
-                group,
-                educators_needed,
-                educators_planned,
-            } => (
-                BreachCode::GroupRatio,
-                name(group),
-                None,
-                count(educators_needed),
-                educators_planned,
-            ),
-            BreachKind::GroupCapacity {
-                group,
-                children,
-                capacity,
-            } => (
-                BreachCode::GroupCapacity,
-                name(group),
-                None,
-                children,
-                capacity,
-            ),
-            BreachKind::GroupAgeClass {
-                group,
-                class,
-                children,
-            } => (
-                BreachCode::GroupAgeClass,
-                name(group),
-                Some(class),
-                children,
-                0,
-            ),
-            BreachKind::Permit {
-                class,
-                children,
-                places,
-            } => (BreachCode::Permit, None, Some(class), children, places),
-            BreachKind::InstallationCap { children, cap } => (
-                BreachCode::InstallationCap,
-                None,
-                None,
-                count(children),
-                cap,
-            ),
-            BreachKind::InstallationRatio {
-                educators_needed,
-                educators_planned,
-            } => (
-                BreachCode::InstallationRatio,
-                None,
-                None,
-                count(educators_needed),
-                count(educators_planned),
-            ),
-        };
-        BreachView {
-            code,
-            group,
-            class,
-            from: breach.from,
-            to: breach.to,
-            found,
-            allowed,
-        }
-    }
 }
 
 impl Plan {
@@ -399,14 +310,23 @@ impl Plan {
                         all.iter().map(blocked).collect(),
                     ),
                 };
+                let key = left.child.key();
+                let breaches = match &left.reason {
+                    // The simulator's word on the pin, as for a move it judges.
+                    LeftOutReason::PinnedGroupCannotTakeIt { blocked: b } => {
+                        self.check_move_view(key, b.group).unwrap_or_default()
+                    }
+                    _ => Vec::new(),
+                };
                 LeftOutView {
-                    key: *left.child.key(),
+                    key: *key,
                     label: label(&left.child),
                     birth_date: left.child.birth().date(),
                     priority: left.priority,
                     reason,
                     classes,
                     blocked: blocks,
+                    breaches,
                 }
             })
             .collect();
@@ -430,6 +350,29 @@ impl Plan {
                     .collect(),
             })
             .collect();
+        let group_of = |key: &PlanChildKey| {
+            self.composition
+                .placed
+                .iter()
+                .find(|p| p.child.key() == key)
+                .map(|p| p.group)
+        };
+        let siblings = self
+            .inputs
+            .siblings
+            .iter()
+            .map(|w| SiblingWishView {
+                a: w.a,
+                a_label: self.label(&w.a),
+                b: w.b,
+                b_label: self.label(&w.b),
+                together: w.together,
+                met: match (group_of(&w.a), group_of(&w.b)) {
+                    (Some(a), Some(b)) => (a == b) == w.together,
+                    _ => false,
+                },
+            })
+            .collect();
         PlanView {
             start: self.simulation.start,
             end: self.simulation.end,
@@ -447,6 +390,7 @@ impl Plan {
                     places: v.places,
                 })
                 .collect(),
+            siblings,
         }
     }
 
@@ -460,7 +404,12 @@ impl Plan {
         Ok(self
             .check_move(key, group)?
             .iter()
-            .map(|b| BreachView::new(b, installation))
+            .map(|b| BreachView::new(b, installation, |k| self.label(k), Some(key)))
             .collect())
+    }
+
+    /// A child's label (empty for a key the plan does not have).
+    pub fn label(&self, key: &PlanChildKey) -> String {
+        self.inputs.labels.get(key).cloned().unwrap_or_default()
     }
 }
