@@ -52,7 +52,7 @@ use crate::rules::RuleSet;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = RankStanding))]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum Standing {
-    /// A general place, offered to every candidate in category order.
+    /// Within the places on the category order alone.
     WithinPlaces,
     /// Within the places through the priority quota: seat `seat` of `seats`.
     PriorityQuota {
@@ -61,8 +61,8 @@ pub enum Standing {
         /// Seats the quota had for these places.
         seats: u32,
     },
-    /// Within the first places on the category order, but left without one because a quota
-    /// seat went to a priority candidate further down the list.
+    /// Would have been within the places on the category order, but a priority candidate took
+    /// the place through the quota.
     DisplacedByPriorityQuota,
     /// After the places, waiting for a place to free up.
     Waiting,
@@ -82,7 +82,7 @@ pub struct RankReason {
     /// Whether the candidate has a priority basis. The basis itself (which can reveal a
     /// family's situation) is deliberately left out: it is shown only on an audited reveal.
     pub priority: bool,
-    /// 1-based position on the category order alone, before the quota seats.
+    /// 1-based position on the category order alone, before the quota.
     pub category_order_rank: u32,
     /// Where the candidate stands relative to the places.
     pub standing: Standing,
@@ -207,7 +207,7 @@ fn standings<K: Ord>(
             seats: seats_u32,
         };
     }
-    let general = places - by_quota.len();
+    let general = places.saturating_sub(by_quota.len());
     let mut given = 0;
     for (index, s) in standing.iter_mut().enumerate() {
         if matches!(s, Standing::PriorityQuota { .. }) {
