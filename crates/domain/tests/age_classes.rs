@@ -47,7 +47,10 @@ fn born_on_march_31_the_18_month_day_is_october_1_and_the_4_year_day_always_exis
     // "Mois" is a calendar month (Interpretation Act, CQLR c. I-16, s. 61, 24°), silent on a
     // missing day: the rule set lists our choice, the first day of the following month.
     let rule = QUEBEC_2025.age_classes.anniversary_on_missing_day.source;
-    assert_eq!(rule.verification, placeforte_domain::Verification::Interpretation);
+    assert_eq!(
+        rule.verification,
+        placeforte_domain::Verification::Interpretation
+    );
     assert!(rule.citation.contains("I-16"));
     let birth = born(2024, 3, 31);
     // "2025-09-31" does not exist: the child is still under 18 months on September 30.
