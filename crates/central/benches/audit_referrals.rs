@@ -135,6 +135,7 @@ fn referral_ordering() {
                     special_needs: i % 41 == 0,
                     socio_economic_precarity: i % 17 == 0,
                     parent_in_education: i % 29 == 0,
+                    ..PriorityBasis::NONE
                 },
             }
         })

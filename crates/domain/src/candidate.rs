@@ -61,16 +61,36 @@ impl Category {
     }
 }
 
-/// Why a candidate may be referred by priority. Several bases can apply at once.
+/// Why a candidate may be referred by priority: the six admission priorities the 2025 Act
+/// allows ("seuls six critères de priorisation seront désormais permis", Ministère de la
+/// Famille, June 4, 2025). Several can apply at once.
+///
+/// The last three depend on a partnership of the daycare (a school, an employer or a
+/// municipality it has an agreement with), so the central service sets them for one daycare's
+/// list: a basis is the candidate's situation **relative to the daycare being ranked**. A
+/// daycare that declares no priority contributes no basis.
+///
+/// Fields added after the first three read as `false` when absent, so stored or older JSON
+/// keeps its meaning.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PriorityBasis {
-    /// The child has special needs.
+    /// The child has special needs ("présente un besoin particulier").
     pub special_needs: bool,
-    /// The family is in socio-economic precarity.
+    /// The family lives in socio-economic precarity ("contexte de précarité
+    /// socio-économique").
     pub socio_economic_precarity: bool,
-    /// A parent is in education.
+    /// A parent is enrolled in an educational institution the daycare has an agreement with.
     pub parent_in_education: bool,
+    /// A parent works for an employer the daycare has an agreement with.
+    #[serde(default)]
+    pub parent_works_for_partner_employer: bool,
+    /// The parents live in a local municipality the daycare has an agreement with.
+    #[serde(default)]
+    pub lives_in_partner_municipality: bool,
+    /// The child is Indigenous or has an Indigenous parent.
+    #[serde(default)]
+    pub indigenous: bool,
 }
 
 impl PriorityBasis {
@@ -79,11 +99,19 @@ impl PriorityBasis {
         special_needs: false,
         socio_economic_precarity: false,
         parent_in_education: false,
+        parent_works_for_partner_employer: false,
+        lives_in_partner_municipality: false,
+        indigenous: false,
     };
 
     /// Whether any basis applies.
     pub fn is_priority(self) -> bool {
-        self.special_needs || self.socio_economic_precarity || self.parent_in_education
+        self.special_needs
+            || self.socio_economic_precarity
+            || self.parent_in_education
+            || self.parent_works_for_partner_employer
+            || self.lives_in_partner_municipality
+            || self.indigenous
     }
 }
 

@@ -1,22 +1,38 @@
 //! The regulated order in which candidates are referred to a daycare's places.
 //!
-//! # The order
-//! 1. **Category order.** Candidates are sorted by category (1 to 5), then by time elapsed since
-//!    the desired entry date (longest first, i.e. earliest desired date first), then precarity
-//!    first (ties favour precarity), then by registration date (earliest first), then by the
-//!    candidate's key. The key makes the order total: it never depends on input order.
-//! 2. **Priority quota.** Of `places` places, at most `places × share / 100` (rounded down) may
-//!    go to priority candidates who would not get a place on the category order alone. Those
-//!    seats go to the best-placed such candidates in category order; each takes the seat of the
-//!    lowest-placed non-priority candidate within the places, who is told that the quota
-//!    displaced them. Priority candidates who reach a place on the category order alone do not
-//!    use the quota.
-//! 3. **Result.** The candidates who get the places come first, in category order among
-//!    themselves; then everyone else, in category order.
+//! # What the 2025 texts say
+//! The Act of June 4, 2025 (Bill 95) lets a subsidized daycare prioritize **at most half** of
+//! the places it offers, and requires **the rest to be offered to everyone**: "un maximum de
+//! 50 % des places offertes pourront être priorisées. Le reste des places devra être offert à
+//! l'ensemble de la population" (Ministère de la Famille, release of June 4, 2025). The waiting
+//! list itself is ordered in five categories, each by the time elapsed since the desired entry
+//! date (quebec.ca, "Steps of the Admission Process to Childcare"). `docs/rules.md` quotes the
+//! sources and says where we had to choose a reading.
 //!
-//! Between two candidates with the same priority status, the result keeps their category
-//! order, whatever the other candidates are: adding a candidate can never swap them.
+//! # The order
+//! 1. **Category order.** Every candidate is sorted by category (1 to 5), then by time elapsed
+//!    since the desired entry date (earliest desired date first), then by registration date
+//!    (earliest first), then by the candidate's key, which makes the order total: it never
+//!    depends on input order. The category order ignores the priority basis: the general places
+//!    are offered "sans égard à leur situation" (release of March 27, 2025).
+//! 2. **Quota seats.** Of `places` places, `⌊places × share / 100⌋` are quota seats (a maximum
+//!    of 50 %: rounding up would exceed it). They are filled **first**, by the priority
+//!    candidates in the quota order: the category order, except that between two priority
+//!    candidates of the same category and desired entry date, socio-economic precarity goes
+//!    first. A seat no priority candidate takes is not lost: it becomes a general place (the
+//!    50 % is a maximum, not a reservation against everyone else).
+//! 3. **General places.** The other places go to the best-placed remaining candidates in
+//!    category order, priority or not.
+//! 4. **Result.** The candidates who get a place come first, in category order among
+//!    themselves; then everyone else, in category order. A candidate within the first `places`
+//!    of the category order who gets no place was displaced by a quota seat given further down
+//!    the list; only non-priority candidates can be.
+//!
+//! Between two candidates of the same category, priority status and precarity, the result
+//! keeps their category order whatever the other candidates are: adding a candidate can never
+//! swap them.
 
+use std::cmp::Ordering;
 use std::collections::HashSet;
 use std::hash::Hash;
 
@@ -103,59 +119,11 @@ where
     }
 
     let mut category_order: Vec<&Candidate<K>> = candidates.iter().collect();
-    category_order.sort_by(|a, b| {
-        a.category()
-            .cmp(&b.category())
-            .then(a.desired_entry().cmp(&b.desired_entry()))
-            .then(
-                b.priority()
-                    .socio_economic_precarity
-                    .cmp(&a.priority().socio_economic_precarity),
-            )
-            .then(a.registered_on().cmp(&b.registered_on()))
-            .then(a.key().cmp(b.key()))
-    });
+    category_order.sort_by(|a, b| category_order_cmp(a, b));
 
     let places = usize::try_from(places.get()).unwrap_or(usize::MAX);
-    let within = places.min(category_order.len());
-    let share = u64::from(rules.referral.priority_share_percent.value.min(100));
-    let seats = u64::from(u32::try_from(places).unwrap_or(u32::MAX)) * share / 100;
-    let seats = usize::try_from(seats).unwrap_or(usize::MAX);
-
-    // Priority candidates beyond the places, best first; non-priority ones within, worst first.
-    let outside_priority = category_order[within..]
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| c.priority().is_priority())
-        .map(|(i, _)| within + i);
-    let inside_displaceable = category_order[..within]
-        .iter()
-        .enumerate()
-        .rev()
-        .filter(|(_, c)| !c.priority().is_priority())
-        .map(|(i, _)| i);
-    let swaps: Vec<(usize, usize)> = outside_priority
-        .zip(inside_displaceable)
-        .take(seats)
-        .collect();
-    let seats_u32 = u32::try_from(seats).unwrap_or(u32::MAX);
-
-    let mut standing: Vec<Standing> = (0..category_order.len())
-        .map(|i| {
-            if i < within {
-                Standing::WithinPlaces
-            } else {
-                Standing::Waiting
-            }
-        })
-        .collect();
-    for (seat, &(jumper, displaced)) in swaps.iter().enumerate() {
-        standing[jumper] = Standing::PriorityQuota {
-            seat: u32::try_from(seat + 1).unwrap_or(u32::MAX),
-            seats: seats_u32,
-        };
-        standing[displaced] = Standing::DisplacedByPriorityQuota;
-    }
+    let seats = quota_seats(places, rules.referral.priority_share_percent.value);
+    let standing = standings(&category_order, places, seats);
 
     let has_place =
         |s: &Standing| matches!(s, Standing::WithinPlaces | Standing::PriorityQuota { .. });
@@ -185,6 +153,74 @@ where
         })
         .collect();
     Ok(ranked)
+}
+
+/// The quota seats among `places`: at most `share` percent, rounded down so the share is never
+/// exceeded (one place has none, three places have one).
+pub fn quota_seats(places: usize, share_percent: u32) -> usize {
+    let share = usize::try_from(share_percent.min(100)).unwrap_or(100);
+    places.saturating_mul(share) / 100
+}
+
+/// The category order: category, desired entry date, registration date, key. No priority
+/// basis: the general places are offered to everyone regardless of their situation.
+fn category_order_cmp<K: Ord>(a: &Candidate<K>, b: &Candidate<K>) -> Ordering {
+    a.category()
+        .cmp(&b.category())
+        .then(a.desired_entry().cmp(&b.desired_entry()))
+        .then(a.registered_on().cmp(&b.registered_on()))
+        .then(a.key().cmp(b.key()))
+}
+
+/// The quota order among priority candidates: the category order, with precarity first
+/// between candidates of the same category and desired entry date.
+fn quota_order_cmp<K: Ord>(a: &Candidate<K>, b: &Candidate<K>) -> Ordering {
+    a.category()
+        .cmp(&b.category())
+        .then(a.desired_entry().cmp(&b.desired_entry()))
+        .then(
+            b.priority()
+                .socio_economic_precarity
+                .cmp(&a.priority().socio_economic_precarity),
+        )
+        .then(category_order_cmp(a, b))
+}
+
+/// Each candidate's standing, by position in `category_order`: the quota seats filled first,
+/// then the general places.
+fn standings<K: Ord>(
+    category_order: &[&Candidate<K>],
+    places: usize,
+    seats: usize,
+) -> Vec<Standing> {
+    let mut by_quota: Vec<usize> = (0..category_order.len())
+        .filter(|&i| category_order[i].priority().is_priority())
+        .collect();
+    by_quota.sort_by(|&a, &b| quota_order_cmp(category_order[a], category_order[b]));
+    by_quota.truncate(seats);
+
+    let seats_u32 = u32::try_from(seats).unwrap_or(u32::MAX);
+    let mut standing = vec![Standing::Waiting; category_order.len()];
+    for (seat, &index) in by_quota.iter().enumerate() {
+        standing[index] = Standing::PriorityQuota {
+            seat: to_rank(seat),
+            seats: seats_u32,
+        };
+    }
+    let general = places.saturating_sub(by_quota.len());
+    let mut given = 0;
+    for (index, s) in standing.iter_mut().enumerate() {
+        if matches!(s, Standing::PriorityQuota { .. }) {
+            continue;
+        }
+        if given < general {
+            *s = Standing::WithinPlaces;
+            given += 1;
+        } else if index < places {
+            *s = Standing::DisplacedByPriorityQuota;
+        }
+    }
+    standing
 }
 
 fn to_rank(zero_based: usize) -> u32 {

@@ -65,6 +65,9 @@ pub struct AgeClassThresholds {
     pub four_years_from_months: Sourced<u32>,
     /// Age in months, on the reference day, from which a child is in the 5-and-over class.
     pub five_years_from_months: Sourced<u32>,
+    /// The day a child reaches an age in months when the month lacks the birth day (born on
+    /// the 29th to 31st): the first day of the following month (`age::add_months_rolling_forward`).
+    pub anniversary_on_missing_day: Sourced<()>,
 }
 
 /// The referral order of the single window: the five categories and the priority quota.
@@ -72,10 +75,15 @@ pub struct AgeClassThresholds {
 pub struct ReferralRules {
     /// The five categories, in order, each ranked by time elapsed since the desired entry date.
     pub categories: Sourced<()>,
-    /// The largest share of places, in percent, that may go to priority candidates ahead of
-    /// the category order.
+    /// The admission priorities a daycare may use (`PriorityBasis`).
+    pub priority_criteria: Sourced<()>,
+    /// The largest share of places, in percent, that may go to priority candidates through the
+    /// quota; the rest are offered to everyone.
     pub priority_share_percent: Sourced<u32>,
-    /// When two priority candidates are otherwise tied, socio-economic precarity goes first.
+    /// How the quota seats and the general places are filled, and in which order.
+    pub quota_seats_filled_first: Sourced<bool>,
+    /// When two priority candidates competing for a quota seat are otherwise tied,
+    /// socio-economic precarity goes first.
     pub ties_favour_precarity: Sourced<bool>,
     /// Only children already born can be registered.
     pub only_born_children: Sourced<bool>,
@@ -90,6 +98,8 @@ pub struct OfferRules {
     pub missed_deadlines_to_withdraw: Sourced<u32>,
     /// Refusal reasons that keep the request waiting instead of withdrawing it.
     pub refusals_that_keep_the_request: Sourced<&'static [RefusalReason]>,
+    /// Whether a suspended request comes back on the list when the parents confirm it.
+    pub suspension_lifted_on_confirmation: Sourced<bool>,
 }
 
 /// One version of Québec's rules, in force from `effective_from` until the next version.
@@ -121,21 +131,53 @@ pub struct RuleSet {
 const RSGEE: &str =
     "Règlement sur les services de garde éducatifs à l'enfance (RSGEE, CQLR c. S-4.1.1, r. 2)";
 
+/// quebec.ca, "Steps of the Admission Process to Childcare" (Ministère de la Famille).
+const QC_ADMISSION_STEPS: &str = "quebec.ca, Steps of the Admission Process to Childcare \
+     (https://www.quebec.ca/en/family-and-support-for-individuals/childhood/childcare-centres/\
+     registration-portal/parents/learn-steps-admission-process)";
+
+/// quebec.ca, "Reasons for a refusal to admit a child to a childcare facility".
+const QC_REFUSAL_REASONS: &str = "quebec.ca, Reasons for a refusal to admit a child to a \
+     childcare facility (https://www.quebec.ca/en/family-and-support-for-individuals/childhood/\
+     childcare-centres/registration-portal/parents/reasons-refusal)";
+
+/// The Ministère de la Famille's release on the adoption of Bill 95, June 4, 2025.
+const RELEASE_2025_06_04: &str = "Ministère de la Famille, release of June 4, 2025, adoption \
+     of the Act to promote equity in access to subsidized childcare (Bill 95) \
+     (https://www.newswire.ca/fr/news-releases/adoption-de-la-loi-favorisant-l-equite-dans-l-acces-\
+     aux-services-de-garde-educatifs-a-l-enfance-subventionnes-dispenses-par-les-titulaires-de-\
+     permis-pour-un-acces-plus-equitable-aux-places-subventionnees-pour-les-familles-du-quebec-\
+     866697500.html)";
+
+/// The Ministère de la Famille's release on the portal's opening to parents, November 3, 2025.
+const RELEASE_2025_11_03: &str = "Ministère de la Famille, release of November 3, 2025, the \
+     registration portal open to parents (https://www.newswire.ca/fr/news-releases/le-nouveau-\
+     portail-d-inscription-aux-services-de-garde-maintenant-accessible-aux-parents--893533589.html)";
+
 /// The rules in force since the 2025 single-window referral order.
 ///
 /// Sources are given per value; the ones marked `Unverified` were found only in secondary
-/// sources and must be checked against the primary text before production.
+/// sources and must be checked against the primary text before production. The Act of 2025
+/// (Bill 95) and the regulation on the single window could not be read with the tools
+/// available: the verified referral values rest on the Ministère de la Famille's own pages and
+/// releases, which quote them.
 pub const QUEBEC_2025: RuleSet = RuleSet {
     id: "qc-2025",
-    effective_from: Sourced::unverified(
-        // 2025-01-01 is a placeholder for the single window's in-force date, which was not
-        // verified; the age, ratio and cap values below were already in force before it.
-        match NaiveDate::from_ymd_opt(2025, 1, 1) {
+    effective_from: Sourced::interpretation(
+        match NaiveDate::from_ymd_opt(2025, 11, 3) {
             Some(d) => d,
             None => NaiveDate::MIN,
         },
-        "Single-window referral order (province's portal, 2025)",
-        "Exact in-force date not verified; 2025-01-01 is used.",
+        "Ministère de la Famille, releases of June 4, 2025 (\"La Loi entrera en vigueur au moment \
+         du lancement du Portail d'inscription aux services de garde, prévu à l'automne 2025\"), \
+         November 3, 2025 (\"l'ouverture officielle du nouveau Portail d'inscription aux \
+         services de garde pour les parents\") and December 1, 2025 (\"l'indicateur de rang et \
+         le référencement automatique des enfants sont opérationnels\")",
+        "The Act comes into force with the portal's launch; the portal opened officially to \
+         parents on 2025-11-03, under the new rules (registration after birth, desired entry \
+         date). Automatic referral started on 2025-12-01. The decree fixing the in-force date \
+         was not found; we take the official opening. The age, ratio and cap values were \
+         already in force before it.",
     ),
     reference_year_start: Sourced::unverified(
         MonthDay { month: 9, day: 1 },
@@ -163,6 +205,18 @@ pub const QUEBEC_2025: RuleSet = RuleSet {
             60,
             "RSGEE art. 7 (?)",
             "5 years on September 30 of the reference year.",
+        ),
+        anniversary_on_missing_day: Sourced::interpretation(
+            (),
+            "Interpretation Act (CQLR c. I-16), s. 61 (24°): \"le mot « mois » signifie un mois \
+             de calendrier\"; silent on a missing day. Contrast: federal Interpretation Act \
+             (R.S.C. 1985, c. I-21), s. 28, which takes the last day of the month, applies to \
+             federal enactments only",
+            "A child born on the 29th to 31st (or February 29) reaches an age in a month that \
+             lacks that day on the first day of the following month (born August 31: 18 months \
+             on March 1). Neither the RSGEE nor Québec's Interpretation Act settles it; the later \
+             day keeps the child one day longer in the younger class, which needs more \
+             educators, so a ratio is never under-counted.",
         ),
     },
     ratios: EducatorRatios {
@@ -192,51 +246,94 @@ pub const QUEBEC_2025: RuleSet = RuleSet {
     referral: ReferralRules {
         categories: Sourced::verified(
             (),
-            "Single-window referral order (province's portal, 2025)",
-            "1: staff member's child at the same address as an admitted child; 2: staff \
-             member's child; 3: at the same address as an admitted child; 4: not already in \
-             a CPE or subsidized daycare; 5: everyone else. Each ranked by time elapsed since \
-             the desired entry date.",
+            QC_ADMISSION_STEPS,
+            "\"category 1: child of a member of the childcare service staff residing at the same \
+             address as a child who is already admitted [...]; category 2: child of a member of \
+             the childcare service staff; category 3: child residing at the same address as a \
+             child who is already admitted [...]; category 4: child who is not already admitted \
+             to a CPE or a subsidized day care centre; category 5: child who does not fit in any \
+             of the above categories\". \"For each category, children are ranked according to \
+             the time elapsed on the waiting list since the admission date in childcare \
+             preferred by the parent.\" Remaining ties: registration date, then registration id \
+             (our interpretation).",
+        ),
+        priority_criteria: Sourced::unverified(
+            (),
+            RELEASE_2025_06_04,
+            "\"seuls six critères de priorisation seront désormais permis\" (verified). The list: \
+             special needs, socio-economic precarity and a parent enrolled in an educational \
+             institution on quebec.ca's admission steps page; a parent employed by a given \
+             employer, parents residing in a given local municipality and an Indigenous child \
+             or parent only as The Canadian Press reported the bill (CTV News, March 27, 2025). \
+             The last three go through an agreement of the daycare, so they are set per daycare.",
         ),
         priority_share_percent: Sourced::verified(
             50,
-            "Single-window referral order (province's portal, 2025)",
-            "Up to 50% of places by priority (special needs, socio-economic precarity, \
-             parent in education).",
+            RELEASE_2025_06_04,
+            "\"un maximum de 50 % des places offertes pourront être priorisées. Le reste des \
+             places devra être offert à l'ensemble de la population.\" quebec.ca: \"prioritize \
+             up to 50% of their spaces\". The seats are rounded down (one place: none; three: \
+             one), since rounding up would exceed the maximum (our interpretation).",
         ),
-        ties_favour_precarity: Sourced::verified(
+        quota_seats_filled_first: Sourced::interpretation(
             true,
-            "Single-window referral order (province's portal, 2025)",
-            "Among priority candidates otherwise tied, precarity goes first.",
+            RELEASE_2025_06_04,
+            "The texts set the share, not the filling order. The quota seats go first to the \
+             best-placed priority candidates; the other places then go to the best-placed \
+             remaining candidates, priority or not, in category order; unused seats become \
+             general places. Filling the general places first would let priority candidates \
+             take them and the quota reach further down, giving priority more than the \
+             prioritized half.",
+        ),
+        ties_favour_precarity: Sourced::unverified(
+            true,
+            "Project brief (DESIGN.md §4); no primary text found",
+            "Applied only between priority candidates competing for a quota seat, of the same \
+             category and desired entry date. Not in the general places, which are offered \
+             \"sans égard à leur situation\" (release of March 27, 2025).",
         ),
         only_born_children: Sourced::verified(
             true,
-            "Single-window referral order (province's portal, 2025)",
-            "Only children already born are registered.",
+            RELEASE_2025_11_03,
+            "\"les parents pourront désormais inscrire leur enfant au portail seulement après sa \
+             naissance (ou après son arrivée dans sa famille dans le cas d'une adoption)\".",
         ),
     },
     offers: OfferRules {
         answer_within_days: Sourced::interpretation(
             7,
-            "Single-window referral order (province's portal, 2025): offers have a time limit",
-            "The rules say offers have a time limit; its length was not found. 7 days is a \
-             placeholder to confirm.",
+            QC_REFUSAL_REASONS,
+            "The page speaks of \"the time limit\" to respond to a referral; its length was not \
+             found in any text we could read. 7 days is a placeholder to confirm.",
         ),
         missed_deadlines_to_withdraw: Sourced::verified(
             2,
-            "Single-window referral order (province's portal, 2025)",
-            "A first missed time limit suspends the request; a second withdraws it.",
+            QC_REFUSAL_REASONS,
+            "\"If a child has been referred and the parents have failed to respond within the \
+             time limit, for the first time, the child's application for admission is \
+             suspended [...]. If the child is referred again, and the parents fail to respond \
+             within the time limit for the second time, the child's application for admission \
+             is withdrawn from the list for the facility.\"",
         ),
         refusals_that_keep_the_request: Sourced::interpretation(
             &[
                 RefusalReason::StartEarlierThanWanted,
                 RefusalReason::ChildHealth,
             ],
-            "Single-window referral order (province's portal, 2025): declining withdraws the \
-             request, with exceptions",
-            "Declining withdraws the request. The regulated exceptions were not found; an \
+            QC_REFUSAL_REASONS,
+            "\"If the parents decline a space that has been offered, the child's application for \
+             admission is withdrawn from the waiting list for the facility, with two \
+             exceptions.\" The two exceptions could not be read with the tools available; an \
              offer starting earlier than the desired date and the child's health are \
              placeholders to confirm.",
+        ),
+        suspension_lifted_on_confirmation: Sourced::verified(
+            true,
+            QC_REFUSAL_REASONS,
+            "\"In the case of a suspension, the parents are notified, and they must quickly \
+             confirm if they want their child's name to remain on the waiting list for a future \
+             referral.\" The confirmation reactivates the request (recorded from the operator \
+             CLI for now); how quickly is not stated.",
         ),
     },
 };
@@ -350,6 +447,11 @@ impl RuleSet {
                 "age_classes.five_years_from",
                 &self.age_classes.five_years_from_months,
             ),
+            RuleEntry {
+                name: "age_classes.anniversary_on_missing_day",
+                value: "first day of the following month".to_owned(),
+                source: self.age_classes.anniversary_on_missing_day.source,
+            },
             ratio("ratios.under_18_months", &self.ratios.under_18_months),
             ratio(
                 "ratios.from_18_months_to_4_years",
@@ -369,10 +471,19 @@ impl RuleSet {
                 source: self.referral.categories.source,
             },
             RuleEntry {
+                name: "referral.priority_criteria",
+                value: "6 criteria".to_owned(),
+                source: self.referral.priority_criteria.source,
+            },
+            RuleEntry {
                 name: "referral.priority_share",
                 value: format!("{}% of places", self.referral.priority_share_percent.value),
                 source: self.referral.priority_share_percent.source,
             },
+            entry(
+                "referral.quota_seats_filled_first",
+                &self.referral.quota_seats_filled_first,
+            ),
             entry(
                 "referral.ties_favour_precarity",
                 &self.referral.ties_favour_precarity,
@@ -380,6 +491,31 @@ impl RuleSet {
             entry(
                 "referral.only_born_children",
                 &self.referral.only_born_children,
+            ),
+            RuleEntry {
+                name: "offers.answer_within_days",
+                value: format!("{} days", self.offers.answer_within_days.value),
+                source: self.offers.answer_within_days.source,
+            },
+            entry(
+                "offers.missed_deadlines_to_withdraw",
+                &self.offers.missed_deadlines_to_withdraw,
+            ),
+            RuleEntry {
+                name: "offers.refusals_that_keep_the_request",
+                value: self
+                    .offers
+                    .refusals_that_keep_the_request
+                    .value
+                    .iter()
+                    .map(|r| format!("`{}`", r.code()))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                source: self.offers.refusals_that_keep_the_request.source,
+            },
+            entry(
+                "offers.suspension_lifted_on_confirmation",
+                &self.offers.suspension_lifted_on_confirmation,
             ),
         ]
     }

@@ -43,6 +43,34 @@ fn born_on_the_31st_reaches_18_months_on_the_first_of_the_month_after_the_missin
 }
 
 #[test]
+fn born_on_march_31_the_18_month_day_is_october_1_and_the_4_year_day_always_exists() {
+    // "Mois" is a calendar month (Interpretation Act, CQLR c. I-16, s. 61, 24°), silent on a
+    // missing day: the rule set lists our choice, the first day of the following month.
+    let rule = QUEBEC_2025.age_classes.anniversary_on_missing_day.source;
+    assert_eq!(
+        rule.verification,
+        placeforte_domain::Verification::Interpretation
+    );
+    assert!(rule.citation.contains("I-16"));
+    let birth = born(2024, 3, 31);
+    // "2025-09-31" does not exist: the child is still under 18 months on September 30.
+    assert_eq!(date_reaching_age(birth, 18), d(2025, 10, 1));
+    assert_eq!(
+        age_class(birth, d(2025, 9, 30), RULES),
+        Ok(AgeClass::Under18Months)
+    );
+    assert_eq!(
+        age_class(birth, d(2025, 10, 1), RULES),
+        Ok(AgeClass::From18MonthsTo4Years)
+    );
+    // 48 months later is the same month, so a 4-year anniversary falls on a missing day only
+    // for a leap-day birth with a common year four years on (2096-02-29: 2100 is not leap).
+    assert_eq!(date_reaching_age(birth, 48), d(2028, 3, 31));
+    let leap = BirthDate::new(d(2096, 2, 29), d(2096, 3, 1)).unwrap();
+    assert_eq!(date_reaching_age(leap, 48), d(2100, 3, 1));
+}
+
+#[test]
 fn born_on_the_30th_reaches_a_february_anniversary_on_march_1() {
     let birth = born(2024, 4, 30);
     assert_eq!(date_reaching_age(birth, 10), d(2025, 3, 1));

@@ -7,6 +7,7 @@ mod common;
 use chrono::{Days, NaiveDate};
 use common::{d, today};
 use placeforte_domain::age::{completed_months, date_reaching_age, next_class_change};
+use placeforte_domain::referral_order::quota_seats;
 use placeforte_domain::{
     age_class, educators_for_counts, rank_candidates, AgeClass, BirthDate, Candidate,
     CandidateInput, Capacity, CategoryFacts, ClassCounts, PriorityBasis, RankedCandidate, Standing,
@@ -35,7 +36,8 @@ fn candidate_input() -> impl Strategy<Value = CandidateInput<()>> {
         0u64..700,
         any::<[bool; 3]>(),
         // Priority is rarer than not, as in life; dates collide often to exercise ties.
-        prop::sample::select(vec![0u8, 0, 0, 0, 1, 2, 3, 4, 7]),
+        // Bits: the six criteria of the 2025 Act, in `PriorityBasis` order.
+        prop::sample::select(vec![0u8, 0, 0, 0, 0, 1, 2, 3, 4, 7, 8, 16, 32, 34, 63]),
     )
         .prop_map(
             |(birth, desired_after, registered_after, facts, priority)| {
@@ -56,6 +58,9 @@ fn candidate_input() -> impl Strategy<Value = CandidateInput<()>> {
                         special_needs: priority & 1 != 0,
                         socio_economic_precarity: priority & 2 != 0,
                         parent_in_education: priority & 4 != 0,
+                        parent_works_for_partner_employer: priority & 8 != 0,
+                        lives_in_partner_municipality: priority & 16 != 0,
+                        indigenous: priority & 32 != 0,
                     },
                 }
             },
@@ -82,6 +87,43 @@ fn with_keys(inputs: &[CandidateInput<()>]) -> Vec<Candidate<u32>> {
 
 fn rank(candidates: &[Candidate<u32>], places: u32) -> Vec<RankedCandidate<u32>> {
     rank_candidates(candidates, Capacity::from(places), today(), RULES).unwrap()
+}
+
+/// The category order, written independently of the code under test: category, desired
+/// entry date, registration date, key. The priority basis plays no part.
+fn category_order(candidates: &[Candidate<u32>]) -> Vec<u32> {
+    let mut sorted: Vec<&Candidate<u32>> = candidates.iter().collect();
+    sorted.sort_by_key(|c| (c.category(), c.desired_entry(), c.registered_on(), *c.key()));
+    sorted.iter().map(|c| *c.key()).collect()
+}
+
+/// The priority candidates in the order they take quota seats: as the category order, but
+/// precarity first between candidates of the same category and desired entry date.
+fn quota_order(candidates: &[Candidate<u32>]) -> Vec<u32> {
+    let mut sorted: Vec<&Candidate<u32>> = candidates
+        .iter()
+        .filter(|c| c.priority().is_priority())
+        .collect();
+    sorted.sort_by_key(|c| {
+        (
+            c.category(),
+            c.desired_entry(),
+            !c.priority().socio_economic_precarity,
+            c.registered_on(),
+            *c.key(),
+        )
+    });
+    sorted.iter().map(|c| *c.key()).collect()
+}
+
+fn keys_with(ranked: &[RankedCandidate<u32>], pick: impl Fn(Standing) -> bool) -> Vec<u32> {
+    let mut keys: Vec<u32> = ranked
+        .iter()
+        .filter(|r| pick(r.reason.standing))
+        .map(|r| r.key)
+        .collect();
+    keys.sort_unstable();
+    keys
 }
 
 fn position(ranked: &[RankedCandidate<u32>], key: u32) -> usize {
@@ -128,7 +170,7 @@ proptest! {
     }
 
     #[test]
-    fn adding_a_candidate_never_swaps_two_others_of_the_same_category_and_priority_status(
+    fn adding_a_candidate_never_swaps_two_others_of_the_same_category_priority_and_precarity(
         inputs in prop::collection::vec(candidate_input(), 1..40),
         places in 0u32..12,
     ) {
@@ -139,7 +181,8 @@ proptest! {
         for a in others {
             for b in others {
                 let same_status = a.category() == b.category()
-                    && a.priority().is_priority() == b.priority().is_priority();
+                    && a.priority().is_priority() == b.priority().is_priority()
+                    && a.priority().socio_economic_precarity == b.priority().socio_economic_precarity;
                 if !same_status || a.key() == b.key() {
                     continue;
                 }
@@ -151,32 +194,69 @@ proptest! {
     }
 
     #[test]
-    fn the_quota_fills_the_places_and_never_exceeds_half_of_them(
+    fn at_most_the_quotas_share_of_places_goes_by_priority_and_it_goes_to_the_best_placed(
         inputs in prop::collection::vec(candidate_input(), 0..40),
         places in 0u32..20,
     ) {
         let candidates = with_keys(&inputs);
         let ranked = rank(&candidates, places);
-        let within = (places as usize).min(candidates.len());
+        let seats = quota_seats(places as usize, RULES.referral.priority_share_percent.value);
+        prop_assert!(seats * 100 <= places as usize * 50, "more seats than 50 %");
+        let mut by_quota = Vec::new();
+        for r in &ranked {
+            if let Standing::PriorityQuota { seats: of, .. } = r.reason.standing {
+                prop_assert_eq!(of as usize, seats);
+                prop_assert!(r.reason.priority);
+                by_quota.push(r.key);
+            }
+        }
+        // The seats go to the best-placed priority candidates, as many as there are seats.
+        let priority = quota_order(&candidates);
+        let used = seats.min(priority.len());
+        let mut expected = priority[..used].to_vec();
+        expected.sort_unstable();
+        by_quota.sort_unstable();
+        prop_assert_eq!(by_quota, expected);
+    }
+
+    #[test]
+    fn the_general_places_are_exactly_the_best_placed_remaining_candidates(
+        inputs in prop::collection::vec(candidate_input(), 0..40),
+        places in 0u32..20,
+    ) {
+        let candidates = with_keys(&inputs);
+        let ranked = rank(&candidates, places);
+        let quota = keys_with(&ranked, |s| matches!(s, Standing::PriorityQuota { .. }));
+        let order = category_order(&candidates);
+        let filled = (places as usize).min(candidates.len());
+        let mut expected: Vec<u32> = order
+            .iter()
+            .copied()
+            .filter(|k| quota.binary_search(k).is_err())
+            .take(filled - quota.len())
+            .collect();
+        expected.sort_unstable();
+        prop_assert_eq!(keys_with(&ranked, |s| s == Standing::WithinPlaces), expected);
+
+        // The placed come first, exactly as many as can be placed, in category order; the
+        // others follow in category order.
         let placed = |s: Standing| matches!(s, Standing::WithinPlaces | Standing::PriorityQuota { .. });
-        let quota = ranked.iter().filter(|r| matches!(r.reason.standing, Standing::PriorityQuota { .. })).count();
-        let displaced = ranked.iter().filter(|r| r.reason.standing == Standing::DisplacedByPriorityQuota).count();
-        prop_assert!(quota <= places as usize / 2);
-        prop_assert_eq!(quota, displaced);
+        let at = |key: u32| order.iter().position(|&k| k == key).unwrap();
         for (i, r) in ranked.iter().enumerate() {
-            // The placed ones come first, exactly as many as there are places.
-            prop_assert_eq!(placed(r.reason.standing), i < within);
+            prop_assert_eq!(placed(r.reason.standing), i < filled);
+            prop_assert_eq!(r.reason.category_order_rank as usize, at(r.key) + 1);
             match r.reason.standing {
-                Standing::PriorityQuota { .. } => {
-                    prop_assert!(r.reason.priority);
-                    prop_assert!(r.reason.category_order_rank as usize > within);
-                }
                 Standing::DisplacedByPriorityQuota => {
-                    prop_assert!(!r.reason.priority);
-                    prop_assert!(r.reason.category_order_rank as usize <= within);
+                    prop_assert!(!r.reason.priority, "a priority candidate displaced");
+                    prop_assert!(at(r.key) < places as usize);
                 }
-                Standing::WithinPlaces => prop_assert!(r.reason.category_order_rank as usize <= within),
-                Standing::Waiting => prop_assert!(r.reason.category_order_rank as usize > within),
+                Standing::Waiting => prop_assert!(at(r.key) >= places as usize),
+                _ => {}
+            }
+        }
+        for pair in ranked.windows(2) {
+            if placed(pair[0].reason.standing) == placed(pair[1].reason.standing) {
+                prop_assert!(pair[0].reason.category_order_rank < pair[1].reason.category_order_rank);
             }
         }
     }

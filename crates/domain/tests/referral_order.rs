@@ -73,12 +73,34 @@ fn within_a_category_the_longest_time_since_the_desired_entry_date_comes_first()
 }
 
 #[test]
-fn a_tie_between_priority_candidates_favours_precarity() {
+fn a_tie_for_a_quota_seat_favours_precarity() {
+    // Two places: one quota seat, one general place. The two priority candidates are tied on
+    // category and desired date; precarity takes the seat although its key comes later.
     let candidates = [
+        candidate("first", 4, d(2025, 1, 1), NONE),
         candidate("needs", 4, d(2025, 9, 1), special_needs()),
         candidate("precarity", 4, d(2025, 9, 1), precarity()),
     ];
-    assert_eq!(keys(&rank(&candidates, 0)), ["precarity", "needs"]);
+    let ranked = rank(&candidates, 2);
+    assert_eq!(keys(&ranked), ["first", "precarity", "needs"]);
+    assert_eq!(
+        ranked[1].reason.standing,
+        Standing::PriorityQuota { seat: 1, seats: 1 }
+    );
+}
+
+#[test]
+fn the_general_places_ignore_precarity() {
+    // One place has no quota seat; the general place is offered "sans égard à leur situation":
+    // the tie goes to the registration id, not to precarity.
+    let candidates = [
+        candidate("z-precarity", 4, d(2025, 9, 1), precarity()),
+        candidate("needs", 4, d(2025, 9, 1), special_needs()),
+    ];
+    let ranked = rank(&candidates, 1);
+    assert_eq!(keys(&ranked), ["needs", "z-precarity"]);
+    assert_eq!(ranked[0].reason.standing, Standing::WithinPlaces);
+    assert_eq!(ranked[1].reason.standing, Standing::Waiting);
 }
 
 #[test]
@@ -168,19 +190,157 @@ fn the_quota_rounds_down_so_one_place_has_no_priority_seat() {
 }
 
 #[test]
-fn a_priority_candidate_placed_on_the_category_order_uses_no_quota_seat() {
+fn the_issue_example_one_place_by_the_quota_and_the_other_to_everyone() {
+    // Issue 14: 2 places; A first with no priority, B and C priority. "Un maximum de 50 % des
+    // places offertes pourront être priorisées. Le reste des places devra être offert à
+    // l'ensemble de la population" (June 4, 2025): B takes the one quota seat, and the other
+    // place, offered to everyone, goes to A, the first of the others.
+    let candidates = [
+        candidate("A", 4, d(2025, 1, 1), NONE),
+        candidate("B", 4, d(2025, 1, 2), special_needs()),
+        candidate("C", 4, d(2025, 1, 3), precarity()),
+    ];
+    let ranked = rank(&candidates, 2);
+    assert_eq!(keys(&ranked), ["A", "B", "C"]);
+    assert_eq!(ranked[0].reason.standing, Standing::WithinPlaces);
+    assert_eq!(
+        ranked[1].reason.standing,
+        Standing::PriorityQuota { seat: 1, seats: 1 }
+    );
+    assert_eq!(ranked[2].reason.standing, Standing::Waiting);
+}
+
+#[test]
+fn the_best_placed_priority_candidate_takes_the_seat_even_when_first() {
+    // The seat is filled first, by the best-placed priority candidate: the general place then
+    // goes to the next candidate in category order, not to a second priority candidate.
     let candidates = [
         candidate("p-early", 4, d(2025, 1, 1), special_needs()),
         candidate("r", 4, d(2025, 1, 2), NONE),
         candidate("p-late", 5, d(2025, 1, 1), precarity()),
     ];
     let ranked = rank(&candidates, 2);
-    assert_eq!(keys(&ranked), ["p-early", "p-late", "r"]);
-    assert_eq!(ranked[0].reason.standing, Standing::WithinPlaces);
+    assert_eq!(keys(&ranked), ["p-early", "r", "p-late"]);
     assert_eq!(
-        ranked[1].reason.standing,
+        ranked[0].reason.standing,
         Standing::PriorityQuota { seat: 1, seats: 1 }
     );
+    assert_eq!(ranked[1].reason.standing, Standing::WithinPlaces);
+    assert_eq!(ranked[2].reason.standing, Standing::Waiting);
+}
+
+#[test]
+fn at_most_half_the_places_are_prioritized_and_the_rest_go_to_the_best_placed() {
+    // Four places, two seats. On the category order alone P1, R1, R2 and P2 would take the
+    // places; the seats go to P1 and P2, the two general places to R1 and R2. P3, a third
+    // priority candidate, does not displace R2: the quota is full.
+    let candidates = [
+        candidate("P1", 4, d(2025, 1, 1), special_needs()),
+        candidate("R1", 4, d(2025, 1, 2), NONE),
+        candidate("R2", 4, d(2025, 1, 3), NONE),
+        candidate("P2", 4, d(2025, 1, 4), precarity()),
+        candidate("R3", 4, d(2025, 1, 5), NONE),
+        candidate("P3", 4, d(2025, 1, 6), special_needs()),
+    ];
+    let ranked = rank(&candidates, 4);
+    assert_eq!(keys(&ranked), ["P1", "R1", "R2", "P2", "R3", "P3"]);
+    let quota: Vec<&str> = ranked
+        .iter()
+        .filter(|r| matches!(r.reason.standing, Standing::PriorityQuota { .. }))
+        .map(|r| r.key.as_str())
+        .collect();
+    assert_eq!(quota, ["P1", "P2"]);
+    assert_eq!(ranked[4].reason.standing, Standing::Waiting);
+    assert_eq!(ranked[5].reason.standing, Standing::Waiting);
+}
+
+#[test]
+fn a_seat_no_priority_candidate_takes_becomes_a_general_place() {
+    // "Un maximum de 50 %": a maximum, not places kept empty. Two seats, one priority
+    // candidate: the other seat goes to everyone.
+    let mut candidates: Vec<_> = (1..=5)
+        .map(|i| candidate(&format!("r{i}"), 4, d(2025, 1, i), NONE))
+        .collect();
+    candidates.push(candidate("p", 5, d(2025, 1, 1), special_needs()));
+    let ranked = rank(&candidates, 4);
+    assert_eq!(keys(&ranked), ["r1", "r2", "r3", "p", "r4", "r5"]);
+    assert_eq!(
+        ranked[3].reason.standing,
+        Standing::PriorityQuota { seat: 1, seats: 2 }
+    );
+    assert_eq!(
+        ranked[4].reason.standing,
+        Standing::DisplacedByPriorityQuota
+    );
+    // With no priority candidate at all, every place is a general place.
+    let regular = &candidates[..5];
+    assert!(rank(regular, 4)[..4]
+        .iter()
+        .all(|r| r.reason.standing == Standing::WithinPlaces));
+}
+
+#[test]
+fn each_of_the_six_criteria_of_the_2025_act_is_a_priority() {
+    // "Seuls six critères de priorisation seront désormais permis" (June 4, 2025).
+    let criteria = [
+        PriorityBasis {
+            special_needs: true,
+            ..NONE
+        },
+        PriorityBasis {
+            socio_economic_precarity: true,
+            ..NONE
+        },
+        PriorityBasis {
+            parent_in_education: true,
+            ..NONE
+        },
+        PriorityBasis {
+            parent_works_for_partner_employer: true,
+            ..NONE
+        },
+        PriorityBasis {
+            lives_in_partner_municipality: true,
+            ..NONE
+        },
+        PriorityBasis {
+            indigenous: true,
+            ..NONE
+        },
+    ];
+    assert!(!NONE.is_priority());
+    for basis in criteria {
+        assert!(basis.is_priority(), "{basis:?}");
+        // Each one takes a quota seat.
+        let candidates = [
+            candidate("r", 4, d(2025, 1, 1), NONE),
+            candidate("s", 4, d(2025, 1, 2), NONE),
+            candidate("p", 5, d(2025, 1, 1), basis),
+        ];
+        assert_eq!(keys(&rank(&candidates, 2)), ["r", "p", "s"], "{basis:?}");
+    }
+}
+
+#[test]
+fn a_priority_basis_stored_before_the_six_criteria_still_reads() {
+    let old =
+        r#"{"special_needs":false,"socio_economic_precarity":false,"parent_in_education":true}"#;
+    let basis: PriorityBasis = serde_json::from_str(old).unwrap();
+    assert_eq!(
+        basis,
+        PriorityBasis {
+            parent_in_education: true,
+            ..NONE
+        }
+    );
+    let new = serde_json::to_value(PriorityBasis {
+        indigenous: true,
+        ..NONE
+    })
+    .unwrap();
+    assert_eq!(new["indigenous"], true);
+    assert_eq!(new["parent_works_for_partner_employer"], false);
+    assert_eq!(new["lives_in_partner_municipality"], false);
 }
 
 #[test]

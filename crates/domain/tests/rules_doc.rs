@@ -87,7 +87,9 @@ fn the_rule_book_picks_the_set_in_force_on_a_date() {
             .value,
         80
     );
-    assert_eq!(book.in_force_on(d(2025, 1, 1)).id, "qc-2025");
+    // The 2025 rules start with the portal's official opening, not on January 1.
+    assert_eq!(book.in_force_on(d(2025, 11, 2)).id, "test-2020");
+    assert_eq!(book.in_force_on(d(2025, 11, 3)).id, "qc-2025");
     assert_eq!(book.in_force_on(d(2030, 1, 1)).id, "qc-2025");
     // Before the first set, the first set applies.
     assert_eq!(book.in_force_on(d(2019, 1, 1)).id, "test-2020");
@@ -107,4 +109,35 @@ fn the_services_use_the_quebec_set_in_force_and_the_sets_are_oldest_first() {
         .all(|w| w[0].effective_from.value < w[1].effective_from.value));
     assert_eq!(quebec_rules_on(d(2026, 9, 1)).id, "qc-2025");
     assert_eq!(quebec_rules_on(d(2019, 1, 1)).id, ALL_RULE_SETS[0].id);
+}
+
+#[test]
+fn the_2025_set_starts_with_the_portal_and_lists_its_referral_and_offer_rules() {
+    use chrono::NaiveDate;
+    use placeforte_domain::QUEBEC_2025;
+    assert_eq!(
+        QUEBEC_2025.effective_from.value,
+        NaiveDate::from_ymd_opt(2025, 11, 3).unwrap()
+    );
+    assert_eq!(QUEBEC_2025.referral.priority_share_percent.value, 50);
+    let names: Vec<&str> = QUEBEC_2025.entries().iter().map(|e| e.name).collect();
+    for name in [
+        "age_classes.anniversary_on_missing_day",
+        "referral.priority_criteria",
+        "referral.quota_seats_filled_first",
+        "offers.answer_within_days",
+        "offers.missed_deadlines_to_withdraw",
+        "offers.refusals_that_keep_the_request",
+        "offers.suspension_lifted_on_confirmation",
+    ] {
+        assert!(names.contains(&name), "{name} missing from the rules page");
+    }
+    // A value read in a text quotes it: every verified referral or offer value has a quote.
+    for e in QUEBEC_2025.entries() {
+        if (e.name.starts_with("referral.") || e.name.starts_with("offers."))
+            && e.source.verification == Verification::Verified
+        {
+            assert!(e.source.note.contains('"'), "{} has no quote", e.name);
+        }
+    }
 }

@@ -231,6 +231,7 @@ pub fn generate(options: &SeedOptions) -> Result<SeedBatch, SeedError> {
                 special_needs: rng.chance(30),
                 socio_economic_precarity: rng.chance(70),
                 parent_in_education: rng.chance(40),
+                ..PriorityBasis::NONE
             };
             let own_choices = if siblings && rng.chance(800) {
                 family_choices.clone()

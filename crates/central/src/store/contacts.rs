@@ -100,6 +100,8 @@ pub(super) async fn reveal_contact(
             special_needs: row.try_get("special_needs")?,
             socio_economic_precarity: row.try_get("socio_economic_precarity")?,
             parent_in_education: row.try_get("parent_in_education")?,
+            // The store has columns for the first three of the six criteria only.
+            ..PriorityBasis::NONE
         },
     };
     query(concat!(

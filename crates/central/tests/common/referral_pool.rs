@@ -58,6 +58,7 @@ pub fn registration(
             special_needs: n % 4 == 0,
             socio_economic_precarity: n % 6 == 0,
             parent_in_education: false,
+            ..PriorityBasis::NONE
         },
     }
 }
