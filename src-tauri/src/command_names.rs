@@ -25,4 +25,5 @@ pub const NAMES: &[&str] = &[
     "vacancies",
     "reveal_contact",
     "demand",
+    "set_language",
 ];

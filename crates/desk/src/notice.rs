@@ -62,7 +62,7 @@ impl Notices {
     }
 
     /// The notifications' texts in `language`, one per kind with a count.
-    pub fn texts(&self, language: Language) -> Vec<String> {
+    pub fn texts(&self, language: NoticeLanguage) -> Vec<String> {
         let mut texts = Vec::new();
         if self.new_referrals > 0 {
             texts.push(new_referrals_text(self.new_referrals, language));
@@ -77,7 +77,7 @@ impl Notices {
 /// The language of the notifications: the window's (it tells the shell).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
-pub enum Language {
+pub enum NoticeLanguage {
     /// French (Canada), the default.
     #[default]
     #[serde(rename = "fr-CA")]
@@ -87,22 +87,26 @@ pub enum Language {
     EnCa,
 }
 
-fn new_referrals_text(count: u32, language: Language) -> String {
+fn new_referrals_text(count: u32, language: NoticeLanguage) -> String {
     match (language, count) {
-        (Language::FrCa, 1) => "1 nouvelle référence".into(),
-        (Language::FrCa, n) => format!("{n} nouvelles références"),
-        (Language::EnCa, 1) => "1 new referral".into(),
-        (Language::EnCa, n) => format!("{n} new referrals"),
+        (NoticeLanguage::FrCa, 1) => "1 nouvelle référence".into(),
+        (NoticeLanguage::FrCa, n) => format!("{n} nouvelles références"),
+        (NoticeLanguage::EnCa, 1) => "1 new referral".into(),
+        (NoticeLanguage::EnCa, n) => format!("{n} new referrals"),
     }
 }
 
-fn deadlines_soon_text(count: u32, language: Language) -> String {
+fn deadlines_soon_text(count: u32, language: NoticeLanguage) -> String {
     let days = DEADLINE_WARNING_DAYS;
     match (language, count) {
-        (Language::FrCa, 1) => format!("1 offre arrive à échéance dans moins de {days} jours"),
-        (Language::FrCa, n) => format!("{n} offres arrivent à échéance dans moins de {days} jours"),
-        (Language::EnCa, 1) => format!("1 offer is due in less than {days} days"),
-        (Language::EnCa, n) => format!("{n} offers are due in less than {days} days"),
+        (NoticeLanguage::FrCa, 1) => {
+            format!("1 offre arrive à échéance dans moins de {days} jours")
+        }
+        (NoticeLanguage::FrCa, n) => {
+            format!("{n} offres arrivent à échéance dans moins de {days} jours")
+        }
+        (NoticeLanguage::EnCa, 1) => format!("1 offer is due in less than {days} days"),
+        (NoticeLanguage::EnCa, n) => format!("{n} offers are due in less than {days} days"),
     }
 }
 
@@ -253,7 +257,7 @@ mod tests {
             shown: Vec::new(),
         };
         assert_eq!(
-            one.texts(Language::FrCa),
+            one.texts(NoticeLanguage::FrCa),
             [
                 "1 nouvelle référence",
                 "1 offre arrive à échéance dans moins de 2 jours"
@@ -265,22 +269,25 @@ mod tests {
             shown: Vec::new(),
         };
         assert_eq!(
-            many.texts(Language::EnCa),
+            many.texts(NoticeLanguage::EnCa),
             ["3 new referrals", "2 offers are due in less than 2 days"]
         );
         let only_news = Notices {
             new_referrals: 2,
             ..Notices::default()
         };
-        assert_eq!(only_news.texts(Language::FrCa), ["2 nouvelles références"]);
-        assert!(Notices::default().texts(Language::EnCa).is_empty());
+        assert_eq!(
+            only_news.texts(NoticeLanguage::FrCa),
+            ["2 nouvelles références"]
+        );
+        assert!(Notices::default().texts(NoticeLanguage::EnCa).is_empty());
     }
 
     #[test]
     fn the_language_is_the_window_locale_code() {
-        let fr: Language = serde_json::from_str("\"fr-CA\"").unwrap();
-        let en: Language = serde_json::from_str("\"en-CA\"").unwrap();
-        assert_eq!((fr, en), (Language::FrCa, Language::EnCa));
-        assert!(serde_json::from_str::<Language>("\"de-DE\"").is_err());
+        let fr: NoticeLanguage = serde_json::from_str("\"fr-CA\"").unwrap();
+        let en: NoticeLanguage = serde_json::from_str("\"en-CA\"").unwrap();
+        assert_eq!((fr, en), (NoticeLanguage::FrCa, NoticeLanguage::EnCa));
+        assert!(serde_json::from_str::<NoticeLanguage>("\"de-DE\"").is_err());
     }
 }
