@@ -242,7 +242,7 @@ async fn the_referrals_count_down_to_their_deadlines_most_urgent_first() {
     let invitation = central.invitation(&daycare);
     let data = tempfile::tempdir().unwrap();
     let display = Display::open();
-    let app = AppWindow::launch(
+    let mut app = AppWindow::launch(
         &display,
         data.path(),
         &keychain_service("deadlines"),
