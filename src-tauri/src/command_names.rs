@@ -27,4 +27,5 @@ pub const NAMES: &[&str] = &[
     "vacancies",
     "reveal_contact",
     "demand",
+    "set_language",
 ];

@@ -3,6 +3,7 @@
 
 use chrono::Utc;
 use placeforte_desk::cache::OutboxState;
+use placeforte_desk::notice::NoticeLanguage;
 use placeforte_desk::referral_view::ReferralView;
 use placeforte_desk::sync::FlushReport;
 use placeforte_desk::{device, sync, Cache, DeskError};
@@ -10,7 +11,6 @@ use placeforte_domain::OfferOutcome;
 use placeforte_protocol::referrals::{DemandReport, RevealReason};
 use placeforte_protocol::ReferralId;
 use tauri::{AppHandle, Runtime, State};
-use tauri_specta::Event;
 
 use crate::desk::Desk;
 use crate::error::{AppError, ErrorCode};
@@ -36,29 +36,21 @@ pub async fn enrol(desk: State<'_, Desk>, invitation: String) -> Result<Enrolmen
 }
 
 /// Sends the outbox, then pulls the referrals changed since the last sync, reporting each
-/// page as a [`SyncProgressEvent`].
+/// page as a [`SyncProgressEvent`] (after a background sync running now, if any).
 #[tauri::command]
 #[specta::specta]
 pub async fn sync<R: Runtime>(
     app: AppHandle<R>,
     desk: State<'_, Desk>,
 ) -> Result<SyncSummary, AppError> {
-    let (device, cache) = (desk.renewed_device().await?, desk.cache().await?);
-    let flushed = sync::flush(&device, &cache).await?;
-    let progress = |p: sync::SyncProgress| {
-        let count = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
-        let event = SyncProgressEvent {
-            pages: p.pages,
-            referrals: count(p.referrals),
-            total: count(p.total),
-            more: p.more,
-        };
-        if let Err(err) = event.emit(&app) {
-            tracing::warn!("sync progress not delivered: {err}");
-        }
-    };
-    let synced = sync::sync(&device, &cache, Utc::now(), progress).await?;
-    Ok(SyncSummary::new(flushed, synced))
+    Ok(desk.sync(SyncProgressEvent::emitter(&app)).await?)
+}
+
+/// Tells the shell the window's language, which the desktop notifications are written in.
+#[tauri::command]
+#[specta::specta]
+pub fn set_language(desk: State<'_, Desk>, language: NoticeLanguage) {
+    desk.set_language(language);
 }
 
 /// Every cached referral, with the outcome recorded here and not yet acknowledged.

@@ -8,11 +8,16 @@ use std::sync::Mutex;
 
 use chrono::{Duration, Utc};
 use placeforte_desk::device::{self, EnrolledDevice};
+use placeforte_desk::notice::NoticeLanguage;
 use placeforte_desk::paths::cache_path;
+use placeforte_desk::sync::{self, SyncProgress};
 use placeforte_desk::{
     Cache, CacheFile, DeskError, LocalData, SecretName, SecretStore, WipeReason,
     DEFAULT_RETENTION_DAYS,
 };
+use tokio::sync::MutexGuard;
+
+use crate::view::SyncSummary;
 
 /// Any secret store: the OS keychain in the app, an in-memory one in command tests.
 pub struct Secrets(pub Box<dyn SecretStore>);
@@ -46,6 +51,10 @@ pub struct Desk {
     /// Where exports go when the director names no path: the user's documents, never the
     /// app's own data folder (DESIGN.md §6.9: no plaintext personal data in the app's files).
     exports: Option<PathBuf>,
+    /// Held by the sync running now, manual or background: never two at once.
+    sync_gate: tokio::sync::Mutex<()>,
+    /// The window's language, for the desktop notifications.
+    language: Mutex<NoticeLanguage>,
 }
 
 impl Desk {
@@ -63,6 +72,8 @@ impl Desk {
             unreported_wipe: Mutex::new(None),
             exports: directories::UserDirs::new()
                 .map(|user| user.document_dir().unwrap_or(user.home_dir()).to_path_buf()),
+            sync_gate: tokio::sync::Mutex::new(()),
+            language: Mutex::new(NoticeLanguage::default()),
         }
     }
 
@@ -130,6 +141,42 @@ impl Desk {
         } else {
             earlier
         }
+    }
+
+    /// Sends the outbox, then pulls the referrals changed since the last sync, reporting each
+    /// page to `progress`. A manual sync waits for a background one to finish.
+    pub async fn sync(&self, progress: impl FnMut(SyncProgress)) -> Result<SyncSummary, DeskError> {
+        let _running = self.sync_gate.lock().await;
+        self.sync_holding_gate(progress).await
+    }
+
+    /// The same for the background sync, which skips its turn (`None`) while another sync runs.
+    pub async fn sync_unless_running(
+        &self,
+        progress: impl FnMut(SyncProgress),
+    ) -> Option<Result<SyncSummary, DeskError>> {
+        let _running: MutexGuard<'_, ()> = self.sync_gate.try_lock().ok()?;
+        Some(self.sync_holding_gate(progress).await)
+    }
+
+    async fn sync_holding_gate(
+        &self,
+        progress: impl FnMut(SyncProgress),
+    ) -> Result<SyncSummary, DeskError> {
+        let (device, cache) = (self.renewed_device().await?, self.cache().await?);
+        let flushed = sync::flush(&device, &cache).await?;
+        let synced = sync::sync(&device, &cache, Utc::now(), progress).await?;
+        Ok(SyncSummary::new(flushed, synced))
+    }
+
+    /// The language the notifications are written in.
+    pub fn language(&self) -> NoticeLanguage {
+        *lock(&self.language)
+    }
+
+    /// Writes the notifications in `language` from now on (the window's choice).
+    pub fn set_language(&self, language: NoticeLanguage) {
+        *lock(&self.language) = language;
     }
 
     /// Deletes the cache, the enrolment and every secret, on the director's request.

@@ -5,6 +5,7 @@
 //! `tauri::test::mock_builder()` without a display.
 #![forbid(unsafe_code)]
 
+pub mod background;
 pub mod command_names;
 pub mod commands;
 pub mod desk;
@@ -58,19 +59,27 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands::vacancies,
             commands::reveal_contact,
             commands::demand,
+            commands::set_language,
         ])
         .events(tauri_specta::collect_events![events::SyncProgressEvent])
         .constant("ERROR_CODES", error::ErrorCode::ALL)
+        .constant(
+            "OUTBOX_REFUSAL_CODES",
+            placeforte_desk::sync::OUTBOX_REFUSAL_CODES,
+        )
+        .constant("REFUSAL_REASONS", placeforte_domain::RefusalReason::ALL)
 }
 
 /// The app on any runtime, over `desk`.
 pub fn app<R: Runtime>(builder: tauri::Builder<R>, desk: Desk) -> tauri::Builder<R> {
     let specta = specta_builder::<R>();
     builder
+        .plugin(tauri_plugin_notification::init())
         .manage(desk)
         .invoke_handler(specta.invoke_handler())
         .setup(|app| {
             mount_events(app);
+            background::spawn(app.handle().clone());
             Ok(())
         })
 }

@@ -232,6 +232,68 @@ async fn a_directors_day_enrol_sync_answer_offline_and_revocation() {
     app.close().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_referrals_count_down_to_their_deadlines_most_urgent_first() {
+    if !window_tests_can_run() {
+        return;
+    }
+    let central = Central::start_seeded();
+    let daycare = central.a_daycare();
+    let invitation = central.invitation(&daycare);
+    let data = tempfile::tempdir().unwrap();
+    let display = Display::open();
+    let mut app = AppWindow::launch(
+        &display,
+        data.path(),
+        &keychain_service("deadlines"),
+        "deadlines",
+    )
+    .await;
+    app.enrol(&invitation).await;
+    app.declare_vacancies(&["from_18_months_to_4_years"], 3)
+        .await;
+    // Two offers due sooner than the others: tomorrow and in three days (UTC calendar days;
+    // the deadline is midnight in Québec ending that day).
+    let today = chrono::Utc::now().date_naive();
+    for (days, nth) in [(3, 0), (1, 1)] {
+        central.query(&format!(
+            "UPDATE referrals SET answer_by = '{}' WHERE id = \
+             (SELECT id FROM referrals WHERE status = 'open' ORDER BY id LIMIT 1 OFFSET {nth})",
+            today + chrono::Duration::days(days)
+        ));
+    }
+    app.sync().await;
+
+    app.click("nav-referrals").await;
+    app.wait("time-left").await;
+    let mut left = Vec::new();
+    for cell in app.all("time-left").await.into_iter().take(3) {
+        left.push(cell.text().await.unwrap());
+    }
+    let days: Vec<u32> = left
+        .iter()
+        .map(|text| {
+            assert!(text.ends_with(" h restants"), "{text}");
+            text.split(" j ").next().unwrap().parse().unwrap()
+        })
+        .collect();
+    assert!(days[0] <= 2 && (3..=4).contains(&days[1]), "{left:?}");
+    assert!(days[1] < days[2], "the rest come after: {left:?}");
+    app.screenshot("referrals-countdown").await;
+    app.assert_accessible("referrals-countdown").await;
+
+    // The most urgent one, opened: its time left and what missing it means, in words.
+    app.click("referral-row").await;
+    app.wait("referral-title").await;
+    assert_eq!(app.text("referral-time-left").await, left[0]);
+    let consequence = app.text("deadline-consequence").await;
+    assert!(
+        consequence.contains("suspendue la première fois et retirée la deuxième"),
+        "{consequence}"
+    );
+    app.close().await;
+}
+
 /// A count with thousands grouped by spaces (French uses a no-break space, normalized above).
 fn group_thousands(n: u32) -> String {
     let digits = n.to_string();

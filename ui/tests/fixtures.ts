@@ -7,6 +7,8 @@ export function referral(overrides: Partial<ReferralView>): ReferralView {
     vacancy_id: "v",
     status: "open",
     answer_by: "2026-06-10",
+    // Midnight in Québec (UTC−4 in June) ending June 10.
+    answer_deadline: "2026-06-11T04:00:00Z",
     label: "Zoé T.",
     birth_date: "2024-01-01",
     desired_entry_date: "2026-09-01",

@@ -14,6 +14,7 @@ use placeforte_protocol::referrals::{ReferralPage, ReferralStatus, ReferralSyncI
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::SqlitePool;
 
+mod notices;
 mod outbox;
 mod planning;
 mod vacancies;

@@ -16,7 +16,10 @@
 //!   (idempotency keys, one order, conflicts kept).
 //! - [`online`]: what is asked for and never kept: contact reveals (online only, audited) and
 //!   the demand figures.
-//! - [`referral_view`]: a cached referral as the screens show it.
+//! - [`referral_view`]: a cached referral as the screens show it, with the instant its offer
+//!   expires.
+//! - [`sync_schedule`]: when the open app syncs by itself (interval, back-off);
+//!   [`notice`]: which desktop notifications are due (new referrals, deadlines near), once each.
 //!
 //! - [`exit_safety`]: OpenSSL (SQLCipher's crypto) is never torn down under a live cache
 //!   connection at exit.
@@ -31,12 +34,14 @@ mod http;
 pub mod import;
 pub mod keychain;
 pub mod local;
+pub mod notice;
 pub mod online;
 pub mod paths;
 pub mod planning;
 pub mod referral_view;
 pub mod secret;
 pub mod sync;
+pub mod sync_schedule;
 pub mod tls;
 
 pub use cache::{Cache, CacheFile};

@@ -4,8 +4,10 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
-use placeforte_domain::{age_class, quebec_rules_on, AgeClass, BirthDate, OfferOutcome};
+use chrono::{DateTime, NaiveDate, Utc};
+use placeforte_domain::{
+    age_class, end_of_quebec_day, quebec_rules_on, AgeClass, BirthDate, OfferOutcome,
+};
 use placeforte_protocol::referrals::{RankStanding, ReferralStatus, ReferralSyncItem};
 use placeforte_protocol::{ReferralId, VacancyId};
 use serde::Serialize;
@@ -26,6 +28,9 @@ pub struct ReferralView {
     pub status: ReferralStatus,
     /// The family must answer by this date.
     pub answer_by: NaiveDate,
+    /// The instant the offer expires: midnight in Québec ending `answer_by`, when the service
+    /// stops taking an answer (the screens count down to it).
+    pub answer_deadline: DateTime<Utc>,
     /// Given name + family initial.
     pub label: String,
     /// Birth date.
@@ -64,6 +69,7 @@ impl ReferralView {
             vacancy_id: item.vacancy_id,
             status: item.status,
             answer_by: item.answer_by,
+            answer_deadline: end_of_quebec_day(item.answer_by),
             label: item.label,
             birth_date: item.birth_date,
             desired_entry_date: entry,
@@ -165,6 +171,8 @@ mod tests {
         let json = serde_json::to_value(&view).unwrap();
         assert_eq!(json["referral_id"], id.to_string());
         assert_eq!(json["answer_by"], "2026-06-15");
+        // June: Québec is on daylight time (UTC−4), so its midnight is 04:00 UTC.
+        assert_eq!(json["answer_deadline"], "2026-06-16T04:00:00Z");
         assert_eq!(
             json["standing"],
             serde_json::json!({ "kind": "priority_quota", "seat": 1, "seats": 2 })

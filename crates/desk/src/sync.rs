@@ -194,9 +194,43 @@ pub async fn flush(device: &EnrolledDevice, cache: &Cache) -> Result<FlushReport
     Ok(report)
 }
 
+/// Every code the service can refuse a queued outcome or vacancy declaration with and that
+/// [`flush`] keeps as a conflict: the screens have words for each (an unknown code is shown as
+/// it came). `offer_expired`: the answer reached the service after the offer's deadline, when
+/// the service had already applied the missed-deadline rule.
+pub const OUTBOX_REFUSAL_CODES: &[&str] = &[
+    "offer_expired",
+    "referral_closed",
+    "deadline_not_reached",
+    "vacancy_filled",
+    "over_permit",
+    "invalid_vacancy",
+    "idempotency_key_reused",
+    "not_found",
+    "malformed_body",
+];
+
 /// A refusal about this entry itself (the referral closed, unknown, the request invalid):
 /// kept as a conflict. Anything else (authentication, rate limit, server trouble) leaves the
 /// entry pending for the next flush.
 fn is_conflict(status: u16) -> bool {
     matches!(status, 400 | 404 | 409 | 422)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_late_answer_is_kept_as_a_conflict_with_a_code_the_screens_know() {
+        // The service answers a late answer with 409 `offer_expired`.
+        assert!(is_conflict(409));
+        assert!(OUTBOX_REFUSAL_CODES.contains(&"offer_expired"));
+        // The codes the core maps to errors of their own keep those codes as conflicts.
+        for err in [DeskError::DeadlineNotReached, DeskError::VacancyFilled] {
+            assert!(OUTBOX_REFUSAL_CODES.contains(&err.code()), "{err}");
+        }
+        // Trouble that is not about the entry leaves it pending, with no code to show.
+        assert!(!is_conflict(429) && !is_conflict(500) && !is_conflict(401));
+    }
 }

@@ -30,7 +30,7 @@ async enrol(invitation: string) : Promise<Result<Enrolment, AppError>> {
 },
 /**
  * Sends the outbox, then pulls the referrals changed since the last sync, reporting each
- * page as a [`SyncProgressEvent`].
+ * page as a [`SyncProgressEvent`] (after a background sync running now, if any).
  */
 async sync() : Promise<Result<SyncSummary, AppError>> {
     try {
@@ -283,6 +283,12 @@ async demand() : Promise<Result<DemandReport, AppError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Tells the shell the window's language, which the desktop notifications are written in.
+ */
+async setLanguage(language: NoticeLanguage) : Promise<void> {
+    await TAURI_INVOKE("set_language", { language });
 }
 }
 
@@ -297,6 +303,8 @@ syncProgressEvent: "sync-progress-event"
 
 /** user-defined constants **/
 
+export const REFUSAL_REASONS = ["no_longer_needed","accepted_elsewhere","schedule_or_distance","start_earlier_than_wanted","child_health","other"] as const;
+export const OUTBOX_REFUSAL_CODES = ["offer_expired","referral_closed","deadline_not_reached","vacancy_filled","over_permit","invalid_vacancy","idempotency_key_reused","not_found","malformed_body"] as const;
 export const ERROR_CODES = ["keychain_unavailable","local_data","invalid_invitation","not_enrolled","server_unreachable","server_not_trusted","enrolment_refused","device_revoked","certificate_expired","certificate_replaced","too_many_attempts","unknown_referral","invalid_input","refused","reveal_needs_network","reveal_quota_exceeded","reveal_budget_exceeded","reveal_limit_reached","unexpected","import_too_large","import_empty","import_missing_columns","import_duplicate_column","import_has_rejected_lines","import_unreadable","plan_without_groups","unknown_plan_child","unknown_plan_group","plan_refused","export_failed","plan_vacancy_refused","deadline_not_reached","vacancy_filled"] as const;
 
 /** user-defined types **/
@@ -1068,6 +1076,18 @@ blocked: BlockedView[];
  */
 breaches: BreachView[] }
 /**
+ * The language of the notifications: the window's (it tells the shell).
+ */
+export type NoticeLanguage = 
+/**
+ * French (Canada), the default.
+ */
+"fr-CA" | 
+/**
+ * English (Canada).
+ */
+"en-CA"
+/**
  * The outcome a daycare records for an offer.
  */
 export type OfferOutcome = 
@@ -1364,6 +1384,11 @@ status: ReferralStatus;
  * The family must answer by this date.
  */
 answer_by: string; 
+/**
+ * The instant the offer expires: midnight in Québec ending `answer_by`, when the service
+ * stops taking an answer (the screens count down to it).
+ */
+answer_deadline: string; 
 /**
  * Given name + family initial.
  */

@@ -1,4 +1,4 @@
-import type { AgeClass, ReferralView, ReferralStatus } from "./bindings";
+import { OUTBOX_REFUSAL_CODES, type AgeClass, type ReferralView, type ReferralStatus } from "./bindings";
 import { daysUntil } from "./format";
 import { translate, type Locale, type MessageKey } from "./i18n";
 
@@ -13,12 +13,25 @@ export interface Filters {
 
 export const NO_FILTERS: Filters = { ageClass: "all", category: "all", priority: "all", status: "all" };
 
-/** The referrals that pass every filter, sorted (stable, then by label for equal keys). */
+/**
+ * How urgent a referral is for the director, most urgent first: an open offer still running
+ * with no answer recorded (0), an open one whose answer waits to be sent (1), an open one past
+ * its deadline that the service is expiring (2), then everything already settled (3).
+ */
+export function urgencyTier(r: ReferralView, now: Date): number {
+  if (r.status !== "open") return 3;
+  if (!(Date.parse(r.answer_deadline) > now.getTime())) return 2;
+  return r.pending_outcome ? 1 : 0;
+}
+
+/** The referrals that pass every filter, sorted (stable, then by label for equal keys). The
+ * deadline sort is by urgency: open offers nearest their deadline first. */
 export function filterAndSort(
   list: readonly ReferralView[],
   filters: Filters,
   sort: SortKey,
   locale: Locale,
+  now: Date = new Date(),
 ): ReferralView[] {
   const kept = list.filter(
     (r) =>
@@ -30,7 +43,10 @@ export function filterAndSort(
   const collator = new Intl.Collator(locale);
   const byLabel = (a: ReferralView, b: ReferralView) => collator.compare(a.label, b.label);
   const compare: Record<SortKey, (a: ReferralView, b: ReferralView) => number> = {
-    deadline: (a, b) => a.answer_by.localeCompare(b.answer_by) || a.rank - b.rank,
+    deadline: (a, b) =>
+      urgencyTier(a, now) - urgencyTier(b, now) ||
+      Date.parse(a.answer_deadline) - Date.parse(b.answer_deadline) ||
+      a.rank - b.rank,
     rank: (a, b) => a.rank - b.rank,
     waiting: (a, b) => b.days_waiting - a.days_waiting,
     label: byLabel,
@@ -90,4 +106,11 @@ export function visibleWindow(
 /** The i18n key naming a referral category (1 to 5, checked by the desktop core). */
 export function categoryKey(category: number): MessageKey {
   return `category.${Math.min(5, Math.max(1, Math.trunc(category))) as 1 | 2 | 3 | 4 | 5}`;
+}
+
+/** A service refusal code kept in the outbox, in words when the screens know it (an unknown
+ * code is shown as it came, never dropped). */
+export function outboxRefusalText(code: string, locale: Locale): string {
+  const known = (OUTBOX_REFUSAL_CODES as readonly string[]).includes(code);
+  return known ? translate(locale, `outbox.${code}` as MessageKey) : code;
 }

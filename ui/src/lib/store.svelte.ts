@@ -58,6 +58,14 @@ export async function refreshAfter(): Promise<void> {
   if (error) app.error = error;
 }
 
+/** Reloads the screens whenever a sync finishes, the background one included (its last page
+ * event says no more pages wait), for as long as the window is open. */
+export async function followSyncs(): Promise<void> {
+  await events.syncProgressEvent.listen((e) => {
+    if (!e.payload.more && !app.syncing) void refreshAfter();
+  });
+}
+
 /** Sends the outbox and pulls changes, with the progress bar fed by the sync events. */
 export async function syncNow(): Promise<boolean> {
   app.syncing = true;

@@ -1,0 +1,39 @@
+//! Which notifications were shown, so that each is shown once (see [`crate::notice`]).
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+
+use super::Cache;
+use crate::notice::{decide, NoticeKind, Notices};
+use crate::DeskError;
+
+impl Cache {
+    /// The notices due at `now`, remembered as shown (once per referral and kind).
+    pub async fn notices_due(&self, now: DateTime<Utc>) -> Result<Notices, DeskError> {
+        let referrals = self.referral_views().await?;
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT referral_id, kind FROM notice_shown")
+                .fetch_all(&self.pool)
+                .await?;
+        let shown = rows
+            .iter()
+            .map(|(id, kind)| {
+                let id = id.parse().map_err(|_| DeskError::CacheUnreadable)?;
+                let kind = NoticeKind::from_code(kind).ok_or(DeskError::CacheUnreadable)?;
+                Ok((id, kind))
+            })
+            .collect::<Result<HashSet<_>, DeskError>>()?;
+        let notices = decide(&referrals, &shown, now);
+        let mut tx = self.pool.begin().await?;
+        for (id, kind) in &notices.shown {
+            sqlx::query("INSERT OR IGNORE INTO notice_shown (referral_id, kind) VALUES (?, ?)")
+                .bind(id.to_string())
+                .bind(kind.code())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(notices)
+    }
+}
