@@ -171,6 +171,17 @@ pub(super) async fn record_outcome(
         None
     };
     let response = outcomes::outcome_response(request, &transition, &further)?;
+    remember_response(&mut tx, request, &response).await?;
+    tx.commit().await?;
+    Ok(OutcomeResult::Recorded { response, bulk })
+}
+
+/// Keeps `response` under the request's idempotency key, so a retry gets the same answer.
+async fn remember_response(
+    tx: &mut Tx,
+    request: &OutcomeRequest,
+    response: &str,
+) -> Result<(), StoreError> {
     query(concat!(
         "INSERT INTO outcome_requests (daycare_id, idempotency_key, referral_id,",
         " response, recorded_at) VALUES ($1, $2, $3, $4, $5)"
@@ -178,12 +189,11 @@ pub(super) async fn record_outcome(
     .bind(request.daycare_id.as_uuid())
     .bind(request.idempotency_key)
     .bind(request.referral_id.as_uuid())
-    .bind(response.as_str())
+    .bind(response)
     .bind(request.now)
-    .execute(&mut tx)
+    .execute(tx)
     .await?;
-    tx.commit().await?;
-    Ok(OutcomeResult::Recorded { response, bulk })
+    Ok(())
 }
 
 /// The answer to `request` on an offer the clock expired (committing an expiry made in `tx`):
@@ -196,17 +206,7 @@ async fn after_expiry(mut tx: Tx, request: &OutcomeRequest) -> Result<OutcomeRes
     }
     insert_event(&mut tx, &expiry::late_no_answer_event(request)).await?;
     let response = expiry::late_no_answer_response(request)?;
-    query(concat!(
-        "INSERT INTO outcome_requests (daycare_id, idempotency_key, referral_id,",
-        " response, recorded_at) VALUES ($1, $2, $3, $4, $5)"
-    ))
-    .bind(request.daycare_id.as_uuid())
-    .bind(request.idempotency_key)
-    .bind(request.referral_id.as_uuid())
-    .bind(response.as_str())
-    .bind(request.now)
-    .execute(&mut tx)
-    .await?;
+    remember_response(&mut tx, request, &response).await?;
     tx.commit().await?;
     Ok(OutcomeResult::Recorded {
         response,
