@@ -92,10 +92,36 @@ pub fn mount_events<R: Runtime>(app: &impl Manager<R>) {
 
 /// The TypeScript bindings of every command and event.
 pub fn bindings() -> Result<String, specta_typescript::ExportError> {
-    specta_builder::<tauri::Wry>().export_str(
+    let generated = specta_builder::<tauri::Wry>().export_str(
         specta_typescript::Typescript::default()
             .header("// Generated from src-tauri by tauri-specta: do not edit.\n// @ts-nocheck"),
-    )
+    )?;
+    Ok(constants_sorted(&generated))
+}
+
+/// `generated` with its `export const` lines in name order: tauri-specta keeps constants in a
+/// `HashMap`, so with more than one their order changes from run to run, and the committed
+/// file could never match.
+fn constants_sorted(generated: &str) -> String {
+    let mut lines: Vec<&str> = generated.split_inclusive('\n').collect();
+    let Some(header) = lines
+        .iter()
+        .position(|line| line.contains("user-defined constants"))
+    else {
+        return generated.to_owned();
+    };
+    let first = header
+        + 1
+        + lines[header + 1..]
+            .iter()
+            .take_while(|line| line.trim().is_empty())
+            .count();
+    let count = lines[first..]
+        .iter()
+        .take_while(|line| line.starts_with("export const "))
+        .count();
+    lines[first..first + count].sort_unstable();
+    lines.concat()
 }
 
 /// Runs the desktop app with the platform's data folder and keychain.

@@ -303,9 +303,9 @@ syncProgressEvent: "sync-progress-event"
 
 /** user-defined constants **/
 
-export const REFUSAL_REASONS = ["no_longer_needed","accepted_elsewhere","schedule_or_distance","start_earlier_than_wanted","child_health","other"] as const;
-export const OUTBOX_REFUSAL_CODES = ["offer_expired","referral_closed","deadline_not_reached","vacancy_filled","over_permit","invalid_vacancy","idempotency_key_reused","not_found","malformed_body"] as const;
 export const ERROR_CODES = ["keychain_unavailable","local_data","invalid_invitation","not_enrolled","server_unreachable","server_not_trusted","enrolment_refused","device_revoked","certificate_expired","certificate_replaced","too_many_attempts","unknown_referral","invalid_input","refused","reveal_needs_network","reveal_quota_exceeded","reveal_budget_exceeded","reveal_limit_reached","unexpected","import_too_large","import_empty","import_missing_columns","import_duplicate_column","import_has_rejected_lines","import_unreadable","plan_without_groups","unknown_plan_child","unknown_plan_group","plan_refused","export_failed","plan_vacancy_refused","deadline_not_reached","vacancy_filled"] as const;
+export const OUTBOX_REFUSAL_CODES = ["offer_expired","referral_closed","deadline_not_reached","vacancy_filled","over_permit","invalid_vacancy","idempotency_key_reused","not_found","malformed_body"] as const;
+export const REFUSAL_REASONS = ["no_longer_needed","accepted_elsewhere","schedule_or_distance","start_earlier_than_wanted","child_health","other"] as const;
 
 /** user-defined types **/
 
