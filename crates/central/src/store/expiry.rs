@@ -175,9 +175,9 @@ pub(super) async fn expire_referral(
     })
 }
 
-/// Ends the family's choice of the daycare whose offer it left unanswered, returning its
-/// preference; `None` when there was no such choice.
-async fn end_choice(
+/// Ends the family's choice of `daycare` (whose offer it answered or left unanswered),
+/// returning its preference, kept for a revert; `None` when there was no such choice.
+pub(super) async fn end_choice(
     tx: &mut Tx,
     registration: RegistrationId,
     daycare: DaycareId,

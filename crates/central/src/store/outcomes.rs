@@ -10,7 +10,7 @@ use placeforte_protocol::{ReferralId, RegistrationId, VacancyId};
 
 use super::audit::{insert_event, lock_audit_head};
 use super::db::{query, Db, Tx};
-use super::expiry::{expire_referral, was_expired, DueReferral};
+use super::expiry::{end_choice, expire_referral, was_expired, DueReferral};
 use super::vacancies::{
     existing_referrals, insert_referrals, load_candidates, vacancy, within_referral_bound,
 };
@@ -127,7 +127,7 @@ pub(super) async fn record_outcome(
         .execute(&mut tx)
         .await?;
     let ended_choice = if transition.ends_choice {
-        end_choice(&mut tx, registration, request).await?
+        end_choice(&mut tx, registration, request.daycare_id).await?
     } else {
         None
     };
@@ -212,30 +212,6 @@ async fn after_expiry(mut tx: Tx, request: &OutcomeRequest) -> Result<OutcomeRes
         response,
         bulk: None,
     })
-}
-
-/// Ends the family's choice of the answering daycare, returning its preference (kept for a
-/// revert); `None` when there was no such choice.
-async fn end_choice(
-    tx: &mut Tx,
-    registration: RegistrationId,
-    request: &OutcomeRequest,
-) -> Result<Option<i32>, StoreError> {
-    let preference = query(
-        "SELECT preference FROM registration_choices WHERE registration_id = $1 AND daycare_id = $2",
-    )
-    .bind(registration.as_uuid())
-    .bind(request.daycare_id.as_uuid())
-    .fetch_optional(&mut *tx)
-    .await?
-    .map(|row| row.try_get::<i32, _>("preference"))
-    .transpose()?;
-    query("DELETE FROM registration_choices WHERE registration_id = $1 AND daycare_id = $2")
-        .bind(registration.as_uuid())
-        .bind(request.daycare_id.as_uuid())
-        .execute(tx)
-        .await?;
-    Ok(preference)
 }
 
 /// The daycare's negative answers in the window, this one included, and whether this one takes
