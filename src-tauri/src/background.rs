@@ -1,10 +1,11 @@
-//! The open app's background sync and its desktop notifications. The timetable is
+//! The open app's background sync (which renews the certificate past its renewal point) and
+//! its desktop notifications. The timetable is
 //! `placeforte_desk::sync_schedule`, what to notify `placeforte_desk::notice`; here are only
 //! the loop and the calls.
 
 use chrono::{DateTime, Utc};
+use placeforte_desk::cliffs;
 use placeforte_desk::device::load_record;
-use placeforte_desk::notice::Notices;
 use placeforte_desk::sync_schedule::{SyncAttempt, SyncSchedule};
 use placeforte_desk::DeskError;
 use tauri::{AppHandle, Manager, Runtime};
@@ -46,7 +47,7 @@ pub async fn turn<R: Runtime>(app: &AppHandle<R>, now: DateTime<Utc>) -> Backgro
         return skipped;
     }
     let attempt = match desk
-        .sync_unless_running(SyncProgressEvent::emitter(app))
+        .sync_unless_running(now, SyncProgressEvent::emitter(app))
         .await
     {
         None => return skipped,
@@ -57,18 +58,31 @@ pub async fn turn<R: Runtime>(app: &AppHandle<R>, now: DateTime<Utc>) -> Backgro
     if !matches!(load_record(desk.dir()), Ok(Some(_))) {
         return skipped;
     }
-    let notices = match desk.cache().await {
-        Ok(cache) => cache.notices_due(now).await,
-        Err(err) => Err(err),
-    };
-    let notified = match notices {
-        Ok(notices) => show(app, &notices, &desk),
+    let notified = match notify(app, &desk, now).await {
+        Ok(texts) => texts,
         Err(err) => {
             tracing::warn!("notifications not worked out: {err}");
             Vec::new()
         }
     };
     BackgroundTurn { attempt, notified }
+}
+
+/// The notifications due at `now`: referrals and deadlines, then the warnings before a cliff
+/// (the certificate's expiry, the end of the offline period), each once.
+async fn notify<R: Runtime>(
+    app: &AppHandle<R>,
+    desk: &Desk,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, DeskError> {
+    let cache = desk.cache_at(now).await?;
+    let mut texts = cache.notices_due(now).await?.texts(desk.language());
+    let ahead = desk.cliffs(&cache).await?;
+    for cliff in cache.cliff_notices_due(&ahead, now).await? {
+        texts.push(cliffs::notice_text(&cliff, desk.language()));
+    }
+    show(app, &texts);
+    Ok(texts)
 }
 
 /// What a failed sync means for the timetable: trouble reaching the service backs off; any
@@ -84,10 +98,9 @@ fn attempt_after(err: &DeskError) -> SyncAttempt {
     }
 }
 
-/// Shows one desktop notification per kind of news, in the window's language.
-fn show<R: Runtime>(app: &AppHandle<R>, notices: &Notices, desk: &Desk) -> Vec<String> {
-    let texts = notices.texts(desk.language());
-    for text in &texts {
+/// Shows one desktop notification per text.
+fn show<R: Runtime>(app: &AppHandle<R>, texts: &[String]) {
+    for text in texts {
         let shown = app
             .notification()
             .builder()
@@ -98,7 +111,6 @@ fn show<R: Runtime>(app: &AppHandle<R>, notices: &Notices, desk: &Desk) -> Vec<S
             tracing::warn!("notification not shown: {err}");
         }
     }
-    texts
 }
 
 #[cfg(test)]

@@ -28,4 +28,6 @@ pub const NAMES: &[&str] = &[
     "reveal_contact",
     "demand",
     "set_language",
+    "health_check",
+    "unlock_keychain",
 ];

@@ -3,10 +3,11 @@
 
 use chrono::Utc;
 use placeforte_desk::cache::OutboxState;
+use placeforte_desk::health::HealthCheck;
 use placeforte_desk::notice::NoticeLanguage;
 use placeforte_desk::referral_view::ReferralView;
 use placeforte_desk::sync::FlushReport;
-use placeforte_desk::{device, sync, Cache, DeskError};
+use placeforte_desk::{sync, Cache, DeskError};
 use placeforte_domain::OfferOutcome;
 use placeforte_protocol::referrals::{DemandReport, RevealReason};
 use placeforte_protocol::ReferralId;
@@ -31,8 +32,23 @@ pub async fn status(desk: State<'_, Desk>) -> Result<AppStatus, AppError> {
 #[specta::specta]
 pub async fn enrol(desk: State<'_, Desk>, invitation: String) -> Result<Enrolment, AppError> {
     let invite = invitation.trim().parse().map_err(DeskError::from)?;
-    let record = device::enrol(desk.local(), desk.dir(), &invite).await?;
+    let record = desk.enrol(&invite).await?;
     Ok(Enrolment::from(&record))
+}
+
+/// The start-up check of Settings: keychain, cache, certificate, service, last sync, outbox,
+/// each with its state and what to do.
+#[tauri::command]
+#[specta::specta]
+pub async fn health_check(desk: State<'_, Desk>) -> Result<Vec<HealthCheck>, AppError> {
+    Ok(crate::status::health(&desk).await?)
+}
+
+/// Asks the OS keychain to unlock through its own prompt (it waits for the director).
+#[tauri::command]
+#[specta::specta]
+pub async fn unlock_keychain(desk: State<'_, Desk>) -> Result<(), AppError> {
+    Ok(desk.unlock_keychain().await?)
 }
 
 /// Sends the outbox, then pulls the referrals changed since the last sync, reporting each

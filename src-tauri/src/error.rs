@@ -20,8 +20,10 @@ pub struct AppError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
-    /// The OS keychain is locked or missing; the cache was wiped.
+    /// The OS keychain is not there (yet); nothing was wiped, the app tries again.
     KeychainUnavailable,
+    /// The OS keychain is locked; nothing was wiped, it can be unlocked.
+    KeychainLocked,
     /// The local data (cache, device record) could not be used.
     LocalData,
     /// The pasted text is not an invitation.
@@ -93,6 +95,7 @@ impl ErrorCode {
     /// that each has a French and an English text.
     pub const ALL: &'static [ErrorCode] = &[
         ErrorCode::KeychainUnavailable,
+        ErrorCode::KeychainLocked,
         ErrorCode::LocalData,
         ErrorCode::InvalidInvitation,
         ErrorCode::NotEnrolled,
@@ -142,6 +145,7 @@ impl From<DeskError> for AppError {
     fn from(err: DeskError) -> Self {
         let code = match &err {
             DeskError::KeychainUnavailable(_) => ErrorCode::KeychainUnavailable,
+            DeskError::KeychainLocked(_) => ErrorCode::KeychainLocked,
             DeskError::KeychainEntryCorrupt
             | DeskError::RandomSourceFailed
             | DeskError::NoDataDir

@@ -60,6 +60,8 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands::reveal_contact,
             commands::demand,
             commands::set_language,
+            commands::health_check,
+            commands::unlock_keychain,
         ])
         .events(tauri_specta::collect_events![events::SyncProgressEvent])
         .constant("ERROR_CODES", error::ErrorCode::ALL)

@@ -5,6 +5,7 @@
 
 use chrono::NaiveDate;
 use placeforte_desk::cache::{OutboxEntry, OutboxState};
+use placeforte_desk::cliffs::CliffWarning;
 use placeforte_desk::sync::{FlushReport, SyncProgress};
 use placeforte_desk::WipeReason;
 use placeforte_domain::OfferOutcome;
@@ -31,7 +32,14 @@ pub struct AppStatus {
     pub online: Option<bool>,
     /// A wipe the director has not been told about (reported once).
     pub wiped: Option<WipeReason>,
-    /// Days without a successful sync after which the cache is wiped.
+    /// Unsent answers and declarations that wipe kept, to be sent with the next sync.
+    pub kept_after_wipe: u32,
+    /// Set when the keychain cannot be used now (`keychain_locked`, `keychain_unavailable`):
+    /// nothing was wiped, the window says so and tries again.
+    pub keychain: Option<String>,
+    /// The cliffs near or passed: the certificate's expiry, the end of the offline period.
+    pub warnings: Vec<CliffWarning>,
+    /// Days without a successful sync after which the cache is wiped (the service's policy).
     pub retention_days: u32,
     /// The first day of the school year June group formation plans (`YYYY-MM-DD`).
     pub school_year_start: NaiveDate,

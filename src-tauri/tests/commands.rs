@@ -245,5 +245,6 @@ fn page(referral: ReferralId) -> ReferralPage {
         cursor: "1".into(),
         more: false,
         remaining: 0,
+        offline_period_days: 7,
     }
 }

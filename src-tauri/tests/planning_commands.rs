@@ -401,6 +401,7 @@ fn referred_toddler(app: &TestApp) -> String {
         cursor: "c1".into(),
         more: false,
         remaining: 0,
+        offline_period_days: 7,
     };
     let cache = tauri::async_runtime::block_on(app.desk().cache()).unwrap();
     tauri::async_runtime::block_on(cache.apply_referral_page(&page)).unwrap();

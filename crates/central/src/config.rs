@@ -24,6 +24,7 @@
 //! | `server_names`                    | `PLACEFORTE_SERVER_NAMES` (commas)   | `localhost,127.0.0.1`           |
 //! | `certificate_lifetime_days`       | `PLACEFORTE_CERTIFICATE_LIFETIME_DAYS` | `7`                           |
 //! | `enrolment_code_lifetime_minutes` | `PLACEFORTE_ENROLMENT_CODE_LIFETIME_MINUTES` | `15`                    |
+//! | `offline_period_days` (1–30)      | `PLACEFORTE_OFFLINE_PERIOD_DAYS`     | `7`                             |
 //! | `handshake_timeout_seconds`       | `PLACEFORTE_HANDSHAKE_TIMEOUT_SECONDS` | `10`                          |
 //! | `idle_timeout_seconds`            | `PLACEFORTE_IDLE_TIMEOUT_SECONDS`    | `60`                            |
 //! | `header_read_timeout_seconds`     | `PLACEFORTE_HEADER_READ_TIMEOUT_SECONDS` | `10`                        |
@@ -63,7 +64,7 @@ use serde::Deserialize;
 
 use crate::audit::CheckpointPolicy;
 use crate::secret::Secret;
-use crate::state::Lifetimes;
+use crate::state::{Lifetimes, DEFAULT_OFFLINE_PERIOD_DAYS, OFFLINE_PERIOD_DAYS};
 use crate::webhook::WebhookSettings;
 use crate::ListenSettings;
 
@@ -125,6 +126,7 @@ struct ConfigFile {
     server_names: Option<Vec<String>>,
     certificate_lifetime_days: Option<u32>,
     enrolment_code_lifetime_minutes: Option<u32>,
+    offline_period_days: Option<u32>,
     handshake_timeout_seconds: Option<u64>,
     idle_timeout_seconds: Option<u64>,
     header_read_timeout_seconds: Option<u64>,
@@ -283,6 +285,20 @@ impl Config {
                 "certificate_lifetime_days must be between 1 and 90: certificates are short-lived"
                     .to_owned(),
             ));
+        }
+        let offline_days = parsed_var::<u32>(
+            "PLACEFORTE_OFFLINE_PERIOD_DAYS",
+            var("PLACEFORTE_OFFLINE_PERIOD_DAYS"),
+        )?
+        .or(parsed.offline_period_days)
+        .unwrap_or(DEFAULT_OFFLINE_PERIOD_DAYS);
+        if !OFFLINE_PERIOD_DAYS.contains(&offline_days) {
+            return Err(ConfigError::Invalid(format!(
+                "offline_period_days must be between {} and {}: a workstation keeps families' \
+                 data that long without a successful sync",
+                OFFLINE_PERIOD_DAYS.start(),
+                OFFLINE_PERIOD_DAYS.end()
+            )));
         }
         if !(1..=24 * 60).contains(&minutes) {
             return Err(ConfigError::Invalid(
@@ -494,6 +510,7 @@ impl Config {
                 device_certificate: chrono::Duration::days(i64::from(days)),
                 enrolment_code: chrono::Duration::minutes(i64::from(minutes)),
                 reveals_per_device_per_day: reveals,
+                offline_period_days: offline_days,
                 ..Lifetimes::default()
             },
             handshake_timeout: Duration::from_secs(handshake.max(1)),

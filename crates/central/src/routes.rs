@@ -540,6 +540,7 @@ pub(crate) async fn sync_referrals<S: Storage>(
         tracing::error!(%error, "sync volume check failed");
     }
     Ok(Json(ReferralPage {
+        offline_period_days: state.lifetimes.offline_period_days,
         more: remaining > 0,
         remaining,
         referrals: items,

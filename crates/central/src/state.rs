@@ -19,7 +19,15 @@ pub struct Lifetimes {
     pub reveals_per_device_per_day: u32,
     /// How often enrolment may be attempted, per peer address and overall.
     pub enrolment_attempts: EnrolmentRateLimits,
+    /// Days a workstation keeps its cache without a successful sync before wiping it, sent
+    /// with every sync page (the operator's policy, within [`OFFLINE_PERIOD_DAYS`]).
+    pub offline_period_days: u32,
 }
+
+/// The offline period unless the operator sets another.
+pub const DEFAULT_OFFLINE_PERIOD_DAYS: u32 = 7;
+
+pub use placeforte_protocol::referrals::OFFLINE_PERIOD_DAYS;
 
 impl Default for Lifetimes {
     fn default() -> Self {
@@ -28,6 +36,7 @@ impl Default for Lifetimes {
             enrolment_code: Duration::minutes(15),
             reveals_per_device_per_day: 60,
             enrolment_attempts: EnrolmentRateLimits::default(),
+            offline_period_days: DEFAULT_OFFLINE_PERIOD_DAYS,
         }
     }
 }

@@ -17,9 +17,11 @@ use sqlx::SqlitePool;
 mod notices;
 mod outbox;
 mod planning;
+mod standing;
 mod vacancies;
 
 pub use outbox::{OutboxEntry, OutboxState, Outgoing};
+pub use standing::UnsentWork;
 pub use vacancies::{LocalVacancy, VacancyDeclaration};
 
 use crate::error::DeskError;

@@ -11,10 +11,14 @@ use crate::planning::{GroupListError, SetupProblem};
 /// An error of the desktop core. Closed: the shell maps every variant.
 #[derive(Debug, thiserror::Error)]
 pub enum DeskError {
-    /// The OS keychain could not be reached or refused access. The local cache was wiped (it
-    /// cannot be opened without its key, and is never opened unencrypted).
+    /// The OS keychain could not be reached (not started yet, or gone). Nothing local was
+    /// touched: the app waits and tries again.
     #[error("the operating system's keychain is unavailable: {0}")]
     KeychainUnavailable(String),
+    /// The OS keychain is there but locked (or its unlock prompt was dismissed). Nothing local
+    /// was touched: once it is unlocked everything is as it was.
+    #[error("the operating system's keychain is locked: {0}")]
+    KeychainLocked(String),
     /// A keychain entry exists but does not hold what we stored.
     #[error("a keychain entry of PlaceForte is damaged")]
     KeychainEntryCorrupt,
@@ -147,6 +151,7 @@ impl DeskError {
     pub fn code(&self) -> &'static str {
         match self {
             DeskError::KeychainUnavailable(_) => "keychain_unavailable",
+            DeskError::KeychainLocked(_) => "keychain_locked",
             DeskError::KeychainEntryCorrupt => "keychain_entry_corrupt",
             DeskError::RandomSourceFailed => "random_source_failed",
             DeskError::NoDataDir => "no_data_dir",

@@ -5,6 +5,11 @@
 //! silently uses an in-memory mock; see the root `Cargo.toml`). Nothing secret is ever written
 //! to a file. [`SecretStore`] is the seam that the layer above mocks in its unit tests; the
 //! integration tests use a real Secret Service.
+//!
+//! A keychain that is locked or not there yet (a Secret Service slow to start after login)
+//! is told apart from one that has lost an entry: the first two are reported as
+//! [`DeskError::KeychainLocked`] and [`DeskError::KeychainUnavailable`] and never cost any
+//! local data; only a missing entry (`Ok(None)` from an open store) does.
 
 use crate::error::DeskError;
 
@@ -39,6 +44,17 @@ pub trait SecretStore: Send + Sync {
     fn set(&self, name: SecretName, value: &[u8]) -> Result<(), DeskError>;
     /// Deletes the secret; deleting a missing entry is not an error.
     fn delete(&self, name: SecretName) -> Result<(), DeskError>;
+    /// Whether the store can be used now, asked without prompting anyone:
+    /// [`DeskError::KeychainLocked`] or [`DeskError::KeychainUnavailable`] when it cannot.
+    fn check(&self) -> Result<(), DeskError> {
+        Ok(())
+    }
+    /// Asks the store to unlock itself through its own prompt (the Secret Service's on
+    /// Linux), waiting for the director's answer. Stores that unlock with the session (macOS,
+    /// Windows) have nothing to do.
+    fn unlock(&self) -> Result<(), DeskError> {
+        Ok(())
+    }
 }
 
 /// The operating system's keychain.
@@ -106,12 +122,15 @@ fn retrying<T>(mut call: impl FnMut() -> Result<T, keyring::Error>) -> Result<T,
 fn unavailable(err: keyring::Error) -> DeskError {
     match err {
         keyring::Error::BadEncoding(_) => DeskError::KeychainEntryCorrupt,
+        // A prompt dismissed or a store that refused: it is there but not open to us.
+        keyring::Error::NoStorageAccess(err) => DeskError::KeychainLocked(err.to_string()),
         other => DeskError::KeychainUnavailable(other.to_string()),
     }
 }
 
 impl SecretStore for OsKeychain {
     fn get(&self, name: SecretName) -> Result<Option<Vec<u8>>, DeskError> {
+        self.check()?;
         match retrying(|| self.entry(name)?.get_secret()) {
             Ok(secret) => Ok(Some(secret)),
             Err(keyring::Error::NoEntry) => Ok(None),
@@ -120,14 +139,26 @@ impl SecretStore for OsKeychain {
     }
 
     fn set(&self, name: SecretName, value: &[u8]) -> Result<(), DeskError> {
+        self.check()?;
         retrying(|| self.entry(name)?.set_secret(value)).map_err(unavailable)
     }
 
     fn delete(&self, name: SecretName) -> Result<(), DeskError> {
+        self.check()?;
         match retrying(|| self.entry(name)?.delete_credential()) {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(err) => Err(unavailable(err)),
         }
+    }
+
+    #[cfg(target_os = "linux")]
+    fn check(&self) -> Result<(), DeskError> {
+        crate::secret_service::check(&self.service)
+    }
+
+    #[cfg(target_os = "linux")]
+    fn unlock(&self) -> Result<(), DeskError> {
+        crate::secret_service::unlock(&self.service)
     }
 }
 

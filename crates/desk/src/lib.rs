@@ -19,7 +19,9 @@
 //! - [`referral_view`]: a cached referral as the screens show it, with the instant its offer
 //!   expires.
 //! - [`sync_schedule`]: when the open app syncs by itself (interval, back-off);
-//!   [`notice`]: which desktop notifications are due (new referrals, deadlines near), once each.
+//!   [`notice`]: which desktop notifications are due (new referrals, deadlines near), once each;
+//!   [`cliffs`]: the warnings before the certificate expires and before the offline period
+//!   ends; [`health`]: the start-up check the director can read.
 //!
 //! - [`exit_safety`]: OpenSSL (SQLCipher's crypto) is never torn down under a live cache
 //!   connection at exit.
@@ -27,9 +29,11 @@
 #![warn(missing_docs)]
 
 pub mod cache;
+pub mod cliffs;
 pub mod device;
 pub mod error;
 pub mod exit_safety;
+pub mod health;
 mod http;
 pub mod import;
 pub mod keychain;
@@ -40,6 +44,8 @@ pub mod paths;
 pub mod planning;
 pub mod referral_view;
 pub mod secret;
+#[cfg(target_os = "linux")]
+mod secret_service;
 pub mod sync;
 pub mod sync_schedule;
 pub mod tls;

@@ -1,12 +1,14 @@
 //! The local data as a whole: the cache file and its key in the keychain, opened, rebuilt
 //! or wiped together according to the rules of DESIGN.md §3 and §6.10.
 //!
-//! - The key is only ever read from the keychain. If the keychain fails, the cache file is
-//!   wiped (it can never be opened without its key, and is never opened unencrypted).
+//! - The key is only ever read from the keychain. A keychain that is locked or not there yet
+//!   changes nothing: the open fails with its reason and the file waits, intact.
 //! - If the key is gone or does not open the file, the file is wiped and a fresh cache with a
 //!   fresh key is made; the next sync rebuilds it from the server.
-//! - After too long without a successful sync (7 days by default), the cache is wiped: a lost
-//!   or stolen computer does not keep families' data indefinitely.
+//! - After too long without a successful sync (the offline period the operator sets in the
+//!   service, received at each sync; 7 days until one says otherwise), the cache is wiped: a
+//!   lost or stolen computer does not keep families' data indefinitely. The answers and
+//!   declarations not yet sent are carried into the fresh cache: they hold no personal data.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -14,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use crate::cache::{Cache, CacheFile};
+use crate::cache::{Cache, CacheFile, UnsentWork};
 use crate::error::DeskError;
 use crate::keychain::{SecretName, SecretStore};
 use crate::secret::CacheKey;
@@ -33,12 +35,12 @@ pub enum WipeReason {
     Revoked,
     /// No successful sync for longer than the retention period.
     RetentionExpired,
-    /// The keychain could not be reached.
-    KeychainFailure,
     /// The cache's key was no longer in the keychain.
     KeyMissing,
     /// The cache could not be decrypted with its key.
     Unreadable,
+    /// This computer was enrolled again for another daycare.
+    OtherDaycare,
 }
 
 /// The cache, opened, and whether it had to be wiped to get there.
@@ -46,8 +48,10 @@ pub enum WipeReason {
 pub struct OpenedCache {
     /// The open cache.
     pub cache: Cache,
-    /// Set when the previous cache was wiped and this one is new and empty.
+    /// Set when the previous cache was wiped and this one is new.
     pub wiped: Option<WipeReason>,
+    /// Unsent answers and declarations carried from the wiped cache into this one.
+    pub carried: u32,
 }
 
 /// The cache file and the keychain that holds its key. Clones share everything, including
@@ -127,32 +131,65 @@ impl<S: SecretStore> LocalData<S> {
     }
 
     async fn open_by_the_rules(&self, now: DateTime<Utc>) -> Result<OpenedCache, DeskError> {
+        // A locked or absent keychain costs nothing: the file stays as it is, for when the
+        // keychain can be used again. Only a key that is gone, or that does not open the file,
+        // leads to a wipe.
         let stored = match self.secrets().get(SecretName::CacheKey) {
             Ok(stored) => stored,
+            Err(DeskError::KeychainEntryCorrupt) => {
+                return self.recreate(WipeReason::Unreadable, None).await
+            }
             Err(err) => {
-                self.file().wipe()?;
-                tracing::warn!(code = err.code(), "keychain failed; local cache wiped");
+                tracing::warn!(code = err.code(), "keychain not usable now; nothing wiped");
                 return Err(err);
             }
         };
         let key = match stored.as_deref().map(CacheKey::from_bytes) {
             Some(Ok(key)) => key,
-            Some(Err(_)) => return self.recreate(WipeReason::Unreadable).await,
-            None if self.file().exists() => return self.recreate(WipeReason::KeyMissing).await,
+            Some(Err(_)) => return self.recreate(WipeReason::Unreadable, None).await,
+            None if self.file().exists() => {
+                return self.recreate(WipeReason::KeyMissing, None).await
+            }
             None => return self.recreate_silently().await,
         };
         let cache = match self.file().open(&key).await {
             Ok(cache) => cache,
-            Err(DeskError::CacheUnreadable) => return self.recreate(WipeReason::Unreadable).await,
+            Err(DeskError::CacheUnreadable) => {
+                return self.recreate(WipeReason::Unreadable, None).await
+            }
             Err(err) => return Err(err),
         };
         if let Some(last) = cache.last_successful_sync().await? {
-            if now - last > self.shared.retention {
+            let period = cache
+                .offline_period()
+                .await?
+                .unwrap_or(self.shared.retention);
+            if now - last > period {
+                // The families' data goes; the answers not yet sent stay (no personal data).
+                let unsent = cache.unsent_work().await?;
                 cache.close().await;
-                return self.recreate(WipeReason::RetentionExpired).await;
+                return self
+                    .recreate(WipeReason::RetentionExpired, Some(unsent))
+                    .await;
             }
         }
-        Ok(OpenedCache { cache, wiped: None })
+        Ok(OpenedCache {
+            cache,
+            wiped: None,
+            carried: 0,
+        })
+    }
+
+    /// Wipes the cache for a re-enrolment for another daycare: nothing of the previous one
+    /// stays, its unsent answers included (they are not this daycare's to send).
+    pub async fn wipe_for_other_daycare(&self) -> Result<OpenedCache, DeskError> {
+        let open = lock(&self.shared.open_cache).take();
+        if let Some(cache) = open {
+            cache.close().await;
+        }
+        let opened = self.recreate(WipeReason::OtherDaycare, None).await?;
+        *lock(&self.shared.open_cache) = Some(opened.cache.clone());
+        Ok(opened)
     }
 
     /// Wipes the cache file and every secret of this computer (cache key, device key).
@@ -172,14 +209,24 @@ impl<S: SecretStore> LocalData<S> {
         self.shared.clone()
     }
 
-    async fn recreate(&self, reason: WipeReason) -> Result<OpenedCache, DeskError> {
-        // The key goes first: a crash here leaves a file no key opens, wiped at the next open.
+    async fn recreate(
+        &self,
+        reason: WipeReason,
+        unsent: Option<UnsentWork>,
+    ) -> Result<OpenedCache, DeskError> {
+        // The key goes first: a crash here leaves a file no key opens, wiped at the next open
+        // (the unsent work carried is then lost with it: the window of a few milliseconds is
+        // the price of never writing it anywhere unencrypted).
         self.secrets().delete(SecretName::CacheKey)?;
         tracing::info!(
             ?reason,
             "local cache wiped; a fresh one will be filled by the next sync"
         );
         let mut opened = self.recreate_silently().await?;
+        if let Some(unsent) = unsent.filter(|work| !work.is_empty()) {
+            opened.cache.restore_unsent_work(&unsent).await?;
+            opened.carried = u32::try_from(unsent.len()).unwrap_or(u32::MAX);
+        }
         opened.wiped = Some(reason);
         Ok(opened)
     }
@@ -189,7 +236,11 @@ impl<S: SecretStore> LocalData<S> {
         let key = CacheKey::generate()?;
         self.secrets().set(SecretName::CacheKey, key.as_bytes())?;
         let cache = self.file().open(&key).await?;
-        Ok(OpenedCache { cache, wiped: None })
+        Ok(OpenedCache {
+            cache,
+            wiped: None,
+            carried: 0,
+        })
     }
 }
 
@@ -290,25 +341,105 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_keychain_failure_wipes_the_file_and_is_reported() {
+    async fn a_keychain_that_cannot_be_used_now_wipes_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let working = local(&dir, MemoryStore::default());
-        working.open(Utc::now()).await.unwrap().cache.close().await;
-        assert!(working.file().exists());
+        let opened = working.open(Utc::now()).await.unwrap();
+        opened
+            .cache
+            .record_successful_sync(Utc::now())
+            .await
+            .unwrap();
+        opened.cache.close().await;
+        let key = working.secrets().get(SecretName::CacheKey).unwrap();
 
         let broken = local(
             &dir,
             MemoryStore {
                 broken: true,
-                ..MemoryStore::default()
+                entries: Mutex::new(working.secrets().entries.lock().unwrap().clone()),
             },
         );
         let err = broken.open(Utc::now()).await.unwrap_err();
         assert_eq!(err.code(), "keychain_unavailable");
-        assert!(
-            !broken.file().exists(),
-            "the cache must not survive its key"
+        assert!(broken.file().exists(), "the cache waits for its keychain");
+        assert_eq!(
+            broken
+                .secrets()
+                .entries
+                .lock()
+                .unwrap()
+                .get("cache")
+                .cloned(),
+            key
         );
+
+        // Once the keychain answers again, everything is as it was.
+        let again = local(
+            &dir,
+            MemoryStore {
+                broken: false,
+                entries: Mutex::new(broken.secrets().entries.lock().unwrap().clone()),
+            },
+        );
+        let reopened = again.open(Utc::now()).await.unwrap();
+        assert_eq!(reopened.wiped, None);
+        assert!(reopened
+            .cache
+            .last_successful_sync()
+            .await
+            .unwrap()
+            .is_some());
+    }
+
+    #[tokio::test]
+    async fn the_offline_period_wipe_keeps_the_unsent_answers_and_the_service_sets_it() {
+        use placeforte_domain::OfferOutcome;
+        let dir = tempfile::tempdir().unwrap();
+        let data = local(&dir, MemoryStore::default());
+        let now = Utc::now();
+        let opened = data.open(now).await.unwrap();
+        let cache = &opened.cache;
+        cache.record_successful_sync(now).await.unwrap();
+        cache.record_offline_period(3).await.unwrap();
+        let referral = placeforte_protocol::ReferralId::random();
+        let pending = cache
+            .queue_outcome(referral, OfferOutcome::Accepted, now)
+            .await
+            .unwrap();
+        let sent = cache
+            .queue_outcome(
+                placeforte_protocol::ReferralId::random(),
+                OfferOutcome::Accepted,
+                now,
+            )
+            .await
+            .unwrap();
+        cache
+            .mark_sent(
+                sent.seq,
+                placeforte_protocol::referrals::ReferralStatus::Accepted,
+            )
+            .await
+            .unwrap();
+        opened.cache.close().await;
+
+        // The service's 3 days, not the default 7.
+        let within = data.open(now + Duration::days(3)).await.unwrap();
+        assert_eq!(within.wiped, None);
+        within.cache.close().await;
+        let wiped = data
+            .open(now + Duration::days(3) + Duration::seconds(1))
+            .await
+            .unwrap();
+        assert_eq!(wiped.wiped, Some(WipeReason::RetentionExpired));
+        assert_eq!(wiped.carried, 1, "only the unsent answer is carried");
+        let outbox = wiped.cache.outbox().await.unwrap();
+        assert_eq!(outbox.len(), 1);
+        assert_eq!(outbox[0].idempotency_key, pending.idempotency_key);
+        assert_eq!(outbox[0].referral_id, referral);
+        assert_eq!(wiped.cache.referral_count().await.unwrap(), 0);
+        assert_eq!(wiped.cache.last_successful_sync().await.unwrap(), None);
     }
 
     #[tokio::test]

@@ -17,7 +17,7 @@
 use chrono::{DateTime, Utc};
 use placeforte_protocol::referrals::{
     DeclareVacancy, OutcomeRecorded, RecordOutcome, ReferralPage, VacancyDeclared,
-    DEFAULT_SYNC_PAGE, OUTCOME_PATH, REFERRALS_PATH, VACANCIES_PATH,
+    DEFAULT_SYNC_PAGE, OFFLINE_PERIOD_DAYS, OUTCOME_PATH, REFERRALS_PATH, VACANCIES_PATH,
 };
 use placeforte_protocol::ReferralId;
 use serde::Serialize;
@@ -104,6 +104,9 @@ pub async fn sync_with_page_size(
         let page = device.referral_page(cursor.as_deref(), page_size).await?;
         check_page(&page, page_size)?;
         cache.apply_referral_page(&page).await?;
+        cache
+            .record_offline_period(page.offline_period_days)
+            .await?;
         done.pages += 1;
         done.referrals += u64::try_from(page.referrals.len()).unwrap_or(u64::MAX);
         done.total = done.referrals.saturating_add(page.remaining);
@@ -127,6 +130,12 @@ fn check_page(page: &ReferralPage, asked: u32) -> Result<(), DeskError> {
         return Err(DeskError::Protocol(
             "the service sent an unusable sync page".into(),
         ));
+    }
+    if !OFFLINE_PERIOD_DAYS.contains(&page.offline_period_days) {
+        return Err(DeskError::Protocol(format!(
+            "the service sent an offline period of {} days",
+            page.offline_period_days
+        )));
     }
     if let Some(bad) = page
         .referrals

@@ -113,20 +113,20 @@ async fn bad_answers_fail_cleanly_and_apply_nothing() {
         (
             "unknown field",
             format!(
-                r#"{{"referrals":[{}],"cursor":"9","more":false,"remaining":0}}"#,
+                r#"{{"referrals":[{}],"cursor":"9","more":false,"remaining":0,"offline_period_days":7}}"#,
                 item(&id(1), 4, r#","parent_phone":"555-0100""#)
             ),
         ),
         (
             "more items than asked",
             format!(
-                r#"{{"referrals":[{two_hundred_one}],"cursor":"9","more":false,"remaining":0}}"#
+                r#"{{"referrals":[{two_hundred_one}],"cursor":"9","more":false,"remaining":0,"offline_period_days":7}}"#
             ),
         ),
         (
             "a bad item after a good one",
             format!(
-                r#"{{"referrals":[{},{}],"cursor":"9","more":false,"remaining":0}}"#,
+                r#"{{"referrals":[{},{}],"cursor":"9","more":false,"remaining":0,"offline_period_days":7}}"#,
                 item(&id(2), 4, ""),
                 item(&id(3), 9, "")
             ),
@@ -134,18 +134,19 @@ async fn bad_answers_fail_cleanly_and_apply_nothing() {
         (
             "an empty cursor",
             format!(
-                r#"{{"referrals":[{}],"cursor":"","more":false,"remaining":0}}"#,
+                r#"{{"referrals":[{}],"cursor":"","more":false,"remaining":0,"offline_period_days":7}}"#,
                 item(&id(4), 4, "")
             ),
         ),
         (
             "more without items",
-            r#"{"referrals":[],"cursor":"9","more":true,"remaining":5}"#.to_owned(),
+            r#"{"referrals":[],"cursor":"9","more":true,"remaining":5,"offline_period_days":7}"#
+                .to_owned(),
         ),
         (
             "more that contradicts what remains",
             format!(
-                r#"{{"referrals":[{}],"cursor":"9","more":false,"remaining":3}}"#,
+                r#"{{"referrals":[{}],"cursor":"9","more":false,"remaining":3,"offline_period_days":7}}"#,
                 item(&id(5), 4, "")
             ),
         ),

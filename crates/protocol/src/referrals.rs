@@ -160,6 +160,11 @@ pub struct ReferralSyncItem {
     pub rank_reason: RankExplanation,
 }
 
+/// The offline periods an operator may set (days): at least a day (a workstation must survive
+/// a night without the network), at most a month (a lost computer must not keep families' data
+/// for a season). A page with another value is refused by the workstation.
+pub const OFFLINE_PERIOD_DAYS: std::ops::RangeInclusive<u32> = 1..=30;
+
 /// One page of the delta sync.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -174,6 +179,9 @@ pub struct ReferralPage {
     /// How many changes still wait after this page (for a progress bar: what a sync has
     /// received plus this is its total). Zero exactly when `more` is false.
     pub remaining: u64,
+    /// The operator's offline period: days the workstation may keep its cache without a
+    /// successful sync before it wipes it (families' data; its unsent answers are kept).
+    pub offline_period_days: u32,
 }
 
 /// Path of the de-identified demand figures (API listener).

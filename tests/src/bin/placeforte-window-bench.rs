@@ -146,6 +146,7 @@ async fn fill_profile(dir: &std::path::Path, keychain: &str, invitation: &str) {
         cursor: "bench".into(),
         more: false,
         remaining: 0,
+        offline_period_days: 7,
     };
     opened
         .cache

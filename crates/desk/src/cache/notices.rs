@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 
 use super::Cache;
+use crate::cliffs::{self, Cliff, CliffKind};
 use crate::notice::{decide, NoticeKind, Notices};
 use crate::DeskError;
 
@@ -35,5 +36,44 @@ impl Cache {
         }
         tx.commit().await?;
         Ok(notices)
+    }
+}
+
+impl Cache {
+    /// The warnings before `ahead`'s cliffs due at `now` and not notified yet, remembered as
+    /// notified (once per cliff and threshold).
+    pub async fn cliff_notices_due(
+        &self,
+        ahead: &[Cliff],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Cliff>, DeskError> {
+        let rows: Vec<(String, DateTime<Utc>, i64)> =
+            sqlx::query_as("SELECT kind, cliff_at, threshold_days FROM cliff_notice_shown")
+                .fetch_all(&self.pool)
+                .await?;
+        let shown = rows
+            .into_iter()
+            .filter_map(|(kind, at, days)| {
+                let kind = [CliffKind::CertificateExpiry, CliffKind::OfflinePeriodEnd]
+                    .into_iter()
+                    .find(|k| k.code() == kind)?;
+                Some((Cliff { kind, at }, days))
+            })
+            .collect::<HashSet<_>>();
+        let due = cliffs::notices_due(ahead, &shown, now);
+        let mut tx = self.pool.begin().await?;
+        for (cliff, days) in &due {
+            sqlx::query(
+                "INSERT OR IGNORE INTO cliff_notice_shown (kind, cliff_at, threshold_days) \
+                 VALUES (?, ?, ?)",
+            )
+            .bind(cliff.kind.code())
+            .bind(cliff.at)
+            .bind(days)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(due.into_iter().map(|(cliff, _)| cliff).collect())
     }
 }
