@@ -289,6 +289,29 @@ async demand() : Promise<Result<DemandReport, AppError>> {
  */
 async setLanguage(language: NoticeLanguage) : Promise<void> {
     await TAURI_INVOKE("set_language", { language });
+},
+/**
+ * The start-up check of Settings: keychain, cache, certificate, service, last sync, outbox,
+ * each with its state and what to do.
+ */
+async healthCheck() : Promise<Result<HealthCheck[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("health_check") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Asks the OS keychain to unlock through its own prompt (it waits for the director).
+ */
+async unlockKeychain() : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("unlock_keychain") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -303,7 +326,7 @@ syncProgressEvent: "sync-progress-event"
 
 /** user-defined constants **/
 
-export const ERROR_CODES = ["keychain_unavailable","local_data","invalid_invitation","not_enrolled","server_unreachable","server_not_trusted","enrolment_refused","device_revoked","certificate_expired","certificate_replaced","too_many_attempts","unknown_referral","invalid_input","refused","reveal_needs_network","reveal_quota_exceeded","reveal_budget_exceeded","reveal_limit_reached","unexpected","import_too_large","import_empty","import_missing_columns","import_duplicate_column","import_has_rejected_lines","import_unreadable","plan_without_groups","unknown_plan_child","unknown_plan_group","plan_refused","export_failed","plan_vacancy_refused","deadline_not_reached","vacancy_filled"] as const;
+export const ERROR_CODES = ["keychain_unavailable","keychain_locked","local_data","invalid_invitation","not_enrolled","server_unreachable","server_not_trusted","enrolment_refused","device_revoked","certificate_expired","certificate_replaced","too_many_attempts","unknown_referral","invalid_input","refused","reveal_needs_network","reveal_quota_exceeded","reveal_budget_exceeded","reveal_limit_reached","unexpected","import_too_large","import_empty","import_missing_columns","import_duplicate_column","import_has_rejected_lines","import_unreadable","plan_without_groups","unknown_plan_child","unknown_plan_group","plan_refused","export_failed","plan_vacancy_refused","deadline_not_reached","vacancy_filled"] as const;
 export const OUTBOX_REFUSAL_CODES = ["offer_expired","referral_closed","deadline_not_reached","vacancy_filled","over_permit","invalid_vacancy","idempotency_key_reused","not_found","malformed_body"] as const;
 export const REFUSAL_REASONS = ["no_longer_needed","accepted_elsewhere","schedule_or_distance","start_earlier_than_wanted","child_health","other"] as const;
 
@@ -414,7 +437,20 @@ online: boolean | null;
  */
 wiped: WipeReason | null; 
 /**
- * Days without a successful sync after which the cache is wiped.
+ * Unsent answers and declarations that wipe kept, to be sent with the next sync.
+ */
+kept_after_wipe: number; 
+/**
+ * Set when the keychain cannot be used now (`keychain_locked`, `keychain_unavailable`):
+ * nothing was wiped, the window says so and tries again.
+ */
+keychain: string | null; 
+/**
+ * The cliffs near or passed: the certificate's expiry, the end of the offline period.
+ */
+warnings: CliffWarning[]; 
+/**
+ * Days without a successful sync after which the cache is wiped (the service's policy).
  */
 retention_days: number; 
 /**
@@ -596,6 +632,34 @@ without: number;
  */
 with: number }
 /**
+ * Which cliff.
+ */
+export type CliffKind = 
+/**
+ * The device certificate stops being accepted.
+ */
+"certificate_expiry" | 
+/**
+ * The cache is wiped for want of a successful sync.
+ */
+"offline_period_end"
+/**
+ * A banner's worth: a cliff near or passed.
+ */
+export type CliffWarning = { 
+/**
+ * Which cliff.
+ */
+kind: CliffKind; 
+/**
+ * RFC 3339 instant it comes (or came).
+ */
+at: string; 
+/**
+ * Whether it has come already (the certificate expired: enrol again with a new code).
+ */
+passed: boolean }
+/**
  * A family's contact details, for the screen's memory only: without the priority basis, which
  * the screen does not show.
  */
@@ -682,9 +746,13 @@ certificate_renew_after: string }
  */
 export type ErrorCode = 
 /**
- * The OS keychain is locked or missing; the cache was wiped.
+ * The OS keychain is not there (yet); nothing was wiped, the app tries again.
  */
 "keychain_unavailable" | 
+/**
+ * The OS keychain is locked; nothing was wiped, it can be unlocked.
+ */
+"keychain_locked" | 
 /**
  * The local data (cache, device record) could not be used.
  */
@@ -907,6 +975,74 @@ capacity: number;
  * Educators planned.
  */
 educators: number }
+/**
+ * One line of the check.
+ */
+export type HealthCheck = { 
+/**
+ * Which part.
+ */
+item: HealthItem; 
+/**
+ * How it stands.
+ */
+state: HealthState; 
+/**
+ * What exactly (the screens' key for the words and the advice).
+ */
+code: string; 
+/**
+ * The instant the line is about (an expiry, a sync), RFC 3339.
+ */
+at: string | null; 
+/**
+ * The count the line is about (outbox entries).
+ */
+count: number | null }
+/**
+ * One part of the check.
+ */
+export type HealthItem = 
+/**
+ * The OS keychain.
+ */
+"keychain" | 
+/**
+ * The encrypted cache.
+ */
+"cache" | 
+/**
+ * The device certificate.
+ */
+"certificate" | 
+/**
+ * The central service.
+ */
+"service" | 
+/**
+ * The last successful sync.
+ */
+"last_sync" | 
+/**
+ * The outbox.
+ */
+"outbox"
+/**
+ * How it stands.
+ */
+export type HealthState = 
+/**
+ * Nothing to do.
+ */
+"ok" | 
+/**
+ * Works, but needs attention soon.
+ */
+"warning" | 
+/**
+ * Does not work now; the code says what to do.
+ */
+"problem"
 /**
  * The saved groups over one window.
  */
@@ -1902,17 +2038,17 @@ export type WipeReason =
  */
 "retention_expired" | 
 /**
- * The keychain could not be reached.
- */
-"keychain_failure" | 
-/**
  * The cache's key was no longer in the keychain.
  */
 "key_missing" | 
 /**
  * The cache could not be decrypted with its key.
  */
-"unreadable"
+"unreadable" | 
+/**
+ * This computer was enrolled again for another daycare.
+ */
+"other_daycare"
 
 /** tauri-specta globals **/
 

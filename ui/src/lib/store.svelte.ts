@@ -36,9 +36,13 @@ export async function run<T>(call: Promise<Result<T>>): Promise<T | null> {
 /** Reloads the summary (enrolment, cache, outbox, connectivity) from the cache. */
 export async function refreshStatus(): Promise<void> {
   const status = await run(commands.status());
-  // The service reports a wipe once; a computer left unenrolled by it keeps saying why.
-  const keptWipe = status?.enrolment ? null : (app.status?.wiped ?? null);
-  if (status) app.status = { ...status, wiped: status.wiped ?? keptWipe };
+  // The shell reports a wipe once; the window keeps saying it until the director closes it.
+  if (status) {
+    const earlier = app.status;
+    app.status = status.wiped
+      ? status
+      : { ...status, wiped: earlier?.wiped ?? null, kept_after_wipe: earlier?.kept_after_wipe ?? 0 };
+  }
 }
 
 /** Reloads the summary and the referrals from the cache. */
@@ -81,6 +85,11 @@ export async function syncNow(): Promise<boolean> {
     stop();
     app.syncing = false;
   }
+}
+
+/** Closes the wipe banner. */
+export function dismissWipe(): void {
+  if (app.status) app.status = { ...app.status, wiped: null, kept_after_wipe: 0 };
 }
 
 export function open(screen: Screen, selected: string | null = null): void {

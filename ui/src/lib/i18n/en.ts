@@ -147,7 +147,82 @@ export const en: Messages = {
   "wiped.requested": "This computer's data was wiped at your request.",
   "wiped.revoked": "The operator revoked this computer's access. Its local data was wiped.",
   "wiped.retention_expired": "The local copy was wiped: no successful sync for too long.",
-  "wiped.keychain_failure": "The system keychain could not be reached; the local copy was wiped.",
+  "wiped.other_daycare":
+    "This computer was enrolled for another daycare: the previous one's local copy was wiped.",
+  "wiped.dismiss": "Got it",
+  "wiped.kept":
+    "Your {count} unsent answers or declarations were kept: they go out with the next sync.",
+  "wiped.lost":
+    "What it held cannot be read back: the referrals come back with the next sync; answers that had not been sent are lost, check them in the referral list.",
+
+  "keychain.keychain_locked":
+    "The system keychain is locked. Nothing was wiped: unlock it to go on.",
+  "keychain.keychain_unavailable":
+    "The system keychain is not answering yet (it sometimes starts slowly after login). Nothing was wiped; trying again automatically.",
+  "keychain.unlock": "Unlock the keychain",
+  "keychain.unlocking": "Unlocking… answer the keychain's window",
+  "keychain.retry": "Try again now",
+
+  "cliff.certificate_expiry":
+    "This computer's certificate expires on {when}. Connect it to the network so that it renews itself; otherwise ask the operator for a new code.",
+  "cliff.certificate_expiry_passed":
+    "This computer's certificate expired on {when}. Ask the operator for a new code and enrol this computer again in Settings: your unsent answers will be kept.",
+  "cliff.offline_period_end":
+    "Without a successful sync by {when}, the local copy will be wiped (unsent answers are kept). Connect and sync.",
+  "cliff.offline_period_end_passed":
+    "No successful sync for too long: the local copy will be wiped the next time it is opened. Connect and sync.",
+  "cliff.reenrol": "Enrol this computer again",
+
+  "conflict.serviceHolds": "The service now holds: {status}.",
+  "conflict.otherWorkstation": "An answer was already recorded (by another computer of the daycare, for instance).",
+
+  "settings.reenrol": "Enrol this computer again with a new code",
+  "settings.reenrolHelp":
+    "After an expired certificate, paste the operator's new code here. For the same daycare the local copy and the unsent answers are kept; for another daycare everything is wiped.",
+
+  "health.title": "Workstation check",
+  "health.run": "Check again",
+  "health.running": "Checking…",
+  "health.state.ok": "OK",
+  "health.state.warning": "Watch",
+  "health.state.problem": "Problem",
+  "health.item.keychain": "System keychain",
+  "health.item.cache": "Encrypted local copy",
+  "health.item.certificate": "Certificate",
+  "health.item.service": "Central service",
+  "health.item.last_sync": "Last sync",
+  "health.item.outbox": "Answers to send",
+  "health.keychain.ready": "Available.",
+  "health.keychain.keychain_locked": "Locked: unlock it (button at the top of the screen). Nothing is wiped.",
+  "health.keychain.keychain_unavailable": "Not answering: wait for it to start or log in again. Nothing is wiped.",
+  "health.keychain.other": "Unusable ({code}): log in again; if it persists, call support.",
+  "health.cache.ready": "Open.",
+  "health.cache.not_enrolled": "None: this computer is not enrolled.",
+  "health.cache.keychain_locked": "Waiting for the keychain.",
+  "health.cache.keychain_unavailable": "Waiting for the keychain.",
+  "health.cache.wiped_requested": "Wiped at your request.",
+  "health.cache.wiped_revoked": "Wiped: access revoked by the operator.",
+  "health.cache.wiped_retention_expired": "Wiped after the offline period; the next sync fills it.",
+  "health.cache.wiped_key_missing": "Wiped: its key was missing; the next sync fills it.",
+  "health.cache.wiped_unreadable": "Wiped: unreadable; the next sync fills it.",
+  "health.cache.wiped_other_daycare": "Wiped: computer enrolled for another daycare.",
+  "health.cache.other": "Unusable ({code}): sync; if it persists, tell the operator.",
+  "health.certificate.valid": "Valid until {when}.",
+  "health.certificate.renewal_due": "Valid until {when}; it renews itself at the next connection.",
+  "health.certificate.expires_soon": "Expires on {when}: connect the computer so that it renews itself.",
+  "health.certificate.expired": "Expired on {when}: ask for a new code and enrol this computer again.",
+  "health.certificate.not_enrolled": "None: enrol this computer with the operator's code.",
+  "health.service.reachable": "Reachable.",
+  "health.service.not_checked": "Not checked.",
+  "health.service.server_unreachable": "Unreachable: check the network; work goes on offline.",
+  "health.service.other": "Refused ({code}): see the error message, or tell the operator.",
+  "health.last_sync.recent": "On {when}.",
+  "health.last_sync.wipe_soon": "On {when}: sync soon, or the local copy will be wiped.",
+  "health.last_sync.never": "Never: sync to receive the referrals.",
+  "health.outbox.empty": "Nothing waiting.",
+  "health.outbox.pending": "{count} waiting: they go out with the next sync.",
+  "health.outbox.conflicts": "{count} refused by the service: see Home.",
+  "health.outbox.unreadable": "Unreadable for now (local copy unavailable).",
   "wiped.key_missing": "The local copy's key was missing; the copy was wiped.",
   "wiped.unreadable": "The local copy could not be read; it was wiped.",
 
@@ -212,7 +287,9 @@ export const en: Messages = {
   "error.reveal_budget_exceeded": "The daycare's computers together have reached their limit of contact consultations for now. Try again tomorrow or contact the operator.",
   "error.reveal_limit_reached": "This family's contact details have already been consulted the maximum number of times.",
   "error.invalid_input": "Check the values entered.",
-  "error.keychain_unavailable": "The system keychain is locked or missing. Unlock your session and try again.",
+  "error.keychain_locked":
+    "The system keychain is locked. Nothing was wiped: unlock it and try again.",
+  "error.keychain_unavailable": "The system keychain is not answering yet. Nothing was wiped: try again in a moment.",
   "error.local_data": "The local data cannot be used. A sync will restore it.",
   "error.invalid_invitation":
     "This text is not a PlaceForte invitation. Copy all of it, without changing it.",

@@ -151,8 +151,82 @@ export const fr = {
     "L’accès de cet ordinateur a été révoqué par l’exploitant. Ses données locales ont été effacées.",
   "wiped.retention_expired":
     "La copie locale a été effacée : aucune synchronisation réussie depuis trop longtemps.",
-  "wiped.keychain_failure":
-    "Le trousseau du système était inaccessible ; la copie locale a été effacée.",
+  "wiped.other_daycare":
+    "Cet ordinateur a été inscrit pour une autre garderie : la copie locale de la précédente a été effacée.",
+  "wiped.dismiss": "J’ai compris",
+  "wiped.kept":
+    "Vos {count} réponses ou déclarations non envoyées ont été conservées : elles partiront à la prochaine synchronisation.",
+  "wiped.lost":
+    "Ce qui s’y trouvait ne peut pas être relu : les dossiers reviendront à la prochaine synchronisation ; les réponses qui n’avaient pas été envoyées sont perdues, vérifiez-les dans la liste des dossiers.",
+
+  "keychain.keychain_locked":
+    "Le trousseau du système est verrouillé. Rien n’a été effacé : déverrouillez-le pour continuer.",
+  "keychain.keychain_unavailable":
+    "Le trousseau du système ne répond pas encore (il démarre parfois lentement après l’ouverture de session). Rien n’a été effacé ; nouvel essai automatique.",
+  "keychain.unlock": "Déverrouiller le trousseau",
+  "keychain.unlocking": "Déverrouillage… répondez à la fenêtre du trousseau",
+  "keychain.retry": "Réessayer maintenant",
+
+  "cliff.certificate_expiry":
+    "Le certificat de cet ordinateur expire le {when}. Branchez-le au réseau pour qu’il se renouvelle tout seul ; sinon, demandez un nouveau code à l’exploitant.",
+  "cliff.certificate_expiry_passed":
+    "Le certificat de cet ordinateur a expiré le {when}. Demandez un nouveau code à l’exploitant et réinscrivez le poste dans Paramètres : vos réponses non envoyées seront conservées.",
+  "cliff.offline_period_end":
+    "Sans synchronisation réussie d’ici le {when}, la copie locale sera effacée (les réponses non envoyées sont conservées). Connectez-vous et synchronisez.",
+  "cliff.offline_period_end_passed":
+    "Aucune synchronisation réussie depuis trop longtemps : la copie locale sera effacée à la prochaine ouverture. Connectez-vous et synchronisez.",
+  "cliff.reenrol": "Réinscrire ce poste",
+
+  "conflict.serviceHolds": "Le service indique maintenant : {status}.",
+  "conflict.otherWorkstation": "Une réponse y était déjà inscrite (par un autre poste de la garderie, par exemple).",
+
+  "settings.reenrol": "Réinscrire ce poste avec un nouveau code",
+  "settings.reenrolHelp":
+    "Après un certificat expiré, collez ici le nouveau code de l’exploitant. Pour la même garderie, la copie locale et les réponses non envoyées sont conservées ; pour une autre garderie, tout est effacé.",
+
+  "health.title": "Vérification du poste",
+  "health.run": "Vérifier de nouveau",
+  "health.running": "Vérification…",
+  "health.state.ok": "OK",
+  "health.state.warning": "À surveiller",
+  "health.state.problem": "Problème",
+  "health.item.keychain": "Trousseau du système",
+  "health.item.cache": "Copie locale chiffrée",
+  "health.item.certificate": "Certificat",
+  "health.item.service": "Service central",
+  "health.item.last_sync": "Dernière synchronisation",
+  "health.item.outbox": "Réponses à envoyer",
+  "health.keychain.ready": "Disponible.",
+  "health.keychain.keychain_locked": "Verrouillé : déverrouillez-le (bouton en haut de l’écran). Rien n’est effacé.",
+  "health.keychain.keychain_unavailable": "Ne répond pas : attendez qu’il démarre ou ouvrez de nouveau votre session. Rien n’est effacé.",
+  "health.keychain.other": "Inutilisable ({code}) : redémarrez la session ; si cela persiste, avisez le soutien.",
+  "health.cache.ready": "Ouverte.",
+  "health.cache.not_enrolled": "Aucune : cet ordinateur n’est pas inscrit.",
+  "health.cache.keychain_locked": "En attente du trousseau.",
+  "health.cache.keychain_unavailable": "En attente du trousseau.",
+  "health.cache.wiped_requested": "Effacée à votre demande.",
+  "health.cache.wiped_revoked": "Effacée : accès révoqué par l’exploitant.",
+  "health.cache.wiped_retention_expired": "Effacée après la période hors ligne ; la prochaine synchronisation la remplit.",
+  "health.cache.wiped_key_missing": "Effacée : sa clé manquait ; la prochaine synchronisation la remplit.",
+  "health.cache.wiped_unreadable": "Effacée : illisible ; la prochaine synchronisation la remplit.",
+  "health.cache.wiped_other_daycare": "Effacée : poste inscrit pour une autre garderie.",
+  "health.cache.other": "Inutilisable ({code}) : synchronisez ; si cela persiste, avisez l’exploitant.",
+  "health.certificate.valid": "Valide jusqu’au {when}.",
+  "health.certificate.renewal_due": "Valide jusqu’au {when} ; il se renouvellera à la prochaine connexion.",
+  "health.certificate.expires_soon": "Expire le {when} : connectez le poste pour qu’il se renouvelle.",
+  "health.certificate.expired": "Expiré le {when} : demandez un nouveau code et réinscrivez le poste.",
+  "health.certificate.not_enrolled": "Aucun : inscrivez ce poste avec le code de l’exploitant.",
+  "health.service.reachable": "Joignable.",
+  "health.service.not_checked": "Non vérifié.",
+  "health.service.server_unreachable": "Injoignable : vérifiez la connexion réseau ; le travail continue hors ligne.",
+  "health.service.other": "Refus ({code}) : voir le message d’erreur, ou avisez l’exploitant.",
+  "health.last_sync.recent": "Le {when}.",
+  "health.last_sync.wipe_soon": "Le {when} : synchronisez bientôt, sinon la copie locale sera effacée.",
+  "health.last_sync.never": "Jamais : synchronisez pour recevoir les dossiers.",
+  "health.outbox.empty": "Rien en attente.",
+  "health.outbox.pending": "{count} en attente : elles partiront à la prochaine synchronisation.",
+  "health.outbox.conflicts": "{count} refusées par le service : voir l’accueil.",
+  "health.outbox.unreadable": "Illisible pour le moment (copie locale indisponible).",
   "wiped.key_missing": "La clé de la copie locale manquait ; la copie a été effacée.",
   "wiped.unreadable": "La copie locale était illisible ; elle a été effacée.",
 
@@ -217,8 +291,10 @@ export const fr = {
   "error.reveal_budget_exceeded": "Les ordinateurs de la garderie ont atteint ensemble le nombre maximal de consultations de coordonnées pour le moment. Réessayez demain ou avisez l’exploitant.",
   "error.reveal_limit_reached": "Les coordonnées de cette famille ont déjà été consultées le nombre maximal de fois.",
   "error.invalid_input": "Vérifiez les valeurs saisies.",
+  "error.keychain_locked":
+    "Le trousseau du système est verrouillé. Rien n’a été effacé : déverrouillez-le et réessayez.",
   "error.keychain_unavailable":
-    "Le trousseau du système est verrouillé ou absent. Déverrouillez votre session et réessayez.",
+    "Le trousseau du système ne répond pas encore. Rien n’a été effacé : réessayez dans un instant.",
   "error.local_data": "Les données locales sont inutilisables. Une synchronisation les rétablira.",
   "error.invalid_invitation":
     "Ce texte n’est pas une invitation PlaceForte. Copiez-la en entier, sans la modifier.",
