@@ -115,7 +115,13 @@ impl Desk {
     pub async fn cache_at(&self, now: DateTime<Utc>) -> Result<Cache, DeskError> {
         let mut slot = self.cache.lock().await;
         if let Some(cache) = slot.as_ref().filter(|cache| !cache.is_closed()) {
-            return Ok(cache.clone());
+            if !self.local.offline_period_over(cache, now).await? {
+                return Ok(cache.clone());
+            }
+            // Open past its offline period: closed, and wiped by the open below.
+            if let Some(cache) = slot.take() {
+                cache.close().await;
+            }
         }
         let mut opened = self.local.open(now).await?;
         // A cache holds one daycare's data: enrolled again for another, it starts afresh.
@@ -142,12 +148,29 @@ impl Desk {
         EnrolledDevice::load(&self.local, &self.dir)
     }
 
-    /// The enrolled device, its certificate renewed first if due at `now`.
+    /// The enrolled device, its certificate renewed first if due at `now`. A renewal that
+    /// fails while the certificate still works (the service refused it for now, a keychain
+    /// write failed) does not stop the sync: it is tried again at the next one. Only what
+    /// makes the certificate unusable, or the service unreachable, stops it.
     pub async fn renewed_device(&self, now: DateTime<Utc>) -> Result<EnrolledDevice, DeskError> {
         let mut device = self.device()?;
-        device
+        match device
             .renew_if_due(&self.local, &self.dir, now, false)
-            .await?;
+            .await
+        {
+            Ok(_) => {}
+            Err(
+                err @ (DeskError::Revoked
+                | DeskError::CertificateExpired
+                | DeskError::CertificateReplaced
+                | DeskError::CertificateRefused
+                | DeskError::ServerUnreachable(_)),
+            ) => return Err(err),
+            Err(err) => {
+                tracing::warn!(code = err.code(), "renewal failed; tried again next sync");
+                device = self.device()?;
+            }
+        }
         Ok(device)
     }
 
@@ -231,7 +254,7 @@ impl Desk {
     pub async fn cliffs(&self, cache: &Cache) -> Result<Vec<Cliff>, DeskError> {
         let record = load_record(&self.dir)?;
         Ok(cliffs::cliffs(
-            record.map(|r| r.not_after),
+            record.map(|r| (r.renew_after, r.not_after)),
             cache.last_successful_sync().await?,
             self.offline_period(cache).await?,
         ))
@@ -262,7 +285,8 @@ impl Desk {
         device::forget(&self.local, &self.dir)
     }
 
-    async fn close_cache(&self) {
+    /// Closes the open cache; the next use opens it again, by the rules (as after a restart).
+    pub async fn close_cache(&self) {
         if let Some(cache) = self.cache.lock().await.take() {
             cache.close().await;
         }

@@ -8,6 +8,8 @@
 //!
 //! From [`WARNING_DAYS`] before each, the screens show a banner with the date and what to do,
 //! and a desktop notification is shown once per cliff at each of [`NOTICE_THRESHOLDS_DAYS`].
+//! The certificate's warnings wait for its renewal point as well: before it the app could not
+//! have renewed it yet, and a warning would be a false alarm.
 //! Everything here is pure; [`crate::Cache::cliff_notices_due`] remembers what was notified.
 
 use chrono::{DateTime, Duration, Utc};
@@ -49,6 +51,15 @@ pub struct Cliff {
     pub kind: CliffKind,
     /// When.
     pub at: DateTime<Utc>,
+    /// No warning before this (the certificate's renewal point; for the offline period, the
+    /// start of time).
+    pub not_before: DateTime<Utc>,
+}
+
+impl Cliff {
+    fn warned_at(&self, now: DateTime<Utc>, days: i64) -> bool {
+        now >= self.not_before && self.at - now <= Duration::days(days)
+    }
 }
 
 /// A banner's worth: a cliff near or passed.
@@ -63,20 +74,22 @@ pub struct CliffWarning {
     pub passed: bool,
 }
 
-/// The cliffs ahead of this workstation: the certificate's end if enrolled, and the end of
-/// the offline period if it ever synced.
+/// The cliffs ahead of this workstation: the certificate's end if enrolled (`certificate`:
+/// its renewal point and its end), and the end of the offline period if it ever synced.
 pub fn cliffs(
-    certificate_not_after: Option<DateTime<Utc>>,
+    certificate: Option<(DateTime<Utc>, DateTime<Utc>)>,
     last_successful_sync: Option<DateTime<Utc>>,
     offline_period: Duration,
 ) -> Vec<Cliff> {
-    let certificate = certificate_not_after.map(|at| Cliff {
+    let certificate = certificate.map(|(renew_after, not_after)| Cliff {
         kind: CliffKind::CertificateExpiry,
-        at,
+        at: not_after,
+        not_before: renew_after,
     });
     let offline = last_successful_sync.map(|last| Cliff {
         kind: CliffKind::OfflinePeriodEnd,
         at: last + offline_period,
+        not_before: DateTime::<Utc>::MIN_UTC,
     });
     certificate.into_iter().chain(offline).collect()
 }
@@ -85,7 +98,7 @@ pub fn cliffs(
 pub fn warnings(cliffs: &[Cliff], now: DateTime<Utc>) -> Vec<CliffWarning> {
     cliffs
         .iter()
-        .filter(|cliff| cliff.at - now <= Duration::days(WARNING_DAYS))
+        .filter(|cliff| cliff.warned_at(now, WARNING_DAYS))
         .map(|cliff| CliffWarning {
             kind: cliff.kind,
             at: cliff.at.to_rfc3339(),
@@ -110,7 +123,7 @@ pub fn notices_due(
             NOTICE_THRESHOLDS_DAYS
                 .iter()
                 .copied()
-                .filter(|days| cliff.at - now <= Duration::days(*days))
+                .filter(|days| cliff.warned_at(now, *days))
                 .min()
                 .map(|days| (*cliff, days))
         })
@@ -158,8 +171,13 @@ mod tests {
     #[test]
     fn the_banner_shows_from_three_days_before_each_cliff() {
         let not_after = at("2026-12-10T12:00:00Z");
+        let renew_after = at("2026-12-06T00:00:00Z");
         let last_sync = at("2026-12-05T12:00:00Z");
-        let all = cliffs(Some(not_after), Some(last_sync), Duration::days(7));
+        let all = cliffs(
+            Some((renew_after, not_after)),
+            Some(last_sync),
+            Duration::days(7),
+        );
         assert_eq!(all.len(), 2);
         assert_eq!(all[1].at, at("2026-12-12T12:00:00Z"));
 
@@ -169,6 +187,18 @@ mod tests {
         assert_eq!(from.len(), 1);
         assert_eq!(from[0].kind, CliffKind::CertificateExpiry);
         assert!(!from[0].passed);
+
+        // Renewal not due yet: no false alarm, however close the end.
+        let late_renewal = cliffs(
+            Some((not_after - Duration::days(1), not_after)),
+            None,
+            Duration::days(7),
+        );
+        assert!(warnings(&late_renewal, not_after - Duration::days(2)).is_empty());
+        assert_eq!(
+            warnings(&late_renewal, not_after - Duration::days(1)).len(),
+            1
+        );
 
         let both = warnings(&all, at("2026-12-10T12:00:00Z"));
         assert_eq!(both.len(), 2);
@@ -188,6 +218,7 @@ mod tests {
         let cliff = Cliff {
             kind: CliffKind::OfflinePeriodEnd,
             at: at("2026-12-12T12:00:00Z"),
+            not_before: DateTime::<Utc>::MIN_UTC,
         };
         let mut shown = HashSet::new();
         assert!(notices_due(&[cliff], &shown, at("2026-12-09T11:59:59Z")).is_empty());
@@ -215,6 +246,7 @@ mod tests {
         let cliff = Cliff {
             kind: CliffKind::CertificateExpiry,
             at: at("2026-12-12T17:00:00Z"),
+            not_before: at("2026-12-09T00:00:00Z"),
         };
         let fr = notice_text(&cliff, NoticeLanguage::FrCa);
         assert!(

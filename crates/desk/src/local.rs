@@ -159,25 +159,36 @@ impl<S: SecretStore> LocalData<S> {
             }
             Err(err) => return Err(err),
         };
-        if let Some(last) = cache.last_successful_sync().await? {
-            let period = cache
-                .offline_period()
-                .await?
-                .unwrap_or(self.shared.retention);
-            if now - last > period {
-                // The families' data goes; the answers not yet sent stay (no personal data).
-                let unsent = cache.unsent_work().await?;
-                cache.close().await;
-                return self
-                    .recreate(WipeReason::RetentionExpired, Some(unsent))
-                    .await;
-            }
+        if self.offline_period_over(&cache, now).await? {
+            // The families' data goes; the answers not yet sent stay (no personal data).
+            let unsent = cache.unsent_work().await?;
+            cache.close().await;
+            return self
+                .recreate(WipeReason::RetentionExpired, Some(unsent))
+                .await;
         }
         Ok(OpenedCache {
             cache,
             wiped: None,
             carried: 0,
         })
+    }
+
+    /// Whether `cache` went longer than its offline period without a successful sync at `now`
+    /// (an app left open for weeks offline is wiped too: its holder closes it and opens again).
+    pub async fn offline_period_over(
+        &self,
+        cache: &Cache,
+        now: DateTime<Utc>,
+    ) -> Result<bool, DeskError> {
+        let Some(last) = cache.last_successful_sync().await? else {
+            return Ok(false);
+        };
+        let period = cache
+            .offline_period()
+            .await?
+            .unwrap_or(self.shared.retention);
+        Ok(now - last > period)
     }
 
     /// Wipes the cache for a re-enrolment for another daycare: nothing of the previous one

@@ -3,9 +3,13 @@
 //! is the layer above it; the real-window tests use a real Secret Service.
 #![allow(dead_code, unreachable_pub)]
 
+use chrono::{Duration, Utc};
 use placeforte_app::Desk;
+use placeforte_testkit::Central;
 use placeforte_testkit::MemoryStore;
+use serde_json::json;
 use serde_json::Value;
+use tauri::async_runtime::block_on;
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
@@ -19,8 +23,13 @@ pub struct TestApp {
 
 /// A fresh app over an empty data folder.
 pub fn app() -> TestApp {
+    app_with(MemoryStore::default())
+}
+
+/// A fresh app over an empty data folder, with secrets in `store`.
+pub fn app_with(store: MemoryStore) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let desk = Desk::new(dir.path().to_path_buf(), Box::new(MemoryStore::default()))
+    let desk = Desk::new(dir.path().to_path_buf(), Box::new(store))
         .with_exports_dir(dir.path().join("Documents"));
     let app = placeforte_app::app(mock_builder(), desk)
         .build(tauri::generate_context!())
@@ -68,4 +77,33 @@ impl TestApp {
     pub fn desk(&self) -> tauri::State<'_, Desk> {
         self.window.state::<Desk>()
     }
+}
+
+/// The app, enrolled at a new daycare that `toddlers` waiting toddlers chose, with a toddler
+/// vacancy of `places` declared (sent at once; its referrals not synced yet). Returns how many
+/// referrals the service made.
+pub fn enrolled_with_vacancy(central: &Central, toddlers: usize, places: u32) -> (TestApp, u64) {
+    let app = app();
+    let invitation = block_on(async {
+        let daycare = central.daycare().await;
+        central.toddlers_choosing(daycare, toddlers).await;
+        central.invite(daycare).await.to_string()
+    });
+    app.invoke("enrol", json!({ "invitation": invitation }))
+        .unwrap();
+    let start = Utc::now().date_naive() + Duration::days(30);
+    let declared = app
+        .invoke(
+            "declare_vacancy",
+            json!({ "vacancy": {
+                "age_class": "from_18_months_to_4_years",
+                "places": places,
+                "start_date": start.to_string(),
+                "group_label": "Les Mésanges",
+            } }),
+        )
+        .unwrap();
+    let made = declared["referrals"].as_u64().unwrap();
+    assert!(made > 0, "{declared}");
+    (app, made)
 }

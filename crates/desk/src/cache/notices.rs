@@ -41,7 +41,7 @@ impl Cache {
 
 impl Cache {
     /// The warnings before `ahead`'s cliffs due at `now` and not notified yet, remembered as
-    /// notified (once per cliff and threshold).
+    /// notified (once per cliff instant and threshold).
     pub async fn cliff_notices_due(
         &self,
         ahead: &[Cliff],
@@ -57,10 +57,13 @@ impl Cache {
                 let kind = [CliffKind::CertificateExpiry, CliffKind::OfflinePeriodEnd]
                     .into_iter()
                     .find(|k| k.code() == kind)?;
-                Some((Cliff { kind, at }, days))
+                Some(((kind, at), days))
             })
             .collect::<HashSet<_>>();
-        let due = cliffs::notices_due(ahead, &shown, now);
+        let due: Vec<(Cliff, i64)> = cliffs::notices_due(ahead, &HashSet::new(), now)
+            .into_iter()
+            .filter(|(cliff, days)| !shown.contains(&((cliff.kind, cliff.at), *days)))
+            .collect();
         let mut tx = self.pool.begin().await?;
         for (cliff, days) in &due {
             sqlx::query(
