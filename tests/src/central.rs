@@ -13,16 +13,27 @@ pub struct Central {
     api_port: u16,
     enrolment_port: u16,
     server: Option<Child>,
+    /// Settings of this service's own (`PLACEFORTE_…` variables), for every command.
+    settings: Vec<(String, String)>,
 }
 
 impl Central {
     /// Initialises a service, seeds a small synthetic province and starts it.
     pub fn start_seeded() -> Central {
+        Central::start_seeded_with(&[])
+    }
+
+    /// The same with settings of its own, e.g. `("PLACEFORTE_OFFLINE_PERIOD_DAYS", "1")`.
+    pub fn start_seeded_with(settings: &[(&str, &str)]) -> Central {
         let mut central = Central {
             dir: tempfile::tempdir().unwrap_or_else(|err| panic!("temp dir: {err}")),
             api_port: free_port(),
             enrolment_port: free_port(),
             server: None,
+            settings: settings
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
         };
         central.run(&["init"]);
         central.run(&[
@@ -56,7 +67,8 @@ impl Central {
                 format!("127.0.0.1:{}", self.enrolment_port),
             )
             .env_remove("DATABASE_URL")
-            .env("RUST_LOG", "warn");
+            .env("RUST_LOG", "warn")
+            .envs(self.settings.iter().map(|(k, v)| (k, v)));
         command
     }
 

@@ -294,6 +294,18 @@ impl AppWindow {
         }
     }
 
+    /// Waits until no element has `testid` (a banner that goes by itself).
+    pub async fn wait_gone(&self, testid: &str) {
+        let deadline = std::time::Instant::now() + PATIENCE;
+        while !self.all(testid).await.is_empty() {
+            if std::time::Instant::now() >= deadline {
+                let shot = self.capture(&format!("failed-gone-{testid}")).await;
+                panic!("{}: {testid} never went; screen: {}", self.name, shot.display());
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
     /// Runs a script in the page and returns its result.
     pub async fn script(&self, js: &str) -> serde_json::Value {
         self.client

@@ -695,6 +695,29 @@ mod tests {
     }
 
     #[test]
+    fn the_offline_period_is_the_operator_s_within_bounds() {
+        assert_eq!(
+            Config::load_with(None, |_| None)
+                .expect("defaults")
+                .lifetimes
+                .offline_period_days,
+            7
+        );
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("central.toml");
+        std::fs::write(&file, "offline_period_days = 3\n").expect("write");
+        let config = Config::load_with(Some(&file), |_| None).expect("config");
+        assert_eq!(config.lifetimes.offline_period_days, 3);
+        for refused in ["0", "31"] {
+            let err = Config::load_with(None, |name| {
+                (name == "PLACEFORTE_OFFLINE_PERIOD_DAYS").then(|| refused.to_owned())
+            })
+            .expect_err("out of bounds");
+            assert!(err.to_string().contains("between 1 and 30"), "{err}");
+        }
+    }
+
+    #[test]
     fn a_webhook_needs_a_secret_and_metrics_are_off_unless_set() {
         let config = Config::load_with(None, |_| None).expect("defaults");
         assert!(config.alert_webhook.is_none() && config.metrics_listen.is_none());

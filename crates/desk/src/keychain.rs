@@ -153,7 +153,21 @@ impl SecretStore for OsKeychain {
 
     #[cfg(target_os = "linux")]
     fn check(&self) -> Result<(), DeskError> {
-        crate::secret_service::check(&self.service)
+        // A daemon that died mid-call and is being restarted answers again within the retry
+        // delays; one that is not there at all is reported after them.
+        let mut delays = RETRY_DELAYS_MS.iter();
+        loop {
+            match crate::secret_service::check(&self.service) {
+                Err(DeskError::KeychainUnavailable(err)) => match delays.next() {
+                    Some(ms) => {
+                        tracing::warn!("keychain check failed in transit, retrying: {err}");
+                        std::thread::sleep(std::time::Duration::from_millis(*ms));
+                    }
+                    None => return Err(DeskError::KeychainUnavailable(err)),
+                },
+                other => return other,
+            }
+        }
     }
 
     #[cfg(target_os = "linux")]

@@ -150,6 +150,27 @@ async fn bad_answers_fail_cleanly_and_apply_nothing() {
                 item(&id(5), 4, "")
             ),
         ),
+        (
+            "an offline period of no days (a wipe at every start)",
+            format!(
+                r#"{{"referrals":[{}],"cursor":"9","more":false,"remaining":0,"offline_period_days":0}}"#,
+                item(&id(6), 4, "")
+            ),
+        ),
+        (
+            "an offline period of a year",
+            format!(
+                r#"{{"referrals":[{}],"cursor":"9","more":false,"remaining":0,"offline_period_days":365}}"#,
+                item(&id(7), 4, "")
+            ),
+        ),
+        (
+            "no offline period",
+            format!(
+                r#"{{"referrals":[{}],"cursor":"9","more":false,"remaining":0}}"#,
+                item(&id(8), 4, "")
+            ),
+        ),
         ("an endless body", "x".repeat(9 * 1024 * 1024)),
     ];
     for (what, body) in cases {
@@ -166,6 +187,11 @@ async fn bad_answers_fail_cleanly_and_apply_nothing() {
             cache.sync_cursor().await.unwrap(),
             cursor,
             "{what}: cursor moved"
+        );
+        assert_eq!(
+            cache.offline_period().await.unwrap(),
+            Some(chrono::Duration::days(7)),
+            "{what}: the service's offline period changed"
         );
     }
 }

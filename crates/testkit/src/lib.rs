@@ -4,7 +4,8 @@
 //!
 //! - [`central`]: the real central service in-process on 127.0.0.1, and enrolled workstations;
 //! - [`keychain`]: the test Secret Service and per-test keychain services;
-//! - [`memory`]: an in-memory secret store for the layers above the keychain;
+//! - [`memory`]: an in-memory secret store for the layers above the keychain (lockable);
+//! - [`private_keyring`]: a Secret Service of one test's own, to lock, unlock, stop and start;
 //! - [`cache`]: what a crash leaves in the encrypted cache, written the way a crash would;
 //! - [`raw_http`]: a bare HTTP/1.1 client on one TLS connection;
 //! - [`bench_service`]: the service and its devices as the central benchmarks make them.
@@ -16,6 +17,7 @@ pub mod cache;
 pub mod central;
 pub mod keychain;
 pub mod memory;
+pub mod private_keyring;
 pub mod raw_http;
 
 pub use central::{Central, StoppedCentral, Workstation};
