@@ -14,7 +14,7 @@ use chrono::{DateTime, Duration, Utc};
 use harness::{app, app_with, enrolled_with_vacancy, TestApp};
 use placeforte_app::background::turn;
 use placeforte_central::store::Storage as _;
-use placeforte_central::{Clock as _, Lifetimes};
+use placeforte_central::Lifetimes;
 use placeforte_desk::sync_schedule::SyncAttempt;
 use placeforte_testkit::cache::mark_outbox_pending;
 use placeforte_testkit::{Central, MemoryStore};

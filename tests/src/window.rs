@@ -300,7 +300,11 @@ impl AppWindow {
         while !self.all(testid).await.is_empty() {
             if std::time::Instant::now() >= deadline {
                 let shot = self.capture(&format!("failed-gone-{testid}")).await;
-                panic!("{}: {testid} never went; screen: {}", self.name, shot.display());
+                panic!(
+                    "{}: {testid} never went; screen: {}",
+                    self.name,
+                    shot.display()
+                );
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }

@@ -38,20 +38,25 @@ async fn the_cliffs_are_announced_the_check_is_readable_and_a_new_code_keeps_the
     let display = Display::open();
     let mut app = AppWindow::launch(&display, data.path(), &service, "weeks").await;
     app.enrol(&central.invitation(&daycare)).await;
-    app.declare_vacancies(&["from_18_months_to_4_years"], 2).await;
+    app.declare_vacancies(&["from_18_months_to_4_years"], 2)
+        .await;
     app.sync().await;
 
     let banner = app
         .wait_text("cliff-offline_period_end", |t| !t.is_empty())
         .await;
-    assert!(banner.starts_with("Sans synchronisation réussie d’ici le"), "{banner}");
+    assert!(
+        banner.starts_with("Sans synchronisation réussie d’ici le"),
+        "{banner}"
+    );
     assert!(banner.contains("conservées"), "{banner}");
     app.screenshot("offline-period-banner").await;
     app.assert_accessible("offline-period-banner").await;
 
     // The start-up check: every part named, the last sync to watch (one day), the rest fine.
     app.click("nav-settings").await;
-    app.wait_css("[data-testid=health-outbox][data-state]").await;
+    app.wait_css("[data-testid=health-outbox][data-state]")
+        .await;
     for (item, state) in [
         ("keychain", "ok"),
         ("cache", "ok"),
@@ -93,7 +98,10 @@ async fn the_cliffs_are_announced_the_check_is_readable_and_a_new_code_keeps_the
     let health = app.wait("health-certificate").await;
     app.wait_css("[data-testid=health-certificate][data-code=expired]")
         .await;
-    assert_eq!(health.attr("data-state").await.unwrap().as_deref(), Some("problem"));
+    assert_eq!(
+        health.attr("data-state").await.unwrap().as_deref(),
+        Some("problem")
+    );
     app.wait_css("[data-testid=health-service][data-code=server_unreachable]")
         .await;
     app.screenshot("health-check-offline-expired").await;
@@ -115,7 +123,11 @@ async fn the_cliffs_are_announced_the_check_is_readable_and_a_new_code_keeps_the
         "1",
         "the answer recorded before the holidays reached the service once"
     );
-    assert_eq!(central.devices().len(), 2, "a second enrolment of the same computer");
+    assert_eq!(
+        central.devices().len(),
+        2,
+        "a second enrolment of the same computer"
+    );
     app.screenshot("re-enrolled-sent").await;
     app.close().await;
 }
@@ -136,7 +148,8 @@ async fn a_locked_keychain_is_said_in_words_wipes_nothing_and_lets_go_once_unloc
     let display = Display::open();
     let mut app = AppWindow::launch(&display, data.path(), &service, "keychain").await;
     app.enrol(&central.invitation(&daycare)).await;
-    app.declare_vacancies(&["from_18_months_to_4_years"], 2).await;
+    app.declare_vacancies(&["from_18_months_to_4_years"], 2)
+        .await;
     app.sync().await;
     let cached = app.text("cached").await;
     app.close().await;
@@ -148,7 +161,11 @@ async fn a_locked_keychain_is_said_in_words_wipes_nothing_and_lets_go_once_unloc
     assert!(said.contains("verrouillé"), "{said}");
     assert!(said.contains("Rien n’a été effacé"), "{said}");
     app.wait("keychain-unlock").await;
-    assert_eq!(app.count_css("[data-testid=invitation]").await, 0, "not the enrolment screen");
+    assert_eq!(
+        app.count_css("[data-testid=invitation]").await,
+        0,
+        "not the enrolment screen"
+    );
     assert!(data.path().join("cache.sqlite").exists());
     app.screenshot("keychain-locked").await;
     app.assert_accessible("keychain-locked").await;

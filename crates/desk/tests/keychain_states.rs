@@ -63,7 +63,10 @@ async fn a_locked_collection_wipes_nothing_and_the_same_cache_opens_after_unlock
     assert!(data.file().exists(), "nothing wiped");
     // Every call says the same, and none deletes anything.
     assert_eq!(
-        data.secrets().delete(SecretName::CacheKey).unwrap_err().code(),
+        data.secrets()
+            .delete(SecretName::CacheKey)
+            .unwrap_err()
+            .code(),
         "keychain_locked"
     );
     // The Secret Service's own prompt is asked for; with no one to answer it here (no
@@ -80,7 +83,12 @@ async fn a_locked_collection_wipes_nothing_and_the_same_cache_opens_after_unlock
     keyring.unlock();
     let reopened = open_promptly(&data).await.unwrap();
     assert_eq!(reopened.wiped, None, "the same cache, not a fresh one");
-    assert!(reopened.cache.last_successful_sync().await.unwrap().is_some());
+    assert!(reopened
+        .cache
+        .last_successful_sync()
+        .await
+        .unwrap()
+        .is_some());
     let outbox = reopened.cache.outbox().await.unwrap();
     assert_eq!(outbox.len(), 1);
     assert_eq!(outbox[0].referral_id, referral);
@@ -104,7 +112,10 @@ async fn a_keychain_that_appears_late_after_login_wipes_nothing() {
     keyring.start_daemon();
     let reopened = open_promptly(&data).await.unwrap();
     assert_eq!(reopened.wiped, None);
-    assert_eq!(reopened.cache.outbox().await.unwrap()[0].referral_id, referral);
+    assert_eq!(
+        reopened.cache.outbox().await.unwrap()[0].referral_id,
+        referral
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,9 +7,11 @@ use std::sync::{Arc, Mutex};
 
 use placeforte_desk::{DeskError, SecretName, SecretStore};
 
+type Secrets = Vec<(SecretName, Vec<u8>)>;
+
 #[derive(Debug, Default)]
 pub struct MemoryStore {
-    secrets: Mutex<Vec<(SecretName, Vec<u8>)>>,
+    secrets: Mutex<Secrets>,
     locked: Arc<AtomicBool>,
 }
 
@@ -19,7 +21,7 @@ impl MemoryStore {
         Arc::clone(&self.locked)
     }
 
-    fn open(&self) -> Result<std::sync::MutexGuard<'_, Vec<(SecretName, Vec<u8>)>>, DeskError> {
+    fn open(&self) -> Result<std::sync::MutexGuard<'_, Secrets>, DeskError> {
         self.check()?;
         Ok(self.secrets.lock().unwrap())
     }

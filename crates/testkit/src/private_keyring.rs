@@ -33,7 +33,20 @@ pub struct PrivateKeyring {
     _turn: MutexGuard<'static, ()>,
 }
 
-const POINTED: [&str; 3] = ["DBUS_SESSION_BUS_ADDRESS", "XDG_DATA_HOME", "XDG_RUNTIME_DIR"];
+const POINTED: [&str; 3] = [
+    "DBUS_SESSION_BUS_ADDRESS",
+    "XDG_DATA_HOME",
+    "XDG_RUNTIME_DIR",
+];
+
+impl std::fmt::Debug for PrivateKeyring {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PrivateKeyring")
+            .field("address", &self.address)
+            .field("daemon", &self.daemon.as_ref().map(Child::id))
+            .finish_non_exhaustive()
+    }
+}
 
 impl PrivateKeyring {
     /// A private bus with an unlocked keyring on it, the process pointed at it. `None` (with a
@@ -110,7 +123,10 @@ impl PrivateKeyring {
         self.daemon = Some(daemon);
         let deadline = Instant::now() + Duration::from_secs(20);
         while !self.collection_answers() {
-            assert!(Instant::now() < deadline, "the private keyring did not start");
+            assert!(
+                Instant::now() < deadline,
+                "the private keyring did not start"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -126,7 +142,10 @@ impl PrivateKeyring {
         let _ = std::fs::remove_dir_all(self.dir.path().join("run/keyring"));
         let deadline = Instant::now() + Duration::from_secs(10);
         while self.name_has_owner() {
-            assert!(Instant::now() < deadline, "the Secret Service name stayed on the bus");
+            assert!(
+                Instant::now() < deadline,
+                "the Secret Service name stayed on the bus"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
