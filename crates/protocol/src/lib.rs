@@ -17,6 +17,7 @@
 
 pub mod checks;
 pub mod device;
+pub mod intake;
 mod ids;
 pub mod invite;
 pub mod referrals;
