@@ -150,7 +150,11 @@ pub(crate) async fn intake_client<S: Storage>(
                     .map_err(|e| e.to_string())?;
             std::io::Write::write_all(&mut file, issued.certificate_chain_pem.as_bytes())
                 .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
-            println!("{}\tvalid until {}", issued.id, issued.not_after.to_rfc3339());
+            println!(
+                "{}\tvalid until {}",
+                issued.id,
+                issued.not_after.to_rfc3339()
+            );
             Ok(())
         }
         IntakeClientCommand::Revoke { client } => {

@@ -58,11 +58,11 @@ use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use placeforte_protocol::device::{CRL_PATH, ENROL_PATH, HEALTH_PATH, RENEW_PATH, WHOAMI_PATH};
+use placeforte_protocol::intake as intake_paths;
 use placeforte_protocol::referrals::{
     CONTACT_PATH, DEMAND_PATH, OUTCOME_PATH, REFERRALS_PATH, VACANCIES_PATH,
 };
 use placeforte_protocol::MAX_REQUEST_BODY_BYTES;
-use placeforte_protocol::intake as intake_paths;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;

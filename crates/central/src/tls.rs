@@ -544,9 +544,8 @@ impl TlsPeer {
         let (_, session) = connection.tls().get_ref();
         let leaf = session.peer_certificates().and_then(|chain| chain.first());
         let device = leaf.and_then(|leaf| CertifiedDevice::from_der(leaf).ok());
-        let intake = leaf.and_then(|leaf| {
-            crate::intake::identity::CertifiedIntakeClient::from_der(leaf).ok()
-        });
+        let intake = leaf
+            .and_then(|leaf| crate::intake::identity::CertifiedIntakeClient::from_der(leaf).ok());
         TlsPeer {
             remote_addr,
             device,

@@ -9,7 +9,7 @@ use chrono::{Duration, NaiveDate};
 use common::referral_pool::{answer, declared_referrals, outcome};
 use common::{api_error, new_csr, Harness};
 use placeforte_central::intake::operator as intake_operator;
-use placeforte_central::store::{IntakeStorage, Storage};
+use placeforte_central::store::Storage;
 use placeforte_domain::{quebec_today, RegistrationStatus};
 use placeforte_protocol::intake::{PendingReports, RegistrationReceipt, ReportConfirmed};
 use placeforte_protocol::DaycareId;
@@ -65,11 +65,7 @@ fn details(today: NaiveDate, choices: &[DaycareId]) -> Value {
     })
 }
 
-async fn post(
-    client: &reqwest::Client,
-    url: String,
-    body: &Value,
-) -> (u16, String) {
+async fn post(client: &reqwest::Client, url: String, body: &Value) -> (u16, String) {
     answer(client.post(url).json(body).send().await.unwrap()).await
 }
 
@@ -80,7 +76,12 @@ async fn create<S: Storage>(
 ) -> RegistrationReceipt {
     let body = json!({"idempotency_key": uuid::Uuid::new_v4(),
                       "registration": details(today(h), choices)});
-    let (status, text) = post(&client(h, keys), h.api_url("/v1/intake/registrations"), &body).await;
+    let (status, text) = post(
+        &client(h, keys),
+        h.api_url("/v1/intake/registrations"),
+        &body,
+    )
+    .await;
     assert_eq!(status, 201, "{text}");
     serde_json::from_str(&text).unwrap()
 }
@@ -209,7 +210,10 @@ async fn rejects_write_nothing<S: Storage>(h: Harness<S>) {
         assert_eq!(error.code, want_code, "{text}");
         assert!(error.message.contains(in_message), "{text}");
         // A refusal never echoes personal data.
-        assert!(!text.contains("Tremblay") && !text.contains("418 555"), "{text}");
+        assert!(
+            !text.contains("Tremblay") && !text.contains("418 555"),
+            "{text}"
+        );
     }
     assert_eq!(h.store.registration_count().await.unwrap(), 0);
     assert_eq!(h.event_count().await, events, "nothing audited as written");
@@ -222,7 +226,7 @@ async fn roles_are_kept_apart<S: Storage>(h: Harness<S>) {
     let intake = client(&h, &keys);
     // The intake client on daycare endpoints: no device identity.
     for (method, path) in [
-        ("get", "/v1/whoami"),
+        ("get", placeforte_protocol::device::WHOAMI_PATH),
         ("get", "/v1/referrals"),
         ("post", "/v1/vacancies"),
     ] {
@@ -248,13 +252,9 @@ async fn roles_are_kept_apart<S: Storage>(h: Harness<S>) {
             .put(h.api_url(&format!("/v1/intake/registrations/{registration}")))
             .json(&body),
         workstation
-            .post(h.api_url(&format!(
-                "/v1/intake/registrations/{registration}/withdraw"
-            )))
+            .post(h.api_url(&format!("/v1/intake/registrations/{registration}/withdraw")))
             .json(&key),
-        workstation.get(h.api_url(&format!(
-            "/v1/intake/registrations/{registration}/reports"
-        ))),
+        workstation.get(h.api_url(&format!("/v1/intake/registrations/{registration}/reports"))),
         workstation
             .post(h.api_url(&format!(
                 "/v1/intake/registrations/{registration}/reports/{}/confirm",
@@ -284,7 +284,12 @@ async fn roles_are_kept_apart<S: Storage>(h: Harness<S>) {
     let fresh = intake_client(&h).await;
     h.clock
         .advance(intake_operator::INTAKE_CERTIFICATE_LIFETIME + Duration::minutes(1));
-    let (status, text) = post(&client(&h, &fresh), h.api_url("/v1/intake/registrations"), &body).await;
+    let (status, text) = post(
+        &client(&h, &fresh),
+        h.api_url("/v1/intake/registrations"),
+        &body,
+    )
+    .await;
     assert_eq!(status, 401, "{text}");
     assert_eq!(api_error(&text).code, "certificate_expired");
 }
@@ -310,10 +315,12 @@ async fn update_and_withdraw<S: Storage>(h: Harness<S>) {
     assert_eq!(choices, vec![(other, 1), (daycare, 2)]);
     // An unknown id answers 404, a malformed one too.
     for id in [uuid::Uuid::new_v4().to_string(), "nope".to_owned()] {
+        let mut fresh = update.clone();
+        fresh["idempotency_key"] = json!(uuid::Uuid::new_v4());
         let (status, _) = answer(
             intake
                 .put(h.api_url(&format!("/v1/intake/registrations/{id}")))
-                .json(&update)
+                .json(&fresh)
                 .send()
                 .await
                 .unwrap(),
@@ -375,7 +382,10 @@ async fn family_confirms_a_report<S: Storage>(h: Harness<S>) {
     .await;
     assert_eq!(status, 200, "{text}");
     // The daycare's word alone placed no one.
-    assert_eq!(h.store.registration_state(registration).await.unwrap(), None);
+    assert_eq!(
+        h.store.registration_state(registration).await.unwrap(),
+        None
+    );
     let reports_url = h.api_url(&format!("/v1/intake/registrations/{registration}/reports"));
     let (status, text) = answer(intake.get(reports_url.clone()).send().await.unwrap()).await;
     assert_eq!(status, 200, "{text}");
@@ -453,16 +463,23 @@ async fn daycare_edit_and_deactivation<S: Storage>(h: Harness<S>) {
     )
     .await
     .is_err());
-    assert!(intake_operator::edit_daycare(&h.store, &h.operator, h.now(), daycare, None, None)
-        .await
-        .is_err());
+    assert!(
+        intake_operator::edit_daycare(&h.store, &h.operator, h.now(), daycare, None, None)
+            .await
+            .is_err()
+    );
     // A spare code issued before the deactivation stops working with it.
     let code = h.code(daycare).await;
     let done = intake_operator::deactivate_daycare(&h.store, &h.operator, h.now(), daycare)
         .await
         .unwrap();
     assert_eq!((done.devices, done.referrals), (1, 1));
-    assert!(h.store.daycare_deactivated_at(daycare).await.unwrap().is_some());
+    assert!(h
+        .store
+        .daycare_deactivated_at(daycare)
+        .await
+        .unwrap()
+        .is_some());
     let (status, text) = answer(
         h.device_client(&device)
             .get(h.api_url("/v1/referrals"))
@@ -488,7 +505,10 @@ async fn daycare_edit_and_deactivation<S: Storage>(h: Harness<S>) {
         Err(placeforte_central::operator::OperatorError::DaycareDeactivated(_))
     ));
     // The family waits on, its referral closed.
-    assert_eq!(h.store.registration_state(registration).await.unwrap(), None);
+    assert_eq!(
+        h.store.registration_state(registration).await.unwrap(),
+        None
+    );
     assert_eq!(h.store.open_referral_count(daycare).await.unwrap(), 0);
     assert!(matches!(
         intake_operator::deactivate_daycare(&h.store, &h.operator, h.now(), daycare).await,

@@ -85,8 +85,14 @@ async fn bad_lines_are_numbered_and_nothing_is_written<S: Storage>(h: Harness<S>
         LineProblem::Invalid(vec![RegistrationProblem::ChoiceInactive])
     );
     let report = ImportError::BadLines(bad).to_string();
-    assert!(report.contains("line 7: invalid: choice_inactive"), "{report}");
-    assert!(!report.contains("Enfant"), "names stay out of the report: {report}");
+    assert!(
+        report.contains("line 7: invalid: choice_inactive"),
+        "{report}"
+    );
+    assert!(
+        !report.contains("Enfant"),
+        "names stay out of the report: {report}"
+    );
     assert_eq!(h.store.registration_count().await.unwrap(), 0);
     assert_eq!(h.event_count().await, events);
     // An empty file imports nothing either.
@@ -112,7 +118,11 @@ async fn a_good_file_is_imported_at_once<S: Storage>(h: Harness<S>) {
         .unwrap();
     assert_eq!(imported, 250);
     assert_eq!(h.store.registration_count().await.unwrap(), 250);
-    assert_eq!(h.event_count().await, events + 1, "one audit entry per import");
+    assert_eq!(
+        h.event_count().await,
+        events + 1,
+        "one audit entry per import"
+    );
     assert_eq!(h.store.waiting_for(first).await.unwrap().len(), 250);
     assert_eq!(h.store.waiting_for(second).await.unwrap().len(), 250);
 }

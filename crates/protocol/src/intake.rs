@@ -183,7 +183,8 @@ pub struct PendingReport {
     pub kind: String,
     /// The daycare that reported it.
     pub daycare_id: DaycareId,
-    /// When.
+    /// When (RFC 3339, UTC).
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub reported_at: Instant,
 }
 

@@ -17,8 +17,8 @@
 
 pub mod checks;
 pub mod device;
-pub mod intake;
 mod ids;
+pub mod intake;
 pub mod invite;
 pub mod referrals;
 

@@ -60,15 +60,11 @@ impl IntakeFailure {
             IntakeFailure::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
             IntakeFailure::NotIntakeClient => (StatusCode::FORBIDDEN, "intake_client_required"),
             IntakeFailure::ClientRevoked => (StatusCode::UNAUTHORIZED, "intake_client_revoked"),
-            IntakeFailure::CertificateExpired => {
-                (StatusCode::UNAUTHORIZED, "certificate_expired")
-            }
+            IntakeFailure::CertificateExpired => (StatusCode::UNAUTHORIZED, "certificate_expired"),
             IntakeFailure::InvalidRegistration(_) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "invalid_registration")
             }
-            IntakeFailure::IdempotencyKeyReused => {
-                (StatusCode::CONFLICT, "idempotency_key_reused")
-            }
+            IntakeFailure::IdempotencyKeyReused => (StatusCode::CONFLICT, "idempotency_key_reused"),
             IntakeFailure::RegistrationClosed => (StatusCode::CONFLICT, "registration_closed"),
             IntakeFailure::ReportNotPending => (StatusCode::CONFLICT, "report_not_pending"),
             IntakeFailure::NotFound => (StatusCode::NOT_FOUND, "not_found"),

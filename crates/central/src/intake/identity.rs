@@ -11,7 +11,7 @@ use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
 use super::error::IntakeFailure;
 use crate::identity::CertificateShapeError;
 use crate::state::AppState;
-use crate::store::{IntakeStanding, IntakeStorage, Storage};
+use crate::store::{IntakeStanding, Storage};
 use crate::tls::TlsPeer;
 
 const SAN_PREFIX: &str = "urn:placeforte:intake:";
@@ -67,9 +67,8 @@ impl CertifiedIntakeClient {
             return Err(CertificateShapeError::NoDeviceName);
         };
         let client_id = parse_san_uri(uri).ok_or(CertificateShapeError::NoDeviceName)?;
-        let not_after =
-            DateTime::<Utc>::from_timestamp(cert.validity().not_after.timestamp(), 0)
-                .ok_or(CertificateShapeError::Unparsable)?;
+        let not_after = DateTime::<Utc>::from_timestamp(cert.validity().not_after.timestamp(), 0)
+            .ok_or(CertificateShapeError::Unparsable)?;
         Ok(CertifiedIntakeClient {
             client_id,
             not_after,

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use super::validate::{check_registration, RegistrationProblem};
 use crate::operator::Operator;
-use crate::store::{AuditEvent, IntakeStorage, RegistrationRecord, Storage, StoreError};
+use crate::store::{AuditEvent, RegistrationRecord, Storage, StoreError};
 
 /// Largest file accepted: the province's 88,000 registrations are about 60 MB as JSON lines;
 /// four times that is an operator's mistake, refused before it is read.
@@ -42,7 +42,9 @@ pub struct BadLine {
 impl std::fmt::Display for BadLine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.problem {
-            LineProblem::Malformed(message) => write!(f, "line {}: malformed: {message}", self.line),
+            LineProblem::Malformed(message) => {
+                write!(f, "line {}: malformed: {message}", self.line)
+            }
             LineProblem::Invalid(problems) => {
                 let codes: Vec<&str> = problems.iter().map(|p| p.code()).collect();
                 write!(f, "line {}: invalid: {}", self.line, codes.join(", "))

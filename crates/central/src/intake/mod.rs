@@ -19,8 +19,8 @@ use chrono::{DateTime, Utc};
 use placeforte_protocol::RegistrationId;
 use serde::Serialize;
 
+use self::identity::IntakeIdentity;
 use crate::store::{AuditEvent, StoreError};
-use identity::IntakeIdentity;
 
 /// What a retry must repeat exactly to get the first answer: the operation, the registration
 /// of the path, and the body (its fields in declaration order, so the text is stable).

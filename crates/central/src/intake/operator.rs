@@ -9,7 +9,7 @@ use crate::ca::{CaError, DeviceCa};
 use crate::operator::Operator;
 use crate::store::{
     AuditEvent, DaycareRecord, DeactivationResult, IntakeCertificateRecord, IntakeClientRecord,
-    IntakeStorage, Storage, StoreError,
+    Storage, StoreError,
 };
 
 /// Validity of an intake client's certificate. Longer than a workstation's 7 days: the front
@@ -76,8 +76,12 @@ pub async fn issue_intake_client<S: Storage>(
     let name = checked_text(name)?;
     let id = uuid::Uuid::new_v4();
     // A few minutes back, for clocks slightly behind the service's.
-    let issued =
-        ca.issue_intake_certificate(csr_pem, id, now - Duration::minutes(5), now + INTAKE_CERTIFICATE_LIFETIME)?;
+    let issued = ca.issue_intake_certificate(
+        csr_pem,
+        id,
+        now - Duration::minutes(5),
+        now + INTAKE_CERTIFICATE_LIFETIME,
+    )?;
     let client = IntakeClientRecord {
         id,
         name: name.to_owned(),
@@ -94,7 +98,12 @@ pub async fn issue_intake_client<S: Storage>(
         .add_intake_client(
             &client,
             &certificate,
-            &event(operator, now, "intake_client.issued", format!("intake:{id}")),
+            &event(
+                operator,
+                now,
+                "intake_client.issued",
+                format!("intake:{id}"),
+            ),
         )
         .await?;
     Ok(IssuedIntakeClient {
@@ -111,7 +120,12 @@ pub async fn revoke_intake_client<S: Storage>(
     now: DateTime<Utc>,
     client: uuid::Uuid,
 ) -> Result<(), IntakeOperatorError> {
-    let event = event(operator, now, "intake_client.revoked", format!("intake:{client}"));
+    let event = event(
+        operator,
+        now,
+        "intake_client.revoked",
+        format!("intake:{client}"),
+    );
     if store.revoke_intake_client(client, &event).await? {
         Ok(())
     } else {
@@ -148,8 +162,13 @@ pub async fn edit_daycare<S: Storage>(
         .ok_or(IntakeOperatorError::UnknownDaycare(daycare))?;
     let name = checked_text(name.unwrap_or(&current.name))?;
     let region = checked_text(region.unwrap_or(&current.region))?;
-    let event = event(operator, now, "daycare.edited", format!("daycare:{daycare}"))
-        .for_daycare(daycare);
+    let event = event(
+        operator,
+        now,
+        "daycare.edited",
+        format!("daycare:{daycare}"),
+    )
+    .for_daycare(daycare);
     if !store.edit_daycare(daycare, name, region, &event).await? {
         return Err(IntakeOperatorError::UnknownDaycare(daycare));
     }
@@ -179,8 +198,13 @@ pub async fn deactivate_daycare<S: Storage>(
     now: DateTime<Utc>,
     daycare: DaycareId,
 ) -> Result<Deactivated, IntakeOperatorError> {
-    let event = event(operator, now, "daycare.deactivated", format!("daycare:{daycare}"))
-        .for_daycare(daycare);
+    let event = event(
+        operator,
+        now,
+        "daycare.deactivated",
+        format!("daycare:{daycare}"),
+    )
+    .for_daycare(daycare);
     match store.deactivate_daycare(daycare, now, &event).await? {
         DeactivationResult::Deactivated { devices, referrals } => {
             Ok(Deactivated { devices, referrals })

@@ -8,8 +8,7 @@ use placeforte_domain::{quebec_rules_on, quebec_today, RegistrationStatus};
 use placeforte_protocol::intake::{
     CreateRegistration, IntakeAction, IntakeRegistrationStatus, PendingReport, PendingReports,
     RegistrationReceipt, ReportConfirmed, UpdateRegistration, INTAKE_CONFIRM_PATH,
-    INTAKE_REGISTRATIONS_PATH, INTAKE_REGISTRATION_PATH, INTAKE_REPORTS_PATH,
-    INTAKE_WITHDRAW_PATH,
+    INTAKE_REGISTRATIONS_PATH, INTAKE_REGISTRATION_PATH, INTAKE_REPORTS_PATH, INTAKE_WITHDRAW_PATH,
 };
 use placeforte_protocol::{ApiError, RegistrationId};
 
@@ -19,7 +18,7 @@ use super::validate::{check_registration, RegistrationProblem};
 use super::{canonical_request, intake_event};
 use crate::routes::ApiJson;
 use crate::state::AppState;
-use crate::store::{IntakeOutcome, IntakeStorage, IntakeWrite, Storage, StoreError};
+use crate::store::{IntakeOutcome, IntakeWrite, Storage, StoreError};
 
 /// The 401/403 answers of every intake handler (OpenAPI).
 const NOT_INTAKE: &str = "401 `unauthenticated`, `intake_client_revoked`, `certificate_expired`; 403 `intake_client_required` for a daycare workstation.";
@@ -139,13 +138,6 @@ pub(crate) async fn update_registration<S: Storage>(
         quebec_rules_on(today),
     )
     .map_err(IntakeFailure::InvalidRegistration)?;
-    // An update changes details, never the status (a placed or withdrawn one is refused).
-    let response = serde_json::to_string(&RegistrationReceipt {
-        registration_id: id,
-        status: IntakeRegistrationStatus::Waiting,
-        closed_referrals: 0,
-    })
-    .map_err(StoreError::from)?;
     let write = IntakeWrite {
         client: identity.certificate.client_id,
         key: request.idempotency_key,
@@ -155,9 +147,23 @@ pub(crate) async fn update_registration<S: Storage>(
     let event = intake_event(&identity, now, "registration.updated", id);
     let outcome = state
         .store
-        .intake_update(write, &checked.record, &checked.choices, &response, &event)
+        .intake_update(
+            write,
+            &checked.record,
+            &checked.choices,
+            |status| {
+                // An update changes details, never the status (a placed or withdrawn one is
+                // refused): the answer says where the registration stands.
+                Ok(serde_json::to_string(&RegistrationReceipt {
+                    registration_id: id,
+                    status: wire_status(status),
+                    closed_referrals: 0,
+                })?)
+            },
+            &event,
+        )
         .await?;
-    answer(outcome, StatusCode::OK, |()| Ok(response))
+    answer(outcome, StatusCode::OK, Ok)
 }
 
 #[utoipa::path(post, path = INTAKE_WITHDRAW_PATH, tag = "intake", request_body = IntakeAction,

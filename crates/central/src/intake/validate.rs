@@ -133,8 +133,7 @@ pub fn check_registration(
         RegistrationProblem::ChildNameInvalid,
     );
     flag(
-        is_text(&parent.given_name, MAX_NAME_CHARS)
-            && is_text(&parent.family_name, MAX_NAME_CHARS),
+        is_text(&parent.given_name, MAX_NAME_CHARS) && is_text(&parent.family_name, MAX_NAME_CHARS),
         RegistrationProblem::ParentNameInvalid,
     );
     flag(is_phone(&parent.phone), RegistrationProblem::PhoneInvalid);

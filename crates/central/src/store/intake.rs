@@ -158,15 +158,17 @@ pub trait IntakeStorage: Clone + Send + Sync + 'static {
     /// In one transaction: answers a known key, refuses an unknown, placed or withdrawn
     /// registration and an inactive choice, replaces the registration's details and choices
     /// (a choice kept keeps nothing but its new preference; open referrals stay), stores the
-    /// answer and appends `event`.
-    fn intake_update(
+    /// answer `answer` writes from the registration's status, and appends `event`.
+    fn intake_update<F>(
         &self,
         write: IntakeWrite<'_>,
         registration: &RegistrationRecord,
         choices: &[DaycareId],
-        response: &str,
+        answer: F,
         event: &AuditEvent,
-    ) -> impl Future<Output = Result<IntakeOutcome<()>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<IntakeOutcome<String>, StoreError>> + Send
+    where
+        F: FnOnce(RegistrationStatus) -> Result<String, StoreError> + Send;
 
     /// In one transaction: answers a known key, refuses an unknown, placed or withdrawn
     /// registration, withdraws it (missed deadlines kept), closes its open referrals and
@@ -231,9 +233,8 @@ pub trait IntakeStorage: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<DeactivationResult, StoreError>> + Send;
 
     /// Every daycare that exists and is not deactivated.
-    fn active_daycare_ids(
-        &self,
-    ) -> impl Future<Output = Result<Vec<DaycareId>, StoreError>> + Send;
+    fn active_daycare_ids(&self)
+        -> impl Future<Output = Result<Vec<DaycareId>, StoreError>> + Send;
 
     /// When the daycare was deactivated (`None`: active, or unknown: callers check existence
     /// with `daycare`).
@@ -280,15 +281,18 @@ impl<S: Backend> IntakeStorage for S {
         create(self.db(), write, registration, choices, response, event).await
     }
 
-    async fn intake_update(
+    async fn intake_update<F>(
         &self,
         write: IntakeWrite<'_>,
         registration: &RegistrationRecord,
         choices: &[DaycareId],
-        response: &str,
+        answer: F,
         event: &AuditEvent,
-    ) -> Result<IntakeOutcome<()>, StoreError> {
-        update(self.db(), write, registration, choices, response, event).await
+    ) -> Result<IntakeOutcome<String>, StoreError>
+    where
+        F: FnOnce(RegistrationStatus) -> Result<String, StoreError> + Send,
+    {
+        update(self.db(), write, registration, choices, answer, event).await
     }
 
     async fn intake_withdraw<F>(
@@ -364,15 +368,13 @@ impl<S: Backend> IntakeStorage for S {
         &self,
         daycare: DaycareId,
     ) -> Result<Option<DateTime<Utc>>, StoreError> {
-        Ok(
-            query("SELECT deactivated_at FROM daycares WHERE id = $1")
-                .bind(daycare.as_uuid())
-                .fetch_optional(self.db())
-                .await?
-                .map(|row| row.try_get::<Option<DateTime<Utc>>, _>(0))
-                .transpose()?
-                .flatten(),
-        )
+        Ok(query("SELECT deactivated_at FROM daycares WHERE id = $1")
+            .bind(daycare.as_uuid())
+            .fetch_optional(self.db())
+            .await?
+            .map(|row| row.try_get::<Option<DateTime<Utc>>, _>(0))
+            .transpose()?
+            .flatten())
     }
 }
 
@@ -628,24 +630,30 @@ async fn open_state<T>(
     })
 }
 
-async fn update(
+async fn update<F>(
     db: Db<'_>,
     write: IntakeWrite<'_>,
     registration: &RegistrationRecord,
     choices: &[DaycareId],
-    response: &str,
+    answer: F,
     event: &AuditEvent,
-) -> Result<IntakeOutcome<()>, StoreError> {
+) -> Result<IntakeOutcome<String>, StoreError>
+where
+    F: FnOnce(RegistrationStatus) -> Result<String, StoreError>,
+{
     let mut tx = db.begin().await?;
     lock_audit_head(&mut tx).await?;
     if let Some(known) = known(&mut tx, write).await? {
         tx.rollback().await?;
         return Ok(known);
     }
-    if let Err(refusal) = open_state(&mut tx, registration.id).await? {
-        tx.rollback().await?;
-        return Ok(refusal);
-    }
+    let state = match open_state(&mut tx, registration.id).await? {
+        Ok(state) => state,
+        Err(refusal) => {
+            tx.rollback().await?;
+            return Ok(refusal);
+        }
+    };
     if let Some(daycare) = inactive_choice(&mut tx, choices).await? {
         tx.rollback().await?;
         return Ok(IntakeOutcome::InactiveChoice(daycare));
@@ -684,10 +692,11 @@ async fn update(
         .execute(&mut tx)
         .await?;
     insert_choices(&mut tx, r.id, choices).await?;
-    remember(&mut tx, write, r.id, response).await?;
+    let response = answer(state.status)?;
+    remember(&mut tx, write, r.id, &response).await?;
     insert_event(&mut tx, event).await?;
     tx.commit().await?;
-    Ok(IntakeOutcome::Done(()))
+    Ok(IntakeOutcome::Done(response))
 }
 
 async fn withdraw<F>(
@@ -714,10 +723,11 @@ where
     };
     let mut closed = Vec::new();
     let mut vacancies: Vec<VacancyId> = Vec::new();
-    for row in query("SELECT id, vacancy_id FROM referrals WHERE registration_id = $1 AND status = 'open'")
-        .bind(registration.as_uuid())
-        .fetch_all(&mut tx)
-        .await?
+    for row in
+        query("SELECT id, vacancy_id FROM referrals WHERE registration_id = $1 AND status = 'open'")
+            .bind(registration.as_uuid())
+            .fetch_all(&mut tx)
+            .await?
     {
         closed.push(ReferralId::from_uuid(row.try_get("id")?));
         let vacancy = VacancyId::from_uuid(row.try_get("vacancy_id")?);
@@ -773,12 +783,13 @@ where
     }
     // A report of another registration answers as a missing one: the front end acts for the
     // family of the registration in the path only.
-    let of_registration = query("SELECT 1 FROM outcome_reports WHERE id = $1 AND registration_id = $2")
-        .bind(report)
-        .bind(registration.as_uuid())
-        .fetch_optional(&mut tx)
-        .await?
-        .is_some();
+    let of_registration =
+        query("SELECT 1 FROM outcome_reports WHERE id = $1 AND registration_id = $2")
+            .bind(report)
+            .bind(registration.as_uuid())
+            .fetch_optional(&mut tx)
+            .await?
+            .is_some();
     if !of_registration {
         tx.rollback().await?;
         return Ok(IntakeOutcome::NotFound);
