@@ -252,6 +252,48 @@ impl DeviceCa {
         })
     }
 
+    /// Issues an intake client's certificate for the key in `csr_pem`, valid `[not_before,
+    /// not_after)`: clientAuth only and the one SAN `urn:placeforte:intake:<client>`, so it
+    /// names no daycare and no device. Subject and validity are ours, whatever the CSR asked.
+    pub fn issue_intake_certificate(
+        &self,
+        csr_pem: &str,
+        client: uuid::Uuid,
+        not_before: DateTime<Utc>,
+        not_after: DateTime<Utc>,
+    ) -> Result<DeviceCertificatePem, CaError> {
+        let mut csr = CertificateSigningRequestParams::from_pem(csr_pem).map_err(CaError::Csr)?;
+        let (serial, serial_hex) = random_serial()?;
+        let mut params = CertificateParams::default();
+        let mut name = DistinguishedName::new();
+        name.push(DnType::OrganizationName, "PlaceForte");
+        name.push(DnType::OrganizationalUnitName, "intake");
+        name.push(DnType::CommonName, format!("PlaceForte intake {client}"));
+        params.distinguished_name = name;
+        params.subject_alt_names = vec![SanType::URI(
+            crate::intake::identity::san_uri(client)
+                .try_into()
+                .map_err(CaError::Signing)?,
+        )];
+        params.is_ca = IsCa::ExplicitNoCa;
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        params.use_authority_key_identifier_extension = true;
+        params.serial_number = Some(serial);
+        let not_before = whole_seconds(not_before)?;
+        let not_after = whole_seconds(not_after)?;
+        params.not_before = to_time(not_before)?;
+        params.not_after = to_time(not_after)?;
+        csr.params = params;
+        let certificate = csr.signed_by(&self.issuer)?;
+        Ok(DeviceCertificatePem {
+            pem: certificate.pem(),
+            serial_hex,
+            not_before,
+            not_after,
+        })
+    }
+
     /// Issues the service's TLS certificate (serverAuth) for `names` (DNS names or IPs), with a
     /// fresh key.
     pub fn issue_server_certificate(

@@ -33,6 +33,7 @@ pub mod expiry;
 pub mod identity;
 mod idle;
 pub mod init;
+pub mod intake;
 pub mod metrics;
 pub mod openapi;
 pub mod operator;
@@ -57,6 +58,7 @@ use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use placeforte_protocol::device::{CRL_PATH, ENROL_PATH, HEALTH_PATH, RENEW_PATH, WHOAMI_PATH};
+use placeforte_protocol::intake as intake_paths;
 use placeforte_protocol::referrals::{
     CONTACT_PATH, DEMAND_PATH, OUTCOME_PATH, REFERRALS_PATH, VACANCIES_PATH,
 };
@@ -100,6 +102,14 @@ impl<S: Storage> ApiRoute<S> {
             handler: post(handler),
         }
     }
+
+    fn put<H: Handler<T, AppState<S>>, T: 'static>(path: &'static str, handler: H) -> Self {
+        ApiRoute {
+            method: "put",
+            path,
+            handler: axum::routing::put(handler),
+        }
+    }
 }
 
 /// Every route of the API listener. [`app`] serves exactly these, and `tests/openapi.rs`
@@ -116,6 +126,27 @@ pub fn api_routes<S: Storage>() -> Vec<ApiRoute<S>> {
         ApiRoute::get(DEMAND_PATH, routes::demand::<S>),
         ApiRoute::post(OUTCOME_PATH, routes::record_outcome::<S>),
         ApiRoute::post(CONTACT_PATH, routes::reveal_contact::<S>),
+        // The registration front end's intake interface (its own client identity).
+        ApiRoute::post(
+            intake_paths::INTAKE_REGISTRATIONS_PATH,
+            intake::routes::create_registration::<S>,
+        ),
+        ApiRoute::put(
+            intake_paths::INTAKE_REGISTRATION_PATH,
+            intake::routes::update_registration::<S>,
+        ),
+        ApiRoute::post(
+            intake_paths::INTAKE_WITHDRAW_PATH,
+            intake::routes::withdraw_registration::<S>,
+        ),
+        ApiRoute::get(
+            intake_paths::INTAKE_REPORTS_PATH,
+            intake::routes::pending_reports::<S>,
+        ),
+        ApiRoute::post(
+            intake_paths::INTAKE_CONFIRM_PATH,
+            intake::routes::confirm_report::<S>,
+        ),
     ]
 }
 

@@ -1,6 +1,8 @@
 //! `placeforte-central`: the operator's command line and the service itself.
 #![forbid(unsafe_code)]
 
+mod intake_cli;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -60,6 +62,12 @@ enum Command {
     /// Manage daycares.
     #[command(subcommand)]
     Daycare(DaycareCommand),
+    /// Registrations from the province's registration front end, in bulk.
+    #[command(subcommand)]
+    Registrations(intake_cli::RegistrationsCommand),
+    /// The registration front end's client identity (its certificate, revocation).
+    #[command(subcommand, name = "intake-client")]
+    IntakeClient(intake_cli::IntakeClientCommand),
     /// Manage one-time enrolment codes.
     #[command(subcommand, name = "enrolment-code")]
     EnrolmentCode(EnrolmentCodeCommand),
@@ -124,6 +132,8 @@ enum DaycareCommand {
     },
     /// List daycares.
     List,
+    #[command(flatten)]
+    Intake(intake_cli::DaycareIntakeCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -389,6 +399,15 @@ async fn command<S: Storage>(store: S, config: &Config, command: Command) -> Res
             let places: Vec<String> = daycare.places.iter().map(u32::to_string).collect();
             println!("{}\t{}", daycare.id, places.join(","));
             Ok(())
+        }
+        Command::Daycare(DaycareCommand::Intake(command)) => {
+            intake_cli::daycare(&store, &operator, now, command).await
+        }
+        Command::Registrations(command) => {
+            intake_cli::registrations(&store, &operator, now, command).await
+        }
+        Command::IntakeClient(command) => {
+            intake_cli::intake_client(&store, config, &operator, now, command).await
         }
         Command::Daycare(DaycareCommand::List) => {
             operator::record_listing(&store, &operator, now, "daycares")

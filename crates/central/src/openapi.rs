@@ -42,6 +42,11 @@ const DEVICE_CERTIFICATE: &str = "device_certificate";
         routes::demand,
         routes::record_outcome,
         routes::reveal_contact,
+        crate::intake::routes::create_registration,
+        crate::intake::routes::update_registration,
+        crate::intake::routes::withdraw_registration,
+        crate::intake::routes::pending_reports,
+        crate::intake::routes::confirm_report,
         document,
     ),
     modifiers(&MutualTls),
@@ -50,6 +55,7 @@ const DEVICE_CERTIFICATE: &str = "device_certificate";
         (name = "service", description = "Health and this document."),
         (name = "device", description = "The calling workstation's identity and certificate."),
         (name = "referrals", description = "Vacancies, referrals, outcomes and contact reveals."),
+        (name = "intake", description = "The registration front end's interface: registrations in, and the family's confirmations. An intake client certificate only; refused to daycare workstations."),
     )
 )]
 struct ApiDoc;

@@ -21,6 +21,9 @@ pub enum OperatorError {
     /// No such daycare.
     #[error("no daycare has the id {0}")]
     UnknownDaycare(DaycareId),
+    /// The daycare is deactivated (`daycare deactivate`).
+    #[error("daycare {0} is deactivated")]
+    DaycareDeactivated(DaycareId),
     /// No such active device.
     #[error("no active device has the id {0} (unknown or already revoked)")]
     UnknownDevice(DeviceId),
@@ -154,6 +157,13 @@ pub async fn issue_enrolment_code<S: Storage>(
 ) -> Result<IssuedCode, OperatorError> {
     if store.daycare(daycare).await?.is_none() {
         return Err(OperatorError::UnknownDaycare(daycare));
+    }
+    // A deactivated daycare enrols no workstation: it would declare vacancies again.
+    if crate::store::IntakeStorage::daycare_deactivated_at(store, daycare)
+        .await?
+        .is_some()
+    {
+        return Err(OperatorError::DaycareDeactivated(daycare));
     }
     let code = enrolment_code::generate().map_err(|_| OperatorError::Random)?;
     let record = EnrolmentCodeRecord {

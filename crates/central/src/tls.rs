@@ -191,6 +191,11 @@ impl ClientCertVerifier for DeviceCertVerifier {
         let verified = self
             .webpki
             .verify_client_cert(end_entity, intermediates, now)?;
+        // A daycare's device, or the province's intake client: each extractor then accepts
+        // only its own kind.
+        if crate::intake::identity::CertifiedIntakeClient::from_der(end_entity).is_ok() {
+            return Ok(verified);
+        }
         match CertifiedDevice::from_der(end_entity) {
             Ok(_) => Ok(verified),
             Err(CertificateShapeError::NotForClientAuth) => Err(rustls::Error::InvalidCertificate(
@@ -529,19 +534,22 @@ pub struct TlsPeer {
     pub remote_addr: SocketAddr,
     /// The device certificate, if the connection presented one (API listener only).
     pub(crate) device: Option<CertifiedDevice>,
+    /// The intake client certificate, if the connection presented one (API listener only).
+    pub(crate) intake: Option<crate::intake::identity::CertifiedIntakeClient>,
 }
 
 impl TlsPeer {
     /// Who is at the other end of `connection`.
     pub fn of(connection: &Connection, remote_addr: SocketAddr) -> TlsPeer {
         let (_, session) = connection.tls().get_ref();
-        let device = session
-            .peer_certificates()
-            .and_then(|chain| chain.first())
-            .and_then(|leaf| CertifiedDevice::from_der(leaf).ok());
+        let leaf = session.peer_certificates().and_then(|chain| chain.first());
+        let device = leaf.and_then(|leaf| CertifiedDevice::from_der(leaf).ok());
+        let intake = leaf
+            .and_then(|leaf| crate::intake::identity::CertifiedIntakeClient::from_der(leaf).ok());
         TlsPeer {
             remote_addr,
             device,
+            intake,
         }
     }
 }

@@ -18,6 +18,7 @@
 pub mod checks;
 pub mod device;
 mod ids;
+pub mod intake;
 pub mod invite;
 pub mod referrals;
 

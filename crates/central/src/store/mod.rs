@@ -15,6 +15,7 @@ mod contacts;
 mod db;
 mod expiry;
 mod identity;
+mod intake;
 mod outcome_reports;
 mod outcomes;
 mod postgres;
@@ -32,6 +33,10 @@ use placeforte_protocol::{DaycareId, DeviceId};
 
 use crate::audit::AuditEntry;
 
+pub use intake::{
+    DeactivationResult, IntakeCertificateRecord, IntakeClientRecord, IntakeEffect, IntakeOutcome,
+    IntakeStanding, IntakeStorage, IntakeWrite,
+};
 pub use postgres::PostgresStore;
 pub use records::{
     AccessRecord, AcknowledgeResult, AlertDelivery, AlertRecord, AuditEvent, AuditHeadState,
@@ -140,7 +145,7 @@ impl Schema {
 }
 
 /// Everything the service reads and writes. Implementations are cheap to clone (a pool).
-pub trait Storage: Clone + Send + Sync + 'static {
+pub trait Storage: IntakeStorage + Clone + Send + Sync + 'static {
     /// Adds a daycare and records who did it.
     fn add_daycare(
         &self,

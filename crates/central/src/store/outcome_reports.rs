@@ -44,17 +44,32 @@ pub(super) async fn confirm_report(
     now: DateTime<Utc>,
 ) -> Result<ConfirmResult, StoreError> {
     let mut tx = db.begin().await?;
-    lock_audit_head(&mut tx).await?;
+    let result = confirm_report_in(&mut tx, report, actor, now).await?;
+    match result {
+        ConfirmResult::Confirmed { .. } => tx.commit().await?,
+        ConfirmResult::NotPending | ConfirmResult::RegistrationClosed => tx.rollback().await?,
+    }
+    Ok(result)
+}
+
+/// [`confirm_report`] inside `tx` (the family's confirmation through intake also stores its
+/// idempotent answer in the same transaction). Writes nothing unless it confirms.
+pub(super) async fn confirm_report_in(
+    tx: &mut Tx,
+    report: uuid::Uuid,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<ConfirmResult, StoreError> {
+    lock_audit_head(tx).await?;
     let row = query(concat!(
         "SELECT p.kind, p.referral_id, p.registration_id, o.outcome",
         " FROM outcome_reports p JOIN referral_outcomes o ON o.id = p.outcome_id",
         " WHERE p.id = $1 AND p.status = 'pending'"
     ))
     .bind(report)
-    .fetch_optional(&mut tx)
+    .fetch_optional(&mut *tx)
     .await?;
     let Some(row) = row else {
-        tx.rollback().await?;
         return Ok(ConfirmResult::NotPending);
     };
     let kind: String = row.try_get("kind")?;
@@ -62,11 +77,10 @@ pub(super) async fn confirm_report(
     let registration = RegistrationId::from_uuid(row.try_get("registration_id")?);
     let outcome: OfferOutcome = serde_json::from_str(&row.try_get::<String, _>("outcome")?)
         .map_err(|_| StoreError::Corrupt("stored outcome".to_owned()))?;
-    let prior = stored_registration_state(&mut tx, registration).await?;
+    let prior = stored_registration_state(&mut *tx, registration).await?;
     let Some((after, closes)) =
         outcomes::confirmed_effect(prior.unwrap_or(RegistrationState::NEW), outcome, now)
     else {
-        tx.rollback().await?;
         return Ok(ConfirmResult::RegistrationClosed);
     };
     let mut closed = Vec::new();
@@ -78,7 +92,7 @@ pub(super) async fn confirm_report(
         ))
         .bind(registration.as_uuid())
         .bind(answered.as_uuid())
-        .fetch_all(&mut tx)
+        .fetch_all(&mut *tx)
         .await?
         {
             closed.push(ReferralId::from_uuid(row.try_get("id")?));
@@ -90,16 +104,16 @@ pub(super) async fn confirm_report(
     }
     let mut further = Vec::new();
     for vacancy in vacancies {
-        further.extend(top_up(&mut tx, vacancy, registration, &closed, now).await?);
+        further.extend(top_up(&mut *tx, vacancy, registration, &closed, now).await?);
     }
     // The places a confirmation frees are refilled within each daycare's referral bound.
-    let further = within_referral_bound(&mut tx, further, now).await?;
+    let further = within_referral_bound(&mut *tx, further, now).await?;
     let event =
         outcomes::confirmation_event(actor, report, &kind, answered, &closed, &further, now);
-    let change_seq = insert_event(&mut tx, &event).await?;
-    close_referrals(&mut tx, &closed, change_seq).await?;
-    write_registration_state(&mut tx, registration, Some(after)).await?;
-    insert_referrals(&mut tx, &further, change_seq).await?;
+    let change_seq = insert_event(&mut *tx, &event).await?;
+    close_referrals(&mut *tx, &closed, change_seq).await?;
+    write_registration_state(&mut *tx, registration, Some(after)).await?;
+    insert_referrals(&mut *tx, &further, change_seq).await?;
     query(concat!(
         "UPDATE outcome_reports SET status = 'confirmed', settled_at = $1, settled_by = $2,",
         " prior_status = $3, prior_missed_deadlines = $4, closed_referrals = $5 WHERE id = $6"
@@ -110,9 +124,8 @@ pub(super) async fn confirm_report(
     .bind(prior.map(|p| i32::try_from(p.missed_deadlines).unwrap_or(i32::MAX)))
     .bind(serde_json::to_string(&closed)?)
     .bind(report)
-    .execute(&mut tx)
+    .execute(&mut *tx)
     .await?;
-    tx.commit().await?;
     Ok(ConfirmResult::Confirmed {
         closed: closed.len(),
         further: further.len(),
