@@ -15,6 +15,7 @@ mod contacts;
 mod db;
 mod expiry;
 mod identity;
+mod incidents;
 mod outcome_reports;
 mod outcomes;
 mod postgres;
@@ -32,6 +33,7 @@ use placeforte_protocol::{DaycareId, DeviceId};
 
 use crate::audit::AuditEntry;
 
+pub use incidents::IncidentStorage;
 pub use postgres::PostgresStore;
 pub use records::{
     AccessRecord, AcknowledgeResult, AlertDelivery, AlertRecord, AuditEvent, AuditHeadState,
