@@ -86,13 +86,13 @@ pub struct IncidentFields {
     serious_risk: Option<bool>,
     /// 7° The day the Commission d'accès à l'information was notified (`none` clears it).
     #[arg(long, value_name = "YYYY-MM-DD|none", value_parser = day_or_none)]
-    commission_notified: Option<Option<NaiveDate>>,
+    commission_notified: Option<Clearable<NaiveDate>>,
     /// 7° The day the persons concerned were notified (`none` clears it).
     #[arg(long, value_name = "YYYY-MM-DD|none", value_parser = day_or_none)]
-    persons_notified: Option<Option<NaiveDate>>,
+    persons_notified: Option<Clearable<NaiveDate>>,
     /// 7° Public notices given, and why (`none` clears it).
     #[arg(long, value_name = "REASON|none", value_parser = text_or_none)]
-    public_notice: Option<Option<String>>,
+    public_notice: Option<Clearable<String>>,
     /// 8° The measures taken to reduce the risk of injury.
     #[arg(long)]
     measures: Option<String>,
@@ -106,17 +106,21 @@ fn yes_no(text: &str) -> Result<bool, String> {
     }
 }
 
-fn day_or_none(text: &str) -> Result<Option<NaiveDate>, String> {
+/// An optional field's new value, or `none` to clear it.
+#[derive(Debug, Clone)]
+struct Clearable<T>(Option<T>);
+
+fn day_or_none(text: &str) -> Result<Clearable<NaiveDate>, String> {
     if text == "none" {
-        return Ok(None);
+        return Ok(Clearable(None));
     }
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map(Some)
+        .map(|day| Clearable(Some(day)))
         .map_err(|_| "a day (YYYY-MM-DD) or none".to_owned())
 }
 
-fn text_or_none(text: &str) -> Result<Option<String>, String> {
-    Ok((text != "none").then(|| text.to_owned()))
+fn text_or_none(text: &str) -> Result<Clearable<String>, String> {
+    Ok(Clearable((text != "none").then(|| text.to_owned())))
 }
 
 impl IncidentFields {
@@ -137,9 +141,9 @@ impl IncidentFields {
             persons_approximate: self.persons_approximate,
             risk_assessment: self.risk_assessment.clone(),
             serious_risk: self.serious_risk,
-            commission_notified_on: self.commission_notified,
-            persons_notified_on: self.persons_notified,
-            public_notice_reason: self.public_notice.clone(),
+            commission_notified_on: self.commission_notified.clone().map(|c| c.0),
+            persons_notified_on: self.persons_notified.clone().map(|c| c.0),
+            public_notice_reason: self.public_notice.clone().map(|c| c.0),
             measures: self.measures.clone(),
         }
     }
