@@ -126,7 +126,11 @@ pub fn blocks(
             t.who,
             organisation(leaf, daycare, language)
         )));
-        out.push(Block::Paragraph(format!("{} {}", t.why, purpose(leaf, language))));
+        out.push(Block::Paragraph(format!(
+            "{} {}",
+            t.why,
+            purpose(leaf, language)
+        )));
         out.push(Block::Paragraph(match (proof, head_size) {
             (Some(hashes), Some(size)) => t.proven(leaf.seq, size, hashes),
             _ => t.pending(leaf.seq),
@@ -255,7 +259,9 @@ fn local_time_text(rfc3339: &str, language: Language) -> String {
 
 /// The tree size a C2SP checkpoint note states (its second line).
 fn checkpoint_size(note: &str) -> Option<u64> {
-    note.lines().nth(1).and_then(|line| line.trim().parse().ok())
+    note.lines()
+        .nth(1)
+        .and_then(|line| line.trim().parse().ok())
 }
 
 struct Texts {

@@ -201,8 +201,14 @@ impl IncidentDetails {
             return Err(IncidentError::NegativePersons);
         }
         let notices = [
-            ("the notice to the Commission (7°)", self.commission_notified_on),
-            ("the notice to the persons concerned (7°)", self.persons_notified_on),
+            (
+                "the notice to the Commission (7°)",
+                self.commission_notified_on,
+            ),
+            (
+                "the notice to the persons concerned (7°)",
+                self.persons_notified_on,
+            ),
         ];
         for (name, notice) in notices {
             if let Some(day) = notice {
@@ -348,7 +354,10 @@ impl IncidentChanges {
                 *field = value;
             }
         }
-        set(&mut details.information_described, self.information_described);
+        set(
+            &mut details.information_described,
+            self.information_described,
+        );
         set(&mut details.information, self.information);
         set(&mut details.circumstances, self.circumstances);
         set(&mut details.occurred, self.occurred);
@@ -358,7 +367,10 @@ impl IncidentChanges {
         set(&mut details.persons_approximate, self.persons_approximate);
         set(&mut details.risk_assessment, self.risk_assessment);
         set(&mut details.serious_risk, self.serious_risk);
-        set(&mut details.commission_notified_on, self.commission_notified_on);
+        set(
+            &mut details.commission_notified_on,
+            self.commission_notified_on,
+        );
         set(&mut details.persons_notified_on, self.persons_notified_on);
         set(&mut details.public_notice_reason, self.public_notice_reason);
         set(&mut details.measures, self.measures);

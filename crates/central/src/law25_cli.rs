@@ -17,7 +17,7 @@ use placeforte_central::store::{AuditEvent, IncidentStorage};
 
 /// `incident …`
 #[derive(Debug, Subcommand)]
-pub enum IncidentCommand {
+pub(crate) enum IncidentCommand {
     /// Enter an incident in the register (every field of, r. 3.1, s. 7).
     Add(Box<IncidentFields>),
     /// Raise an incident from an alert: prefilled from it and linked to it; complete it with
@@ -53,7 +53,7 @@ pub enum IncidentCommand {
 
 /// The register's fields as options; numbers refer to the paragraphs of s. 7.
 #[derive(Debug, Args)]
-pub struct IncidentFields {
+pub(crate) struct IncidentFields {
     /// 1° The personal information concerned.
     #[arg(long, conflicts_with = "information_unknown_because")]
     information: Option<String>,
@@ -125,7 +125,8 @@ fn text_or_none(text: &str) -> Result<Clearable<String>, String> {
 
 impl IncidentFields {
     fn changes(&self) -> IncidentChanges {
-        let (described, information) = match (&self.information, &self.information_unknown_because) {
+        let (described, information) = match (&self.information, &self.information_unknown_because)
+        {
             (Some(text), _) => (Some(true), Some(text.clone())),
             (None, Some(reason)) => (Some(false), Some(reason.clone())),
             (None, None) => (None, None),
@@ -163,12 +164,16 @@ impl IncidentFields {
             occurred: changes.occurred.ok_or_else(|| missing("occurred"))?,
             occurred_approximate: changes.occurred_approximate.unwrap_or(false),
             aware: changes.aware.ok_or_else(|| missing("aware"))?,
-            persons_concerned: changes.persons_concerned.ok_or_else(|| missing("persons"))?,
+            persons_concerned: changes
+                .persons_concerned
+                .ok_or_else(|| missing("persons"))?,
             persons_approximate: changes.persons_approximate.unwrap_or(false),
             risk_assessment: changes
                 .risk_assessment
                 .ok_or_else(|| missing("risk-assessment"))?,
-            serious_risk: changes.serious_risk.ok_or_else(|| missing("serious-risk"))?,
+            serious_risk: changes
+                .serious_risk
+                .ok_or_else(|| missing("serious-risk"))?,
             commission_notified_on: changes.commission_notified_on.flatten(),
             persons_notified_on: changes.persons_notified_on.flatten(),
             public_notice_reason: changes.public_notice_reason.flatten(),
@@ -178,7 +183,10 @@ impl IncidentFields {
 }
 
 /// Runs an `incident` command.
-pub async fn incident<S: IncidentStorage>(store: S, command: IncidentCommand) -> Result<(), String> {
+pub(crate) async fn incident<S: IncidentStorage>(
+    store: S,
+    command: IncidentCommand,
+) -> Result<(), String> {
     let operator = Operator::from_environment();
     let actor = format!("operator:{}", operator.0);
     let now = Utc::now();
@@ -226,7 +234,14 @@ pub async fn incident<S: IncidentStorage>(store: S, command: IncidentCommand) ->
             println!("id\toccurred\taware\tpersons\tserious\tnotices due\talert\tcircumstances");
             for i in &register {
                 let d = &i.details;
-                let first_line: String = d.circumstances.lines().next().unwrap_or("").chars().take(60).collect();
+                let first_line: String = d
+                    .circumstances
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .chars()
+                    .take(60)
+                    .collect();
                 println!(
                     "{}\t{}\t{}\t{}{}\t{}\t{}\t{}\t{first_line}",
                     i.id,
@@ -259,14 +274,17 @@ pub async fn incident<S: IncidentStorage>(store: S, command: IncidentCommand) ->
 }
 
 fn print_incident(incident: &incidents::Incident) {
-    for (header, value) in incidents_csv::HEADERS.iter().zip(incidents_csv::row(incident)) {
+    for (header, value) in incidents_csv::HEADERS
+        .iter()
+        .zip(incidents_csv::row(incident))
+    {
         println!("{header}: {value}");
     }
 }
 
 /// `access-report` arguments.
 #[derive(Debug, Args)]
-pub struct AccessReportArgs {
+pub(crate) struct AccessReportArgs {
     /// The registration's public number (PF-00000042), as the family quotes it.
     number: PublicNumber,
     /// The document's language: fr (default) or en.
@@ -281,7 +299,7 @@ pub struct AccessReportArgs {
 }
 
 /// Writes the family's access report as a PDF (audited `access_report.read`).
-pub async fn access_report_document<S: IncidentStorage>(
+pub(crate) async fn access_report_document<S: IncidentStorage>(
     store: S,
     config: &Config,
     args: AccessReportArgs,
@@ -295,12 +313,11 @@ pub async fn access_report_document<S: IncidentStorage>(
         .iter()
         .map(|w| audit::load_witness_verifier(&w.verifier_key).map_err(|e| e.to_string()))
         .collect::<Result<Vec<_>, _>>()?;
-    let (registration, report) = access_report::access_report_by_public_number(
-        &store, args.number.0, &log, &witnesses, now,
-    )
-    .await
-    .map_err(|e| e.to_string())?
-    .ok_or_else(|| format!("no registration has the public number {}", args.number))?;
+    let (registration, report) =
+        access_report::access_report_by_public_number(&store, args.number.0, &log, &witnesses, now)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("no registration has the public number {}", args.number))?;
     store
         .record_event(&AuditEvent::new(
             now,

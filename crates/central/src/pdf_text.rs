@@ -159,7 +159,9 @@ fn columns(face: Face, size: f32) -> usize {
         Face::Bold => 0.58,
         Face::Regular => 0.52,
     };
-    ((PAGE_WIDTH - 2.0 * MARGIN) / (size * em)).floor().max(10.0) as usize
+    ((PAGE_WIDTH - 2.0 * MARGIN) / (size * em))
+        .floor()
+        .max(10.0) as usize
 }
 
 fn wrap_words(text: &str, width: usize) -> Vec<String> {
@@ -167,7 +169,8 @@ fn wrap_words(text: &str, width: usize) -> Vec<String> {
     for paragraph_line in text.lines() {
         let mut line = String::new();
         for word in paragraph_line.split_whitespace() {
-            let needed = line.chars().count() + usize::from(!line.is_empty()) + word.chars().count();
+            let needed =
+                line.chars().count() + usize::from(!line.is_empty()) + word.chars().count();
             if needed > width && !line.is_empty() {
                 out.push(std::mem::take(&mut line));
             }
@@ -257,8 +260,8 @@ mod tests {
         assert_eq!(
             win_ansi("é è à ç œ « » ’ —"),
             [
-                0xe9, b' ', 0xe8, b' ', 0xe0, b' ', 0xe7, b' ', 0x9c, b' ', 0xab, b' ', 0xbb,
-                b' ', 0x92, b' ', 0x97
+                0xe9, b' ', 0xe8, b' ', 0xe0, b' ', 0xe7, b' ', 0x9c, b' ', 0xab, b' ', 0xbb, b' ',
+                0x92, b' ', 0x97
             ]
         );
         assert_eq!(win_ansi("漢"), b"?");
@@ -273,7 +276,9 @@ mod tests {
 
     #[test]
     fn a_long_document_runs_onto_more_pages() {
-        let blocks: Vec<Block> = (0..200).map(|n| Block::Paragraph(format!("ligne {n}"))).collect();
+        let blocks: Vec<Block> = (0..200)
+            .map(|n| Block::Paragraph(format!("ligne {n}")))
+            .collect();
         assert!(paginate(&lay_out(&blocks)).len() > 1);
         assert!(render("t", "fr-CA", &blocks).starts_with(b"%PDF-"));
     }

@@ -189,14 +189,23 @@ async fn the_report_found_by_public_number_names_both_daycares_when_and_why_with
     .unwrap()
     .expect("found by its public number");
     assert_eq!(found, family);
-    assert!(report.pending.is_empty(), "every line is under the cosigned checkpoint");
+    assert!(
+        report.pending.is_empty(),
+        "every line is under the cosigned checkpoint"
+    );
     let lines: Vec<(&str, &str)> = report
         .entries
         .iter()
         .map(|e| (e.daycare_name.as_str(), e.leaf.action.as_str()))
         .collect();
-    assert!(lines.contains(&("CPE Les Hérons", "contact.revealed")), "{lines:?}");
-    assert!(lines.contains(&("Garderie Le Château d'Éveil", "referrals.synced")), "{lines:?}");
+    assert!(
+        lines.contains(&("CPE Les Hérons", "contact.revealed")),
+        "{lines:?}"
+    );
+    assert!(
+        lines.contains(&("Garderie Le Château d'Éveil", "referrals.synced")),
+        "{lines:?}"
+    );
     // The proofs are the witnessed log's: the report verifies offline with the keys alone.
     let verified =
         placeforte_translog::report::verify_report(&report, &[log], std::slice::from_ref(&witness))
@@ -209,8 +218,14 @@ async fn the_report_found_by_public_number_names_both_daycares_when_and_why_with
         Language::French,
         h.now(),
     ));
-    assert!(french.contains("Rapport d'accès à votre dossier"), "{french}");
-    assert!(french.contains(&format!("Dossier d'inscription n° {number}")), "{french}");
+    assert!(
+        french.contains("Rapport d'accès à votre dossier"),
+        "{french}"
+    );
+    assert!(
+        french.contains(&format!("Dossier d'inscription n° {number}")),
+        "{french}"
+    );
     let revealed = position(
         &french,
         "Qui : CPE Les Hérons (garderie, depuis son poste inscrit) Pourquoi : consultation de vos coordonnées, motif déclaré : appel pour offrir une place.",
@@ -226,7 +241,10 @@ async fn the_report_found_by_public_number_names_both_daycares_when_and_why_with
     assert!(!french.contains("Proof:"), "French only");
     // No one's name: the family's public number is the only identifier.
     assert!(!french.contains("Enfant1") && !french.contains("Synthétique"));
-    assert!(!french.contains(&family.to_string()), "never the internal id");
+    assert!(
+        !french.contains(&family.to_string()),
+        "never the internal id"
+    );
 
     let english = pdf_text(&access_document::access_report_pdf(
         &report,
@@ -239,7 +257,10 @@ async fn the_report_found_by_public_number_names_both_daycares_when_and_why_with
         &english,
         "Who: CPE Les Hérons (daycare, from its enrolled workstation) Why: your contact details were viewed, stated reason: call to offer a place.",
     );
-    position(&english, "Who: Garderie Le Château d'Éveil (daycare, from its enrolled workstation) Why: sync");
+    position(
+        &english,
+        "Who: Garderie Le Château d'Éveil (daycare, from its enrolled workstation) Why: sync",
+    );
     assert!(english.contains("Proof: log entry no."));
 }
 
@@ -252,8 +273,18 @@ async fn registrations_get_distinct_public_numbers_and_unknown_numbers_find_noth
     let b = h.daycare().await;
     let first = one_family(&h, [a, b]).await;
     let second = one_family(&h, [a, b]).await;
-    let n1 = h.store.registration_public_number(first).await.unwrap().unwrap();
-    let n2 = h.store.registration_public_number(second).await.unwrap().unwrap();
+    let n1 = h
+        .store
+        .registration_public_number(first)
+        .await
+        .unwrap()
+        .unwrap();
+    let n2 = h
+        .store
+        .registration_public_number(second)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(n1 > 0 && n2 > n1, "{n1} {n2}");
     assert_eq!(
         h.store.registration_by_public_number(n2).await.unwrap(),
@@ -276,5 +307,8 @@ async fn registrations_get_distinct_public_numbers_and_unknown_numbers_find_noth
         Language::French,
         h.now(),
     ));
-    assert!(text.contains("Aucune organisation n'a consulté votre dossier."), "{text}");
+    assert!(
+        text.contains("Aucune organisation n'a consulté votre dossier."),
+        "{text}"
+    );
 }

@@ -63,7 +63,10 @@ async fn audit_texts<S: IncidentStorage>(h: &Harness<S>) -> Vec<String> {
         .into_iter()
         .map(|e| {
             let l = e.leaf;
-            format!("{} {} {} {} {}", l.actor, l.action, l.subject, l.referral_ids, l.reason)
+            format!(
+                "{} {} {} {} {}",
+                l.actor, l.action, l.subject, l.referral_ids, l.reason
+            )
         })
         .collect()
 }
@@ -85,7 +88,10 @@ async fn an_incident_is_stored_with_every_field_and_audited_by_number_only<S: In
     assert_eq!(stored.details, details);
     assert_eq!(stored.alert_id, None);
     assert_eq!(stored.recorded_by, format!("operator:{}", h.operator.0));
-    assert!(stored.details.notices_due(), "the persons are not notified yet");
+    assert!(
+        stored.details.notices_due(),
+        "the persons are not notified yet"
+    );
     let listed = h
         .store
         .incidents("incidents.listed", "operator:test", h.now())
@@ -104,11 +110,14 @@ async fn an_incident_is_stored_with_every_field_and_audited_by_number_only<S: In
     let subject = format!("incident:{id}");
     for action in ["incident.recorded", "incident.read"] {
         assert!(
-            log.iter().any(|l| l.contains(action) && l.contains(&subject)),
+            log.iter()
+                .any(|l| l.contains(action) && l.contains(&subject)),
             "{action} missing: {log:#?}"
         );
     }
-    assert!(log.iter().any(|l| l.contains("incidents.listed incidents:1")));
+    assert!(log
+        .iter()
+        .any(|l| l.contains("incidents.listed incidents:1")));
     // The register's text may describe people: none of it is in the log.
     for text in ["Hérons", "hameçonnage", "Poste révoqué", "Noms et dates"] {
         assert!(log.iter().all(|l| !l.contains(text)), "{text} in the log");
@@ -203,7 +212,14 @@ async fn refused_entries_write_nothing<S: IncidentStorage>(h: Harness<S>) {
         .unwrap();
     assert_eq!(h.event_count().await, before + 1, "only the accepted entry");
     assert!(matches!(
-        incidents::update(&h.store, &h.operator, h.now(), 999, IncidentChanges::default()).await,
+        incidents::update(
+            &h.store,
+            &h.operator,
+            h.now(),
+            999,
+            IncidentChanges::default()
+        )
+        .await,
         Err(IncidentError::UnknownIncident(999))
     ));
 }
@@ -252,7 +268,10 @@ async fn an_update_keeps_the_register_current_and_is_checked_like_a_new_entry<
     )
     .await
     .unwrap_err();
-    assert!(matches!(error, IncidentError::NoticeWithoutSeriousRisk), "{error}");
+    assert!(
+        matches!(error, IncidentError::NoticeWithoutSeriousRisk),
+        "{error}"
+    );
     let stored = h
         .store
         .incident(id, "operator:test", later)
@@ -307,7 +326,11 @@ async fn an_incident_raised_from_an_alert_is_prefilled_and_linked_to_it<S: Incid
         .unwrap();
     assert_eq!(incident.alert_id, Some(alert));
     let d = &incident.details;
-    assert!(d.circumstances.contains("honeytoken_touched"), "{}", d.circumstances);
+    assert!(
+        d.circumstances.contains("honeytoken_touched"),
+        "{}",
+        d.circumstances
+    );
     assert!(d.circumstances.contains(&device));
     assert!(d.circumstances.contains("registration:0000"));
     assert_eq!(d.occurred.from, placeforte_domain::quebec_today(h.now()));
@@ -349,7 +372,12 @@ async fn the_csv_export_parses_back_to_the_same_fields<S: IncidentStorage>(h: Ha
         .unwrap();
     let text = incidents_csv::register_csv(&register).unwrap();
     let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let headers: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
+    let headers: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
     assert_eq!(headers, HEADERS);
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 3);

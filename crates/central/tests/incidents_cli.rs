@@ -42,7 +42,15 @@ fn ready() -> tempfile::TempDir {
     ok(run(dir.path(), &["init"]));
     ok(run(
         dir.path(),
-        &["seed", "--registrations", "20", "--daycares", "2", "--honeytokens", "1"],
+        &[
+            "seed",
+            "--registrations",
+            "20",
+            "--daycares",
+            "2",
+            "--honeytokens",
+            "1",
+        ],
     ));
     dir
 }
@@ -82,30 +90,62 @@ fn the_register_is_kept_from_the_command_line_and_exported_as_csv() {
     let message = refused(add(&[]));
     assert!(message.contains("--serious-risk is required"), "{message}");
     let tomorrow = (Utc::now() + Duration::days(2)).date_naive().to_string();
-    let message = refused(add(&["--serious-risk", "yes", "--commission-notified", &tomorrow]));
+    let message = refused(add(&[
+        "--serious-risk",
+        "yes",
+        "--commission-notified",
+        &tomorrow,
+    ]));
     assert!(message.contains("in the future"), "{message}");
-    let message = refused(add(&["--serious-risk", "no", "--commission-notified", &today]));
+    let message = refused(add(&[
+        "--serious-risk",
+        "no",
+        "--commission-notified",
+        &today,
+    ]));
     assert!(message.contains("risk of serious injury"), "{message}");
     let message = refused(run(dir.path(), &["incident", "from-alert", "5"]));
     assert!(message.contains("no alert has the id 5"), "{message}");
 
     let out = ok(run(
         dir.path(),
-        &["incident", "update", "1", "--serious-risk", "yes", "--persons-notified", &today],
+        &[
+            "incident",
+            "update",
+            "1",
+            "--serious-risk",
+            "yes",
+            "--persons-notified",
+            &today,
+        ],
     ));
-    assert!(out.contains("Avis aux personnes concernées (7°): "), "{out}");
+    assert!(
+        out.contains("Avis aux personnes concernées (7°): "),
+        "{out}"
+    );
     let list = ok(run(dir.path(), &["incident", "list"]));
     let rows: Vec<&str> = list.lines().skip(1).collect();
     assert_eq!(rows.len(), 1, "{list}");
-    assert!(rows[0].starts_with(&format!("1\t{period}\t{today}\t3\tyes\tYES")), "{list}");
+    assert!(
+        rows[0].starts_with(&format!("1\t{period}\t{today}\t3\tyes\tYES")),
+        "{list}"
+    );
 
     let csv_path = dir.path().join("registre.csv");
     ok(run(
         dir.path(),
-        &["incident", "export-csv", "--out", csv_path.to_str().unwrap()],
+        &[
+            "incident",
+            "export-csv",
+            "--out",
+            csv_path.to_str().unwrap(),
+        ],
     ));
     let mut reader = csv::Reader::from_path(&csv_path).unwrap();
-    assert_eq!(reader.headers().unwrap().iter().collect::<Vec<_>>(), HEADERS);
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        HEADERS
+    );
     let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(records.len(), 1);
     assert_eq!(
@@ -117,9 +157,17 @@ fn the_register_is_kept_from_the_command_line_and_exported_as_csv() {
     assert_eq!(&records[0][19], "oui", "the Commission is not notified yet");
     let message = refused(run(
         dir.path(),
-        &["incident", "export-csv", "--out", csv_path.to_str().unwrap()],
+        &[
+            "incident",
+            "export-csv",
+            "--out",
+            csv_path.to_str().unwrap(),
+        ],
     ));
-    assert!(message.contains("cannot create"), "never replaces a file: {message}");
+    assert!(
+        message.contains("cannot create"),
+        "never replaces a file: {message}"
+    );
 }
 
 #[test]
@@ -128,7 +176,12 @@ fn the_access_report_is_found_by_public_number_and_written_as_pdf() {
     let pdf = dir.path().join("rapport.pdf");
     let out = ok(run(
         dir.path(),
-        &["access-report", "PF-00000001", "--out", pdf.to_str().unwrap()],
+        &[
+            "access-report",
+            "PF-00000001",
+            "--out",
+            pdf.to_str().unwrap(),
+        ],
     ));
     assert!(out.contains("wrote"), "{out}");
     let text = Command::new("pdftotext")
@@ -139,18 +192,36 @@ fn the_access_report_is_found_by_public_number_and_written_as_pdf() {
     let text = String::from_utf8(text.stdout).unwrap();
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(text.contains("Rapport d'accès à votre dossier"), "{text}");
-    assert!(text.contains("Dossier d'inscription n° PF-00000001"), "{text}");
+    assert!(
+        text.contains("Dossier d'inscription n° PF-00000001"),
+        "{text}"
+    );
 
     let english = dir.path().join("report.pdf");
     ok(run(
         dir.path(),
-        &["access-report", "1", "--lang", "en", "--out", english.to_str().unwrap()],
+        &[
+            "access-report",
+            "1",
+            "--lang",
+            "en",
+            "--out",
+            english.to_str().unwrap(),
+        ],
     ));
     let message = refused(run(
         dir.path(),
-        &["access-report", "PF-00999999", "--out", dir.path().join("x.pdf").to_str().unwrap()],
+        &[
+            "access-report",
+            "PF-00999999",
+            "--out",
+            dir.path().join("x.pdf").to_str().unwrap(),
+        ],
     ));
-    assert!(message.contains("no registration has the public number PF-00999999"), "{message}");
+    assert!(
+        message.contains("no registration has the public number PF-00999999"),
+        "{message}"
+    );
     assert!(!dir.path().join("x.pdf").exists());
     let message = refused(run(
         dir.path(),
@@ -158,5 +229,8 @@ fn the_access_report_is_found_by_public_number_and_written_as_pdf() {
     ));
     assert!(message.contains("not a language"), "{message}");
     let message = refused(run(dir.path(), &["access-report", "ABC", "--out", "y.pdf"]));
-    assert!(message.contains("not a registration's public number"), "{message}");
+    assert!(
+        message.contains("not a registration's public number"),
+        "{message}"
+    );
 }

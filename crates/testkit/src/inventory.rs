@@ -73,7 +73,10 @@ mod tests {
         let actual = ["t.a", "t.b", "t.c"].map(str::to_owned).into();
         let found = differences(DOC, "cache", &actual);
         assert_eq!(found.len(), 1);
-        assert!(found[0].starts_with("`t.c` exists but has no line"), "{found:?}");
+        assert!(
+            found[0].starts_with("`t.c` exists but has no line"),
+            "{found:?}"
+        );
         let actual = ["t.a"].map(str::to_owned).into();
         assert!(differences(DOC, "cache", &actual)[0].contains("`t.b` is listed"));
         assert!(!differences(DOC, "wire", &actual).is_empty());

@@ -191,9 +191,12 @@ impl<S: Backend> IncidentStorage for S {
             .bind(number)
             .fetch_optional(self.db())
             .await?;
-        row.map(|row| row.try_get::<uuid::Uuid, _>(0).map(RegistrationId::from_uuid))
-            .transpose()
-            .map_err(StoreError::from)
+        row.map(|row| {
+            row.try_get::<uuid::Uuid, _>(0)
+                .map(RegistrationId::from_uuid)
+        })
+        .transpose()
+        .map_err(StoreError::from)
     }
 
     async fn registration_public_number(
@@ -254,7 +257,8 @@ fn incident_from_row(row: &Row) -> Result<Incident, StoreError> {
         .transpose()
     };
     let required = |column: &str| -> Result<NaiveDate, StoreError> {
-        day(column)?.ok_or_else(|| StoreError::Corrupt(format!("confidentiality_incidents.{column}")))
+        day(column)?
+            .ok_or_else(|| StoreError::Corrupt(format!("confidentiality_incidents.{column}")))
     };
     Ok(Incident {
         id: row.try_get("id")?,
