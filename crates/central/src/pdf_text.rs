@@ -92,7 +92,7 @@ pub fn render(title: &str, lang: &str, blocks: &[Block]) -> Vec<u8> {
             content.begin_text();
             content.set_font(line.face.resource(), line.size);
             content.next_line(MARGIN, line.y);
-            content.show(Str(&win_ansi(&line.text)));
+            content.show(Str(&win_ansi(line.text)));
             content.end_text();
         }
         pdf.stream(content_id, &content.finish());
