@@ -5,7 +5,7 @@ set -eu
 cd "$(dirname "$0")/.."
 . scripts/lib/deps.sh
 
-ensure_needs "$BUILD_NEEDS" "$POSTGRES_NEEDS" "$KEYRING_NEEDS" "$WINDOW_NEEDS"
+ensure_needs "$BUILD_NEEDS" "$POSTGRES_NEEDS" "$REPORT_NEEDS" "$KEYRING_NEEDS" "$WINDOW_NEEDS"
 ensure_rust
 ensure_node
 ensure_tauri_driver

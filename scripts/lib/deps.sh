@@ -42,6 +42,10 @@ POSTGRES_NEEDS='
 /usr/lib/postgresql/*/bin/initdb postgresql
 /usr/lib/postgresql/*/bin/pg_ctl postgresql
 '
+# The access report's PDF read back as text (crates/central/tests/access_report_document.rs).
+REPORT_NEEDS='
+pdftotext poppler-utils
+'
 # The throwaway keychain (scripts/lib/keyring.sh) and the desk's keychain tests.
 KEYRING_NEEDS='
 dbus-daemon dbus

@@ -20,6 +20,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod access_document;
 pub mod alerts;
 pub mod audit;
 pub mod ca;
@@ -32,12 +33,15 @@ pub mod error;
 pub mod expiry;
 pub mod identity;
 mod idle;
+pub mod incidents;
+pub mod incidents_csv;
 pub mod init;
 pub mod intake;
 pub mod metrics;
 pub mod openapi;
 pub mod operator;
 pub mod outcomes;
+pub mod pdf_text;
 pub mod permits;
 pub mod referrals;
 pub mod reveal_budgets;

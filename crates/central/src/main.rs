@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod intake_cli;
+mod law25_cli;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -86,6 +87,13 @@ enum Command {
     /// Check or sign the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The confidentiality-incident register (Law 25): add, raise from an alert, list, show,
+    /// update, export as CSV.
+    #[command(subcommand)]
+    Incident(law25_cli::IncidentCommand),
+    /// A family's access report as a PDF (French or English), found by the registration's
+    /// public number.
+    AccessReport(law25_cli::AccessReportArgs),
     /// Fill an empty database with a deterministic synthetic province (no real person in it).
     Seed {
         /// Registrations to create (honeytokens included).
@@ -343,9 +351,17 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         return Ok(());
     }
-    match store {
-        AnyStore::Sqlite(store) => command(store, &config, cli.command).await,
-        AnyStore::Postgres(store) => command(store, &config, cli.command).await,
+    match (store, cli.command) {
+        (AnyStore::Sqlite(store), Command::Incident(c)) => law25_cli::incident(store, c).await,
+        (AnyStore::Postgres(store), Command::Incident(c)) => law25_cli::incident(store, c).await,
+        (AnyStore::Sqlite(store), Command::AccessReport(args)) => {
+            law25_cli::access_report_document(store, &config, args).await
+        }
+        (AnyStore::Postgres(store), Command::AccessReport(args)) => {
+            law25_cli::access_report_document(store, &config, args).await
+        }
+        (AnyStore::Sqlite(store), command_) => command(store, &config, command_).await,
+        (AnyStore::Postgres(store), command_) => command(store, &config, command_).await,
     }
 }
 
@@ -366,7 +382,10 @@ async fn command<S: Storage>(store: S, config: &Config, command: Command) -> Res
     let operator = Operator::from_environment();
     let now = Utc::now();
     match command {
-        Command::Init | Command::Migrate { .. } => Ok(()),
+        Command::Init
+        | Command::Migrate { .. }
+        | Command::Incident(_)
+        | Command::AccessReport(_) => Ok(()),
         Command::Serve {
             metrics,
             offer_expiry_every_seconds,

@@ -8,13 +8,15 @@
 //! - [`private_keyring`]: a Secret Service of one test's own, to lock, unlock, stop and start;
 //! - [`cache`]: what a crash leaves in the encrypted cache, written the way a crash would;
 //! - [`raw_http`]: a bare HTTP/1.1 client on one TLS connection;
-//! - [`bench_service`]: the service and its devices as the central benchmarks make them.
+//! - [`bench_service`]: the service and its devices as the central benchmarks make them;
+//! - [`inventory`]: `docs/data-inventory.md` against the real schemas and wire types.
 // Test support: a failed set-up is a failed test, and says where.
 #![allow(clippy::unwrap_used)]
 
 pub mod bench_service;
 pub mod cache;
 pub mod central;
+pub mod inventory;
 pub mod keychain;
 pub mod memory;
 pub mod private_keyring;

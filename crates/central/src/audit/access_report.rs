@@ -14,7 +14,7 @@ use placeforte_translog::report::{
 use placeforte_translog::tree;
 
 use super::{instant_text, AuditError};
-use crate::store::Storage;
+use crate::store::{IncidentStorage, Storage};
 
 /// Builds the report. Entries newer than the newest cosigned checkpoint are listed as pending;
 /// with no cosigned checkpoint at all, every entry is.
@@ -81,4 +81,21 @@ pub async fn access_report<S: Storage>(
         entries,
         pending,
     })
+}
+
+/// The report for the registration that has public number `number` (what a family quotes;
+/// the internal id is never shown to it), with every proof checked as [`access_report`] does;
+/// `None` when no registration has that number.
+pub async fn access_report_by_public_number<S: IncidentStorage>(
+    store: &S,
+    number: i64,
+    log: &LogVerifier,
+    witnesses: &[WitnessVerifier],
+    now: DateTime<Utc>,
+) -> Result<Option<(RegistrationId, AccessReport)>, AuditError> {
+    let Some(registration) = store.registration_by_public_number(number).await? else {
+        return Ok(None);
+    };
+    let report = access_report(store, registration, log, witnesses, now).await?;
+    Ok(Some((registration, report)))
 }

@@ -16,6 +16,7 @@ mod db;
 mod expiry;
 mod identity;
 mod intake;
+mod incidents;
 mod outcome_reports;
 mod outcomes;
 mod postgres;
@@ -37,6 +38,7 @@ pub use intake::{
     DeactivationResult, IntakeCertificateRecord, IntakeClientRecord, IntakeEffect, IntakeOutcome,
     IntakeStanding, IntakeStorage, IntakeWrite,
 };
+pub use incidents::IncidentStorage;
 pub use postgres::PostgresStore;
 pub use records::{
     AccessRecord, AcknowledgeResult, AlertDelivery, AlertRecord, AuditEvent, AuditHeadState,
