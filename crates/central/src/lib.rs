@@ -22,6 +22,7 @@
 
 pub mod alerts;
 pub mod audit;
+pub mod backup;
 pub mod ca;
 pub mod clock;
 pub mod config;
@@ -33,12 +34,14 @@ pub mod expiry;
 pub mod identity;
 mod idle;
 pub mod init;
+pub mod logging;
 pub mod metrics;
 pub mod openapi;
 pub mod operator;
 pub mod outcomes;
 pub mod permits;
 pub mod referrals;
+pub mod retention;
 pub mod reveal_budgets;
 mod routes;
 pub mod secret;

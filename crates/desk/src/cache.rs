@@ -17,9 +17,11 @@ use sqlx::SqlitePool;
 mod notices;
 mod outbox;
 mod planning;
+mod retention;
 mod vacancies;
 
 pub use outbox::{OutboxEntry, OutboxState, Outgoing};
+pub use retention::CacheRetention;
 pub use vacancies::{LocalVacancy, VacancyDeclaration};
 
 use crate::error::DeskError;
@@ -177,6 +179,10 @@ impl Cache {
     ) -> Result<usize, DeskError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM enrolled_child")
+            .execute(&mut *tx)
+            .await?;
+        // A new import: its school year is noted by the next retention pass.
+        sqlx::query("DELETE FROM enrolled_child_import")
             .execute(&mut *tx)
             .await?;
         // Row ids start again after the delete: a pin or a sibling wish naming an old row would
