@@ -41,6 +41,8 @@ pc:webkit2gtk-4.1 libwebkit2gtk-4.1-dev
 POSTGRES_NEEDS='
 /usr/lib/postgresql/*/bin/initdb postgresql
 /usr/lib/postgresql/*/bin/pg_ctl postgresql
+/usr/lib/postgresql/*/bin/pg_dump postgresql
+/usr/lib/postgresql/*/bin/pg_restore postgresql
 '
 # The access report's PDF read back as text (crates/central/tests/access_report_document.rs).
 REPORT_NEEDS='

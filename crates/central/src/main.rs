@@ -3,6 +3,7 @@
 
 mod intake_cli;
 mod law25_cli;
+mod ops_cli;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,6 +14,7 @@ use clap::{Parser, Subcommand};
 use placeforte_central::audit::{self, CheckpointPolicy};
 use placeforte_central::ca::{self, DeviceCa};
 use placeforte_central::config::Config;
+use placeforte_central::logging::{self, LogFormat};
 use placeforte_central::operator::{self, Operator};
 use placeforte_central::seed::{self, SeedOptions};
 use placeforte_central::store::{AlertDelivery, AnyStore, AuditEvent, Schema, Storage};
@@ -59,7 +61,38 @@ enum Command {
         /// answers, syncs and reveals also expire what is due themselves).
         #[arg(long, env = "PLACEFORTE_OFFER_EXPIRY_EVERY_SECONDS", default_value_t = placeforte_central::expiry::DEFAULT_SWEEP_EVERY.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
         offer_expiry_every_seconds: u64,
+        /// Seconds between retention sweeps (personal data purged once its period is over).
+        #[arg(long, env = "PLACEFORTE_RETENTION_EVERY_SECONDS", default_value_t = placeforte_central::retention::DEFAULT_SWEEP_EVERY.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+        retention_every_seconds: u64,
+        /// Log lines as text or as one JSON object per line.
+        #[arg(long, value_enum, env = "PLACEFORTE_LOG_FORMAT", default_value_t = LogFormat::Text)]
+        log_format: LogFormat,
     },
+    /// Back up into a new folder: a consistent snapshot of the SQLite database taken while the
+    /// service runs (PostgreSQL: pg_dump, docs/operations.md) and the keys, encrypted with a
+    /// passphrase (--passphrase-file, or PLACEFORTE_BACKUP_PASSPHRASE).
+    Backup {
+        /// The new backup folder.
+        #[arg(long)]
+        to: PathBuf,
+        /// A file whose first line is the passphrase.
+        #[arg(long)]
+        passphrase_file: Option<PathBuf>,
+    },
+    /// Restore a backup into a fresh data folder (refuses one holding any of its files).
+    Restore {
+        /// The backup folder.
+        #[arg(long)]
+        from: PathBuf,
+        /// The new data folder.
+        #[arg(long)]
+        to: PathBuf,
+        /// A file whose first line is the passphrase.
+        #[arg(long)]
+        passphrase_file: Option<PathBuf>,
+    },
+    /// Purge now the personal data whose retention period is over (serve does it hourly).
+    Purge,
     /// Manage daycares.
     #[command(subcommand)]
     Daycare(DaycareCommand),
@@ -280,14 +313,11 @@ enum DeviceCommand {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    logging::init(match cli.command {
+        Command::Serve { log_format, .. } => log_format,
+        _ => LogFormat::Text,
+    });
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -312,6 +342,14 @@ async fn run(cli: Cli) -> Result<(), String> {
     }) = &cli.command
     {
         return verify_report(report, log_keys, witness_keys);
+    }
+    if let Command::Restore {
+        from,
+        to,
+        passphrase_file,
+    } = &cli.command
+    {
+        return ops_cli::restore(from, to, passphrase_file.as_deref());
     }
     let config = Config::load(cli.config.as_deref()).map_err(|e| e.to_string())?;
     if let Command::Init = cli.command {
@@ -351,6 +389,13 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         return Ok(());
     }
+    if let Command::Backup {
+        to,
+        passphrase_file,
+    } = &cli.command
+    {
+        return ops_cli::back_up(&config, &store, to, passphrase_file.as_deref()).await;
+    }
     match (store, cli.command) {
         (AnyStore::Sqlite(store), Command::Incident(c)) => law25_cli::incident(store, c).await,
         (AnyStore::Postgres(store), Command::Incident(c)) => law25_cli::incident(store, c).await,
@@ -385,14 +430,21 @@ async fn command<S: Storage>(store: S, config: &Config, command: Command) -> Res
         Command::Init
         | Command::Migrate { .. }
         | Command::Incident(_)
-        | Command::AccessReport(_) => Ok(()),
+        | Command::AccessReport(_)
+        | Command::Backup { .. }
+        | Command::Restore { .. } => Ok(()),
+        Command::Purge => ops_cli::purge(&store).await,
         Command::Serve {
             metrics,
             offer_expiry_every_seconds,
+            retention_every_seconds,
             ..
         } => {
-            let sweep_every = std::time::Duration::from_secs(offer_expiry_every_seconds);
-            serve(store, config, metrics, sweep_every).await
+            let sweeps = Sweeps {
+                offers: std::time::Duration::from_secs(offer_expiry_every_seconds),
+                retention: std::time::Duration::from_secs(retention_every_seconds),
+            };
+            serve(store, config, metrics, sweeps).await
         }
         Command::Daycare(DaycareCommand::Add {
             name,
@@ -916,11 +968,17 @@ fn verify_report(
     Ok(())
 }
 
+/// How often `serve` runs its clocks.
+struct Sweeps {
+    offers: std::time::Duration,
+    retention: std::time::Duration,
+}
+
 async fn serve<S: Storage>(
     store: S,
     config: &Config,
     metrics: Option<std::net::SocketAddr>,
-    sweep_every: std::time::Duration,
+    sweeps: Sweeps,
 ) -> Result<(), String> {
     let ca = DeviceCa::load(&config.ca_certificate, &config.ca_key).map_err(|e| e.to_string())?;
     let identity = ServerIdentity::load(&config.server_certificate, &config.server_key)
@@ -961,9 +1019,16 @@ async fn serve<S: Storage>(
     );
     // The offer clock: several instances may sweep at once, each offer expires once.
     tokio::spawn(placeforte_central::expiry::run(
+        sweeper_store.clone(),
+        Arc::new(SystemClock),
+        sweeps.offers,
+        running.stopper().subscribe(),
+    ));
+    // The retention clock: purges are idempotent and taken under the audit lock.
+    tokio::spawn(placeforte_central::retention::run(
         sweeper_store,
         Arc::new(SystemClock),
-        sweep_every,
+        sweeps.retention,
         running.stopper().subscribe(),
     ));
     let stop = running.stopper();

@@ -17,10 +17,12 @@ use sqlx::SqlitePool;
 mod notices;
 mod outbox;
 mod planning;
+mod retention;
 mod standing;
 mod vacancies;
 
 pub use outbox::{OutboxEntry, OutboxState, Outgoing};
+pub use retention::CacheRetention;
 pub use standing::UnsentWork;
 pub use vacancies::{LocalVacancy, VacancyDeclaration};
 
@@ -179,6 +181,10 @@ impl Cache {
     ) -> Result<usize, DeskError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM enrolled_child")
+            .execute(&mut *tx)
+            .await?;
+        // A new import: its school year is noted by the next retention pass.
+        sqlx::query("DELETE FROM enrolled_child_import")
             .execute(&mut *tx)
             .await?;
         // Row ids start again after the delete: a pin or a sibling wish naming an old row would

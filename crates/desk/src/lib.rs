@@ -50,7 +50,7 @@ pub mod sync;
 pub mod sync_schedule;
 pub mod tls;
 
-pub use cache::{Cache, CacheFile};
+pub use cache::{Cache, CacheFile, CacheRetention};
 pub use error::DeskError;
 pub use keychain::{OsKeychain, SecretName, SecretStore};
 pub use local::{LocalData, OpenedCache, WipeReason, DEFAULT_RETENTION_DAYS};

@@ -126,6 +126,8 @@ impl<S: SecretStore> LocalData<S> {
     /// cannot be used: there is then no safe way to keep a cache at all.
     pub async fn open(&self, now: DateTime<Utc>) -> Result<OpenedCache, DeskError> {
         let opened = self.open_by_the_rules(now).await?;
+        // Personal data past its period leaves before anyone reads the cache.
+        opened.cache.apply_retention(now).await?;
         *lock(&self.shared.open_cache) = Some(opened.cache.clone());
         Ok(opened)
     }

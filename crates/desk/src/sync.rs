@@ -114,6 +114,8 @@ pub async fn sync_with_page_size(
         progress(done);
     }
     cache.record_successful_sync(now).await?;
+    // Decided referrals past their period leave with each sync, however long the app runs.
+    cache.apply_retention(now).await?;
     Ok(done)
 }
 

@@ -68,7 +68,7 @@ pub use offer::{
 };
 pub use ratio::{educators_for_counts, educators_needed, ClassCounts, EducatorsNeeded};
 pub use referral_order::{rank_candidates, RankReason, RankedCandidate, Standing};
-pub use rules::{quebec_rules_on, RuleBook, RuleSet, QUEBEC_2025};
+pub use rules::{quebec_rules_on, RetentionRules, RuleBook, RuleSet, QUEBEC_2025};
 pub use simulator::{
     simulate, Breach, BreachKind, ChildEvent, ChildEventKind, ChildYear, ClassSpan, GroupFigures,
     InstallationFigures, Period, Placement, Simulation,

@@ -126,6 +126,8 @@ pub struct RuleSet {
     pub referral: ReferralRules,
     /// Offers and their outcomes.
     pub offers: OfferRules,
+    /// How long personal data is kept once its purpose is achieved.
+    pub retention: RetentionRules,
 }
 
 const RSGEE: &str =
@@ -336,6 +338,7 @@ pub const QUEBEC_2025: RuleSet = RuleSet {
              CLI for now); how quickly is not stated.",
         ),
     },
+    retention: RETENTION_2025,
 };
 
 /// Every rule set we know, oldest first.
@@ -517,6 +520,111 @@ impl RuleSet {
                 "offers.suspension_lifted_on_confirmation",
                 &self.offers.suspension_lifted_on_confirmation,
             ),
+        ]
+        .into_iter()
+        .chain(self.retention.entries())
+        .collect()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Retention (issue 17): how long personal data is kept once its purpose is achieved.
+
+/// How long personal data is kept once the purpose it was collected for is achieved, centrally
+/// and on the daycare's workstation. Each period counts whole Québec days from the day the
+/// purpose was found achieved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RetentionRules {
+    /// Days a decided referral's free-text notes (reveal notes, revert reasons) are kept
+    /// centrally after the referral was decided or closed.
+    pub closed_referral_days: Sourced<u32>,
+    /// Days a withdrawn or placed registration's identifying data is kept centrally.
+    pub closed_registration_days: Sourced<u32>,
+    /// Days a decided referral stays in a workstation's cache.
+    pub desk_decided_referral_days: Sourced<u32>,
+    /// Children imported for group planning leave the cache when the reference year they were
+    /// imported for has ended.
+    pub desk_imported_children_until_year_end: Sourced<bool>,
+}
+
+/// The Act respecting access to documents held by public bodies and the protection of personal
+/// information, s. 73, as amended by Law 25 (S.Q. 2021, c. 25, s. 28).
+const ACCESS_ACT_S73: &str = "Loi sur l'accès aux documents des organismes publics et sur la \
+     protection des renseignements personnels (CQLR c. A-2.1), s. 73, as amended by S.Q. 2021, \
+     c. 25, s. 28 (https://legisquebec.gouv.qc.ca/en/version/cs/A-2.1?code=se%3A73&history=20241115)";
+
+/// Why the single window is a public body (so A-2.1, not the private-sector Act, applies).
+const WHO_RUNS_THE_WINDOW: &str = "The single window is the Ministère de la Famille's own \
+     Portail d'inscription aux services de garde since 2025 (releases of November 3 and December \
+     1, 2025); La Place 0-5, run by the Coopérative Enfance Famille (an enterprise under the \
+     private-sector Act, CQLR c. P-39.1, s. 23, which says the same), closed on October 16, 2025.";
+
+/// Retention periods of the 2025 rule set. Section 73 fixes when ("when the purposes ... have
+/// been achieved"), not how long: the periods are our reading, kept as data so the operator
+/// sees them (`docs/rules.md`) and a later rule set can change them.
+const RETENTION_2025: RetentionRules = RetentionRules {
+    closed_referral_days: Sourced::interpretation(
+        180,
+        ACCESS_ACT_S73,
+        "\"When the purposes for which personal information was collected or used have been \
+         achieved, the public body must destroy the information, or anonymize it [...], subject \
+         to the Archives Act\". No text sets a number of days. A decided referral's purpose (the \
+         offer) is achieved when it is decided; its free-text notes are kept 180 days for an \
+         operator's revert, a family's complaint and a review before the Commission d'accès à \
+         l'information, then erased. The referral's row (ids, status, rank reason without the \
+         priority basis) stays: it holds no identifying data and the audit log names it.",
+    ),
+    closed_registration_days: Sourced::interpretation(
+        365,
+        ACCESS_ACT_S73,
+        "The purpose of a registration (a place) is achieved when the child is placed or the \
+         request is withdrawn. No text sets a number of days; the Archives Act's retention \
+         schedule of the Ministère was not found. We keep the identifying data one year (one \
+         admission cycle, for a revert, an access request or a complaint), then destroy the \
+         names, contact details, address key and priority basis and keep only the birth year, \
+         the dates and the opaque id, which the audit log and the access report refer to. \
+         Whether the remainder counts as anonymised under the regulation on anonymisation is \
+         for the body's privacy officer to confirm.",
+    ),
+    desk_decided_referral_days: Sourced::interpretation(
+        30,
+        ACCESS_ACT_S73,
+        "The workstation holds a referral to act on it; once decided, the director needs it \
+         only to follow the child's arrival. 30 days, then it leaves the cache (the central \
+         service keeps the record). No text sets a number.",
+    ),
+    desk_imported_children_until_year_end: Sourced::interpretation(
+        true,
+        WHO_RUNS_THE_WINDOW,
+        "Children imported from the daycare's own records serve the planning of one reference \
+         year; they leave the cache once that year has ended (September 1 of the next year), \
+         as s. 73 of A-2.1 (and s. 23 of P-39.1 for a private daycare) asks once the purpose is \
+         achieved.",
+    ),
+};
+
+impl RetentionRules {
+    fn entries(&self) -> Vec<RuleEntry> {
+        let days = |name: &'static str, value: &Sourced<u32>| RuleEntry {
+            name,
+            value: format!("{} days", value.value),
+            source: value.source,
+        };
+        vec![
+            days("retention.closed_referral_days", &self.closed_referral_days),
+            days(
+                "retention.closed_registration_days",
+                &self.closed_registration_days,
+            ),
+            days(
+                "retention.desk_decided_referral_days",
+                &self.desk_decided_referral_days,
+            ),
+            RuleEntry {
+                name: "retention.desk_imported_children",
+                value: "until the end of their reference year".to_owned(),
+                source: self.desk_imported_children_until_year_end.source,
+            },
         ]
     }
 }

@@ -6,13 +6,14 @@ use placeforte_protocol::{DaycareId, DeviceId};
 
 use super::db::Db;
 use super::{
-    alerts, audit, contacts, expiry, identity, outcome_reports, outcomes, seed, sync, vacancies,
-    AccessRecord, AcknowledgeResult, AlertRecord, AuditEvent, AuditHeadState, CandidateRecord,
-    CertificateStanding, ConfirmResult, CosignatureRecord, DaycareRecord, DeclarationPlan,
-    DeclarationResult, DeliveryLease, DeviceRecord, EnrolmentCodeRecord, ExpiredOffer, ExpiryScope,
-    IssuedCertificate, NewAlert, OutcomeReportRecord, OutcomeRequest, OutcomeResult,
-    ReactivationResult, ReferralRecord, ReferralSyncRow, RevealRequest, RevealResult, RevertResult,
-    RevokedCertificate, SeedBatch, Storage, StoreError, TreeCheckpointRecord, VacancyRecord,
+    alerts, audit, contacts, expiry, identity, outcome_reports, outcomes, retention, seed, sync,
+    vacancies, AccessRecord, AcknowledgeResult, AlertRecord, AuditEvent, AuditHeadState,
+    CandidateRecord, CertificateStanding, ConfirmResult, CosignatureRecord, DaycareRecord,
+    DeclarationPlan, DeclarationResult, DeliveryLease, DeviceRecord, EnrolmentCodeRecord,
+    ExpiredOffer, ExpiryScope, IssuedCertificate, NewAlert, OutcomeReportRecord, OutcomeRequest,
+    OutcomeResult, ReactivationResult, ReferralRecord, ReferralSyncRow, RevealRequest,
+    RevealResult, RevertResult, RevokedCertificate, SeedBatch, Storage, StoreError,
+    TreeCheckpointRecord, VacancyRecord,
 };
 use crate::audit::AuditEntry;
 
@@ -293,6 +294,14 @@ impl<S: Backend> Storage for S {
         scope: ExpiryScope,
     ) -> Result<Vec<ExpiredOffer>, StoreError> {
         expiry::expire_offers(self.db(), now, scope).await
+    }
+
+    async fn purge_personal_data(
+        &self,
+        plan: crate::retention::PurgePlan,
+        now: DateTime<Utc>,
+    ) -> Result<crate::retention::Purged, StoreError> {
+        retention::purge_personal_data(self.db(), plan, now).await
     }
 
     async fn reactivate_registration(

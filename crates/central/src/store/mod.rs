@@ -21,6 +21,7 @@ mod outcome_reports;
 mod outcomes;
 mod postgres;
 mod records;
+mod retention;
 mod seed;
 mod sqlite;
 mod sync;
@@ -439,6 +440,16 @@ pub trait Storage: IntakeStorage + Clone + Send + Sync + 'static {
         now: DateTime<Utc>,
         scope: ExpiryScope,
     ) -> impl Future<Output = Result<Vec<ExpiredOffer>, StoreError>> + Send;
+
+    /// In one transaction (a batch of [`crate::retention::PURGE_BATCH`] of each kind at most):
+    /// notes the day of every referral newly decided and registration newly closed (withdrawn
+    /// or placed), forgets those reopened before their purge, and purges the personal data of
+    /// those closed by the plan's days, one audit entry by the retention clock each.
+    fn purge_personal_data(
+        &self,
+        plan: crate::retention::PurgePlan,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<crate::retention::Purged, StoreError>> + Send;
 
     /// In one transaction: puts a suspended registration back on the list (the domain's
     /// `reactivate`: waiting, missed deadlines kept) and appends `event`; refuses any other.
