@@ -8,20 +8,13 @@
 mod harness;
 
 use chrono::{DateTime, Duration, Utc};
-use harness::{app, enrolled_with_vacancy, TestApp};
+use harness::{app, background_turn, enrolled_with_vacancy, TestApp};
 use placeforte_app::background::turn;
 use placeforte_desk::sync_schedule::SyncAttempt;
 use placeforte_testkit::Central;
 use serde_json::{json, Value};
 use tauri::async_runtime::block_on;
 use tauri::Manager as _;
-
-fn background_turn(
-    app: &TestApp,
-    now: DateTime<Utc>,
-) -> placeforte_app::background::BackgroundTurn {
-    block_on(turn(app.window.app_handle(), now))
-}
 
 /// The earliest deadline among the cached open offers.
 fn first_deadline(app: &TestApp) -> DateTime<Utc> {

@@ -11,8 +11,7 @@
 mod harness;
 
 use chrono::{DateTime, Duration, Utc};
-use harness::{app, app_with, enrolled_with_vacancy, TestApp};
-use placeforte_app::background::turn;
+use harness::{app, app_with, background_turn, enrolled_with_vacancy, TestApp};
 use placeforte_central::store::Storage as _;
 use placeforte_central::Lifetimes;
 use placeforte_desk::sync_schedule::SyncAttempt;
@@ -20,14 +19,6 @@ use placeforte_testkit::cache::mark_outbox_pending;
 use placeforte_testkit::{Central, MemoryStore};
 use serde_json::{json, Value};
 use tauri::async_runtime::block_on;
-use tauri::Manager as _;
-
-fn background_turn(
-    app: &TestApp,
-    now: DateTime<Utc>,
-) -> placeforte_app::background::BackgroundTurn {
-    block_on(turn(app.window.app_handle(), now))
-}
 
 fn instant(value: &Value) -> DateTime<Utc> {
     value.as_str().unwrap().parse().unwrap()

@@ -107,3 +107,14 @@ pub fn enrolled_with_vacancy(central: &Central, toddlers: usize, places: u32) ->
     assert!(made > 0, "{declared}");
     (app, made)
 }
+
+/// One background turn of the app at `now` (the injected clock).
+pub fn background_turn(
+    app: &TestApp,
+    now: chrono::DateTime<Utc>,
+) -> placeforte_app::background::BackgroundTurn {
+    block_on(placeforte_app::background::turn(
+        app.window.app_handle(),
+        now,
+    ))
+}

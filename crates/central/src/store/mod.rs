@@ -15,8 +15,8 @@ mod contacts;
 mod db;
 mod expiry;
 mod identity;
-mod intake;
 mod incidents;
+mod intake;
 mod outcome_reports;
 mod outcomes;
 mod postgres;
@@ -35,11 +35,11 @@ use placeforte_protocol::{DaycareId, DeviceId};
 
 use crate::audit::AuditEntry;
 
+pub use incidents::IncidentStorage;
 pub use intake::{
     DeactivationResult, IntakeCertificateRecord, IntakeClientRecord, IntakeEffect, IntakeOutcome,
     IntakeStanding, IntakeStorage, IntakeWrite,
 };
-pub use incidents::IncidentStorage;
 pub use postgres::PostgresStore;
 pub use records::{
     AccessRecord, AcknowledgeResult, AlertDelivery, AlertRecord, AuditEvent, AuditHeadState,
