@@ -146,7 +146,7 @@ async fn a_locked_keychain_is_said_in_words_wipes_nothing_and_lets_go_once_unloc
     let data = tempfile::tempdir().unwrap();
     let service = keychain_service("locked");
     let display = Display::open();
-    let mut app = AppWindow::launch(&display, data.path(), &service, "keychain").await;
+    let app = AppWindow::launch(&display, data.path(), &service, "keychain").await;
     app.enrol(&central.invitation(&daycare)).await;
     app.declare_vacancies(&["from_18_months_to_4_years"], 2)
         .await;

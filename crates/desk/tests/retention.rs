@@ -58,6 +58,7 @@ async fn synced(cache: &Cache, referrals: &[ReferralSyncItem]) {
         cursor: "c1".into(),
         more: false,
         remaining: 0,
+        offline_period_days: 7,
     };
     cache.apply_referral_page(&page).await.unwrap();
 }
