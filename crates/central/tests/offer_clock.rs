@@ -580,8 +580,14 @@ async fn the_sweeper_task_expires_offers_by_its_clock_and_stops_when_told<S: Sto
 async fn an_offer_made_in_the_quebec_evening_is_answered_by_a_quebec_date<S: Storage>(
     mut h: Harness<S>,
 ) {
-    // 03:00 UTC is 22:00 or 23:00 the day before in Québec: the UTC date is a day ahead.
-    let evening = h.now().date_naive().and_hms_opt(3, 0, 0).unwrap().and_utc();
+    // 03:00 UTC is 22:00 or 23:00 the day before in Québec: the UTC date is a day ahead. The
+    // latest 03:00 UTC not in the future: certificates issued on the service's clock must
+    // already be valid in real time, whatever the hour the test runs.
+    let evening = (h.now() - Duration::hours(3))
+        .date_naive()
+        .and_hms_opt(3, 0, 0)
+        .unwrap()
+        .and_utc();
     h.clock.set(evening);
     h.with_certificates_outlasting_offers().await;
     let pool = pool(&h).await;
