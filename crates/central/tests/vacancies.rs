@@ -31,7 +31,11 @@ async fn a_vacancy_refers_eligible_candidates_in_the_regulated_order_with_reason
     assert_eq!(status, 201, "{body}");
     let declared: VacancyDeclared = serde_json::from_str(&body).unwrap();
     assert_eq!(declared.referrals, 6, "three per place");
-    assert_eq!(declared.answer_by, today + Duration::days(7));
+    // Seven days from today in Québec (the UTC date is a day ahead every evening there).
+    assert_eq!(
+        declared.answer_by,
+        placeforte_domain::quebec_today(h.now()) + Duration::days(7)
+    );
 
     let referrals = h
         .store
@@ -46,7 +50,7 @@ async fn a_vacancy_refers_eligible_candidates_in_the_regulated_order_with_reason
         assert_eq!(referral.rank, ranked.rank);
         assert_eq!(referral.daycare_id, pool.daycare);
         assert_eq!(referral.status, "open");
-        assert_eq!(referral.answer_by, today + Duration::days(7));
+        assert_eq!(referral.answer_by, declared.answer_by);
         let reason: serde_json::Value = serde_json::from_str(&referral.rank_reason).unwrap();
         assert_eq!(reason, serde_json::to_value(ranked.reason).unwrap());
         assert_eq!(reason["rule_set"], "qc-2025");
